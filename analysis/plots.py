@@ -1,0 +1,166 @@
+"""Figures from saved results. Each function takes tables and returns a matplotlib
+Figure; the caller saves it. Colours are from the Okabe-Ito palette (colour-blind safe)
+and lines also differ in style, so figures read in greyscale.
+"""
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import matplotlib.ticker
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from analysis.summarise import band  # noqa: E402
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+LINESTYLES = ["-", "--", "-.", ":"]
+
+MILESTONE_TITLES = {
+    "eyfs_gld": "Good level of development at 5",
+    "ks2": "Key Stage 2 at 11",
+    "ks4": "Key Stage 4 at 16",
+    "eet18": "In education, employment or training at 18",
+    "decay_free5": "Free of tooth decay at 5",
+}
+KIND_COLOURS = {
+    "early_years": "#E69F00", "primary": "#E69F00", "secondary": "#E69F00", "post16": "#E69F00",
+    "core_team": "#000000",
+}
+
+
+def _ribbon(ax, x, med, lo, hi, colour, style, label):
+    ax.fill_between(x, lo, hi, color=colour, alpha=0.2, linewidth=0)
+    ax.plot(x, med, color=colour, linestyle=style, linewidth=2, label=label)
+
+
+def milestones_over_time(milestones: pd.DataFrame, reference: dict[str, float] | None = None,
+                         title: str = "") -> plt.Figure:
+    """Share of children reaching each milestone per year: median and 10-90% band."""
+    names = [m for m in MILESTONE_TITLES if m in set(milestones["milestone"])]
+    cols = 3
+    rows = math.ceil(len(names) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        m = milestones[(milestones["milestone"] == name) & (milestones["assessed"] > 0)]
+        for i, (group, label) in enumerate((("all", "all children"), ("in_need", "children in families in need"))):
+            g = m[m["group"] == group]
+            if g.empty:
+                continue
+            b = band(g, ["year"], "share")
+            _ribbon(ax, b["year"], 100 * b["median"], 100 * b["low"], 100 * b["high"],
+                    OKABE_ITO[i], LINESTYLES[i], label)
+        if reference and name in reference:
+            ax.axhline(reference[name], color="grey", linestyle=":", linewidth=1,
+                       label="England LSOA mean (seed 004 Table 2)")
+        ax.set_title(MILESTONE_TITLES[name], fontsize=10)
+        ax.set_ylabel("% of children assessed")
+        ax.set_xlabel("year")
+        ax.set_ylim(0, 100)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower right", fontsize=9, frameon=False)
+    fig.suptitle(title or "Milestones by year (median, 10-90% band across replicates)")
+    fig.tight_layout()
+    return fig
+
+
+def timeseries_panels(ts: pd.DataFrame, columns: dict[str, tuple[str, str]],
+                      title: str = "", scenario_col: str | None = None) -> plt.Figure:
+    """One panel per column: median and 10-90% band across replicates over time.
+
+    columns maps a column name to (label, unit); with scenario_col, one line per scenario.
+    """
+    cols = 3
+    rows = math.ceil(len(columns) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
+    groups = [(None, ts)] if scenario_col is None else list(ts.groupby(scenario_col, sort=False))
+    for ax, (col, (label, unit)) in zip(axes.flat, columns.items()):
+        for i, (name, g) in enumerate(groups):
+            yearly = g.assign(yr=np.floor(g["year"]).astype(int))
+            yearly = yearly.groupby(["seed", "yr"], observed=True)[col].mean().reset_index()
+            b = band(yearly, ["yr"], col)
+            _ribbon(ax, b["yr"], b["median"], b["low"], b["high"], OKABE_ITO[i % 8],
+                    LINESTYLES[i % 4], str(name) if name is not None else None)
+        ax.set_title(label, fontsize=10)
+        ax.set_ylabel(unit, fontsize=9)
+        ax.set_xlabel("year")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(columns):]:
+        ax.axis("off")
+    if scenario_col is not None:
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower right", fontsize=9, frameon=False)
+    fig.suptitle(title or "Median and 10-90% band across replicates")
+    fig.tight_layout()
+    return fig
+
+
+def _layout(organisations: pd.DataFrame) -> np.ndarray:
+    """Organisations on a circle, grouped by kind (schools, services, core team in the middle)."""
+    n = len(organisations)
+    pos = np.zeros((n, 2))
+    ring = organisations.index[organisations["kind"] != "core_team"].to_numpy()
+    angles = np.linspace(0, 2 * np.pi, len(ring), endpoint=False)
+    pos[ring] = np.c_[np.cos(angles), np.sin(angles)]
+    return pos
+
+
+def network_picture(network: pd.DataFrame, organisations: pd.DataFrame, seed: int,
+                    months: list[int], start_year: int = 2016, title: str = "") -> plt.Figure:
+    """The organisation partnership network of one replicate at the given months."""
+    orgs = organisations.set_index("index").sort_index().reset_index()
+    pos = _layout(orgs)
+    kinds = list(dict.fromkeys(orgs["kind"]))
+    palette = {k: OKABE_ITO[i % 8] for i, k in enumerate(kinds)}
+    fig, axes = plt.subplots(1, len(months), figsize=(5.2 * len(months), 5.6), squeeze=False)
+    for ax, month in zip(axes.flat, months):
+        edges = network[(network["seed"] == seed) & (network["month"] == month)]
+        for row in edges.itertuples():
+            a, b = pos[row.source], pos[row.target]
+            ax.plot([a[0], b[0]], [a[1], b[1]], color="#555555", alpha=0.25 + 0.6 * row.strength,
+                    linewidth=0.5 + 4 * row.strength, zorder=1)
+        degree = np.bincount(np.r_[edges["source"], edges["target"]].astype(int), minlength=len(orgs))
+        for kind in kinds:
+            idx = orgs.index[orgs["kind"] == kind]
+            marker = "s" if kind in ("early_years", "primary", "secondary", "post16") else "o"
+            ax.scatter(pos[idx, 0], pos[idx, 1], s=40 + 25 * degree[idx], color=palette[kind],
+                       marker=marker, edgecolor="black", linewidth=0.5, zorder=2,
+                       label=orgs.loc[idx[0], "label"] if len(idx) else kind)
+        year = start_year + month / 12
+        ax.set_title(f"{year:.0f} (month {month}): {len(edges)} ties, "
+                     f"mean strength {edges['strength'].mean() if len(edges) else 0:.2f}", fontsize=10)
+        ax.set_aspect("equal")
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=5, fontsize=8, frameon=False)
+    fig.suptitle(title or "Organisation partnership network (line width = tie strength; squares are schools)")
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def save(fig: plt.Figure, path) -> None:
+    """Save a figure atomically and close it."""
+    from pathlib import Path
+    import os
+    import tempfile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.unlink(tmp)

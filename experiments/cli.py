@@ -1,0 +1,49 @@
+"""`placesim <verb> [Hydra overrides]`: one console command, one module per verb.
+
+Verbs are imported only when used, so `placesim --help` and `placesim run --help`
+start fast.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+VERBS = {
+    "run": ("experiments.run", "run replicates of one place and scenario; write Parquet and plots"),
+    "calibrate": ("experiments.calibrate", "re-derive the milestone thresholds from seed 004 Table 2"),
+    "params": ("experiments.params_doc", "write docs/parameters.md from the parameter registry"),
+}
+
+USAGE = """usage: placesim <verb> [Hydra overrides]
+
+verbs:
+{verbs}
+
+Examples:
+  placesim run                                   # Pembury, 20 years, 10 replicates
+  placesim run place=wallsend run.years=30 run.replicates=20 seed=7
+  placesim run --help                            # config groups and every key
+"""
+
+
+def usage() -> str:
+    width = max(len(v) for v in VERBS)
+    verbs = "\n".join(f"  {name:<{width}}  {text}" for name, (_, text) in VERBS.items())
+    return USAGE.format(verbs=verbs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0
+    verb, rest = argv[0], argv[1:]
+    if verb not in VERBS:
+        print(f"placesim: unknown verb '{verb}'; choose from {', '.join(VERBS)}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(VERBS[verb][0])
+    return int(module.main(rest) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""The bridge between Hydra and the model: the structured config schema, its
+registration in Hydra's ConfigStore, and turning a composed config into plain
+`sim.params` dataclasses (with one-line errors for anything a user can get wrong).
+
+`sim` never imports Hydra; this module is the only place that knows both.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.params import ModelParams, PlaceParams
+from sim.registry import check, nonneg, outside_plausible, param
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+
+@dataclass
+class RunSettings:
+    """How long, how many replicates, and how to batch them."""
+
+    years: int = param(20, "years", 10, 30, "design brief section 2 (runs of 10-30 years)", "length of a run", hard=(1, 200))
+    replicates: int = param(10, "replicates", 10, 1000, "assumption", "replicates per scenario, seeds seed .. seed+replicates-1", hard=(1, 1_000_000))
+    start_year: int = param(2016, "calendar year", 2011, 2030, "seed 003 (the network launched in 2016)", "calendar year of month 0", hard=(1900, 2200))
+    batch_size: int = param(64, "replicates", 1, 1024, "assumption", "replicates stepped side by side (memory vs speed; never changes results)", hard=(1, 100_000))
+    plots: bool = True
+
+
+@dataclass
+class Config:
+    """Everything a run needs. YAML in configs/ fills it; Hydra type-checks it."""
+
+    place: PlaceParams = field(default_factory=PlaceParams)
+    model: ModelParams = field(default_factory=ModelParams)
+    run: RunSettings = field(default_factory=RunSettings)
+    seed: int = param(0, "seed", 0, 2**31 - 1, "user choice", "seed of the first replicate", hard=(0, 2**63 - 1))
+
+
+class ConfigError(ValueError):
+    """A user mistake in the configuration, reported as one line."""
+
+
+def register() -> None:
+    """Store the schema so configs/config.yaml can name it in its defaults list."""
+    from hydra.core.config_store import ConfigStore
+
+    ConfigStore.instance().store(name="placesim_schema", node=Config)
+
+
+def to_params(cfg: Any) -> Config:
+    """A composed DictConfig -> the plain dataclasses, validated against the registry."""
+    from omegaconf import OmegaConf
+
+    try:
+        obj = OmegaConf.to_object(cfg)
+    except Exception as exc:  # omegaconf raises several types for a bad value
+        raise ConfigError(one_line(exc)) from None
+    problems = check(obj.place, "place.") + check(obj.model, "model.") + check(obj.run, "run.")
+    problems += [p for p in check(obj, "") if p.startswith("seed")]
+    if obj.place.homes > obj.place.population:
+        problems.append(f"place.homes={obj.place.homes}: must not exceed place.population={obj.place.population}")
+    if problems:
+        raise ConfigError(problems[0])
+    return obj
+
+
+def plausibility_warnings(obj: Config) -> list[str]:
+    return outside_plausible(obj.place, "place.") + outside_plausible(obj.model, "model.")
+
+
+_AVAILABLE = re.compile(r"Available options in '[^']+':\s*(.*?)(?:\nConfig search path|$)", re.S)
+
+
+def one_line(exc: BaseException) -> str:
+    """Boil a Hydra/OmegaConf exception down to: key, value, what is allowed."""
+    text = str(exc)
+    cause = exc.__cause__ or exc.__context__
+    full = text + ("\n" + str(cause) if cause else "")
+    m = re.search(r"Could not find '([^/']+)/([^']+)'", full)
+    if m:
+        group, name = m.groups()
+        opts = _AVAILABLE.search(full)
+        choices = ", ".join(o.strip() for o in opts.group(1).split("\n") if o.strip()) if opts else ""
+        return f"{group}={name}: no such preset; choose from {choices}" if choices else f"{group}={name}: no such preset"
+    m = re.search(r"Key '([^']+)' (?:is )?not in (?:struct|'\w+').*?full_key: (\S+)", full, re.S)
+    if m:
+        return f"{m.group(2)}: unknown key (see docs/parameters.md for every key)"
+    m = re.search(r"Value '([^']*)' (?:of type '\w+' )?could not be converted to (\w+).*?full_key: (\S+)", full, re.S)
+    if m:
+        value, kind, key = m.groups()
+        return f"{key}={value}: expected {kind.lower()}"
+    m = re.search(r"Invalid value '([^']*)', expected one of \[([^\]]*)\].*?full_key: (\S+)", full, re.S)
+    if m:
+        value, allowed, key = m.groups()
+        return f"{key}={value}: expected one of {allowed}"
+    m = re.search(r"full_key: (\S+)", full)
+    first = next((ln.strip() for ln in full.splitlines() if ln.strip()), "invalid configuration")
+    if m:
+        return f"{m.group(1)}: {first}"
+    return first
+
+
+@dataclass
+class ResolvedRun:
+    """What `compose_run_config` returns: typed parameters plus the seed tables."""
+
+    config: Config
+    england: Any
+
+    @property
+    def place(self) -> PlaceParams:
+        return self.config.place
+
+    @property
+    def model(self) -> ModelParams:
+        return self.config.model
+
+    @property
+    def run(self) -> RunSettings:
+        return self.config.run
+
+    @property
+    def seeds(self) -> list[int]:
+        return [self.config.seed + i for i in range(self.config.run.replicates)]
+
+
+def resolve(cfg: Any) -> ResolvedRun:
+    from experiments.evidence import table1
+
+    return ResolvedRun(to_params(cfg), table1())
+
+
+def compose(overrides: list[str], config_name: str = "config") -> Any:
+    """Compose the Hydra config from Python (tests, benchmarks, the app)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    register()
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR)):
+            return hydra_compose(config_name=config_name, overrides=list(overrides))
+    except Exception as exc:
+        raise ConfigError(one_line(exc)) from None
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def compose_run_config(overrides: list[str]) -> ResolvedRun:
+    return resolve(compose(overrides))

@@ -1,0 +1,90 @@
+"""Shared plumbing for verbs that are Hydra applications: check the user's overrides
+first (so a mistake is one line, never a traceback), then hand over to `hydra.main`.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+from experiments.config import CONFIG_DIR, ConfigError, compose, register, to_params
+
+# Hydra's own flags: anything in this set (or starting with these) is not an override.
+HYDRA_FLAGS = {"-h", "--help", "--hydra-help", "--info", "-i", "--cfg", "-c", "--resolve",
+               "--package", "-p", "-m", "--multirun", "--shell-completion", "-sc",
+               "--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd",
+               "--experimental-rerun", "--version"}
+TAKES_VALUE = {"--cfg", "-c", "--package", "-p", "--info", "-i", "--config-path", "-cp",
+               "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"}
+HELP = {"-h", "--help", "--hydra-help", "--cfg", "-c", "--info", "-i", "--shell-completion", "-sc"}
+
+
+def split(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(Hydra flags with their values, overrides)."""
+    flags, overrides = [], []
+    it = iter(argv)
+    for arg in it:
+        if arg in HYDRA_FLAGS or arg.split("=")[0] in HYDRA_FLAGS:
+            flags.append(arg)
+            if arg in TAKES_VALUE:
+                nxt = next(it, None)
+                if nxt is not None:
+                    flags.append(nxt)
+        else:
+            overrides.append(arg)
+    return flags, overrides
+
+
+def _expand(overrides: list[str]) -> list[list[str]]:
+    """Override lists to check: sweeps are checked one value at a time."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    try:
+        parsed = parser.parse_overrides(overrides)
+    except Exception as exc:
+        raise ConfigError(str(exc).splitlines()[0]) from None
+    base = []
+    sweeps = []
+    for o in parsed:
+        if o.is_sweep_override():
+            values = [str(v) for v in o.sweep_string_iterator()]
+            sweeps.append((o, values))
+            base.append(f"{o.get_key_element()}={values[0]}")
+        else:
+            base.append(o.input_line)
+    checks = [base]
+    for o, values in sweeps:
+        key = o.get_key_element()
+        for v in values[1:]:
+            checks.append([b if b.split("=")[0] != key else f"{key}={v}" for b in base])
+    return checks
+
+
+def validate(overrides: list[str], config_name: str = "config") -> None:
+    user = [o for o in overrides if not o.lstrip("+~").startswith("hydra.") and not o.lstrip("+~").startswith("hydra/")]
+    for group in _expand(user):
+        to_params(compose(group, config_name=config_name))
+
+
+def launch(verb: str, argv: list[str], task: Callable, config_name: str = "config") -> int:
+    """Validate, then run `task(cfg)` as a Hydra application with Hydra's own CLI."""
+    import hydra
+
+    flags, overrides = split(argv)
+    if not set(flags) & HELP:
+        try:
+            validate(overrides, config_name)
+        except ConfigError as exc:
+            print(f"placesim {verb}: error: {exc}", file=sys.stderr)
+            return 2
+    register()
+    app = hydra.main(config_path=str(CONFIG_DIR), config_name=config_name, version_base="1.3")(task)
+    saved = sys.argv
+    sys.argv = [f"placesim {verb}", *flags, *overrides, f"hydra.job.name={verb}"]
+    try:
+        app()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    finally:
+        sys.argv = saved
+    return 0

@@ -1,0 +1,133 @@
+"""`placesim run`: replicates of one place (and scenario) -> a run folder.
+
+The folder holds config.yaml (the resolved config), timeseries.parquet,
+milestones.parquet, network.parquet, organisations.parquet, run.json and plots/*.png
+(docs/results.md documents every column).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from experiments.hydra_entry import launch
+
+log = logging.getLogger("placesim")
+
+KEY_SERIES = {
+    "mean_learning": ("Mean learning score", "SD (0 = England mean)"),
+    "mean_wellbeing": ("Mean wellbeing score", "SD (0 = England mean)"),
+    "mean_trust": ("Trust in services", "0-1 scale"),
+    "norm_adoption": ("Families holding the pro-learning norm", "fraction of families"),
+    "reach_neediest": ("Neediest tenth of families supported", "fraction"),
+    "tie_density": ("Partnership ties among organisations", "fraction of pairs"),
+}
+SYSTEM_SERIES = {
+    "shared_purpose": ("Shared purpose", "0-1 index"),
+    "relationships": ("Relationships and networks", "0-1 index"),
+    "evidence_data": ("Evidence, data and learning", "0-1 index"),
+    "infrastructure": ("Infrastructure to embed", "0-1 index"),
+    "capacity": ("Capacity for system change", "0-1 index"),
+    "coordination": ("Coordination (share of intake by referral)", "0-1 index"),
+}
+
+
+def progress_bar(total: int, desc: str):
+    """tqdm with count, rate and ETA; quiet under CI=true or when not on a terminal."""
+    from tqdm import tqdm
+
+    quiet = os.environ.get("CI", "").lower() in ("1", "true", "yes") or not sys.stderr.isatty()
+    return tqdm(total=total, desc=desc, unit="replicate-month", disable=quiet, smoothing=0.1)
+
+
+def execute(resolved, out: Path, interventions=None, label: str = "baseline") -> dict:
+    """Run the replicates of a resolved config and write the run folder; returns paths."""
+    from omegaconf import OmegaConf
+
+    from experiments.output import write_parquet, write_text
+    from sim.run import simulate
+
+    cfg = resolved.config
+    months = 12 * cfg.run.years
+    with progress_bar(months * len(resolved.seeds), f"{cfg.place.name} / {label}") as bar:
+        result = simulate(cfg.place, cfg.model, resolved.england, resolved.seeds, months,
+                          interventions=interventions, batch_size=cfg.run.batch_size,
+                          start_year=cfg.run.start_year, on_month=bar.update)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
+    write_parquet(result.timeseries, out / "timeseries.parquet")
+    write_parquet(result.milestones, out / "milestones.parquet")
+    write_parquet(result.network, out / "network.parquet")
+    write_parquet(result.organisations, out / "organisations.parquet")
+    manifest = {"kind": "run", "format": 1, "place": cfg.place.name, "scenario": label,
+                "seeds": resolved.seeds, "months": months, "start_year": cfg.run.start_year}
+    write_text(json.dumps(manifest, indent=2), out / "run.json")
+    if cfg.run.plots:
+        plot_run(out, result, cfg)
+    return {"result": result}
+
+
+def plot_run(out: Path, result, cfg) -> None:
+    from analysis.plots import milestones_over_time, network_picture, save, timeseries_panels
+    from experiments.evidence import england_milestone_reference
+
+    place = cfg.place.name
+    save(milestones_over_time(result.milestones, england_milestone_reference(),
+                              title=f"{place}: children reaching each milestone (median, 10-90% band)"),
+         out / "plots" / "milestones.png")
+    save(timeseries_panels(result.timeseries, KEY_SERIES, title=f"{place}: outcomes over time"),
+         out / "plots" / "outcomes.png")
+    save(timeseries_panels(result.timeseries, SYSTEM_SERIES,
+                           title=f"{place}: system outcomes (seed 003's six areas)"),
+         out / "plots" / "system.png")
+    net = result.network
+    first = int(result.timeseries["seed"].iloc[0])
+    months = [int(net["month"].min()), int(result.timeseries["month"].max())]
+    save(network_picture(net, result.organisations, first, months, cfg.run.start_year,
+                         title=f"{place}: organisation network, replicate seed {first}"),
+         out / "plots" / "network.png")
+
+
+def summary_lines(result) -> list[str]:
+    from analysis.summarise import milestone_table
+    from analysis.plots import MILESTONE_TITLES
+
+    table = milestone_table(result.milestones)
+    lines = ["Share of children reaching each milestone over the run (median [10%-90%] across replicates):"]
+    for name, title in MILESTONE_TITLES.items():
+        row = table[(table["milestone"] == name) & (table["group"] == "all")]
+        need = table[(table["milestone"] == name) & (table["group"] == "in_need")]
+        if row.empty:
+            continue
+        r = row.iloc[0]
+        text = f"  {title:<45} {100 * r['median']:5.1f}% [{100 * r['low']:.1f}-{100 * r['high']:.1f}]"
+        if not need.empty and need.iloc[0]["replicates"] > 0:
+            text += f"   in need: {100 * need.iloc[0]['median']:.1f}%"
+        lines.append(text)
+    return lines
+
+
+def task(cfg) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    from experiments.config import ConfigError, plausibility_warnings, resolve
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        resolved = resolve(cfg)
+    except ConfigError as exc:
+        print(f"placesim run: error: {exc}", file=sys.stderr)
+        raise SystemExit(2)
+    for note in plausibility_warnings(resolved.config):
+        log.warning(note)
+    out = Path(HydraConfig.get().runtime.output_dir)
+    done = execute(resolved, out)
+    for line in summary_lines(done["result"]):
+        print(line)
+    print(f"Results written to {out}")
+
+
+def main(argv: list[str]) -> int:
+    return launch("run", argv, task)

@@ -1,0 +1,4 @@
+"""Interventions: one module each, one shared lifecycle (sim.interventions.base)."""
+from sim.interventions.base import Intervention
+
+__all__ = ["Intervention"]

@@ -1,0 +1,329 @@
+"""Compiled inner loops (numba) for the two processes that touch every family x service
+and every child each month.
+
+Why: at neighbourhood sizes a month is dominated by the number of array passes, not by
+arithmetic; these kernels do in one pass what NumPy needs ~50 passes for (docs/ODD.md,
+"Performance decisions"). They implement exactly the equations written in
+sim/processes/services.py and sim/processes/development.py, which call them, and draw
+random numbers with the same counter-based hash as sim.rng (bit-identical).
+"""
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+M1 = np.uint64(0xBF58476D1CE4E5B9)
+M2 = np.uint64(0x94D049BB133111EB)
+S30, S27, S31, S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+ONE = np.uint64(1)
+TO_UNIT = 2.0 ** -53
+
+
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def mix(x):
+    x = x ^ (x >> S30)
+    x = x * M1
+    x = x ^ (x >> S27)
+    x = x * M2
+    return x ^ (x >> S31)
+
+
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def uniform(base, slot):
+    """Slot `slot` of a stream whose per-replicate start is `base` (see Streams.base)."""
+    word = mix(base + (np.uint64(slot) + ONE) * GOLDEN)
+    return (float(word >> S11) + 0.5) * TO_UNIT
+
+
+# ---------------------------------------------------------------------------- services
+
+# Columns of the per-family child aggregates.
+A_KIDS, A_YOUNG, A_TEEN, A_HEALTH_DEF, A_WELLBEING_DEF, N_AGG = range(6)
+# Gate codes: which families a kind serves (sim.orgs.GATE).
+G_ANY, G_CHILDREN, G_YOUNG, G_TEEN = range(4)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def family_aggregates(alive, fam, age, ability, env, school, engaged, out, hub, active_now):
+    """Start of the services month, in one pass over families and one over children.
+
+    Runs every family's support episodes down by a month and counts the families still
+    engaged per kind (active_now, (R, K)); per family (R, F, N_AGG) sums children, under-5s,
+    11-18s and the children's health and wellbeing deficits; hub[r, f] is the local school
+    of one of the family's children (the last in slot order), -1 if none.
+    """
+    R, C = alive.shape
+    F, K = engaged.shape[1], engaged.shape[2]
+    out[:] = 0.0
+    hub[:] = -1
+    active_now[:] = 0
+    for r in range(R):
+        for f in range(F):
+            for k in range(K):
+                if engaged[r, f, k] > 0:
+                    engaged[r, f, k] -= 1
+                    if engaged[r, f, k] > 0:
+                        active_now[r, k] += 1
+        for c in range(C):
+            if not alive[r, c]:
+                continue
+            f = fam[r, c]
+            a = age[r, c]
+            out[r, f, A_KIDS] += 1.0
+            if a < 60:
+                out[r, f, A_YOUNG] += 1.0
+            elif a >= 132:
+                out[r, f, A_TEEN] += 1.0
+            out[r, f, A_HEALTH_DEF] += max(-(ability[r, c, 1] + env[r, c, 1]), 0.0)
+            out[r, f, A_WELLBEING_DEF] += max(-(ability[r, c, 2] + env[r, c, 2]), 0.0)
+            if school[r, c] >= 0:
+                hub[r, f] = school[r, c]
+
+
+@nb.njit(cache=True, error_model="numpy")
+def service_demand(agg, home_learning, stress, debt, housing, workless, need_w, gate_code,
+                   engaged, outreach, targeting, between, school_to_kind, hub_pos, follow,
+                   trust, takeup_power, eligibility, demand, referral_share, total):
+    """Need, identification (outreach + referrals along ties) and take-up per family x kind.
+
+    Features, in sim.orgs.FEATURES order: young, teen, home-learning deficit, child health
+    deficit, child wellbeing deficit, stress, arrears, housing pressure, worklessness.
+    """
+    R, F, K = demand.shape
+    feats = np.empty(9)
+    via_ties = np.empty(K)
+    for r in range(R):
+        for k in range(K):
+            total[r, k] = 0.0
+        for f in range(F):
+            kids = agg[r, f, A_KIDS]
+            young = agg[r, f, A_YOUNG] > 0
+            teen = agg[r, f, A_TEEN] > 0
+            per_kid = max(kids, 1.0)
+            feats[0] = 1.0 if young else 0.0
+            feats[1] = 1.0 if teen else 0.0
+            feats[2] = min(max(-home_learning[r, f] / 2.0, 0.0), 1.0)
+            feats[3] = min(max(agg[r, f, A_HEALTH_DEF] / per_kid / 1.5, 0.0), 1.0)
+            feats[4] = min(max(agg[r, f, A_WELLBEING_DEF] / per_kid / 1.5, 0.0), 1.0)
+            feats[5] = stress[r, f]
+            feats[6] = debt[r, f]
+            feats[7] = min(max((housing[r, f] + 1.0) / 3.0, 0.0), 1.0)
+            feats[8] = 1.0 if workless[r, f] else 0.0
+            take = trust[r, f] if takeup_power == 1.0 else trust[r, f] ** takeup_power
+            hub = hub_pos[r, f]
+            # Ties that could carry a referral: from each service the family uses, and
+            # from its children's school.
+            for k in range(K):
+                via_ties[k] = school_to_kind[r, hub, k] if hub >= 0 else 0.0
+            for k2 in range(K):
+                if engaged[r, f, k2] > 0:
+                    for k in range(K):
+                        via_ties[k] += between[r, k2, k]
+            for k in range(K):
+                demand[r, f, k] = 0.0
+                referral_share[r, f, k] = 0.0
+                g = gate_code[k]
+                if engaged[r, f, k] > 0:
+                    continue
+                if (g == G_CHILDREN and kids == 0) or (g == G_YOUNG and not young) or (g == G_TEEN and not teen):
+                    continue
+                need = 0.0
+                for j in range(9):
+                    need += feats[j] * need_w[k, j]
+                need = min(max(need, 0.0), 1.0)
+                if need <= eligibility:
+                    continue
+                referral = follow[r] * need * via_ties[k]
+                t = targeting[r, k]
+                pressure = outreach[r, k] * need * ((1.0 - t) + 2.0 * t * need) + referral
+                d = pressure / (1.0 + pressure) * take
+                demand[r, f, k] = d
+                if pressure > 0.0:
+                    referral_share[r, f, k] = referral / pressure
+                total[r, k] += d
+
+
+@nb.njit(cache=True, error_model="numpy")
+def service_select(demand, referral_share, total, free, base, episode, engaged,
+                   intake, intake_by_referral):
+    """Take families on within free capacity: rationed in expectation, capped exactly
+    (each kind takes families in home order until its free places are used)."""
+    R, F, K = demand.shape
+    scale = np.empty(K)
+    for r in range(R):
+        for k in range(K):
+            scale[k] = free[r, k] / total[r, k] if total[r, k] > free[r, k] else 1.0
+            intake[r, k] = 0
+            intake_by_referral[r, k] = 0.0
+        for f in range(F):
+            for k in range(K):
+                d = demand[r, f, k]
+                if d <= 0.0 or intake[r, k] >= free[r, k]:
+                    continue
+                if uniform(base[r], f * K + k) < d * scale[k]:
+                    engaged[r, f, k] = episode
+                    intake[r, k] += 1
+                    intake_by_referral[r, k] += referral_share[r, f, k]
+
+
+@nb.njit(cache=True, error_model="numpy")
+def service_support(engaged, quality_factor, contact_value, family_table, child_table,
+                    family_effect, child_effect, agg, neediest, family_support, child_support,
+                    family_contact, supported_now, summary):
+    """Monthly inputs to supported families and their children, and what the reporters need.
+
+    family_contact[r, f] = mean value of the family's current contacts (0 if none), for trust.
+    summary[r] = (saturation, share of families supported, share of the neediest tenth
+    supported, families supported).
+    """
+    R, F, K = engaged.shape
+    n_fc = family_table.shape[1]
+    n_cc = child_table.shape[1]
+    for r in range(R):
+        covered = 0.0
+        parents = 0
+        supported = 0
+        needy = 0
+        needy_supported = 0
+        for f in range(F):
+            for j in range(n_fc):
+                family_support[r, f, j] = 0.0
+            for j in range(n_cc):
+                child_support[r, f, j] = 0.0
+            weight_sum = 0.0
+            value = 0.0
+            n = 0
+            for k in range(K):
+                if engaged[r, f, k] > 0:
+                    n += 1
+                    w = quality_factor[r, k]
+                    weight_sum += w
+                    value += contact_value[r, k]
+                    for j in range(n_fc):
+                        family_support[r, f, j] += family_effect * w * family_table[k, j]
+                    for j in range(n_cc):
+                        child_support[r, f, j] += child_effect * w * child_table[k, j]
+            family_contact[r, f] = value / n if n > 0 else 0.0
+            supported_now[r, f] = n > 0
+            if agg[r, f, A_KIDS] > 0:
+                parents += 1
+                covered += min(weight_sum, 1.0)
+            if n > 0:
+                supported += 1
+            if neediest[r, f]:
+                needy += 1
+                if n > 0:
+                    needy_supported += 1
+        summary[r, 0] = covered / max(parents, 1)
+        summary[r, 1] = supported / max(F, 1)
+        summary[r, 2] = needy_supported / max(needy, 1)
+        summary[r, 3] = supported
+
+
+# -------------------------------------------------------------------------- development
+
+# Indices into the coefficient vector built by sim.processes.development.coefficients().
+(C_DEP, C_QUAL, C_WORK, C_HLE, C_SCHOOL, C_NBHD, C_CROSS, C_HDEP, C_HPOOR, C_STRESS,
+ C_HOUSING, C_INFORMAL, N_COEF) = range(13)
+
+
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def child_input(r, c, f, fam, school, age, ability, env, coef, band_edges, quality,
+                child_support, deprivation, no_qual, workless, hle, stress, housing,
+                informal, poor_health, local_norm):
+    """The environmental input to child c's three domains this month (docs/ODD.md)."""
+    zh = ability[r, c, 1] + env[r, c, 1]
+    zw = ability[r, c, 2] + env[r, c, 2]
+    deficit = 0.5 * (max(-zh, 0.0) + max(-zw, 0.0))
+    damp = min(max(1.0 - coef[C_CROSS] * deficit, 0.0), 1.0)
+    s = school[r, c]
+    q = quality[r, s] if s >= 0 else 0.0
+    a = age[r, c]
+    band = 0
+    for e in range(band_edges.shape[0]):
+        if a >= band_edges[e]:
+            band = e + 1
+    sup = child_support[r, f, band * 3:(band + 1) * 3]
+    dep = deprivation[r, f]
+    norm = local_norm[r, f]
+    learn = (-coef[C_DEP] * dep - coef[C_QUAL] * no_qual[r, f] - coef[C_WORK] * workless[r, f]
+             + coef[C_HLE] * hle[r, f] + coef[C_SCHOOL] * q + coef[C_NBHD] * norm
+             - coef[C_CROSS] * deficit + sup[0] * damp)
+    health = -coef[C_HDEP] * dep - coef[C_HPOOR] * poor_health[r, f] + sup[1]
+    wellbeing = (-coef[C_STRESS] * stress[r, f] - coef[C_HOUSING] * housing[r, f]
+                 + coef[C_INFORMAL] * informal[r, f] + coef[C_NBHD] * norm + sup[2])
+    return learn, health, wellbeing
+
+
+@nb.njit(cache=True, error_model="numpy")
+def child_inputs(alive, fam, school, age, ability, env, coef, band_edges, quality,
+                 child_support, deprivation, no_qual, workless, hle, stress, housing,
+                 informal, poor_health, local_norm, out):
+    """Inputs (R, C, 3) for every living child (used at the start of a run)."""
+    R, C = alive.shape
+    for r in range(R):
+        for c in range(C):
+            if not alive[r, c]:
+                out[r, c, 0] = out[r, c, 1] = out[r, c, 2] = 0.0
+                continue
+            l, h, w = child_input(r, c, fam[r, c], fam, school, age, ability, env, coef,
+                                  band_edges, quality, child_support, deprivation, no_qual,
+                                  workless, hle, stress, housing, informal, poor_health,
+                                  local_norm)
+            out[r, c, 0], out[r, c, 1], out[r, c, 2] = l, h, w
+
+
+@nb.njit(cache=True, error_model="numpy")
+def development_month(alive, fresh, fam, school, age, ability, env, support_months, coef,
+                      band_edges, quality, child_support, family_supported, deprivation,
+                      no_qual, workless, hle, stress, housing, informal, poor_health,
+                      local_norm, persistence, noise_scale, noise_base,
+                      m_age, m_weight, m_threshold, in_need, counts,
+                      excl_factor, excl_rate, excl_slope, adm_rate, event_base, events):
+    """Move every child's environmental scores toward this month's inputs, then record
+    milestones (counts[r, m, group, reached/assessed]) and exclusions and admissions
+    (events[r, 0/1])."""
+    R, C = alive.shape
+    counts[:] = 0
+    events[:] = 0
+    n_m = m_age.shape[0]
+    for r in range(R):
+        for c in range(C):
+            if not alive[r, c]:
+                continue
+            f = fam[r, c]
+            l, h, w = child_input(r, c, f, fam, school, age, ability, env, coef,
+                                  band_edges, quality, child_support, deprivation, no_qual,
+                                  workless, hle, stress, housing, informal, poor_health,
+                                  local_norm)
+            if fresh[r, c]:
+                share = 1.0 - persistence ** age[r, c]
+                env[r, c, 0], env[r, c, 1], env[r, c, 2] = share * l, share * h, share * w
+            for d, x in ((0, l), (1, h), (2, w)):
+                u = uniform(noise_base[r], c * 3 + d)
+                env[r, c, d] = persistence * env[r, c, d] + (1.0 - persistence) * x + noise_scale * (u - 0.5)
+            if family_supported[r, f]:
+                support_months[r, c] += 1
+            a = age[r, c]
+            z0 = ability[r, c, 0] + env[r, c, 0]
+            z1 = ability[r, c, 1] + env[r, c, 1]
+            z2 = ability[r, c, 2] + env[r, c, 2]
+            for m in range(n_m):
+                if a == m_age[m]:
+                    score = m_weight[m, 0] * z0 + m_weight[m, 1] * z1 + m_weight[m, 2] * z2
+                    hit = 1 if score > m_threshold[m] else 0
+                    counts[r, m, 0, 0] += hit
+                    counts[r, m, 0, 1] += 1
+                    if in_need[r, f]:
+                        counts[r, m, 1, 0] += hit
+                        counts[r, m, 1, 1] += 1
+            u = uniform(event_base[r], c)
+            risk = math.exp(-excl_slope * z2)
+            s = school[r, c]
+            if s >= 0 and u < excl_rate * excl_factor[s] * risk:
+                events[r, 0] += 1
+            if a >= 120 and u > 1.0 - adm_rate * risk:
+                events[r, 1] += 1

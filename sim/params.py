@@ -1,0 +1,216 @@
+"""Plain dataclasses holding every parameter of a run; they double as the registry.
+
+Each field is declared with `param()` (default, unit, plausible range, source). The
+Hydra layer stores these classes in its ConfigStore so that YAML is type-checked, but
+nothing here imports Hydra: a script can build `ModelParams()` directly.
+
+Sources are cited as "seed NNN Lxxx" (a line of ../shared/seeds), a paper, or
+"assumption". Defaults marked "calibrated" were set by `placesim calibrate`
+(experiments/calibrate.py) against seed 004 Table 2 and are re-checked by a test.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from sim.registry import nonneg, param, prob
+
+A = "assumption"
+S003 = "seed 003"
+S004 = "seed 004"
+
+
+@dataclass
+class Indicators:
+    """The five area indicators of seed 004 Table 1, in its units."""
+
+    health: float = param(68.71, "% adults in good health", 37.34, 93.12, "seed 004 Table 1 mean", "adults reporting good health", hard=(0, 100))
+    unemployment: float = param(2.42, "% adults claiming JSA", 0.0, 22.8, "seed 004 Table 1 mean", "Jobseeker's Allowance claimants", hard=(0, 100))
+    adult_education: float = param(29.26, "% adults without qualifications", 0.87, 67.63, "seed 004 Table 1 mean", "adults with no qualifications", hard=(0, 100))
+    deprivation: float = param(21.67, "IMD score (points)", 0.53, 87.8, "seed 004 Table 1 mean", "Index of Multiple Deprivation score", hard=(0, 100))
+    housing: float = param(21.69, "IMD sub-domain score (points)", 0.34, 70.14, "seed 004 Table 1 mean", "barriers to housing and services", hard=(0, 100))
+
+
+@dataclass
+class PlaceParams:
+    """A neighbourhood: its size, schools, services and starting conditions."""
+
+    name: str = "england_average"
+    population: int = param(1500, "people", 500, 60000, "seed 004 L438 (an LSOA is about 1,500 people)", "residents of all ages", hard=(1, None))
+    homes: int = param(620, "households", 200, 25000, A + " (about 2.4 people per household, ONS)", "dwellings; a family lives in each", hard=(1, None))
+    child_share: float = prob(0.24, 0.18, 0.35, "seed 003 L563 (Wallsend: 11,000 of 45,000 aged 0-19)", "share of residents aged 0-19", unit="fraction")
+    share_in_need: Optional[float] = param(None, "fraction of families", 0.05, 0.5, "seed 003 L578 (Wallsend 22.7%)", "families 'in need'; when set it places the family deprivation distribution, else the IMD score does", hard=(0, 1))
+    indicators: Indicators = field(default_factory=Indicators)
+    early_years_settings: int = param(1, "settings", 0, 20, A, "nurseries and pre-schools", hard=(0, None))
+    primary_schools: int = param(1, "schools", 0, 40, A, "primary schools", hard=(0, None))
+    secondary_schools: int = param(1, "schools", 0, 10, A, "secondary schools", hard=(0, None))
+    post16_colleges: int = param(1, "colleges", 0, 5, A, "sixth forms and colleges", hard=(0, None))
+    services_scale: float = nonneg(1.0, "services per kind per 10,000 people (multiplier)", 0.5, 2.0, A, "how many of each kind of service the place has, relative to the default mix")
+    school_quality: float = param(0.0, "SD of value added", -0.5, 0.5, A, "mean value added of local schools")
+    service_quality: float = param(0.0, "SD", -0.5, 0.5, A, "mean quality of local services relative to England")
+    partnership_strength: float = prob(0.25, 0.0, 0.8, A, "starting density and strength of partnership ties between organisations", unit="fraction")
+    schools_partnership: float = prob(0.0, 0.0, 1.0, "seed 003 L590-593 (Wallsend's schools partnership)", "how tightly schools start tied to each other", unit="fraction")
+    informal_ties: float = nonneg(4.0, "ties per family", 1.0, 10.0, "seed 003 L433, L2266-2269", "mean informal family-family ties")
+    mobility: float = prob(0.10, 0.04, 0.2, A + " (English Housing Survey: about 10% of households move each year)", "share of families moving out each year", unit="per year")
+    starting_trust: float = prob(0.5, 0.2, 0.8, "seed 003 L2022 (past initiatives came and went)", "mean family trust in services at the start", unit="0-1 scale")
+    exclusion_multiplier: float = nonneg(1.0, "ratio to England", 0.5, 3.0, "seed 003 L484-488", "local school exclusion rate relative to England")
+    synthetic: bool = False  # draw the five indicators per replicate from seed 004 Table 1
+    synthetic_correlation: float = prob(0.6, 0.2, 0.9, A + " (seed 004 L820-842: the indicators overlap)", "correlation between the five indicators across synthetic places (health enters with a minus sign)", unit="correlation")
+
+
+@dataclass
+class Development:
+    """Child development: three interacting domains on an England-standardised scale."""
+
+    persistence: float = param(0.985, "per month", 0.96, 0.995, "assumption; fade-out of early gains (Bailey et al. 2017, J Res Educ Eff)", "share of last month's environmental score kept; 1 - persistence is how fast scores move toward their current inputs", hard=(0.0, 0.9999))
+    ability_sd: float = nonneg(0.75, "SD", 0.5, 0.9, A, "spread of the fixed individual component of each domain")
+    noise_sd: float = nonneg(0.02, "SD per month", 0.0, 0.05, A, "month-to-month idiosyncratic change")
+    deprivation_effect: float = nonneg(0.45, "SD per SD of family deprivation", 0.2, 0.7, "seed 004 L658-665 (deprivation the strongest predictor)", "how much family deprivation lowers the environmental learning input")
+    qualification_effect: float = nonneg(0.25, "SD", 0.05, 0.4, "seed 004 L658-665 (adult education next)", "learning input lost when no adult in the family has a qualification")
+    workless_effect: float = nonneg(0.2, "SD", 0.05, 0.4, "seed 004 L658-665 (unemployment next)", "learning input lost in a workless family")
+    home_learning_effect: float = nonneg(0.3, "SD per SD of home learning", 0.1, 0.5, "Sylva et al. 2004 (EPPE); seed 003 L1418-1425", "learning input per SD of the home learning environment")
+    school_effect: float = nonneg(0.5, "SD per SD of value added", 0.2, 1.0, "Dobbie & Fryer 2011 via seed 004 L1225-1236", "learning input per SD of school value added, for children in school")
+    neighbourhood_effect: float = nonneg(0.3, "SD per unit of norm adoption", 0.0, 0.6, "seed 004 (area effects, L1245-1250)", "learning and wellbeing input from the share of neighbouring families holding pro-learning norms")
+    stress_effect: float = nonneg(0.35, "SD per unit of stress", 0.1, 0.6, "seed 003 L838-843", "wellbeing (and through it learning) lost per unit of family stress")
+    cross_domain: float = param(0.25, "fraction per SD of deficit", 0.0, 0.6, "seed 004 L1225-1250 (contested; the HCZ lottery studies found schools alone mattered)", "how much a health or wellbeing deficit slows learning and dampens learning support; 0 switches cumulative effects off", hard=(0.0, 1.0))
+    health_poor_effect: float = nonneg(0.5, "SD", 0.2, 0.8, "seed 004 L658-665 (health weakest at area level)", "child health input lost in a family in poor health")
+    health_deprivation_effect: float = nonneg(0.2, "SD per SD of family deprivation", 0.05, 0.4, A, "child health input lost per SD of family deprivation")
+    housing_effect: float = nonneg(0.1, "SD per SD of housing pressure", 0.0, 0.3, "seed 004 L658-665 (housing weakest)", "wellbeing input lost per SD of housing pressure")
+    informal_support_effect: float = nonneg(0.15, "SD per unit of support", 0.0, 0.3, "seed 003 L2266-2269", "wellbeing and home learning gained from informal support")
+
+
+@dataclass
+class Milestones:
+    """Where a latent score counts as reaching a milestone (calibrated to seed 004 Table 2)."""
+
+    threshold_eyfs: float = param(-0.395, "SD", -1.0, 0.5, "calibrated: England-average place reaches 68.09% (seed 004 Table 2; old benchmark 78+ points, L621-626)", "learning score needed at age 5")
+    threshold_ks2: float = param(-0.355, "SD", -1.0, 0.5, "calibrated: England-average place reaches 65.68% (seed 004 Table 2; level 4 English and maths, L627-629)", "learning score needed at age 11")
+    threshold_ks4: float = param(-0.035, "SD", -1.0, 0.8, "calibrated: England-average place reaches 53.04% (seed 004 Table 2; five A*-C incl. English and maths, L630-632)", "learning score needed at age 16")
+    threshold_eet: float = param(-1.05, "SD", -2.0, 0.0, "assumption: about 85% of 18-year-olds in education, employment or training (DfE NEET statistics, order of magnitude)", "combined learning-wellbeing score needed at 18")
+    threshold_decay_free: float = param(-0.74, "SD", -1.5, 0.0, "assumption: about 77% of 5-year-olds free of visible decay (PHE oral health survey 2019, order of magnitude)", "health score needed at age 5 to count as decay-free")
+    exclusion_rate: float = nonneg(0.0035, "per secondary pupil per month", 0.001, 0.008, A + " (about 4% of secondary pupils excluded for a fixed term each year, DfE)", "baseline fixed-term exclusion hazard")
+    exclusion_wellbeing_slope: float = nonneg(0.8, "log-hazard per SD", 0.3, 1.2, A, "how much low wellbeing raises exclusion")
+    admission_rate: float = nonneg(0.0002, "per child 10-18 per month", 0.00005, 0.0005, A + " (NHS Digital order of magnitude)", "baseline mental-health or self-harm admission hazard")
+
+
+@dataclass
+class Families:
+    """Family circumstances, stress, home learning and informal support."""
+
+    within_area_sd: float = nonneg(0.8, "SD", 0.5, 1.0, A, "spread of family deprivation within a neighbourhood")
+    area_weight: float = nonneg(0.6, "SD per SD of area IMD", 0.3, 0.9, A, "how far an area's IMD shifts its families' deprivation")
+    need_cut: float = param(1.0, "SD of family deprivation", 0.5, 1.5, A, "families above this are 'in need' (about 16% in an average area)")
+    indicator_correlation: float = prob(0.5, 0.2, 0.8, A + " (seed 004 L820-842: indicators overlap)", "correlation of a family's worklessness, qualifications, health and housing with its deprivation", unit="correlation")
+    workless_per_jsa: float = nonneg(4.0, "workless families per JSA point", 2.0, 6.0, A, "household worklessness relative to the JSA claimant rate")
+    job_finding: float = prob(0.03, 0.01, 0.06, A, "monthly chance a workless family finds work", unit="per month")
+    debt_build: float = nonneg(0.03, "debt units per month", 0.01, 0.06, A, "monthly growth of arrears in a workless or pressured family")
+    debt_repay: float = nonneg(0.02, "debt units per month", 0.005, 0.05, A, "monthly repayment in a working family")
+    eviction_rate: float = nonneg(0.006, "per family per month at full arrears", 0.001, 0.015, "seed 003 L838-843", "eviction hazard at debt 1, scaled by debt squared")
+    stress_rate: float = prob(0.15, 0.05, 0.3, A, "share of the gap to target stress closed each month", unit="per month")
+    hle_rate: float = prob(0.05, 0.02, 0.15, A, "share of the gap to target home learning closed each month", unit="per month")
+    informal_buffer: float = nonneg(0.6, "logit of stress per unit of support", 0.0, 1.2, "seed 003 L2266-2269; seed 001 L33-39", "stress buffered by informal support")
+    stress_intercept: float = param(-1.4, "logit", -2.5, -0.5, A, "target stress of a family with no pressures (logistic scale)")
+    stress_deprivation: float = nonneg(0.5, "logit per SD", 0.2, 0.8, A, "target stress added per SD of deprivation")
+    stress_workless: float = nonneg(0.8, "logit", 0.3, 1.2, A, "target stress added by worklessness")
+    stress_debt: float = nonneg(1.5, "logit per unit of arrears", 0.5, 2.5, "seed 003 L838-843", "target stress added by arrears")
+    stress_housing: float = nonneg(0.3, "logit per SD", 0.0, 0.6, "seed 004 L494-500", "target stress added per SD of housing pressure")
+    stress_health: float = nonneg(0.4, "logit", 0.0, 0.8, A, "target stress added by poor adult health")
+    hle_qualification: float = nonneg(0.5, "SD", 0.2, 0.8, "Sylva et al. 2004 (EPPE)", "home learning lost when no adult has a qualification")
+    hle_stress: float = nonneg(1.2, "SD per unit of stress", 0.5, 2.0, A, "home learning lost per unit of family stress")
+    hle_deprivation: float = nonneg(0.2, "SD per SD", 0.0, 0.4, A, "home learning lost per SD of deprivation")
+    hle_intercept: float = param(0.35, "SD", 0.0, 0.7, "calibrated: an England-average family's home learning is about 0", "home-learning target of a family with no pressures and no norm")
+
+
+@dataclass
+class Trust:
+    """Trust in services: built by good contacts and spread along family ties."""
+
+    contact_gain: float = prob(0.08, 0.02, 0.2, "seed 003 (being listened to)", "monthly move of trust toward the quality of services in contact", unit="per month")
+    spread: float = prob(0.05, 0.0, 0.15, "seed 003 L2266-2269", "monthly move of trust toward the mean of informal ties", unit="per month")
+    relapse: float = prob(0.01, 0.0, 0.05, A, "monthly drift back toward the place's starting trust", unit="per month")
+    voice_gain: float = nonneg(0.3, "trust per unit of voice", 0.0, 0.6, "seed 003 exploration area 1; seed 002", "extra value of a contact when residents and children hold decision power (being listened to)")
+    takeup_power: float = nonneg(1.0, "exponent", 0.5, 2.0, A, "how steeply take-up of an offer rises with trust")
+
+
+@dataclass
+class Services:
+    """How services find, take in and help families, within capacity."""
+
+    capacity_per_1000: float = nonneg(12.0, "families per month per 1,000 residents per service", 5.0, 25.0, A, "caseload each service can carry")
+    episode_months: int = param(6, "months", 3, 12, A, "length of one episode of support", hard=(1, 120))
+    outreach: float = nonneg(0.15, "per month", 0.05, 0.4, A, "how readily an eligible family is identified without a referral")
+    targeting: float = prob(0.3, 0.0, 1.0, "seed 003 key learning 5", "how well services find the families who need them most", unit="0-1 scale")
+    eligibility: float = prob(0.25, 0.1, 0.5, "seed 004 L2655-2657 (service thresholds)", "need score a family must exceed to be served", unit="need score")
+    referral_follow_through: float = prob(0.3, 0.1, 0.8, "seed 003 ('no gaps to fall through')", "share of referral pressure along a full-strength tie that leads to contact", unit="fraction")
+    family_effect: float = nonneg(1.0, "multiplier on the family-effect table (sim/orgs.py)", 0.5, 1.5, A, "strength of a month of support on stress, arrears, housing, home learning and work")
+    child_effect: float = nonneg(0.3, "SD of input while supported", 0.1, 0.6, "early-years meta-analyses (effect sizes 0.2-0.4 SD, e.g. Camilli et al. 2010)", "input to the targeted domain of a supported child, times service quality")
+    funding: float = nonneg(1.0, "ratio to 2016 funding", 0.5, 1.5, "seed 004 L908-910", "multiplier on every service's capacity")
+
+
+@dataclass
+class Ties:
+    """Organisation partnership ties: formation, strengthening and decay."""
+
+    formation: float = prob(0.004, 0.0, 0.02, A, "monthly chance two untied organisations meet through ordinary business", unit="per pair per month")
+    closure: float = nonneg(0.05, "per month per unit of shared-partner strength", 0.0, 0.15, "seed 003 ('digging channels', increasing returns)", "triadic closure: partners of partners meet")
+    champion_boost: float = nonneg(2.0, "ratio", 1.0, 4.0, "seed 003 L219-221", "tie formation multiplier for an organisation with a champion")
+    joint_work_gain: float = prob(0.06, 0.02, 0.15, "seed 003 (joint work builds trust and reciprocity)", "monthly gain of a tie's elements per unit of joint work", unit="per month")
+    decay: float = prob(0.025, 0.005, 0.06, "seed 003 (relationships need upkeep)", "monthly loss of a tie's elements without joint work", unit="per month")
+    competition: float = prob(0.005, 0.0, 0.02, "seed 003 L2181 (competition for funding)", "extra monthly decay under competition, waived for the neutral core team", unit="per month")
+    turnover: float = prob(0.15, 0.05, 0.3, "seed 003 (staff turnover)", "share of organisations losing their champion each year", unit="per year")
+    champion_emergence: float = prob(0.05, 0.01, 0.15, A, "monthly chance an organisation without a champion gains one", unit="per month")
+    personal_share: float = prob(0.5, 0.2, 0.8, "seed 003 L219-221, L1644-1646", "share of a tie's trust and empathy that leaves with a champion unless hardwired", unit="fraction")
+    new_tie_strength: float = prob(0.15, 0.05, 0.3, A, "elements of a newly formed tie", unit="0-1 scale")
+    removal: float = prob(0.1, 0.05, 0.15, A, "strength below which a tie is lost", unit="0-1 scale")
+    entrenchment: float = prob(0.3, 0.0, 0.8, "seed 003 L2354-2355 (relationships can hold the status quo)", "how much pre-existing ties slow re-prioritisation toward children", unit="fraction")
+    ordinary_work: float = nonneg(0.5, "joint-work units per month", 0.2, 0.8, "seed 003 challenge 4 (attention spread thin)", "an organisation's monthly partnership attention at full engagement, shared across its ties in proportion to their strength")
+    shared_case_work: float = nonneg(0.5, "joint-work units per referral per 10 families of capacity", 0.1, 1.5, A, "joint work generated by referrals along a tie")
+
+
+@dataclass
+class Engagement:
+    """Partner engagement: follows visible progress and need; falls without them."""
+
+    base: float = prob(0.3, 0.1, 0.5, A, "engagement an organisation drifts to without visible progress", unit="0-1 scale")
+    need_motivation: float = nonneg(0.15, "engagement per SD of area deprivation", 0.0, 0.3, "seed 004 L2340-2344", "pressing need raises motivation to collaborate")
+    progress_gain: float = nonneg(1.5, "engagement per unit of visible progress", 0.5, 3.0, "seed 003 key learning 1", "how much visible progress lifts engagement")
+    rate: float = prob(0.05, 0.02, 0.15, A, "share of the gap to target engagement closed each month", unit="per month")
+    alignment_rate: float = prob(0.02, 0.005, 0.05, "seed 003 L231, L2172-2174", "monthly growth of agenda alignment per unit of joint work with aligned partners", unit="per month")
+
+
+@dataclass
+class Norms:
+    """Community norms (taking part in early learning, aspiration) by complex contagion."""
+
+    threshold_mean: float = prob(0.7, 0.5, 0.85, "Centola & Macy 2007 (complex contagion)", "mean share of a family's ties that must have adopted before it adopts", unit="fraction of ties")
+    threshold_sd: float = nonneg(0.1, "fraction of ties", 0.05, 0.2, A, "spread of adoption thresholds")
+    saturation_lowering: float = nonneg(0.4, "fraction of ties per unit of saturation", 0.0, 0.8, "seed 004 (HCZ tipping point)", "how far saturation with good services lowers the threshold")
+    initial_share: float = prob(0.3, 0.1, 0.5, A, "share of families holding the norm at the start", unit="fraction")
+    abandon: float = prob(0.02, 0.0, 0.1, A, "monthly chance an adopter whose support fell below threshold gives the norm up", unit="per month")
+    hysteresis: float = prob(0.1, 0.0, 0.2, A, "margin below the threshold before an adopter may abandon", unit="fraction of ties")
+    hle_effect: float = nonneg(0.4, "SD of home learning", 0.1, 0.8, A, "home-learning target raised by holding the norm")
+
+
+@dataclass
+class Demography:
+    """Births, ageing, moves in and out, leaving at 19."""
+
+    leave_age_months: int = param(228, "months", 228, 228, "design brief: children are 0-19", "age at which a young person leaves the model", hard=(12, 300))
+    birth_balance: float = nonneg(1.0, "ratio", 0.8, 1.2, A, "births relative to the number that keeps the child population stationary")
+    early_years_uptake: float = prob(0.9, 0.6, 0.98, "DfE take-up of funded early education for 3-4 year olds (about 90%)", "share of 2-4 year olds in an early-years setting", unit="fraction")
+    post16_participation: float = prob(0.8, 0.6, 0.95, A, "share of 16-18 year olds at a sixth form or college", unit="fraction")
+
+
+@dataclass
+class ModelParams:
+    """Every behavioural parameter, grouped by process."""
+
+    development: Development = field(default_factory=Development)
+    milestones: Milestones = field(default_factory=Milestones)
+    families: Families = field(default_factory=Families)
+    trust: Trust = field(default_factory=Trust)
+    services: Services = field(default_factory=Services)
+    ties: Ties = field(default_factory=Ties)
+    engagement: Engagement = field(default_factory=Engagement)
+    norms: Norms = field(default_factory=Norms)
+    demography: Demography = field(default_factory=Demography)

@@ -1,0 +1,239 @@
+"""Build the starting state of a place for a batch of replicates.
+
+Each replicate draws its own families, children, informal ties and organisation ties
+from its own random streams, so a replicate is a different plausible version of the
+same place. The rules are in docs/ODD.md ("Initialisation").
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import ndtri
+
+from sim import orgs as O
+from sim.params import ModelParams, PlaceParams
+from sim.rng import Streams
+from sim.state import (GROUPS, MILESTONES, Children, Families, Flows, Organisations,
+                       Place, State)
+from sim.synthetic import INDICATORS, IndicatorTable, draw_indicators
+
+CHILD_SLOT_HEADROOM = 1.6  # child slots per child at the start; births fill free slots
+
+
+def org_kinds(place: PlaceParams) -> np.ndarray:
+    """The kind of every organisation in the place, schools first, core team last."""
+    kinds: list[int] = []
+    kinds += [O.Kind.EARLY_YEARS] * place.early_years_settings
+    kinds += [O.Kind.PRIMARY] * place.primary_schools
+    kinds += [O.Kind.SECONDARY] * place.secondary_schools
+    kinds += [O.Kind.POST16] * place.post16_colleges
+    for kind in O.SERVICE_KINDS:
+        n = max(1, int(round(place.services_scale * O.PER_10K[kind] * place.population / 10_000)))
+        kinds += [kind] * n
+    kinds.append(O.Kind.CORE_TEAM)
+    return np.array(kinds, dtype=np.int16)
+
+
+def _area(place: PlaceParams, england: IndicatorTable, streams: Streams) -> np.ndarray:
+    """Indicators (R, 5): the preset's values, or one synthetic draw per replicate."""
+    R = streams.n
+    if place.synthetic:
+        z = streams.normal("place.indicators", 0, (len(INDICATORS),))
+        return draw_indicators(england, place.synthetic_correlation, z)
+    values = [getattr(place.indicators, name) for name in INDICATORS]
+    return np.tile(np.array(values, dtype=float), (R, 1))
+
+
+def _family_ties(streams: Streams, F: int, mean_ties: float) -> sp.csr_matrix:
+    """Informal ties: a ring of neighbouring homes, 10% rewired (Watts & Strogatz 1998)."""
+    R = streams.n
+    half = max(1, int(round(mean_ties / 2)))
+    offsets = np.arange(1, half + 1)
+    src = np.repeat(np.arange(F), half)                      # (F*half,)
+    dst = (src + np.tile(offsets, F)) % F
+    rewire = streams.uniform("place.ties.rewire", 0, (F * half,)) < 0.1
+    target = (streams.uniform("place.ties.target", 0, (F * half,)) * F).astype(np.int64)
+    dst = np.where(rewire, target, dst[None, :])             # (R, F*half)
+    base = (np.arange(R) * F)[:, None]
+    rows = (src[None, :] + base).ravel()
+    cols = (dst + base).ravel()
+    keep = rows != cols
+    rows, cols = rows[keep], cols[keep]
+    n = R * F
+    a = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
+    a = a + a.T
+    a.data[:] = 1.0
+    a.eliminate_zeros()
+    return a.tocsr()
+
+
+def _org_ties(streams: Streams, kinds: np.ndarray, place: PlaceParams):
+    """Starting partnership ties: density and strength follow partnership_strength."""
+    R, n = streams.n, len(kinds)
+    school = np.isin(kinds, O.SCHOOL_KINDS)
+    core = kinds == O.Kind.CORE_TEAM
+    p_tie = np.full((n, n), 0.5 * place.partnership_strength)
+    p_tie[np.ix_(school, school)] = np.maximum(p_tie[np.ix_(school, school)], place.schools_partnership)
+    u = streams.uniform("place.orgties", 0, (n, n))
+    u = np.minimum(u, np.swapaxes(u, 1, 2))                  # symmetric draw
+    tied = u < p_tie[None]
+    tied[:, core, :] = False
+    tied[:, :, core] = False
+    idx = np.arange(n)
+    tied[:, idx, idx] = False
+    level = 0.15 + 0.5 * place.partnership_strength
+    school_level = 0.15 + 0.5 * max(place.partnership_strength, place.schools_partnership)
+    lev = np.where(np.outer(school, school), school_level, level)
+    jitter = streams.uniform("place.orgties.level", 0, (n, n))
+    jitter = 0.5 * (jitter + np.swapaxes(jitter, 1, 2))
+    elem = np.where(tied, np.clip(lev[None] + 0.2 * (jitter - 0.5), 0.0, 1.0), 0.0)
+    return [elem.copy() for _ in range(4)], elem.copy()
+
+
+def neediest_decile(deprivation: np.ndarray) -> np.ndarray:
+    """Families (R, F) in their replicate's most deprived tenth."""
+    return deprivation >= np.quantile(deprivation, 0.9, axis=1, keepdims=True)
+
+
+def draw_families(ps: Place, params: ModelParams, streams: Streams, stream: str, month: int,
+                  rep: np.ndarray, slot: np.ndarray) -> dict[str, np.ndarray]:
+    """Attributes of newly drawn families at (rep, slot) pairs, as flat arrays.
+
+    Used at the start and for every family that moves in, so newcomers are drawn like
+    the place's residents (a changing intake is a scenario choice, not built in).
+    """
+    fp, npar = params.families, params.norms
+    z = np.stack([streams.normal_at(f"{stream}.z{i}", month, rep, slot) for i in range(6)])
+    u = np.stack([streams.uniform_at(f"{stream}.u{i}", month, rep, slot) for i in range(4)])
+    rho = fp.indicator_correlation
+    other = np.sqrt(1 - rho ** 2)
+
+    def binary(rate: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        cut = ndtri(np.clip(1 - rate[rep], 1e-9, 1 - 1e-9))
+        return rho * z[0] + other * noise > cut
+
+    deprivation = ps.family_mean[rep] + fp.within_area_sd * z[0]
+    workless = binary(ps.workless_rate, z[1])
+    debt = np.clip(0.3 * workless + 0.1 * np.maximum(deprivation, 0) + 0.1 * u[0], 0, 1)
+    return dict(
+        deprivation=deprivation, in_need=deprivation > fp.need_cut, workless=workless,
+        no_qualifications=binary(ps.no_qualifications_rate, z[2]),
+        poor_health=binary(ps.poor_health_rate, z[3]),
+        housing=ps.housing_mean[rep] + fp.within_area_sd * (rho * z[0] + other * z[4]),
+        debt=debt, stress=np.full(len(rep), 0.3), home_learning=np.zeros(len(rep)),
+        trust=np.clip(ps.starting_trust[rep] + 0.15 * z[5], 0.0, 1.0),
+        norm=u[3] < npar.initial_share,
+        norm_threshold=np.clip(npar.threshold_mean + npar.threshold_sd * ndtri(u[2]), 0.02, 0.98),
+        adults=1 + (u[1] < ps.second_adult_share).astype(np.int32),
+    )
+
+
+def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable,
+                streams: Streams) -> State:
+    """Synthesise the place for every replicate of the batch."""
+    R = streams.n
+    fp = params.families
+    F = int(place.homes)
+    n_children = int(round(place.population * place.child_share))
+    C = int(np.ceil(n_children * CHILD_SLOT_HEADROOM)) + 16
+
+    # -- area ---------------------------------------------------------------------
+    ind = _area(place, england, streams)
+    mean = np.array(england.mean)
+    sd = np.array(england.sd)
+    area_z = (ind[:, 3] - mean[3]) / sd[3]
+    if place.share_in_need is not None:
+        mu = fp.need_cut - fp.within_area_sd * ndtri(1 - place.share_in_need) * np.ones(R)
+    else:
+        mu = fp.area_weight * area_z
+    workless_rate = np.clip(fp.workless_per_jsa * ind[:, 1] / 100.0, 0.01, 0.7)
+
+    place_state = Place(
+        indicators=ind, area_z=area_z, family_mean=mu, workless_rate=workless_rate,
+        no_qualifications_rate=ind[:, 2] / 100.0, poor_health_rate=1 - ind[:, 0] / 100.0,
+        housing_mean=fp.area_weight * (ind[:, 4] - mean[4]) / sd[4],
+        family_ties=None, degree=None, starting_trust=np.full(R, place.starting_trust),
+        births_per_month=params.demography.birth_balance * n_children / params.demography.leave_age_months,
+        children_per_home=n_children / F,
+        second_adult_share=float(np.clip((place.population - n_children) / F - 1, 0, 1)),
+    )
+
+    # -- families -------------------------------------------------------------------
+    rep = np.repeat(np.arange(R), F)
+    slot = np.tile(np.arange(F), R)
+    drawn = draw_families(place_state, params, streams, "place.families", 0, rep, slot)
+    K = O.N_SERVICE_KINDS
+    families = Families(
+        **{k: v.reshape(R, F) for k, v in drawn.items()},
+        informal_support=np.zeros((R, F)), engaged=np.zeros((R, F, K), dtype=np.int32),
+        neediest=np.zeros((R, F), dtype=bool), evict_pending=np.zeros((R, F), dtype=bool),
+    )
+    families.neediest = neediest_decile(families.deprivation)
+
+    # -- children -------------------------------------------------------------------
+    uc = streams.uniform("place.children", 0, (C, 2))
+    alive = np.zeros((R, C), dtype=bool)
+    alive[:, :n_children] = True
+    age = np.where(alive, (uc[..., 0] * params.demography.leave_age_months).astype(np.int32), 0)
+    fam = (uc[..., 1] * F).astype(np.int32)
+    ability = params.development.ability_sd * streams.normal("place.children.ability", 0, (C, 3))
+    children = Children(
+        alive=alive, age=age.astype(np.int32), fam=fam, school=np.full((R, C), -1, dtype=np.int32),
+        ability=ability, env=np.zeros((R, C, 3)),
+        support_months=np.zeros((R, C), dtype=np.int32),
+        support_domains=np.zeros((R, C), dtype=np.int8),
+    )
+
+    # -- organisations ----------------------------------------------------------------
+    kinds = org_kinds(place)
+    n_org = len(kinds)
+    is_school = np.isin(kinds, O.SCHOOL_KINDS)
+    uo = streams.normal("place.orgs", 0, (n_org, 2))
+    quality = np.where(is_school, place.school_quality, place.service_quality)[None, :] + 0.2 * uo[..., 0]
+    capacity = np.zeros((R, n_org))
+    per_kind_capacity = params.services.capacity_per_1000 * place.population / 1000.0
+    for kind in O.SERVICE_KINDS:
+        members = kinds == kind
+        capacity[:, members] = per_kind_capacity / members.sum()
+    for kind in O.SCHOOL_KINDS:
+        members = kinds == kind
+        if members.any():
+            capacity[:, members] = 1.0 / members.sum()   # share of the level's pupils
+    active = np.ones((R, n_org), dtype=bool)
+    active[:, kinds == O.Kind.CORE_TEAM] = False
+    elements, legacy = _org_ties(streams, kinds, place)
+    champion = streams.uniform("place.orgs.champion", 0, (n_org,)) < 0.5
+    engagement_level = np.clip(params.engagement.base + params.engagement.need_motivation * area_z, 0, 1)
+    organisations = Organisations(
+        kind=kinds, active=active, neutral=kinds == O.Kind.CORE_TEAM, capacity=capacity,
+        quality=quality, targeting=np.full((R, n_org), params.services.targeting),
+        champion=champion & active, engagement=np.repeat(engagement_level[:, None], n_org, axis=1),
+        alignment=np.zeros((R, n_org)), hardwired=np.zeros((R, n_org)),
+        trust=elements[0], reciprocity=elements[1], empathy=elements[2], equity=elements[3],
+        legacy=legacy,
+    )
+
+    ties = _family_ties(streams, F, place.informal_ties)
+    place_state.family_ties = ties
+    place_state.degree = np.asarray(ties.sum(axis=1)).reshape(R, F)
+    state = State(
+        children=children, families=families, orgs=organisations, place=place_state,
+        flows=empty_flows(R, K), family_support=np.zeros((R, F, len(O.FAMILY_CHANNELS))),
+        child_support=np.zeros((R, F, len(O.AGE_BANDS), len(O.DOMAINS))),
+        family_contact=np.zeros((R, F)), family_supported_now=np.zeros((R, F), dtype=bool),
+        local_norm=np.zeros((R, F)), saturation=np.zeros(R), data_maturity=np.full(R, 0.1),
+        voice=np.zeros(R), progress=np.zeros(R),
+        joint_extra=np.zeros((R, n_org, n_org)), introductions=np.zeros((R, n_org, n_org)),
+    )
+    state.refresh_strength()
+    return state
+
+
+def empty_flows(R: int, K: int) -> Flows:
+    zero = np.zeros(R, dtype=np.int64)
+    return Flows(births=zero.copy(), moved_in=zero.copy(), moved_out=zero.copy(),
+                 left_at_19=zero.copy(), dropped=zero.copy(), evictions=zero.copy(),
+                 families_moved=zero.copy(), intake=np.zeros((R, K), dtype=np.int64),
+                 intake_by_referral=np.zeros((R, K)), exclusions=zero.copy(),
+                 admissions=zero.copy(),
+                 milestone_counts=np.zeros((R, len(MILESTONES), len(GROUPS), 2), dtype=np.int64))

@@ -1,0 +1,1 @@
+"""The monthly processes, one module each; the order is in sim.model."""

@@ -1,0 +1,107 @@
+"""Child development in three interacting domains, and the milestones they pass.
+
+Each domain score is a fixed individual component plus an environmental component
+that moves, month by month, toward the current inputs of family, school, services and
+neighbourhood: env <- p * env + (1 - p) * input + noise. The environmental part is
+therefore a weighted sum of everything that happened, month after month, and gains
+fade when support stops (Bailey et al. 2017). Domains interact (seed 004: "a problem in
+health can compound a problem in education"): a health or wellbeing deficit lowers the
+learning input *and* damps what learning support achieves, so support in several
+domains at once is super-additive; `Development.cross_domain = 0` switches this off.
+Equations: docs/ODD.md, "Development" and "Milestones".
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from sim import kernels
+from sim import orgs as O
+from sim.params import ModelParams
+from sim.rng import Streams
+from sim.state import GROUPS, MILESTONE_AGE, MILESTONES, State
+
+L, H, W = 0, 1, 2
+BAND_EDGES = np.array([b[1] for b in O.AGE_BANDS[:-1]], dtype=np.int64)
+SQRT12 = np.sqrt(12.0)
+
+
+def family_of(values: np.ndarray, fam: np.ndarray) -> np.ndarray:
+    """Gather a family quantity (R, F) for each child (R, C)."""
+    return np.take_along_axis(values, fam, axis=1)
+
+
+def coefficients(params: ModelParams) -> np.ndarray:
+    """The development coefficients in the order sim.kernels expects."""
+    dv = params.development
+    coef = np.zeros(kernels.N_COEF)
+    coef[kernels.C_DEP] = dv.deprivation_effect
+    coef[kernels.C_QUAL] = dv.qualification_effect
+    coef[kernels.C_WORK] = dv.workless_effect
+    coef[kernels.C_HLE] = dv.home_learning_effect
+    coef[kernels.C_SCHOOL] = dv.school_effect
+    coef[kernels.C_NBHD] = dv.neighbourhood_effect
+    coef[kernels.C_CROSS] = dv.cross_domain
+    coef[kernels.C_HDEP] = dv.health_deprivation_effect
+    coef[kernels.C_HPOOR] = dv.health_poor_effect
+    coef[kernels.C_STRESS] = dv.stress_effect
+    coef[kernels.C_HOUSING] = dv.housing_effect
+    coef[kernels.C_INFORMAL] = dv.informal_support_effect
+    return coef
+
+
+def _family_arrays(state: State) -> tuple:
+    fa = state.families
+    return (fa.deprivation, fa.no_qualifications.astype(float), fa.workless.astype(float),
+            fa.home_learning, fa.stress, fa.housing, fa.informal_support,
+            fa.poor_health.astype(float), state.local_norm)
+
+
+def inputs(state: State, params: ModelParams) -> np.ndarray:
+    """The environmental input (R, C, 3) each living child receives this month."""
+    ch = state.children
+    out = np.empty(ch.env.shape)
+    kernels.child_inputs(ch.alive, ch.fam, ch.school, ch.age, ch.ability, ch.env,
+                         coefficients(params), BAND_EDGES, state.orgs.quality,
+                         state.child_support.reshape(*state.child_support.shape[:2], -1),
+                         *_family_arrays(state), out)
+    return out
+
+
+def milestone_spec(params: ModelParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per milestone (MILESTONES order): age in months, score weights (L, H, W), threshold."""
+    mp = params.milestones
+    weights = {"eyfs_gld": (1, 0, 0), "ks2": (1, 0, 0), "ks4": (1, 0, 0),
+               "eet18": (0.7, 0, 0.3), "decay_free5": (0, 1, 0)}
+    thresholds = {"eyfs_gld": mp.threshold_eyfs, "ks2": mp.threshold_ks2,
+                  "ks4": mp.threshold_ks4, "eet18": mp.threshold_eet,
+                  "decay_free5": mp.threshold_decay_free}
+    return (np.array([MILESTONE_AGE[m] for m in MILESTONES], dtype=np.int64),
+            np.array([weights[m] for m in MILESTONES], dtype=float),
+            np.array([thresholds[m] for m in MILESTONES]))
+
+
+def exclusion_factor(kinds: np.ndarray) -> np.ndarray:
+    """Relative exclusion hazard by school kind: secondary 1, primary 0.05, others 0."""
+    return np.where(kinds == O.Kind.SECONDARY, 1.0, np.where(kinds == O.Kind.PRIMARY, 0.05, 0.0))
+
+
+def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
+    ch = state.children
+    dv, mp = params.development, params.milestones
+    fresh = np.zeros_like(ch.alive)
+    if len(state.new_children):
+        fresh[state.new_children] = True
+    supported = state.family_supported_now
+    events = np.zeros((ch.alive.shape[0], 2), dtype=np.int64)
+    kernels.development_month(
+        ch.alive, fresh, ch.fam, ch.school, ch.age, ch.ability, ch.env, ch.support_months,
+        coefficients(params), BAND_EDGES, state.orgs.quality,
+        state.child_support.reshape(*state.child_support.shape[:2], -1), supported,
+        *_family_arrays(state), dv.persistence, dv.noise_sd * SQRT12,
+        streams.base("development.noise", month),
+        *milestone_spec(params), state.families.in_need, state.flows.milestone_counts,
+        exclusion_factor(state.orgs.kind), mp.exclusion_rate * state.exclusion_multiplier,
+        mp.exclusion_wellbeing_slope, mp.admission_rate,
+        streams.base("development.events", month), events)
+    state.flows.exclusions = events[:, 0]
+    state.flows.admissions = events[:, 1]

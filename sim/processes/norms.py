@@ -1,0 +1,40 @@
+"""Community norms (taking part in early learning, aspiration) by complex contagion.
+
+A family adopts when the share of its informal ties holding the norm reaches its own
+threshold (Granovetter 1978; Centola & Macy 2007); saturation of the area with good
+services lowers every threshold (the HCZ 'tipping point', seed 004). An adopter whose
+support falls a margin below its threshold may give the norm up, so the way up and the
+way down differ (hysteresis). Equations: docs/ODD.md, "Norms".
+"""
+from __future__ import annotations
+
+from sim.params import ModelParams
+from sim.processes.families import neighbour_mean
+from sim.rng import Streams
+from sim.state import State
+
+
+def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
+    fa = state.families
+    npar = params.norms
+    F = fa.norm.shape[1]
+    local = neighbour_mean(state, fa.norm.astype(float))
+    state.local_norm = local
+    threshold = fa.norm_threshold - npar.saturation_lowering * state.saturation[:, None]
+    adopt = ~fa.norm & (local >= threshold)
+    u = streams.uniform("norms.abandon", month, (F,))
+    abandon = fa.norm & (local < threshold - npar.hysteresis) & (u < npar.abandon)
+    fa.norm = (fa.norm | adopt) & ~abandon
+
+
+def settle(state: State, params: ModelParams, rounds: int = 50) -> None:
+    """Adoption alone, repeated until no family changes (start of a run; no draws)."""
+    fa = state.families
+    threshold = fa.norm_threshold - params.norms.saturation_lowering * state.saturation[:, None]
+    for _ in range(rounds):
+        local = neighbour_mean(state, fa.norm.astype(float))
+        adopt = ~fa.norm & (local >= threshold)
+        if not adopt.any():
+            break
+        fa.norm |= adopt
+    state.local_norm = neighbour_mean(state, fa.norm.astype(float))

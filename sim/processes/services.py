@@ -1,0 +1,117 @@
+"""Services find, take on and support families, within capacity.
+
+Each month, for each family-facing kind of service (sim.orgs.SERVICE_KINDS):
+1. every family's need for that kind is read from its circumstances (orgs.NEED);
+2. a family is identified by outreach (sharper with better targeting and data) or by a
+   referral that travels only along organisation ties: from the services it already
+   uses and from its children's school, in proportion to tie strength;
+3. an identified, eligible family takes the offer with a probability rising with its
+   trust in services;
+4. intake is rationed to free capacity (services of one kind pool their caseload) and
+   hard-capped so no kind is ever over capacity;
+5. supported families get monthly inputs (orgs.FAMILY_EFFECT, orgs.CHILD_EFFECT) scaled
+   by service quality, handed to the family and development processes.
+Equations: docs/ODD.md, "Services".
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from sim import kernels
+from sim import orgs as O
+from sim.params import ModelParams
+from sim.rng import Streams
+from sim.state import State
+
+
+def membership(kinds: np.ndarray) -> np.ndarray:
+    """(O, K) 0/1: which organisations deliver each family-facing kind."""
+    return (kinds[:, None] == np.array(O.SERVICE_KINDS)[None, :]).astype(float)
+
+
+GATE_CODE = np.array([{"any": kernels.G_ANY, "children": kernels.G_CHILDREN,
+                       "young": kernels.G_YOUNG, "teen": kernels.G_TEEN}[O.GATE[k]]
+                      for k in O.SERVICE_KINDS], dtype=np.int64)
+
+
+def kind_view(state: State, m: np.ndarray, funding: float) -> dict[str, np.ndarray]:
+    """Per-kind capacity, quality and targeting (R, K) and ties between kinds (R, K, K)."""
+    og = state.orgs
+    cap = og.capacity * og.active * funding
+    capacity = cap @ m
+    weight = cap @ m
+    quality = np.where(weight > 0, (cap * og.quality) @ m / np.maximum(weight, 1e-12), 0.0)
+    n = np.maximum(og.active @ m, 1)
+    targeting = (og.targeting * og.active) @ m / n
+    strength = state.refresh_strength()
+    count = np.maximum(m.sum(axis=0), 1)
+    between = (m.T @ strength @ m) / np.outer(count, count)
+    idx = np.arange(m.shape[1])
+    between[:, idx, idx] = 0.0
+    return dict(capacity=capacity, quality=quality, targeting=targeting, between=between,
+                strength=strength)
+
+
+def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
+    fa, og, ch = state.families, state.orgs, state.children
+    sp = params.services
+    R, F = fa.deprivation.shape
+    K = O.N_SERVICE_KINDS
+    m = membership(og.kind)
+    view = kind_view(state, m, sp.funding)
+
+    # Episodes run down (a family still engaged is not a candidate); who is in each family.
+    agg = np.empty((R, F, kernels.N_AGG))
+    hub = np.empty((R, F), dtype=np.int64)
+    active_now = np.empty((R, K), dtype=np.int64)
+    kernels.family_aggregates(ch.alive, ch.fam, ch.age, ch.ability, ch.env, ch.school,
+                              fa.engaged, agg, hub, active_now)
+
+    # Identification: outreach sharpened by targeting and data, referrals along ties.
+    maturity = state.data_maturity[:, None]
+    targeting = view["targeting"] + (1 - view["targeting"]) * 0.5 * maturity
+    outreach = sp.outreach * (1 + maturity) * np.ones((1, K))
+    schools = np.flatnonzero(np.isin(og.kind, O.SCHOOL_KINDS))
+    if len(schools):
+        school_to_kind = (view["strength"][:, schools, :] @ m) / np.maximum(m.sum(axis=0), 1)
+    else:
+        school_to_kind = np.zeros((R, 1, K))
+    hub_pos = np.where(hub >= 0, np.searchsorted(schools, np.maximum(hub, 0)), -1)
+    follow = sp.referral_follow_through * (1 + state.data_maturity)
+
+    demand = np.empty((R, F, K))
+    referral_share = np.empty((R, F, K))
+    total = np.empty((R, K))
+    kernels.service_demand(agg, fa.home_learning, fa.stress, fa.debt, fa.housing, fa.workless,
+                           O.NEED, GATE_CODE, fa.engaged, outreach, targeting,
+                           view["between"], school_to_kind, hub_pos, follow, fa.trust,
+                           params.trust.takeup_power, sp.eligibility, demand,
+                           referral_share, total)
+
+    # Ration to free capacity in expectation, then cap exactly.
+    free = np.maximum(np.floor(view["capacity"]) - active_now, 0)
+    intake = np.zeros((R, K), dtype=np.int64)
+    by_referral = np.zeros((R, K))
+    kernels.service_select(demand, referral_share, total, free,
+                           streams.base("services.intake", month), sp.episode_months,
+                           fa.engaged, intake, by_referral)
+    state.flows.intake = intake
+    state.flows.intake_by_referral = by_referral
+
+    # Monthly support for families and their children, scaled by quality.
+    quality_factor = np.clip(1.0 + view["quality"], 0.0, 2.0)
+    contact_value = np.clip(0.5 + 0.5 * view["quality"]
+                            + params.trust.voice_gain * state.voice[:, None], 0.0, 1.0)
+    bands, doms = len(O.AGE_BANDS), len(O.DOMAINS)
+    child_support = np.empty((R, F, bands * doms))
+    summary = np.empty((R, 4))
+    kernels.service_support(fa.engaged, quality_factor, contact_value, O.FAMILY_EFFECT,
+                            O.CHILD_EFFECT.reshape(K, -1), sp.family_effect, sp.child_effect,
+                            agg, fa.neediest, state.family_support, child_support,
+                            state.family_contact, state.family_supported_now, summary)
+    state.child_support = child_support.reshape(R, F, bands, doms)
+    state.saturation = summary[:, 0]
+    state.families_supported = summary[:, 1]
+    state.reach_neediest = summary[:, 2]
+    state.kind_capacity = view["capacity"]
+    state.capacity_used = (active_now + intake).sum(axis=1) / np.maximum(np.floor(view["capacity"]).sum(axis=1), 1)

@@ -1,0 +1,99 @@
+"""The parameter registry: every model parameter declares its default, unit,
+plausible range and source in one place, as dataclass field metadata.
+
+The dataclasses in `sim.params` *are* the registry. `entries()` walks them, and the
+docs (docs/parameters.md), the config validation and the sensitivity analysis all
+read what it returns, so the numbers cannot drift apart.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a parameter means and how far it may be moved.
+
+    `low`/`high` is the plausible range (what a sensitivity analysis should explore);
+    `hard_low`/`hard_high` are the limits outside which the model is meaningless
+    (a negative capacity, a probability above 1) and a value is refused.
+    """
+
+    unit: str
+    low: float | None
+    high: float | None
+    source: str
+    doc: str
+    hard_low: float | None = None
+    hard_high: float | None = None
+
+
+def param(default: Any, unit: str, low: float | None, high: float | None, source: str,
+          doc: str, *, hard: tuple[float | None, float | None] = (None, None)) -> Any:
+    """Declare a registered dataclass field."""
+    spec = Spec(unit=unit, low=low, high=high, source=source, doc=doc,
+                hard_low=hard[0], hard_high=hard[1])
+    return field(default=default, metadata={"spec": spec})
+
+
+def prob(default: float, low: float, high: float, source: str, doc: str, unit: str = "probability") -> Any:
+    """A parameter that must lie in [0, 1]."""
+    return param(default, unit, low, high, source, doc, hard=(0.0, 1.0))
+
+
+def nonneg(default: float, unit: str, low: float, high: float, source: str, doc: str) -> Any:
+    """A parameter that must not be negative."""
+    return param(default, unit, low, high, source, doc, hard=(0.0, None))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registry row: a dotted name, its current value and its spec."""
+
+    name: str
+    value: Any
+    spec: Spec
+
+
+def entries(obj: Any, prefix: str = "") -> Iterator[Entry]:
+    """Yield every registered parameter of a (nested) params dataclass instance."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        name = f"{prefix}{f.name}"
+        if "spec" in f.metadata:
+            yield Entry(name, value, f.metadata["spec"])
+        elif dataclasses.is_dataclass(value):
+            yield from entries(value, prefix=name + ".")
+
+
+def check(obj: Any, prefix: str = "") -> list[str]:
+    """Return one message per value outside its hard limits (empty if all fine)."""
+    problems = []
+    for e in entries(obj, prefix):
+        v = e.value
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        if isinstance(v, float) and not math.isfinite(v):
+            problems.append(f"{e.name}={v!r}: must be a finite number")
+            continue
+        lo, hi = e.spec.hard_low, e.spec.hard_high
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            allowed = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
+            problems.append(f"{e.name}={v!r}: allowed {allowed} ({e.spec.unit})")
+    return problems
+
+
+def outside_plausible(obj: Any, prefix: str = "") -> list[str]:
+    """Values inside the hard limits but outside the plausible range (warn, not refuse)."""
+    notes = []
+    for e in entries(obj, prefix):
+        v = e.value
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        lo, hi = e.spec.low, e.spec.high
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            notes.append(f"{e.name}={v!r} is outside its plausible range [{lo}, {hi}]")
+    return notes

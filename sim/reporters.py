@@ -1,0 +1,292 @@
+"""Named model reporters (DataCollector style): each maps a model to one value per
+replicate, an array of shape (R,). Labels and units live in REPORTER_INFO, which
+docs/results.md and the plots read.
+
+The six system indicators follow seed 003's six areas (L1108-1131) and the stage
+classifier its four stages (L1053-1060); their thresholds are assumptions, documented
+in docs/ODD.md ("System outcomes").
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from sim import orgs as O
+from sim.processes.engagement import relationship_capital
+
+# Stage thresholds (assumptions; docs/ODD.md).
+STAGE_RULES = (
+    ("relationships", 0.35, "capacity", 0.35),   # -> 2: testing and prototyping
+    ("infrastructure", 0.25, None, None),         # -> 3: hardwiring
+    ("shared_purpose", 0.5, "norm_adoption", 0.5),  # -> 4: system and culture change
+)
+STAGES = ("building relationships", "testing and prototyping", "hardwiring",
+          "system and culture change")
+
+
+def _members(model) -> np.ndarray:
+    """(R, O) active organisations other than the core team."""
+    og = model.state.orgs
+    return og.active & ~og.neutral[None, :]
+
+
+def _mean_over(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return (values * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
+
+
+def population(model):
+    st = model.state
+    return st.children.alive.sum(axis=1) + st.families.adults.sum(axis=1)
+
+
+def children(model):
+    return model.state.children.alive.sum(axis=1)
+
+
+def births(model):
+    return model.state.flows.births
+
+
+def moved_in(model):
+    return model.state.flows.moved_in
+
+
+def moved_out(model):
+    return model.state.flows.moved_out
+
+
+def left_at_19(model):
+    return model.state.flows.left_at_19
+
+
+def dropped(model):
+    return model.state.flows.dropped
+
+
+def evictions(model):
+    return model.state.flows.evictions
+
+
+def families_moved(model):
+    return model.state.flows.families_moved
+
+
+def _score_mean(model, d):
+    ch = model.state.children
+    return _mean_over(ch.score()[..., d], ch.alive)
+
+
+def mean_learning(model):
+    return _score_mean(model, 0)
+
+
+def mean_health(model):
+    return _score_mean(model, 1)
+
+
+def mean_wellbeing(model):
+    return _score_mean(model, 2)
+
+
+def share_in_need(model):
+    return model.state.families.in_need.mean(axis=1)
+
+
+def workless_share(model):
+    return model.state.families.workless.mean(axis=1)
+
+
+def mean_stress(model):
+    return model.state.families.stress.mean(axis=1)
+
+
+def mean_debt(model):
+    return model.state.families.debt.mean(axis=1)
+
+
+def mean_home_learning(model):
+    return model.state.families.home_learning.mean(axis=1)
+
+
+def mean_trust(model):
+    return model.state.families.trust.mean(axis=1)
+
+
+def norm_adoption(model):
+    return model.state.families.norm.mean(axis=1)
+
+
+def families_supported(model):
+    return model.state.families_supported.copy()
+
+
+def reach_neediest(model):
+    return model.state.reach_neediest.copy()
+
+
+def service_saturation(model):
+    return model.state.saturation.copy()
+
+
+def intake(model):
+    return model.state.flows.intake.sum(axis=1)
+
+
+def capacity_used(model):
+    return model.state.capacity_used.copy()
+
+
+def children_in_need(model):
+    """Children per 10,000 in families under severe stress (a Children in Need proxy)."""
+    st = model.state
+    ch = st.children
+    severe = np.take_along_axis(st.families.stress > 0.6, ch.fam, axis=1) & ch.alive
+    return 1e4 * severe.sum(axis=1) / np.maximum(ch.alive.sum(axis=1), 1)
+
+
+def exclusions(model):
+    return model.state.flows.exclusions
+
+
+def admissions(model):
+    return model.state.flows.admissions
+
+
+def tie_density(model):
+    og = model.state.orgs
+    mask = _members(model)
+    pairs = mask[:, :, None] & mask[:, None, :]
+    n = pairs.sum(axis=(1, 2)) - mask.sum(axis=1)
+    return ((model.state.strength > 0) & pairs).sum(axis=(1, 2)) / np.maximum(n, 1)
+
+
+def mean_tie_strength(model):
+    s = model.state.strength
+    tied = s > 0
+    return (s * tied).sum(axis=(1, 2)) / np.maximum(tied.sum(axis=(1, 2)), 1)
+
+
+def ties_formed(model):
+    f = model.state.flows.ties_formed
+    return np.zeros(model.n_replicates, dtype=np.int64) if f is None else f
+
+
+def ties_lost(model):
+    f = model.state.flows.ties_lost
+    return np.zeros(model.n_replicates, dtype=np.int64) if f is None else f
+
+
+def champions_share(model):
+    og = model.state.orgs
+    return _mean_over(og.champion, _members(model))
+
+
+def partner_engagement(model):
+    og = model.state.orgs
+    return _mean_over(og.engagement, _members(model))
+
+
+# -- seed 003's six areas of a Children's Community, each 0-1 -------------------------
+
+def shared_purpose(model):
+    og = model.state.orgs
+    return _mean_over(og.alignment, _members(model))
+
+
+def relationships(model):
+    og = model.state.orgs
+    capital = relationship_capital(model.state.strength, _members(model))
+    return 0.8 * capital + 0.2 * model.state.voice
+
+
+def evidence_data(model):
+    return model.state.data_maturity.copy()
+
+
+def infrastructure(model):
+    og = model.state.orgs
+    return _mean_over(og.hardwired, _members(model))
+
+
+def capacity(model):
+    og = model.state.orgs
+    return _mean_over(og.engagement * (0.5 + 0.5 * og.champion), _members(model))
+
+
+def coordination(model):
+    fl = model.state.flows
+    taken = fl.intake.sum(axis=1)
+    return np.where(taken > 0, fl.intake_by_referral.sum(axis=1) / np.maximum(taken, 1), 0.0)
+
+
+def stage(model):
+    """1-4: the furthest of seed 003's stages whose conditions all hold."""
+    values = {name: fn(model) for name, fn in SYSTEM_INDICATORS.items()}
+    values["norm_adoption"] = norm_adoption(model)
+    reached = np.ones(model.n_replicates, dtype=np.int64)
+    ok = np.ones(model.n_replicates, dtype=bool)
+    for level, (a, ta, b, tb) in enumerate(STAGE_RULES, start=2):
+        ok &= values[a] >= ta
+        if b is not None:
+            ok &= values[b] >= tb
+        reached = np.where(ok, level, reached)
+    return reached
+
+
+SYSTEM_INDICATORS = {
+    "shared_purpose": shared_purpose, "relationships": relationships,
+    "evidence_data": evidence_data, "infrastructure": infrastructure,
+    "capacity": capacity, "coordination": coordination,
+}
+
+REPORTERS = {fn.__name__: fn for fn in (
+    population, children, births, moved_in, moved_out, left_at_19, dropped, evictions,
+    families_moved, mean_learning, mean_health, mean_wellbeing, share_in_need,
+    workless_share, mean_stress, mean_debt, mean_home_learning, mean_trust, norm_adoption,
+    families_supported, reach_neediest, service_saturation, intake, capacity_used,
+    children_in_need, exclusions, admissions, tie_density, mean_tie_strength, ties_formed,
+    ties_lost, champions_share, partner_engagement, *SYSTEM_INDICATORS.values(), stage,
+)}
+
+# name -> (label, unit); read by docs/results.md's generator and the plots.
+REPORTER_INFO = {
+    "population": ("Residents", "people"),
+    "children": ("Children aged 0-19", "children"),
+    "births": ("Births this month", "children"),
+    "moved_in": ("Children arriving with newcomer families this month", "children"),
+    "moved_out": ("Children leaving with their families this month", "children"),
+    "left_at_19": ("Young people leaving at 19 this month", "people"),
+    "dropped": ("Births or arrivals with no free child slot (should be 0)", "children"),
+    "evictions": ("Families evicted this month", "families"),
+    "families_moved": ("Families moving out this month (evictions included)", "families"),
+    "mean_learning": ("Mean learning score of children", "SD (0 = England mean)"),
+    "mean_health": ("Mean health score of children", "SD (0 = England mean)"),
+    "mean_wellbeing": ("Mean wellbeing score of children", "SD (0 = England mean)"),
+    "share_in_need": ("Families in need", "fraction of families"),
+    "workless_share": ("Workless families", "fraction of families"),
+    "mean_stress": ("Mean family stress", "0-1 scale"),
+    "mean_debt": ("Mean family arrears", "0-1 scale"),
+    "mean_home_learning": ("Mean home learning environment", "SD"),
+    "mean_trust": ("Mean trust in services", "0-1 scale"),
+    "norm_adoption": ("Families holding the pro-learning norm", "fraction of families"),
+    "families_supported": ("Families supported by any service now", "fraction of families"),
+    "reach_neediest": ("Most deprived tenth of families supported now", "fraction of those families"),
+    "service_saturation": ("Saturation with good services", "quality-weighted fraction of families with children"),
+    "intake": ("Families newly taken on by services this month", "families"),
+    "capacity_used": ("Service capacity in use", "fraction of capacity"),
+    "children_in_need": ("Children in families under severe stress", "per 10,000 children"),
+    "exclusions": ("Fixed-term exclusions this month", "exclusions"),
+    "admissions": ("Mental-health or self-harm admissions this month", "admissions"),
+    "tie_density": ("Partnership ties among organisations", "fraction of possible pairs"),
+    "mean_tie_strength": ("Mean strength of existing ties", "0-1 scale"),
+    "ties_formed": ("Ties formed this month", "ties"),
+    "ties_lost": ("Ties lost this month", "ties"),
+    "champions_share": ("Organisations with a champion", "fraction of organisations"),
+    "partner_engagement": ("Partner engagement", "0-1 scale"),
+    "shared_purpose": ("Shared purpose and focus on children", "0-1 index"),
+    "relationships": ("Relationships, networks and inclusivity", "0-1 index"),
+    "evidence_data": ("Evidence, data and learning", "0-1 index"),
+    "infrastructure": ("Infrastructure to embed and sustain", "0-1 index"),
+    "capacity": ("Capacity for system-level change", "0-1 index"),
+    "coordination": ("Coordination and collaboration", "0-1 index (share of intake by referral)"),
+    "stage": ("Stage reached (1 relationships .. 4 system change)", "stage 1-4"),
+}

@@ -1,0 +1,173 @@
+"""Columnar state of a batch of replicates of one place.
+
+Every per-agent attribute is one NumPy array whose first axis is the replicate, so a
+monthly process is one vectorised pass over the whole batch (docs/ODD.md, "Batching").
+Children live in a fixed number of slots per replicate (`alive` marks the used ones);
+families live in the place's homes (one family per home, a move replaces the family);
+organisations are few, so their partnership layer is a dense (R, O, O) array per tie
+element, exposed as scipy.sparse by `sim.networks.layers`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+# Milestones recorded as children pass the age (months) of the assessment.
+MILESTONES = ("eyfs_gld", "ks2", "ks4", "eet18", "decay_free5")
+MILESTONE_AGE = {"eyfs_gld": 60, "ks2": 132, "ks4": 192, "eet18": 216, "decay_free5": 60}
+MILESTONE_LABEL = {
+    "eyfs_gld": "Good level of development at 5 (EYFS)",
+    "ks2": "Key Stage 2 expected level at 11",
+    "ks4": "Key Stage 4 benchmark at 16",
+    "eet18": "In education, employment or training at 18",
+    "decay_free5": "Free of tooth decay at 5",
+}
+GROUPS = ("all", "in_need")
+
+
+@dataclass
+class Children:
+    """Children 0-19, one slot per possible child; shapes (R, C) unless noted."""
+
+    alive: np.ndarray
+    age: np.ndarray            # months, int32
+    fam: np.ndarray            # family (home) index within the replicate, int32
+    school: np.ndarray         # organisation index of the school attended, -1 if none
+    ability: np.ndarray        # (R, C, 3) fixed individual component per domain, SD
+    env: np.ndarray            # (R, C, 3) accumulated environmental component, SD
+    support_months: np.ndarray  # months of any support received so far, int32
+    support_domains: np.ndarray  # bit mask of domains ever supported (1 learning, 2 health, 4 wellbeing)
+
+    def score(self) -> np.ndarray:
+        """Latent scores (R, C, 3): learning, health, wellbeing, England-standardised."""
+        return self.ability + self.env
+
+
+@dataclass
+class Families:
+    """Families, one per home; shapes (R, F)."""
+
+    deprivation: np.ndarray    # SD of family deprivation (0 = England mean)
+    in_need: np.ndarray        # bool: deprivation above the 'in need' cut
+    workless: np.ndarray       # bool
+    no_qualifications: np.ndarray  # bool
+    poor_health: np.ndarray    # bool
+    housing: np.ndarray        # SD of housing pressure
+    debt: np.ndarray           # arrears, 0-1
+    stress: np.ndarray         # 0-1
+    home_learning: np.ndarray  # SD
+    trust: np.ndarray          # trust in services, 0-1
+    norm: np.ndarray           # bool: holds the pro-learning norm
+    norm_threshold: np.ndarray  # share of ties that must hold the norm before adopting
+    adults: np.ndarray         # adults in the home, int32
+    informal_support: np.ndarray  # 0-1, refreshed monthly
+    engaged: np.ndarray        # (R, F, K) months left of an episode with each service kind
+    neediest: np.ndarray       # bool: in the replicate's most deprived decile of families
+    evict_pending: np.ndarray  # bool: evicted this month, moves out next month
+
+
+@dataclass
+class Organisations:
+    """Schools, services, community groups and the core team; shapes (R, O) or (R, O, O)."""
+
+    kind: np.ndarray           # (O,) sim.orgs.Kind value
+    active: np.ndarray         # (R, O) bool: present in the place now
+    neutral: np.ndarray        # (O,) bool: ties immune to competition (core team)
+    capacity: np.ndarray       # families at once (services) or pupils (schools)
+    quality: np.ndarray        # SD relative to England
+    targeting: np.ndarray      # 0-1
+    champion: np.ndarray       # bool
+    engagement: np.ndarray     # 0-1
+    alignment: np.ndarray      # 0-1: share of the agenda carrying children's priorities
+    hardwired: np.ndarray      # 0-1: collaboration embedded in budgets, governance, learning
+    trust: np.ndarray          # (R, O, O) tie elements, 0-1, symmetric
+    reciprocity: np.ndarray
+    empathy: np.ndarray
+    equity: np.ndarray
+    legacy: np.ndarray         # (R, O, O) strength of ties that pre-date the run
+
+    def strength(self) -> np.ndarray:
+        """Tie strength (R, O, O): the mean of the four elements of a good relationship."""
+        return 0.25 * (self.trust + self.reciprocity + self.empathy + self.equity)
+
+
+@dataclass
+class Place:
+    """Per-replicate place-level quantities (R,) and fixed structure."""
+
+    indicators: np.ndarray     # (R, 5) Table 1 indicators in their units
+    area_z: np.ndarray         # (R,) area deprivation in SD of Table 1 IMD
+    family_mean: np.ndarray    # (R,) mean family deprivation, SD
+    workless_rate: np.ndarray  # (R,) target household worklessness
+    no_qualifications_rate: np.ndarray  # (R,)
+    poor_health_rate: np.ndarray  # (R,)
+    housing_mean: np.ndarray   # (R,) mean family housing pressure, SD
+    family_ties: sp.csr_matrix  # (R*F, R*F) block-diagonal informal ties, 0/1
+    degree: np.ndarray         # (R, F) number of informal ties
+    starting_trust: np.ndarray  # (R,)
+    births_per_month: float    # expected births per replicate per month
+    second_adult_share: float  # share of homes with two adults
+    children_per_home: float   # mean children per home at the start (newcomers bring as many)
+
+
+@dataclass
+class Flows:
+    """What happened this month, for the reporters; shapes (R,) unless noted."""
+
+    births: np.ndarray
+    moved_in: np.ndarray        # children arriving with families
+    moved_out: np.ndarray       # children leaving with families
+    left_at_19: np.ndarray
+    dropped: np.ndarray         # births or arrivals with no free child slot (should stay 0)
+    evictions: np.ndarray
+    families_moved: np.ndarray
+    intake: np.ndarray          # (R, K) families newly taken on
+    intake_by_referral: np.ndarray  # (R, K) expected share of intake that came by referral
+    exclusions: np.ndarray
+    admissions: np.ndarray
+    milestone_counts: np.ndarray  # (R, M, G, 2): reached, assessed
+    champions_lost: np.ndarray = None
+    ties_formed: np.ndarray = None
+    ties_lost: np.ndarray = None
+
+
+@dataclass
+class State:
+    """The whole batch: children, families, organisations, the place, this month's flows."""
+
+    children: Children
+    families: Families
+    orgs: Organisations
+    place: Place
+    flows: Flows
+    # Monthly inputs that one process hands to later ones.
+    family_support: np.ndarray   # (R, F, channels) from services to families
+    child_support: np.ndarray    # (R, F, bands, domains) from services to children
+    local_norm: np.ndarray       # (R, F) share of a family's ties holding the norm
+    saturation: np.ndarray       # (R,) share of families with children supported by good services
+    data_maturity: np.ndarray    # (R,) 0 dashboards .. 1 shared intelligence
+    voice: np.ndarray            # (R,) residents' and children's share of decision power
+    progress: np.ndarray         # (R,) visible progress signal communicated to partners
+    joint_extra: np.ndarray      # (R, O, O) joint work added by interventions this month
+    introductions: np.ndarray    # (R, O, O) monthly meeting chance added by interventions
+    strength: np.ndarray | None = None  # (R, O, O) tie strength, refreshed by refresh_strength()
+    strength_history: list = field(default_factory=list)
+    new_children: tuple = ()
+    kind_capacity: np.ndarray | None = None  # (R, K) capacity per service kind this month
+    family_contact: np.ndarray | None = None  # (R, F) value of current service contacts, 0 if none
+    family_supported_now: np.ndarray | None = None  # (R, F) bool: supported by any service now
+    families_supported: np.ndarray | None = None  # (R,) share of families supported now
+    reach_neediest: np.ndarray | None = None  # (R,) share of the neediest tenth supported now
+    capacity_used: np.ndarray | None = None   # (R,) share of service capacity in use
+    exclusion_multiplier: float = 1.0     # (replicate, slot) of children who arrived this month
+
+    def refresh_strength(self) -> np.ndarray:
+        """Recompute the cached tie strength after tie elements changed."""
+        self.strength = self.orgs.strength()
+        return self.strength
+
+    @property
+    def n_replicates(self) -> int:
+        return self.children.alive.shape[0]
