@@ -81,8 +81,8 @@ def _org_ties(streams: Streams, kinds: np.ndarray, place: PlaceParams):
     tied[:, :, core] = False
     idx = np.arange(n)
     tied[:, idx, idx] = False
-    level = 0.15 + 0.5 * place.partnership_strength
-    school_level = 0.15 + 0.5 * max(place.partnership_strength, place.schools_partnership)
+    level = 0.1 + 0.3 * place.partnership_strength
+    school_level = 0.1 + 0.3 * max(place.partnership_strength, place.schools_partnership)
     lev = np.where(np.outer(school, school), school_level, level)
     jitter = streams.uniform("place.orgties.level", 0, (n, n))
     jitter = 0.5 * (jitter + np.swapaxes(jitter, 1, 2))
@@ -154,7 +154,7 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
         housing_mean=fp.area_weight * (ind[:, 4] - mean[4]) / sd[4],
         family_ties=None, degree=None, starting_trust=np.full(R, place.starting_trust),
         births_per_month=params.demography.birth_balance * n_children / params.demography.leave_age_months,
-        children_per_home=n_children / F,
+        children_per_home=n_children / F, partnership=place.partnership_strength,
         second_adult_share=float(np.clip((place.population - n_children) / F - 1, 0, 1)),
     )
 
@@ -203,7 +203,8 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
     active[:, kinds == O.Kind.CORE_TEAM] = False
     elements, legacy = _org_ties(streams, kinds, place)
     champion = streams.uniform("place.orgs.champion", 0, (n_org,)) < 0.5
-    engagement_level = np.clip(params.engagement.base + params.engagement.need_motivation * area_z, 0, 1)
+    ep = params.engagement
+    engagement_level = np.clip(ep.base + ep.need_motivation * area_z + ep.culture * place.partnership_strength, 0, 1)
     organisations = Organisations(
         kind=kinds, active=active, neutral=kinds == O.Kind.CORE_TEAM, capacity=capacity,
         quality=quality, targeting=np.full((R, n_org), params.services.targeting),
@@ -224,6 +225,8 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
         local_norm=np.zeros((R, F)), saturation=np.zeros(R), data_maturity=np.full(R, 0.1),
         voice=np.zeros(R), progress=np.zeros(R),
         joint_extra=np.zeros((R, n_org, n_org)), introductions=np.zeros((R, n_org, n_org)),
+        cluster_work=params.ties.cluster_work * place.schools_partnership
+        * (np.outer(is_school, is_school) & ~np.eye(n_org, dtype=bool)),
     )
     state.refresh_strength()
     return state

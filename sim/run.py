@@ -105,9 +105,14 @@ def simulate(place: PlaceParams, params: ModelParams, england: IndicatorTable,
                 on_month(len(batch))
         ts_parts.append(_timeseries(model, start_year))
         ms_parts.append(_milestones(counts, batch, start_year))
-    network = pd.concat(net_parts, ignore_index=True).drop_duplicates(["seed", "month", "source", "target"])
-    return RunResult(pd.concat(ts_parts, ignore_index=True), pd.concat(ms_parts, ignore_index=True),
-                     network.reset_index(drop=True), orgs)
+    # Rows in seed order whatever the batching, so results are identical row for row.
+    def ordered(parts, keys):
+        df = pd.concat(parts, ignore_index=True).drop_duplicates(keys)
+        return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+    return RunResult(ordered(ts_parts, ["seed", "month"]),
+                     ordered(ms_parts, ["seed", "year", "milestone", "group"]),
+                     ordered(net_parts, ["seed", "month", "source", "target"]), orgs)
 
 
 def _milestones(counts: np.ndarray, seeds: list[int], start_year: int) -> pd.DataFrame:

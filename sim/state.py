@@ -110,6 +110,7 @@ class Place:
     births_per_month: float    # expected births per replicate per month
     second_adult_share: float  # share of homes with two adults
     children_per_home: float   # mean children per home at the start (newcomers bring as many)
+    partnership: float = 0.0   # the place's starting partnership strength (0-1)
 
 
 @dataclass
@@ -151,6 +152,7 @@ class State:
     voice: np.ndarray            # (R,) residents' and children's share of decision power
     progress: np.ndarray         # (R,) visible progress signal communicated to partners
     joint_extra: np.ndarray      # (R, O, O) joint work added by interventions this month
+    cluster_work: np.ndarray     # (O, O) standing joint work of a schools partnership
     introductions: np.ndarray    # (R, O, O) monthly meeting chance added by interventions
     strength: np.ndarray | None = None  # (R, O, O) tie strength, refreshed by refresh_strength()
     strength_history: list = field(default_factory=list)

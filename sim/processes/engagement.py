@@ -36,6 +36,7 @@ def step(state: State, params: ModelParams) -> None:
     momentum = np.maximum(capital - history[0], 0.0)
 
     target = (ep.base + ep.need_motivation * state.place.area_z
+              + ep.culture * state.place.partnership
               + ep.progress_gain * (state.progress + momentum))
     target = np.clip(target, 0.0, 1.0)[:, None]
     og.engagement += ep.rate * (target - og.engagement)

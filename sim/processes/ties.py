@@ -49,7 +49,7 @@ def joint_work(state: State, params: ModelParams, strength: np.ndarray) -> np.nd
     attention = e[:, :, None] * strength / np.maximum(strength.sum(axis=2, keepdims=True), 1e-9)
     ordinary = tp.ordinary_work * (attention + np.swapaxes(attention, 1, 2))
     shared_cases = tp.shared_case_work * (referral_share[:, :, None] + referral_share[:, None, :])
-    return ordinary + tied * shared_cases + state.joint_extra
+    return ordinary + tied * shared_cases + state.cluster_work + state.joint_extra
 
 
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
@@ -71,9 +71,12 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     equity_target = 0.5 + 0.5 * state.voice[:, None, None]
     og.equity += gain * (equity_target - og.equity) * (og.equity > 0)
 
-    # Decay without joint work and under competition; hardwiring slows it.
+    # Decay without joint work and under competition; shared partners (embeddedness)
+    # and hardwiring slow it.
     idle = np.clip(1.0 - work, 0.0, 1.0)
-    decay = (tp.decay * idle + tp.competition * ~neutral[None]) * (1 - hw)
+    two_paths = np.matmul(strength, strength)
+    embedded = 1.0 + tp.embeddedness * two_paths
+    decay = (tp.decay * idle / embedded + tp.competition * ~neutral[None]) * (1 - hw)
     keep = 1.0 - decay
     for elem in (og.trust, og.reciprocity, og.empathy, og.equity):
         elem *= keep
