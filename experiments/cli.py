@@ -10,6 +10,12 @@ import sys
 
 VERBS = {
     "run": ("experiments.run", "run replicates of one place and scenario; write Parquet and plots"),
+    "compare": ("experiments.compare", "run scenarios side by side on the same seeds; summary, costs, plots"),
+    "sweep": ("experiments.sweep", "sampled designs (LHS, Sobol, Morris) over registry parameters, resumable"),
+    "analyse": ("experiments.analyse", "sensitivity and tipping-point analysis of saved sweeps"),
+    "report": ("experiments.report", "a funders' report (HTML and PDF) from a compare or sweep folder"),
+    "app": ("experiments.app", "the strategy-session page: live 'what if' in a browser"),
+    "bench": ("benchmarks.bench", "speed and memory benchmarks against a per-agent Mesa reference"),
     "calibrate": ("experiments.calibrate", "re-derive the milestone thresholds from seed 004 Table 2"),
     "params": ("experiments.params_doc", "write docs/parameters.md from the parameter registry"),
 }
@@ -41,7 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     if verb not in VERBS:
         print(f"placesim: unknown verb '{verb}'; choose from {', '.join(VERBS)}", file=sys.stderr)
         return 2
-    module = importlib.import_module(VERBS[verb][0])
+    name = VERBS[verb][0]
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        print(f"placesim: '{verb}' is not available in this version", file=sys.stderr)
+        return 2
     return int(module.main(rest) or 0)
 
 

@@ -12,7 +12,8 @@ The monthly order (docs/ODD.md, "Process overview and scheduling"):
  8. development  three interacting domains; milestones, exclusions, admissions recorded
  9. ties         organisation ties: joint work, decay, turnover, formation, loss
 10. engagement   partner engagement and agenda alignment
-11. collect      the reporters
+11. system       data maturity and residents' voice move with this month's hours
+12. collect      the reporters
 
 A batch holds several replicates side by side (first array axis); every rule acts
 within a replicate and every draw is keyed by the replicate's own seed, so a replicate
@@ -29,8 +30,9 @@ from sim.agents import ChildView, FamilyView, Organisation
 from sim.interventions.base import Intervention
 from sim.params import ModelParams, PlaceParams
 from sim.place import build_state, empty_flows
+from sim.interventions import ordered
 from sim.processes import (demography, development, engagement, families, norms,
-                           schools, services, ties, trust)
+                           schools, services, system, ties, trust)
 from sim.registry import check
 from sim.reporters import REPORTERS
 from sim.rng import Streams
@@ -65,7 +67,7 @@ class PlaceModel(mesa.Model):
         self.state = build_state(place, params, england, self.streams)
         self.state.exclusion_multiplier = place.exclusion_multiplier
         self.month = 0
-        self.interventions = list(interventions)
+        self.interventions = ordered(list(interventions))
         schools.step(self.state, params, self.streams, 0, everyone=True)
         self._settle()
         for intervention in self.interventions:
@@ -103,14 +105,11 @@ class PlaceModel(mesa.Model):
         st, p, rs = self.state, self.params, self.streams
         month = self.month + 1
         st.flows = empty_flows(self.n_replicates, st.flows.intake.shape[1])
-        st.joint_extra[:] = 0.0
-        st.introductions[:] = 0.0
-        st.progress[:] = 0.0
+        st.reset_month(p)
         demography.step(st, p, self.place, rs, month)
         schools.step(st, p, rs, month)
         for intervention in self.interventions:
-            if intervention.active(month):
-                intervention.apply(self, month)
+            intervention.step(self, month)
         services.step(st, p, rs, month)
         families.step(st, p, rs, month)
         trust.step(st, p)
@@ -118,6 +117,7 @@ class PlaceModel(mesa.Model):
         development.step(st, p, rs, month)
         ties.step(st, p, rs, month)
         engagement.step(st, p)
+        system.step(st, p)
         self.month = month
         self.datacollector.collect(self)
 

@@ -195,6 +195,20 @@ class Norms:
 
 
 @dataclass
+class System:
+    """Data maturity and residents' and children's voice: built by hours, fading without them."""
+
+    data_baseline: float = prob(0.1, 0.0, 0.3, "seed 003 key learning 5 (dashboards)", "data maturity without any data work", unit="0-1 scale")
+    data_ceiling: float = prob(0.5, 0.3, 0.7, "seed 003 L2002 (data 'difficult to access, incomplete')", "highest maturity reachable without data-sharing agreements", unit="0-1 scale")
+    data_gain: float = nonneg(0.04, "maturity per 100 hours", 0.01, 0.1, A, "monthly move toward the ceiling per 100 data-work hours, times (0.5 + 0.5 voice)")
+    data_decay: float = prob(0.01, 0.0, 0.03, A, "monthly drift back toward the baseline", unit="per month")
+    voice_ceiling: float = prob(0.25, 0.0, 0.5, "seed 003 L2257 (the ladder's first rung: inform)", "highest voice reachable without a participation ladder", unit="0-1 scale")
+    voice_gain: float = nonneg(0.04, "voice per 100 hours", 0.01, 0.1, "seed 003 L1846 ('resource intensive')", "monthly move toward the ceiling per 100 community-engagement hours")
+    voice_decay: float = prob(0.02, 0.0, 0.05, A, "monthly drift back toward no voice", unit="per month")
+    voice_norm_lowering: float = nonneg(0.1, "fraction of ties per unit of voice", 0.0, 0.3, "seed 003 exploration area 1", "how far voice lowers the threshold for adopting community norms")
+
+
+@dataclass
 class Demography:
     """Births, ageing, moves in and out, leaving at 19."""
 
@@ -217,3 +231,4 @@ class ModelParams:
     engagement: Engagement = field(default_factory=Engagement)
     norms: Norms = field(default_factory=Norms)
     demography: Demography = field(default_factory=Demography)
+    system: System = field(default_factory=System)

@@ -13,8 +13,8 @@ from scipy.special import ndtri
 from sim import orgs as O
 from sim.params import ModelParams, PlaceParams
 from sim.rng import Streams
-from sim.state import (GROUPS, MILESTONES, Children, Families, Flows, Organisations,
-                       Place, State)
+from sim.state import (GROUPS, MILESTONES, Children, Families, Flows, Modifiers,
+                       Organisations, Place, State)
 from sim.synthetic import INDICATORS, IndicatorTable, draw_indicators
 
 CHILD_SLOT_HEADROOM = 1.6  # child slots per child at the start; births fill free slots
@@ -222,13 +222,16 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
         flows=empty_flows(R, K), family_support=np.zeros((R, F, len(O.FAMILY_CHANNELS))),
         child_support=np.zeros((R, F, len(O.AGE_BANDS), len(O.DOMAINS))),
         family_contact=np.zeros((R, F)), family_supported_now=np.zeros((R, F), dtype=bool),
-        local_norm=np.zeros((R, F)), saturation=np.zeros(R), data_maturity=np.full(R, 0.1),
+        local_norm=np.zeros((R, F)), saturation=np.zeros(R),
+        data_maturity=np.full(R, params.system.data_baseline),
         voice=np.zeros(R), progress=np.zeros(R),
         joint_extra=np.zeros((R, n_org, n_org)), introductions=np.zeros((R, n_org, n_org)),
+        mods=Modifiers.neutral(R, n_org),
         cluster_work=params.ties.cluster_work * place.schools_partnership
         * (np.outer(is_school, is_school) & ~np.eye(n_org, dtype=bool)),
     )
     state.refresh_strength()
+    state.reset_month(params)
     return state
 
 
@@ -237,6 +240,7 @@ def empty_flows(R: int, K: int) -> Flows:
     return Flows(births=zero.copy(), moved_in=zero.copy(), moved_out=zero.copy(),
                  left_at_19=zero.copy(), dropped=zero.copy(), evictions=zero.copy(),
                  families_moved=zero.copy(), intake=np.zeros((R, K), dtype=np.int64),
+                 leveraged=np.zeros(R),
                  intake_by_referral=np.zeros((R, K)), exclusions=zero.copy(),
                  admissions=zero.copy(),
                  milestone_counts=np.zeros((R, len(MILESTONES), len(GROUPS), 2), dtype=np.int64))

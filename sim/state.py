@@ -129,9 +129,41 @@ class Flows:
     exclusions: np.ndarray
     admissions: np.ndarray
     milestone_counts: np.ndarray  # (R, M, G, 2): reached, assessed
+    leveraged: np.ndarray = None        # (R,) GBP raised this month (seedcorn)
     champions_lost: np.ndarray = None
     ties_formed: np.ndarray = None
     ties_lost: np.ndarray = None
+
+
+@dataclass
+class Modifiers:
+    """What interventions change this month, reset to neutral at the start of each month.
+
+    Interventions act through these (capacity, quality, targeting, turnover, referral
+    follow-through) and through ties, trust, voice and data maturity, never on outcomes.
+    """
+
+    capacity_add: np.ndarray     # (R, O) extra families at once (or pupils' share for schools)
+    capacity_mult: np.ndarray    # (R, O) multiplier on capacity (funding cuts, closures)
+    quality_add: np.ndarray      # (R, O) SD added to quality
+    targeting_add: np.ndarray    # (R, O) added to targeting accuracy (0-1 scale)
+    turnover_mult: np.ndarray    # (R,) multiplier on champion turnover
+    follow_add: np.ndarray       # (R,) added to referral follow-through (case management)
+    core_hours_mult: np.ndarray  # (R,) share of the core team's hours left (host upheaval)
+
+    @classmethod
+    def neutral(cls, R: int, n_org: int) -> "Modifiers":
+        return cls(np.zeros((R, n_org)), np.ones((R, n_org)), np.zeros((R, n_org)),
+                   np.zeros((R, n_org)), np.ones(R), np.zeros(R), np.ones(R))
+
+    def reset(self) -> None:
+        self.capacity_add[:] = 0.0
+        self.capacity_mult[:] = 1.0
+        self.quality_add[:] = 0.0
+        self.targeting_add[:] = 0.0
+        self.turnover_mult[:] = 1.0
+        self.follow_add[:] = 0.0
+        self.core_hours_mult[:] = 1.0
 
 
 @dataclass
@@ -153,17 +185,42 @@ class State:
     progress: np.ndarray         # (R,) visible progress signal communicated to partners
     joint_extra: np.ndarray      # (R, O, O) joint work added by interventions this month
     cluster_work: np.ndarray     # (O, O) standing joint work of a schools partnership
+    mods: Modifiers              # this month's intervention modifiers
     introductions: np.ndarray    # (R, O, O) monthly meeting chance added by interventions
+    # Hours and ceilings interventions set this month (reset monthly), read by system.step.
+    data_work: np.ndarray = None        # (R,) data-work hours
+    community_hours: np.ndarray = None  # (R,) community-engagement hours
+    pilot_support_hours: np.ndarray = None  # (R,) core-team hours for pilots
+    data_ceiling: np.ndarray = None     # (R,) highest data maturity reachable now
+    voice_ceiling: np.ndarray = None    # (R,) highest voice reachable now
+    n_pilots_planned: int = 0
     strength: np.ndarray | None = None  # (R, O, O) tie strength, refreshed by refresh_strength()
     strength_history: list = field(default_factory=list)
-    new_children: tuple = ()
+    new_children: tuple = ()     # (replicate, slot) of children who arrived this month
     kind_capacity: np.ndarray | None = None  # (R, K) capacity per service kind this month
     family_contact: np.ndarray | None = None  # (R, F) value of current service contacts, 0 if none
     family_supported_now: np.ndarray | None = None  # (R, F) bool: supported by any service now
     families_supported: np.ndarray | None = None  # (R,) share of families supported now
     reach_neediest: np.ndarray | None = None  # (R,) share of the neediest tenth supported now
     capacity_used: np.ndarray | None = None   # (R,) share of service capacity in use
-    exclusion_multiplier: float = 1.0     # (replicate, slot) of children who arrived this month
+    exclusion_multiplier: float = 1.0  # the place's exclusion rate relative to England
+
+    def reset_month(self, params) -> None:
+        """Neutral monthly inputs before interventions act."""
+        R = self.n_replicates
+        self.joint_extra[:] = 0.0
+        self.introductions[:] = 0.0
+        self.progress = np.zeros(R)
+        self.mods.reset()
+        self.data_work = np.zeros(R)
+        self.community_hours = np.zeros(R)
+        self.pilot_support_hours = np.zeros(R)
+        self.data_ceiling = np.full(R, params.system.data_ceiling)
+        self.voice_ceiling = np.full(R, params.system.voice_ceiling)
+
+    def quality_now(self) -> np.ndarray:
+        """(R, O) organisation quality this month, interventions included."""
+        return self.orgs.quality + self.mods.quality_add
 
     def refresh_strength(self) -> np.ndarray:
         """Recompute the cached tie strength after tie elements changed."""

@@ -1,29 +1,78 @@
-"""The lifecycle every intervention shares (after Covasim's Intervention):
-`initialize(model)` once before the first month, `apply(model, month)` every month,
-acting only while `active(month)`; an intervention changes capacity, ties, trust,
-targeting or time, never an outcome."""
+"""The lifecycle every intervention shares (after Covasim's Intervention).
+
+- `initialize(model)` once before the first month: resolve organisation indices and
+  check the place can host it (raise InterventionError with one line if not);
+- `start(model, month)` / `stop(model, month)` at the first and the first inactive month;
+- `apply(model, month)` every active month.
+
+An intervention acts only through the model's processes: this month's modifiers
+(`state.mods`: capacity, quality, targeting, turnover, referral follow-through), joint
+work and introductions on organisation ties, progress made visible to partners, data
+maturity, residents' voice, hardwiring and the core team's presence. It never writes an
+outcome. Timing is in years from the start of the run; `end_year` None means "to the end".
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
+
+from sim.registry import nonneg, param
+
+
+class InterventionError(ValueError):
+    """A scenario a place cannot host (e.g. a pilot without the partners it needs)."""
 
 
 @dataclass
 class Intervention:
-    """Base class: a start and end month (1-based, end exclusive), an intensity and a cost."""
+    """Base class: timing, intensity and cost, shared by every intervention."""
 
-    start: int = 1
-    end: int = 10**9
-    intensity: float = 1.0
-    monthly_cost: float = 0.0
+    start_year: float = param(0.0, "years from the start of the run", 0.0, 30.0, "scenario choice", "when it starts", hard=(0.0, None))
+    end_year: Optional[float] = param(None, "years from the start of the run", 0.0, 30.0, "scenario choice", "when it ends (empty: never)", hard=(0.0, None))
+    intensity: float = nonneg(1.0, "multiplier", 0.0, 3.0, "scenario choice", "scales what the intervention does (hours, capacity, effect)")
+    monthly_cost: float = nonneg(0.0, "GBP per month", 0.0, 200_000.0, "see each scenario preset", "what it costs while active")
+
+    name: str = ""
+    _was_active: bool = False
+
+    def __post_init__(self) -> None:
+        if self.end_year is not None and self.end_year <= self.start_year:
+            raise InterventionError(f"{self.name or type(self).__name__}: end_year={self.end_year} must be after start_year={self.start_year}")
+
+    @property
+    def start_month(self) -> int:
+        return int(round(self.start_year * 12)) + 1
+
+    @property
+    def end_month(self) -> float:
+        return float("inf") if self.end_year is None else int(round(self.end_year * 12)) + 1
 
     def active(self, month: int) -> bool:
-        return self.start <= month < self.end
-
-    def initialize(self, model) -> None:
-        """Resolve anything that depends on the place (organisation indices, sizes)."""
-
-    def apply(self, model, month: int) -> None:
-        """Act on the model's state for this month."""
+        return self.start_month <= month < self.end_month
 
     def cost(self, month: int) -> float:
+        """GBP spent in this month (per replicate)."""
         return self.monthly_cost * self.intensity if self.active(month) else 0.0
+
+    def step(self, model, month: int) -> None:
+        """Called by the model every month: handles start and stop, then applies."""
+        now = self.active(month)
+        if now and not self._was_active:
+            self.start(model, month)
+        if not now and self._was_active:
+            self.stop(model, month)
+        self._was_active = now
+        if now:
+            self.apply(model, month)
+
+    def initialize(self, model) -> None:
+        """Resolve anything that depends on the place."""
+
+    def start(self, model, month: int) -> None:
+        """First active month."""
+
+    def stop(self, model, month: int) -> None:
+        """First month after the end."""
+
+    def apply(self, model, month: int) -> None:
+        """Act on this month's state."""

@@ -50,3 +50,4 @@ def step(state: State, params: ModelParams) -> None:
     erode = 0.1 * ep.alignment_rate * (1 - og.hardwired) * og.alignment
     og.alignment = np.clip(og.alignment + rise - erode, 0.0, 1.0)
     og.alignment[:, og.neutral] = og.active[:, og.neutral]
+    og.engagement[:, og.neutral] = og.active[:, og.neutral]

@@ -20,7 +20,8 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     F = fa.norm.shape[1]
     local = neighbour_mean(state, fa.norm.astype(float))
     state.local_norm = local
-    threshold = fa.norm_threshold - npar.saturation_lowering * state.saturation[:, None]
+    lowering = npar.saturation_lowering * state.saturation + params.system.voice_norm_lowering * state.voice
+    threshold = fa.norm_threshold - lowering[:, None]
     adopt = ~fa.norm & (local >= threshold)
     u = streams.uniform("norms.abandon", month, (F,))
     abandon = fa.norm & (local < threshold - npar.hysteresis) & (u < npar.abandon)

@@ -36,13 +36,12 @@ GATE_CODE = np.array([{"any": kernels.G_ANY, "children": kernels.G_CHILDREN,
 
 def kind_view(state: State, m: np.ndarray, funding: float) -> dict[str, np.ndarray]:
     """Per-kind capacity, quality and targeting (R, K) and ties between kinds (R, K, K)."""
-    og = state.orgs
-    cap = og.capacity * og.active * funding
+    og, mods = state.orgs, state.mods
+    cap = np.maximum(og.capacity + mods.capacity_add, 0.0) * mods.capacity_mult * og.active * funding
     capacity = cap @ m
-    weight = cap @ m
-    quality = np.where(weight > 0, (cap * og.quality) @ m / np.maximum(weight, 1e-12), 0.0)
+    quality = np.where(capacity > 0, (cap * state.quality_now()) @ m / np.maximum(capacity, 1e-12), 0.0)
     n = np.maximum(og.active @ m, 1)
-    targeting = (og.targeting * og.active) @ m / n
+    targeting = np.clip(og.targeting + mods.targeting_add, 0.0, 1.0) * og.active @ m / n
     strength = state.refresh_strength()
     count = np.maximum(m.sum(axis=0), 1)
     between = (m.T @ strength @ m) / np.outer(count, count)
@@ -77,7 +76,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     else:
         school_to_kind = np.zeros((R, 1, K))
     hub_pos = np.where(hub >= 0, np.searchsorted(schools, np.maximum(hub, 0)), -1)
-    follow = sp.referral_follow_through * (1 + state.data_maturity)
+    follow = sp.referral_follow_through * (1 + state.data_maturity) + state.mods.follow_add
 
     demand = np.empty((R, F, K))
     referral_share = np.empty((R, F, K))

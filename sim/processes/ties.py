@@ -83,7 +83,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
 
     # Turnover: champions leave, taking the personal share of trust and empathy.
     u_org = streams.uniform("ties.turnover", month, (n, 2))
-    leaves = og.champion & (u_org[..., 0] < tp.turnover / 12.0) & ~og.neutral[None, :]
+    leaves = og.champion & (u_org[..., 0] < tp.turnover * state.mods.turnover_mult[:, None] / 12.0) & ~og.neutral[None, :]
     if leaves.any():
         lost = (leaves[:, :, None] | leaves[:, None, :]) * tp.personal_share * (1 - hw)
         og.trust *= 1 - lost

@@ -1,0 +1,134 @@
+"""The core team: the added capacity of a Children's Community (seed 001; seed 003).
+
+A "two- or three-person team" (seed 003 L1562) whose roles arrive at different dates
+(L882-909), hosted by a sponsor, neutral: "in the system but not part of the system"
+(L1572-1575). Each month its hours are split across:
+
+- introductions: untied organisations meet (a monthly meeting chance on pairs);
+- convening: joint work on existing ties (and the team's own ties), which raises
+  trust, reciprocity and empathy;
+- communicating progress: visible progress lifts partner engagement;
+- data work: raises data maturity (needs residents' and professionals' input);
+- community engagement: raises residents' and children's voice;
+- pilot support: lets pilots reach their capacity;
+- fundraising: a seedcorn pot (counted as leveraged funds);
+- direct delivery: family-support capacity (as in Pembury, seed 003 L1368-1370).
+
+"Wide" spreads introductions and convening over every organisation; "deep" works with a
+coalition of the most engaged (seed 003 challenge 4). The team's own organisation is
+active while the team is present; when it leaves, its ties go with it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import orgs as O
+from sim.interventions.base import Intervention, InterventionError
+from sim.registry import nonneg, param, prob
+
+A = "assumption"
+
+
+@dataclass
+class CoreTeam(Intervention):
+    staff: int = param(3, "people", 1, 5, "seed 003 L1562 ('a two- or three-person team')", "core team members", hard=(1, 20))
+    hours_per_person: float = nonneg(140.0, "hours per month", 100.0, 160.0, "assumption: full time, 37.5 h a week less leave", "working hours of one member")
+    arrival_gap_years: float = nonneg(0.5, "years", 0.0, 2.0, "seed 003 L882-909 (roles added over time)", "gap between the arrivals of successive members")
+    strategy: str = "deep"  # "deep" (a coalition of the willing) or "wide" (every organisation)
+    coalition_size: int = param(8, "organisations", 4, 20, "seed 003 challenge 4; L1971 (a small board agreed a strategy)", "partners a 'deep' team works with", hard=(2, 1000))
+    share_introductions: float = prob(0.15, 0.0, 0.4, "seed 003 (introductions, 'digging channels')", "share of hours on introductions", unit="fraction of hours")
+    share_convening: float = prob(0.25, 0.0, 0.5, "seed 003 (convening)", "share of hours convening partners", unit="fraction of hours")
+    share_communicating: float = prob(0.1, 0.0, 0.3, "seed 003 key learning 1", "share of hours communicating progress", unit="fraction of hours")
+    share_data: float = prob(0.1, 0.0, 0.4, "seed 003 key learning 5", "share of hours on data work", unit="fraction of hours")
+    share_community: float = prob(0.1, 0.0, 0.4, "seed 003 exploration area 1", "share of hours engaging residents and children", unit="fraction of hours")
+    share_pilots: float = prob(0.1, 0.0, 0.4, "seed 003 (pilots as vehicles for collaboration)", "share of hours supporting pilots", unit="fraction of hours")
+    share_fundraising: float = prob(0.1, 0.0, 0.3, "seed 001 L63 (competing asks: fundraising)", "share of hours fundraising", unit="fraction of hours")
+    share_delivery: float = prob(0.1, 0.0, 0.4, "seed 003 L1368-1370 (direct delivery in Pembury)", "share of hours delivering family support directly", unit="fraction of hours")
+    hours_per_introduction: float = nonneg(8.0, "hours", 4.0, 20.0, A, "team hours for one introduction that leads to a first meeting")
+    hours_per_joint_work: float = nonneg(15.0, "hours per joint-work unit per tie", 5.0, 40.0, A, "team hours of convening that equal a month of full joint work on one tie")
+    hours_per_progress: float = nonneg(200.0, "hours per unit of visible progress", 100.0, 400.0, A, "team hours of communication that make one unit of progress visible")
+    hours_per_family: float = nonneg(4.0, "hours per family per month", 2.0, 8.0, A, "team hours to support one family directly")
+    funds_per_hour: float = nonneg(60.0, "GBP per hour", 20.0, 150.0, A + "; seed 003 L810 (GBP 8k raised), L822, L865", "seedcorn funds raised per fundraising hour")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.strategy not in ("deep", "wide"):
+            raise InterventionError(f"{self.name or 'core_team'}.strategy={self.strategy}: choose deep or wide")
+        shares = (self.share_introductions + self.share_convening + self.share_communicating
+                  + self.share_data + self.share_community + self.share_pilots
+                  + self.share_fundraising + self.share_delivery)
+        if shares > 1.0 + 1e-9:
+            raise InterventionError(f"{self.name or 'core_team'}: hour shares add up to {shares:.2f}; at most 1")
+
+    def initialize(self, model) -> None:
+        kinds = model.state.orgs.kind
+        self.core = int(np.flatnonzero(kinds == O.Kind.CORE_TEAM)[0])
+        self.delivery = np.flatnonzero(kinds == O.Kind.FAMILY_SUPPORT)
+
+    def hours(self, month: int, model) -> np.ndarray:
+        """(R,) team hours this month: members arrive one by one; host upheaval cuts hours."""
+        years_in = (month - self.start_month) / 12.0
+        present = min(self.staff, 1 + int(years_in / self.arrival_gap_years)) if self.arrival_gap_years > 0 else self.staff
+        return present * self.hours_per_person * self.intensity * model.state.mods.core_hours_mult
+
+    def start(self, model, month: int) -> None:
+        og = model.state.orgs
+        og.active[:, self.core] = True
+        og.champion[:, self.core] = True
+
+    def stop(self, model, month: int) -> None:
+        og = model.state.orgs
+        og.active[:, self.core] = False
+        og.champion[:, self.core] = False
+
+    def focus(self, model) -> np.ndarray:
+        """(R, O) organisations the team works with this month."""
+        og = model.state.orgs
+        members = og.active & ~og.neutral[None, :]
+        if self.strategy == "wide":
+            return members
+        score = np.where(members, og.engagement + model.state.strength[:, self.core, :], -np.inf)
+        k = min(self.coalition_size, members.shape[1])
+        top = np.argsort(-score, axis=1, kind="stable")[:, :k]
+        chosen = np.zeros_like(members)
+        np.put_along_axis(chosen, top, True, axis=1)
+        return chosen & members
+
+    def apply(self, model, month: int) -> None:
+        st = model.state
+        og = st.orgs
+        hours = self.hours(month, model)                      # (R,)
+        focus = self.focus(model)
+        with_team = focus.copy()
+        with_team[:, self.core] = True
+        pairs = with_team[:, :, None] & with_team[:, None, :]
+        idx = np.arange(pairs.shape[1])
+        pairs[:, idx, idx] = False
+        tied = st.strength > 0
+
+        # Introductions: a meeting chance spread over untied pairs the team works with.
+        untied = pairs & ~tied
+        n_untied = np.maximum(untied.sum(axis=(1, 2)) / 2, 1)
+        intros = hours * self.share_introductions / self.hours_per_introduction
+        st.introductions += untied * (intros / n_untied)[:, None, None]
+
+        # Convening: joint work shared over the tied pairs (thin when wide, deep when deep).
+        tied_pairs = pairs & tied
+        n_tied = np.maximum(tied_pairs.sum(axis=(1, 2)) / 2, 1)
+        units = hours * self.share_convening / self.hours_per_joint_work
+        st.joint_extra += tied_pairs * np.minimum(units / n_tied, 1.0)[:, None, None]
+
+        # Communicating progress, data work, community engagement, pilot support.
+        st.progress += hours * self.share_communicating / self.hours_per_progress
+        st.data_work += hours * self.share_data
+        st.community_hours += hours * self.share_community
+        st.pilot_support_hours += hours * self.share_pilots
+        st.flows.leveraged += hours * self.share_fundraising * self.funds_per_hour
+
+        # Direct delivery adds family-support capacity.
+        if len(self.delivery):
+            extra = hours * self.share_delivery / self.hours_per_family / len(self.delivery)
+            st.mods.capacity_add[:, self.delivery] += extra[:, None]
+        og.engagement[:, self.core] = 1.0

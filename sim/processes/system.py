@@ -1,0 +1,27 @@
+"""Data maturity and residents' and children's voice.
+
+Each moves toward its ceiling in proportion to this month's hours (data work from the
+core team, partners and data inputs; community-engagement hours), and drifts back
+without them: data maturity needs residents' input too (seed 003 L2123-2125), so voice
+multiplies its gain. Ceilings are raised by data-sharing agreements and by the
+participation ladder (sim/interventions). Equations: docs/ODD.md, "System".
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from sim.params import ModelParams
+from sim.state import State
+
+
+def step(state: State, params: ModelParams) -> None:
+    sp = params.system
+    dm = state.data_maturity
+    gain = sp.data_gain * state.data_work / 100.0 * (0.5 + 0.5 * state.voice)
+    dm += np.minimum(gain, 1.0) * np.maximum(state.data_ceiling - dm, 0.0)
+    dm -= sp.data_decay * (dm - sp.data_baseline)
+    np.clip(dm, 0.0, 1.0, out=dm)
+    v = state.voice
+    v += np.minimum(sp.voice_gain * state.community_hours / 100.0, 1.0) * np.maximum(state.voice_ceiling - v, 0.0)
+    v -= sp.voice_decay * v
+    np.clip(v, 0.0, 1.0, out=v)
