@@ -164,3 +164,87 @@ def save(fig: plt.Figure, path) -> None:
         plt.close(fig)
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def scenario_milestones(results: dict, group: str = "all", title: str = "") -> plt.Figure:
+    """Share reaching each milestone by year, one line (median) and band per scenario."""
+    names = list(MILESTONE_TITLES)
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7), squeeze=False)
+    for ax, milestone in zip(axes.flat, names):
+        for i, (scenario, res) in enumerate(results.items()):
+            m = res["milestones"]
+            m = m[(m["milestone"] == milestone) & (m["group"] == group) & (m["assessed"] > 0)]
+            b = band(m, ["year"], "share")
+            _ribbon(ax, b["year"], 100 * b["median"], 100 * b["low"], 100 * b["high"],
+                    OKABE_ITO[i % 8], LINESTYLES[i % 4], scenario)
+        ax.set_title(MILESTONE_TITLES[milestone], fontsize=10)
+        ax.set_ylabel("% of children assessed")
+        ax.set_xlabel("year")
+        ax.set_ylim(0, 100)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+    axes.flat[-1].axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    axes.flat[-1].legend(handles, labels, loc="center", fontsize=10, frameon=False, title="scenario")
+    fig.suptitle(title or "Children reaching each milestone (median, 10-90% band across replicates)")
+    fig.tight_layout()
+    return fig
+
+
+def difference_over_time(diffs: pd.DataFrame, title: str = "") -> plt.Figure:
+    """Paired difference to baseline by year (percentage points): median and 5-95% band."""
+    names = list(MILESTONE_TITLES)
+    scenarios = [s for s in dict.fromkeys(diffs["scenario"]) if s != "baseline"]
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7), squeeze=False)
+    for ax, milestone in zip(axes.flat, names):
+        d = diffs[(diffs["milestone"] == milestone) & diffs["diff"].notna()]
+        for i, scenario in enumerate(scenarios, start=1):
+            g = d[d["scenario"] == scenario]
+            if g.empty:
+                continue
+            gg = g.groupby("year")["diff"]
+            yr = gg.median().index
+            _ribbon(ax, yr, 100 * gg.median().to_numpy(), 100 * gg.quantile(0.05).to_numpy(),
+                    100 * gg.quantile(0.95).to_numpy(), OKABE_ITO[i % 8], LINESTYLES[i % 4], scenario)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_title(MILESTONE_TITLES[milestone], fontsize=10)
+        ax.set_ylabel("difference to baseline (percentage points)", fontsize=8)
+        ax.set_xlabel("year")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+    axes.flat[-1].axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    axes.flat[-1].legend(handles, labels, loc="center", fontsize=10, frameon=False, title="scenario")
+    fig.suptitle(title or "Difference to baseline, same seeds (median, 90% interval)")
+    fig.tight_layout()
+    return fig
+
+
+def cost_effect(summary: pd.DataFrame, title: str = "") -> plt.Figure:
+    """Total cost against additional children reaching each attainment milestone."""
+    milestones = ["eyfs_gld", "ks2", "ks4", "eet18"]
+    s = summary[(summary["group"] == "all") & (summary["outcome"].isin(milestones))
+                & (summary["scenario"] != "baseline")]
+    fig, axes = plt.subplots(1, len(milestones), figsize=(4 * len(milestones), 4), squeeze=False, sharey=False)
+    scenarios = list(dict.fromkeys(s["scenario"]))
+    for ax, milestone in zip(axes.flat, milestones):
+        g = s[s["outcome"] == milestone]
+        for i, scenario in enumerate(scenarios, start=1):
+            r = g[g["scenario"] == scenario]
+            if r.empty:
+                continue
+            r = r.iloc[0]
+            y, lo, hi = r["extra_children"], r["extra_low"], r["extra_high"]
+            ax.errorbar(r["total_cost"] / 1e3, y, yerr=[[max(y - lo, 0)], [max(hi - y, 0)]],
+                        fmt=["o", "s", "^", "D", "v", "P", "X"][i % 7], color=OKABE_ITO[i % 8],
+                        capsize=4, markersize=7, label=scenario)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_title(MILESTONE_TITLES[milestone], fontsize=10)
+        ax.set_xlabel("total cost over the run (GBP thousand)")
+        ax.set_ylabel("additional children reaching it\n(median, 90% interval)", fontsize=9)
+        ax.grid(alpha=0.3)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=max(len(labels), 1), fontsize=9, frameon=False)
+    fig.suptitle(title or "What the money buys: cost against additional children reaching each milestone")
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict, List
 
 from sim.params import ModelParams, PlaceParams
 from sim.registry import check, nonneg, outside_plausible, param
@@ -29,12 +29,24 @@ class RunSettings:
 
 
 @dataclass
+class ScenarioSpec:
+    """A named set of interventions: each entry has a `kind` (sim.interventions.KINDS)
+    and that kind's settings (start_year, end_year, intensity, monthly_cost, ...)."""
+
+    name: str = "baseline"
+    description: str = "No added intervention: the place as it is."
+    interventions: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
 class Config:
     """Everything a run needs. YAML in configs/ fills it; Hydra type-checks it."""
 
     place: PlaceParams = field(default_factory=PlaceParams)
     model: ModelParams = field(default_factory=ModelParams)
     run: RunSettings = field(default_factory=RunSettings)
+    scenario: ScenarioSpec = field(default_factory=ScenarioSpec)
+    scenarios: List[str] = field(default_factory=lambda: ["baseline", "core_team", "core_team_exit"])
     seed: int = param(0, "seed", 0, 2**31 - 1, "user choice", "seed of the first replicate", hard=(0, 2**63 - 1))
 
 
@@ -63,7 +75,48 @@ def to_params(cfg: Any) -> Config:
         problems.append(f"place.homes={obj.place.homes}: must not exceed place.population={obj.place.population}")
     if problems:
         raise ConfigError(problems[0])
+    build_interventions(obj.scenario)       # refuse a bad scenario before anything runs
+    for name in obj.scenarios:
+        load_scenario(name)
     return obj
+
+
+def build_interventions(scenario: ScenarioSpec) -> list:
+    """Fresh intervention objects for a scenario (ConfigError with one line if wrong)."""
+    from sim.interventions import InterventionError, build
+
+    out = []
+    for name, entry in scenario.interventions.items():
+        entry = dict(entry)
+        kind = entry.pop("kind", None)
+        if kind is None:
+            raise ConfigError(f"scenario.interventions.{name}.kind: missing; every intervention names its kind")
+        try:
+            out.append(build(name, kind, entry))
+        except InterventionError as exc:
+            raise ConfigError(str(exc)) from None
+    return out
+
+
+def scenario_file(name: str) -> Path:
+    return CONFIG_DIR / "scenario" / f"{name}.yaml"
+
+
+def load_scenario(name: str) -> ScenarioSpec:
+    """A scenario preset by name (for `compare`), type-checked; ConfigError if missing."""
+    from omegaconf import OmegaConf
+
+    path = scenario_file(name)
+    if not path.exists():
+        choices = ", ".join(sorted(p.stem for p in path.parent.glob("*.yaml")))
+        raise ConfigError(f"scenarios: '{name}' is not a scenario preset; choose from {choices}")
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(ScenarioSpec), OmegaConf.load(path))
+        spec = OmegaConf.to_object(merged)
+    except Exception as exc:
+        raise ConfigError(f"scenario {name}: {one_line(exc)}") from None
+    build_interventions(spec)
+    return spec
 
 
 def plausibility_warnings(obj: Config) -> list[str]:
@@ -120,6 +173,9 @@ class ResolvedRun:
     @property
     def run(self) -> RunSettings:
         return self.config.run
+
+    def interventions(self) -> list:
+        return build_interventions(self.config.scenario)
 
     @property
     def seeds(self) -> list[int]:

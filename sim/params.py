@@ -143,8 +143,10 @@ class Services:
     eligibility: float = prob(0.25, 0.1, 0.5, "seed 004 L2655-2657 (service thresholds)", "need score a family must exceed to be served", unit="need score")
     referral_follow_through: float = prob(0.3, 0.1, 0.8, "seed 003 ('no gaps to fall through')", "share of referral pressure along a full-strength tie that leads to contact", unit="fraction")
     family_effect: float = nonneg(1.0, "multiplier on the family-effect table (sim/orgs.py)", 0.5, 1.5, A, "strength of a month of support on stress, arrears, housing, home learning and work")
-    child_effect: float = nonneg(0.3, "SD of input while supported", 0.1, 0.6, "early-years meta-analyses (effect sizes 0.2-0.4 SD, e.g. Camilli et al. 2010)", "input to the targeted domain of a supported child, times service quality")
+    child_effect: float = nonneg(0.2, "SD by the end of a completed episode", 0.1, 0.4, "early-education meta-analysis: about 0.23 SD on cognitive outcomes at programme end (Camilli et al. 2010, Teachers College Record)", "what a completed episode of support adds to the targeted domain of a child (at average quality); the monthly input is this / (1 - persistence^episode_months), so it fades once support stops")
     funding: float = nonneg(1.0, "ratio to 2016 funding", 0.5, 1.5, "seed 004 L908-910", "multiplier on every service's capacity")
+    coordination_gain: float = nonneg(0.3, "capacity fraction per unit of tie strength", 0.0, 0.6, "seed 001 L13 ('duplication and waste'); seed 003 L1857-1860 (the 'jumble')", "capacity freed by coordination: a kind's capacity rises by this times its mean tie strength to the other kinds (fewer duplicated contacts)")
+    alignment_targeting: float = nonneg(0.3, "targeting per unit of alignment", 0.0, 0.6, "seed 003 L231, L2172-2174 (priorities embedded in partners' strategies)", "targeting accuracy gained when a kind's organisations carry the children's priorities")
 
 
 @dataclass
@@ -173,12 +175,13 @@ class Ties:
 class Engagement:
     """Partner engagement: follows visible progress and need; falls without them."""
 
-    base: float = prob(0.15, 0.05, 0.4, A, "engagement an organisation drifts to without visible progress", unit="0-1 scale")
+    base: float = prob(0.1, 0.0, 0.4, A, "engagement an organisation drifts to without visible progress", unit="0-1 scale")
     need_motivation: float = nonneg(0.1, "engagement per SD of area deprivation", 0.0, 0.3, "seed 004 L2340-2344", "pressing need raises motivation to collaborate")
     culture: float = nonneg(0.5, "engagement per unit of prior partnership", 0.0, 0.8, "seed 003 L1648 (prior partnership brings aligned activity)", "lasting lift in engagement from the place's history of partnership working")
+    network_value: float = nonneg(0.3, "engagement per unit of an organisation's relationship capital", 0.0, 1.0, "seed 003 ('relationships as the currency of a system'; increasing returns)", "engagement an organisation gains from the value of its own partnerships: the feedback that can make collaboration self-sustaining")
     progress_gain: float = nonneg(1.5, "engagement per unit of visible progress", 0.5, 3.0, "seed 003 key learning 1", "how much visible progress lifts engagement")
     rate: float = prob(0.05, 0.02, 0.15, A, "share of the gap to target engagement closed each month", unit="per month")
-    alignment_rate: float = prob(0.02, 0.005, 0.05, "seed 003 L231, L2172-2174", "monthly growth of agenda alignment per unit of joint work with aligned partners", unit="per month")
+    alignment_rate: float = prob(0.05, 0.01, 0.1, "seed 003 L231, L2172-2174", "monthly growth of agenda alignment per unit of joint work with aligned partners", unit="per month")
 
 
 @dataclass

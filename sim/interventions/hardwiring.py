@@ -18,7 +18,7 @@ from sim.registry import param, prob
 @dataclass
 class Hardwiring(Intervention):
     levers: int = param(3, "levers", 1, 5, "seed 003 L2317-2331 (budgets, commissioning, governance, learning; agendas L2172-2174)", "levers pulled (of five)", hard=(0, 5))
-    rate: float = prob(0.02, 0.005, 0.05, "assumption", "monthly embedding per lever-fifth for a fully aligned, engaged partner", unit="per month")
+    rate: float = prob(0.05, 0.01, 0.1, "assumption", "monthly embedding per lever-fifth for a fully aligned, engaged partner", unit="per month")
 
     def apply(self, model, month: int) -> None:
         og = model.state.orgs

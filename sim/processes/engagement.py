@@ -38,7 +38,8 @@ def step(state: State, params: ModelParams) -> None:
     target = (ep.base + ep.need_motivation * state.place.area_z
               + ep.culture * state.place.partnership
               + ep.progress_gain * (state.progress + momentum))
-    target = np.clip(target, 0.0, 1.0)[:, None]
+    own_capital = np.minimum(strength.sum(axis=2) / 3.0, 1.0)          # (R, O)
+    target = np.clip(target[:, None] + ep.network_value * own_capital, 0.0, 1.0)
     og.engagement += ep.rate * (target - og.engagement)
     og.engagement *= og.active
 

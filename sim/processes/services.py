@@ -34,30 +34,35 @@ GATE_CODE = np.array([{"any": kernels.G_ANY, "children": kernels.G_CHILDREN,
                       for k in O.SERVICE_KINDS], dtype=np.int64)
 
 
-def kind_view(state: State, m: np.ndarray, funding: float) -> dict[str, np.ndarray]:
+def kind_view(state: State, m: np.ndarray, params) -> dict[str, np.ndarray]:
     """Per-kind capacity, quality and targeting (R, K) and ties between kinds (R, K, K)."""
     og, mods = state.orgs, state.mods
-    cap = np.maximum(og.capacity + mods.capacity_add, 0.0) * mods.capacity_mult * og.active * funding
+    cap = np.maximum(og.capacity + mods.capacity_add, 0.0) * mods.capacity_mult * og.active * params.funding
     capacity = cap @ m
     quality = np.where(capacity > 0, (cap * state.quality_now()) @ m / np.maximum(capacity, 1e-12), 0.0)
     n = np.maximum(og.active @ m, 1)
+    alignment = (og.alignment * og.active) @ m / n
     targeting = np.clip(og.targeting + mods.targeting_add, 0.0, 1.0) * og.active @ m / n
+    targeting = np.clip(targeting + params.alignment_targeting * alignment, 0.0, 1.0)
     strength = state.refresh_strength()
     count = np.maximum(m.sum(axis=0), 1)
     between = (m.T @ strength @ m) / np.outer(count, count)
     idx = np.arange(m.shape[1])
     between[:, idx, idx] = 0.0
+    # Coordination frees capacity: fewer duplicated contacts where kinds are tied.
+    coordination = between.sum(axis=2) / max(m.shape[1] - 1, 1)
+    capacity = capacity * (1.0 + params.coordination_gain * coordination)
     return dict(capacity=capacity, quality=quality, targeting=targeting, between=between,
                 strength=strength)
 
 
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
     fa, og, ch = state.families, state.orgs, state.children
-    sp = params.services
+    params_all, sp = params, params.services
     R, F = fa.deprivation.shape
     K = O.N_SERVICE_KINDS
     m = membership(og.kind)
-    view = kind_view(state, m, sp.funding)
+    view = kind_view(state, m, sp)
 
     # Episodes run down (a family still engaged is not a candidate); who is in each family.
     agg = np.empty((R, F, kernels.N_AGG))
@@ -104,8 +109,11 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     bands, doms = len(O.AGE_BANDS), len(O.DOMAINS)
     child_support = np.empty((R, F, bands * doms))
     summary = np.empty((R, 4))
+    # A completed episode adds child_effect SD: the monthly input that achieves it.
+    persistence = params_all.development.persistence
+    child_input = sp.child_effect / (1.0 - persistence ** sp.episode_months)
     kernels.service_support(fa.engaged, quality_factor, contact_value, O.FAMILY_EFFECT,
-                            O.CHILD_EFFECT.reshape(K, -1), sp.family_effect, sp.child_effect,
+                            O.CHILD_EFFECT.reshape(K, -1), sp.family_effect, child_input,
                             agg, fa.neediest, state.family_support, child_support,
                             state.family_contact, state.family_supported_now, summary)
     state.child_support = child_support.reshape(R, F, bands, doms)

@@ -63,13 +63,15 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     hw = 0.5 * (og.hardwired[:, :, None] + og.hardwired[:, None, :])
     neutral = og.neutral[:, None] | og.neutral[None, :]
 
-    # Strengthen with joint work (saturating at 1).
-    gain = tp.joint_work_gain * np.minimum(work, 2.0)
+    # Strengthen existing ties with joint work (saturating at 1). Joint work between
+    # untied organisations makes them meet instead (formation, below).
+    tied = strength > 0
+    gain = tp.joint_work_gain * np.minimum(work, 2.0) * tied
     og.trust += gain * (1 - og.trust)
     og.reciprocity += gain * (1 - og.reciprocity)
-    og.empathy += tp.joint_work_gain * np.minimum(state.joint_extra, 2.0) * (1 - og.empathy)
+    og.empathy += tp.joint_work_gain * np.minimum(state.joint_extra, 2.0) * tied * (1 - og.empathy)
     equity_target = 0.5 + 0.5 * state.voice[:, None, None]
-    og.equity += gain * (equity_target - og.equity) * (og.equity > 0)
+    og.equity += gain * (equity_target - og.equity)
 
     # Decay without joint work and under competition; shared partners (embeddedness)
     # and hardwiring slow it.
@@ -98,7 +100,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     champ = np.where(og.champion, tp.champion_boost, 1.0) * (0.5 + og.engagement)
     chance = tp.formation * champ[:, :, None] * champ[:, None, :]
     two_paths = np.matmul(strength, strength)
-    rate = chance + tp.closure * two_paths + state.introductions
+    rate = chance + tp.closure * two_paths + state.introductions + work
     p_form = 1.0 - np.exp(-rate)
     u = symmetric(streams.uniform("ties.form", month, (n, n)))
     idx = np.arange(n)

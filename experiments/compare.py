@@ -1,0 +1,122 @@
+"""`placesim compare`: scenarios side by side on the same seeds.
+
+Each scenario runs on the same replicate seeds with common random numbers (sim.rng), so
+differences to baseline are paired. Each finished scenario is written to its own run
+folder at once, so a scenario that fails (or an interrupted compare) keeps the others;
+compare.json lists what finished and what failed. The folder then gets summary.csv and
+summary.parquet (one row per scenario x outcome x group) and plots/*.png.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+from experiments.hydra_entry import launch
+
+log = logging.getLogger("placesim")
+
+
+def run_compare(resolved, out: Path) -> dict:
+    from experiments.config import ResolvedRun, build_interventions, load_scenario
+    from experiments.output import write_text
+    from experiments.run import execute
+
+    names = list(dict.fromkeys(resolved.config.scenarios))
+    if "baseline" not in names:
+        names.insert(0, "baseline")
+    specs = {name: load_scenario(name) for name in names}
+    manifest = {"kind": "compare", "format": 1, "place": resolved.config.place.name,
+                "seeds": resolved.seeds, "months": 12 * resolved.config.run.years,
+                "start_year": resolved.config.run.start_year, "scenarios": names,
+                "descriptions": {n: s.description for n, s in specs.items()}, "done": [], "failed": {}}
+    out.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        cfg = dataclasses.replace(resolved.config, scenario=specs[name])
+        one = ResolvedRun(cfg, resolved.england)
+        try:
+            execute(one, out / name, interventions=lambda spec=specs[name]: build_interventions(spec), label=name)
+            manifest["done"].append(name)
+        except Exception as exc:  # keep what finished; say what failed
+            manifest["failed"][name] = f"{type(exc).__name__}: {exc}"
+            log.error("scenario %s failed: %s\n%s", name, exc, traceback.format_exc())
+        write_text(json.dumps(manifest, indent=2), out / "compare.json")
+    return manifest
+
+
+def write_summary(out: Path) -> "object":
+    from analysis.compare import load, summarise, yearly_milestone_differences
+    from analysis.plots import (cost_effect, difference_over_time, save, scenario_milestones,
+                                timeseries_panels)
+    from experiments.output import atomic_write, write_parquet
+    from experiments.run import SYSTEM_SERIES
+
+    import pandas as pd
+
+    results = load(out)
+    summary = summarise(results)
+    write_parquet(summary, out / "summary.parquet")
+    atomic_write(out / "summary.csv", lambda p: summary.to_csv(p, index=False, float_format="%.6g"))
+    place = json.loads((out / "compare.json").read_text())["place"]
+    save(scenario_milestones(results, title=f"{place}: children reaching each milestone by scenario"),
+         out / "plots" / "milestones_by_scenario.png")
+    save(difference_over_time(yearly_milestone_differences(results),
+                              title=f"{place}: difference to baseline on the same seeds"),
+         out / "plots" / "difference_to_baseline.png")
+    save(cost_effect(summary, title=f"{place}: cost against additional children reaching each milestone"),
+         out / "plots" / "cost_effect.png")
+    ts = pd.concat([r["timeseries"].assign(scenario=n) for n, r in results.items()], ignore_index=True)
+    save(timeseries_panels(ts, SYSTEM_SERIES, title=f"{place}: system outcomes by scenario (seed 003's six areas)",
+                           scenario_col="scenario"), out / "plots" / "system_by_scenario.png")
+    return summary
+
+
+def headline_lines(summary) -> list[str]:
+    lines = ["Additional children reaching each milestone over the run, vs baseline "
+             "(median [90% interval]); total cost; cost per additional child:"]
+    s = summary[(summary["group"] == "all") & summary["outcome"].isin(["eyfs_gld", "ks2", "ks4", "eet18"])]
+    for scenario in dict.fromkeys(s["scenario"]):
+        if scenario == "baseline":
+            continue
+        lines.append(f"  {scenario}:")
+        for r in s[s["scenario"] == scenario].itertuples():
+            cpc = f"GBP {r.cost_per_extra_child:,.0f}" if r.cost_per_extra_child == r.cost_per_extra_child else "n/a"
+            lines.append(f"    {r.outcome:<9} {r.extra_children:+7.1f} [{r.extra_low:+.1f}, {r.extra_high:+.1f}] children; "
+                         f"cost GBP {r.total_cost:,.0f}; per additional child {cpc}")
+    return lines
+
+
+def task(cfg) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    from experiments.config import ConfigError, plausibility_warnings, resolve
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        resolved = resolve(cfg)
+    except ConfigError as exc:
+        print(f"placesim compare: error: {exc}", file=sys.stderr)
+        raise SystemExit(2)
+    for note in plausibility_warnings(resolved.config):
+        log.warning(note)
+    out = Path(HydraConfig.get().runtime.output_dir)
+    manifest = run_compare(resolved, out)
+    if "baseline" not in manifest["done"]:
+        print(f"placesim compare: error: the baseline failed ({manifest['failed'].get('baseline')}); "
+              f"no differences to report. Results so far in {out}", file=sys.stderr)
+        raise SystemExit(1)
+    summary = write_summary(out)
+    for line in headline_lines(summary):
+        print(line)
+    if manifest["failed"]:
+        print(f"Failed scenarios (see compare.json): {', '.join(manifest['failed'])}")
+    print(f"Results written to {out}")
+    if manifest["failed"]:
+        raise SystemExit(1)
+
+
+def main(argv: list[str]) -> int:
+    return launch("compare", argv, task)
