@@ -277,7 +277,8 @@ def child_inputs(alive, fam, school, age, ability, env, coef, band_edges, qualit
 
 
 @nb.njit(cache=True, error_model="numpy")
-def development_month(alive, fresh, fam, school, age, ability, env, support_months, coef,
+def development_month(alive, fresh, fam, school, age, ability, env, support_months,
+                      support_domains, coef,
                       band_edges, quality, child_support, family_supported, deprivation,
                       no_qual, workless, hle, stress, housing, informal, poor_health,
                       local_norm, persistence, noise_scale, noise_base,
@@ -305,9 +306,16 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
             for d, x in ((0, l), (1, h), (2, w)):
                 u = uniform(noise_base[r], c * 3 + d)
                 env[r, c, d] = persistence * env[r, c, d] + (1.0 - persistence) * x + noise_scale * (u - 0.5)
+            a = age[r, c]
             if family_supported[r, f]:
                 support_months[r, c] += 1
-            a = age[r, c]
+                band = 0
+                for e in range(band_edges.shape[0]):
+                    if a >= band_edges[e]:
+                        band = e + 1
+                for d in range(3):
+                    if child_support[r, f, band * 3 + d] > 0.0:
+                        support_domains[r, c] |= np.int8(1 << d)
             z0 = ability[r, c, 0] + env[r, c, 0]
             z1 = ability[r, c, 1] + env[r, c, 1]
             z2 = ability[r, c, 2] + env[r, c, 2]

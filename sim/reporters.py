@@ -87,6 +87,19 @@ def mean_wellbeing(model):
     return _score_mean(model, 2)
 
 
+def _young_mean(model, d):
+    ch = model.state.children
+    return _mean_over(ch.score()[..., d], ch.alive & (ch.age < 60))
+
+
+def learning_under5(model):
+    return _young_mean(model, 0)
+
+
+def health_under5(model):
+    return _young_mean(model, 1)
+
+
 def share_in_need(model):
     return model.state.families.in_need.mean(axis=1)
 
@@ -157,6 +170,11 @@ def tie_density(model):
     pairs = mask[:, :, None] & mask[:, None, :]
     n = pairs.sum(axis=(1, 2)) - mask.sum(axis=1)
     return ((model.state.strength > 0) & pairs).sum(axis=(1, 2)) / np.maximum(n, 1)
+
+
+def leveraged(model):
+    f = model.state.flows.leveraged
+    return np.zeros(model.n_replicates) if f is None else f
 
 
 def mean_tie_strength(model):
@@ -240,11 +258,12 @@ SYSTEM_INDICATORS = {
 
 REPORTERS = {fn.__name__: fn for fn in (
     population, children, births, moved_in, moved_out, left_at_19, dropped, evictions,
-    families_moved, mean_learning, mean_health, mean_wellbeing, share_in_need,
+    families_moved, mean_learning, mean_health, mean_wellbeing, learning_under5,
+    health_under5, share_in_need,
     workless_share, mean_stress, mean_debt, mean_home_learning, mean_trust, norm_adoption,
     families_supported, reach_neediest, service_saturation, intake, capacity_used,
     children_in_need, exclusions, admissions, tie_density, mean_tie_strength, ties_formed,
-    ties_lost, champions_share, partner_engagement, *SYSTEM_INDICATORS.values(), stage,
+    ties_lost, leveraged, champions_share, partner_engagement, *SYSTEM_INDICATORS.values(), stage,
 )}
 
 # name -> (label, unit); read by docs/results.md's generator and the plots.
@@ -261,6 +280,8 @@ REPORTER_INFO = {
     "mean_learning": ("Mean learning score of children", "SD (0 = England mean)"),
     "mean_health": ("Mean health score of children", "SD (0 = England mean)"),
     "mean_wellbeing": ("Mean wellbeing score of children", "SD (0 = England mean)"),
+    "learning_under5": ("Mean learning score of under-5s", "SD (0 = England mean)"),
+    "health_under5": ("Mean health score of under-5s", "SD (0 = England mean)"),
     "share_in_need": ("Families in need", "fraction of families"),
     "workless_share": ("Workless families", "fraction of families"),
     "mean_stress": ("Mean family stress", "0-1 scale"),
@@ -280,6 +301,7 @@ REPORTER_INFO = {
     "mean_tie_strength": ("Mean strength of existing ties", "0-1 scale"),
     "ties_formed": ("Ties formed this month", "ties"),
     "ties_lost": ("Ties lost this month", "ties"),
+    "leveraged": ("Seedcorn funds raised this month", "GBP"),
     "champions_share": ("Organisations with a champion", "fraction of organisations"),
     "partner_engagement": ("Partner engagement", "0-1 scale"),
     "shared_purpose": ("Shared purpose and focus on children", "0-1 index"),

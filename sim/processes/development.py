@@ -95,7 +95,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     events = np.zeros((ch.alive.shape[0], 2), dtype=np.int64)
     kernels.development_month(
         ch.alive, fresh, ch.fam, ch.school, ch.age, ch.ability, ch.env, ch.support_months,
-        coefficients(params), BAND_EDGES, state.quality_now(),
+        ch.support_domains, coefficients(params), BAND_EDGES, state.quality_now(),
         state.child_support.reshape(*state.child_support.shape[:2], -1), supported,
         *_family_arrays(state), dv.persistence, dv.noise_sd * SQRT12,
         streams.base("development.noise", month),
