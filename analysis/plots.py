@@ -95,11 +95,14 @@ def timeseries_panels(ts: pd.DataFrame, columns: dict[str, tuple[str, str]],
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(columns):]:
         ax.axis("off")
+    fig.suptitle(title or "Median and 10-90% band across replicates")
     if scenario_col is not None:
         handles, labels = axes.flat[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower right", fontsize=9, frameon=False)
-    fig.suptitle(title or "Median and 10-90% band across replicates")
-    fig.tight_layout()
+        fig.legend(handles, labels, loc="lower center", ncol=max(len(labels), 1), fontsize=9,
+                   frameon=False, title="scenario (median, 10-90% band)")
+        fig.tight_layout(rect=(0, 0.08, 1, 1))
+    else:
+        fig.tight_layout()
     return fig
 
 

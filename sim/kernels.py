@@ -246,15 +246,18 @@ def child_input(r, c, f, fam, school, age, ability, env, coef, band_edges, quali
     for e in range(band_edges.shape[0]):
         if a >= band_edges[e]:
             band = e + 1
-    sup = child_support[r, f, band * 3:(band + 1) * 3]
+    b3 = band * 3
+    sup0 = child_support[r, f, b3]
+    sup1 = child_support[r, f, b3 + 1]
+    sup2 = child_support[r, f, b3 + 2]
     dep = deprivation[r, f]
     norm = local_norm[r, f]
     learn = (-coef[C_DEP] * dep - coef[C_QUAL] * no_qual[r, f] - coef[C_WORK] * workless[r, f]
              + coef[C_HLE] * hle[r, f] + coef[C_SCHOOL] * q + coef[C_NBHD] * norm
-             - coef[C_CROSS] * deficit + sup[0] * damp)
-    health = -coef[C_HDEP] * dep - coef[C_HPOOR] * poor_health[r, f] + sup[1]
+             - coef[C_CROSS] * deficit + sup0 * damp)
+    health = -coef[C_HDEP] * dep - coef[C_HPOOR] * poor_health[r, f] + sup1
     wellbeing = (-coef[C_STRESS] * stress[r, f] - coef[C_HOUSING] * housing[r, f]
-                 + coef[C_INFORMAL] * informal[r, f] + coef[C_NBHD] * norm + sup[2])
+                 + coef[C_INFORMAL] * informal[r, f] + coef[C_NBHD] * norm + sup2)
     return learn, health, wellbeing
 
 
@@ -303,9 +306,11 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
             if fresh[r, c]:
                 share = 1.0 - persistence ** age[r, c]
                 env[r, c, 0], env[r, c, 1], env[r, c, 2] = share * l, share * h, share * w
-            for d, x in ((0, l), (1, h), (2, w)):
-                u = uniform(noise_base[r], c * 3 + d)
-                env[r, c, d] = persistence * env[r, c, d] + (1.0 - persistence) * x + noise_scale * (u - 0.5)
+            keep = 1.0 - persistence
+            base = noise_base[r]
+            env[r, c, 0] = persistence * env[r, c, 0] + keep * l + noise_scale * (uniform(base, c * 3) - 0.5)
+            env[r, c, 1] = persistence * env[r, c, 1] + keep * h + noise_scale * (uniform(base, c * 3 + 1) - 0.5)
+            env[r, c, 2] = persistence * env[r, c, 2] + keep * w + noise_scale * (uniform(base, c * 3 + 2) - 0.5)
             a = age[r, c]
             if family_supported[r, f]:
                 support_months[r, c] += 1
