@@ -20,9 +20,9 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 LINESTYLES = ["-", "--", "-.", ":"]
 
 MILESTONE_TITLES = {
-    "eyfs_gld": "Good level of development at 5",
-    "ks2": "Key Stage 2 at 11",
-    "ks4": "Key Stage 4 at 16",
+    "eyfs_gld": "Foundation stage at 5 (78+ points)",
+    "ks2": "Key Stage 2 at 11 (level 4)",
+    "ks4": "Key Stage 4 at 16 (5 A*-C incl. Eng. & maths)",
     "eet18": "In education, employment or training at 18",
     "decay_free5": "Free of tooth decay at 5",
 }

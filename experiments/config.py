@@ -39,6 +39,31 @@ class ScenarioSpec:
 
 
 @dataclass
+class SweepSpec:
+    """A sampled design over registry parameters (configs/sweep/*.yaml; `placesim sweep`).
+
+    parameters maps a registry key (model.*, place.*, or scenario.interventions.<name>.<field>)
+    to an optional {low, high} (default: the registry's plausible range) or {values: [...]}
+    for a full factorial.
+    """
+
+    name: str = "none"
+    design: str = "latin_hypercube"      # full_factorial | latin_hypercube | sobol | morris
+    samples: int = 16                    # LHS points; Sobol base N (power of 2); Morris trajectories
+    levels: int = 3                      # full factorial: levels per parameter (if no values given)
+    replicates: int = 4                  # runs per design point (seeds seed .. seed+replicates-1)
+    parameters: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    engine: str = "joblib"               # joblib (one machine) | dask (a cluster, or a local one)
+    workers: int = 0                     # 0: every local core
+    scheduler: str = ""                  # dask: address of a running scheduler ("" = local cluster)
+    points_per_task: int = 8             # design points a worker runs in one go (batching)
+    allow_outside_range: bool = False    # permit ranges beyond the registry's plausible range
+    mix: bool = False                    # resume into a folder written by a different config
+    max_runs: int = 500_000              # refuse designs larger than this
+    design_seed: int = 12345             # seed of the design sampler (SALib)
+
+
+@dataclass
 class Config:
     """Everything a run needs. YAML in configs/ fills it; Hydra type-checks it."""
 
@@ -47,6 +72,7 @@ class Config:
     run: RunSettings = field(default_factory=RunSettings)
     scenario: ScenarioSpec = field(default_factory=ScenarioSpec)
     scenarios: List[str] = field(default_factory=lambda: ["baseline", "core_team", "core_team_exit"])
+    sweep: SweepSpec = field(default_factory=SweepSpec)
     seed: int = param(0, "seed", 0, 2**31 - 1, "user choice", "seed of the first replicate", hard=(0, 2**63 - 1))
 
 

@@ -123,7 +123,7 @@ def task(cfg) -> None:
     for note in plausibility_warnings(resolved.config):
         log.warning(note)
     out = Path(HydraConfig.get().runtime.output_dir)
-    done = execute(resolved, out)
+    done = execute(resolved, out, interventions=resolved.interventions, label=resolved.config.scenario.name)
     for line in summary_lines(done["result"]):
         print(line)
     print(f"Results written to {out}")

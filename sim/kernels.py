@@ -286,7 +286,7 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
                       no_qual, workless, hle, stress, housing, informal, poor_health,
                       local_norm, persistence, noise_scale, noise_base,
                       m_age, m_weight, m_threshold, in_need, counts,
-                      excl_factor, excl_rate, excl_slope, adm_rate, event_base, events):
+                      excl_factor, excl_rate, excl_slope, adm_rate, adm_slope, event_base, events):
     """Move every child's environmental scores toward this month's inputs, then record
     milestones (counts[r, m, group, reached/assessed]) and exclusions and admissions
     (events[r, 0/1])."""
@@ -333,10 +333,8 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
                     if in_need[r, f]:
                         counts[r, m, 1, 0] += hit
                         counts[r, m, 1, 1] += 1
-            u = uniform(event_base[r], c)
-            risk = math.exp(-excl_slope * z2)
             s = school[r, c]
-            if s >= 0 and u < excl_rate * excl_factor[s] * risk:
+            if s >= 0 and uniform(event_base[r], 2 * c) < excl_rate * excl_factor[s] * math.exp(-excl_slope * z2):
                 events[r, 0] += 1
-            if a >= 120 and u > 1.0 - adm_rate * risk:
+            if a >= 120 and uniform(event_base[r], 2 * c + 1) < adm_rate * math.exp(-adm_slope * z2):
                 events[r, 1] += 1

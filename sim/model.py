@@ -87,8 +87,8 @@ class PlaceModel(mesa.Model):
         Services run their intake for SERVICE_BURN_IN months so caseloads are full;
         norms spread by adoption alone until they stop; stress and home learning are set to their targets (iterated, since informal
         support depends on neighbours' stress), and each child's environmental score to
-        the share of its current input it would have accumulated by its age. No random
-        draws and no time pass.
+        the share of its current input it would have accumulated by its age. No time
+        passes; the caseload burn-in draws from its own streams (negative months).
         """
         st, p = self.state, self.params
         for burn in range(1, SERVICE_BURN_IN + 1):         # caseloads fill up

@@ -75,7 +75,8 @@ def _org_ties(streams: Streams, kinds: np.ndarray, place: PlaceParams):
     p_tie = np.full((n, n), 0.5 * place.partnership_strength)
     p_tie[np.ix_(school, school)] = np.maximum(p_tie[np.ix_(school, school)], place.schools_partnership)
     u = streams.uniform("place.orgties", 0, (n, n))
-    u = np.minimum(u, np.swapaxes(u, 1, 2))                  # symmetric draw
+    upper = np.triu(u, 1)
+    u = upper + np.swapaxes(upper, 1, 2)                     # one draw per pair, mirrored
     tied = u < p_tie[None]
     tied[:, core, :] = False
     tied[:, :, core] = False

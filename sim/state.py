@@ -5,7 +5,7 @@ monthly process is one vectorised pass over the whole batch (docs/ODD.md, "Batch
 Children live in a fixed number of slots per replicate (`alive` marks the used ones);
 families live in the place's homes (one family per home, a move replaces the family);
 organisations are few, so their partnership layer is a dense (R, O, O) array per tie
-element, exposed as scipy.sparse by `sim.networks.layers`.
+element (see docs/ODD.md, "Engineering decisions" for why it is not sparse).
 """
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ import scipy.sparse as sp
 # Milestones recorded as children pass the age (months) of the assessment.
 MILESTONES = ("eyfs_gld", "ks2", "ks4", "eet18", "decay_free5")
 MILESTONE_AGE = {"eyfs_gld": 60, "ks2": 132, "ks4": 192, "eet18": 216, "decay_free5": 60}
+# Thresholds are calibrated to seed 004 Table 2, i.e. to the benchmarks of its time
+# (EVIDENCE.md point 4), not to today's measures; the labels say so.
 MILESTONE_LABEL = {
-    "eyfs_gld": "Good level of development at 5 (EYFS)",
-    "ks2": "Key Stage 2 expected level at 11",
-    "ks4": "Key Stage 4 benchmark at 16",
+    "eyfs_gld": "Foundation stage at 5 (78+ points, seed 004 benchmark)",
+    "ks2": "Key Stage 2 at 11 (level 4 English and maths)",
+    "ks4": "Key Stage 4 at 16 (5 A*-C incl. English and maths)",
     "eet18": "In education, employment or training at 18",
     "decay_free5": "Free of tooth decay at 5",
 }
@@ -125,7 +127,7 @@ class Flows:
     evictions: np.ndarray
     families_moved: np.ndarray
     intake: np.ndarray          # (R, K) families newly taken on
-    intake_by_referral: np.ndarray  # (R, K) expected share of intake that came by referral
+    intake_by_referral: np.ndarray  # (R, K) expected number of this month's intake that came by referral
     exclusions: np.ndarray
     admissions: np.ndarray
     milestone_counts: np.ndarray  # (R, M, G, 2): reached, assessed

@@ -99,8 +99,8 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     for d in range(3):
         ch.ability[g_rep, slots, d] = params.development.ability_sd * streams.normal_at(
             f"demography.ability{d}", month, g_rep, slots)
-    # A newcomer's environmental score starts where its new family's inputs would have
-    # brought it (see development.steady_share); a newborn starts at 0.
+    # A newcomer's environmental score is set in development.step (the `fresh` children):
+    # where its new family's inputs would have brought it by its age; a newborn starts at 0.
     ch.env[g_rep, slots, :] = 0.0
     state.new_children = (g_rep, slots)
 

@@ -101,7 +101,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
         streams.base("development.noise", month),
         *milestone_spec(params), state.families.in_need, state.flows.milestone_counts,
         exclusion_factor(state.orgs.kind), mp.exclusion_rate * state.exclusion_multiplier,
-        mp.exclusion_wellbeing_slope, mp.admission_rate,
+        mp.exclusion_wellbeing_slope, mp.admission_rate, mp.admission_wellbeing_slope,
         streams.base("development.events", month), events)
     state.flows.exclusions = events[:, 0]
     state.flows.admissions = events[:, 1]

@@ -1,0 +1,347 @@
+"""`placesim sweep sweep=<name>`: sampled designs over registry parameters, in parallel,
+resumable, streamed to disk.
+
+- The design (full factorial, Latin hypercube, Sobol/Saltelli, Morris) comes from SALib
+  (or itertools for a factorial) over the parameters the sweep config names, with
+  ranges defaulting to the registry's plausible ranges.
+- Every design point runs `replicates` replicates (seeds seed .. seed+R-1, the same at
+  every point: common random numbers across the design).
+- Points are grouped into tasks of `points_per_task`; a worker runs a task's replicates
+  side by side (sim.run.simulate) and writes one Parquet file per table for the task,
+  atomically. The engine is joblib on one machine or Dask for a cluster.
+- Run the same command again after an interruption (Ctrl-C or kill -9) and only the
+  tasks without a status file run; a point that raises is recorded and the sweep goes on.
+Folder: sweep.json (manifest with a hash of the config), design.parquet,
+data/{timeseries,milestones}/task=NNNNNN.parquet, status/task=NNNNNN.json.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import itertools
+import json
+import logging
+import math
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from experiments.hydra_entry import launch
+
+log = logging.getLogger("placesim")
+DESIGNS = ("full_factorial", "latin_hypercube", "sobol", "morris")
+ENGINES = ("joblib", "dask")
+
+
+class SweepError(ValueError):
+    """A user mistake in a sweep (one line)."""
+
+
+@dataclass
+class SweptParameter:
+    key: str
+    low: float
+    high: float
+    values: list | None
+    integer: bool
+
+
+# ----------------------------------------------------------------------------- design
+
+def registry_spec(config, key: str):
+    """(current value, Spec) of a registry key, or SweepError naming it."""
+    from sim.interventions import KINDS
+
+    parts = key.split(".")
+    if parts[0] in ("model", "place") and len(parts) >= 2:
+        obj = getattr(config, parts[0])
+        for name in parts[1:-1]:
+            obj = getattr(obj, name, None)
+            if obj is None:
+                break
+        if obj is not None and dataclasses.is_dataclass(obj):
+            f = next((f for f in dataclasses.fields(obj) if f.name == parts[-1]), None)
+            if f is not None and "spec" in f.metadata:
+                return getattr(obj, parts[-1]), f.metadata["spec"]
+    if parts[0] == "scenario" and len(parts) == 4 and parts[1] == "interventions":
+        entry = config.scenario.interventions.get(parts[2])
+        if entry is None:
+            raise SweepError(f"sweep.parameters.{key}: scenario {config.scenario.name!r} has no intervention {parts[2]!r}")
+        cls = KINDS.get(entry.get("kind"))
+        f = next((f for f in dataclasses.fields(cls) if f.name == parts[3]), None) if cls else None
+        if f is not None and "spec" in f.metadata:
+            return entry.get(parts[3], f.default), f.metadata["spec"]
+    raise SweepError(f"sweep.parameters.{key}: not a parameter in the registry (see docs/parameters.md)")
+
+
+def swept_parameters(config, spec) -> list[SweptParameter]:
+    out = []
+    for key, rng in spec.parameters.items():
+        rng = dict(rng or {})
+        value, s = registry_spec(config, key)
+        values = rng.get("values")
+        low = rng.get("low", s.low if values is None else min(values))
+        high = rng.get("high", s.high if values is None else max(values))
+        if low is None or high is None:
+            raise SweepError(f"sweep.parameters.{key}: the registry gives no range; give low and high")
+        if low > high:
+            raise SweepError(f"sweep.parameters.{key}: low={low} is above high={high}")
+        for v in ([low, high] if values is None else values):
+            if (s.hard_low is not None and v < s.hard_low) or (s.hard_high is not None and v > s.hard_high):
+                raise SweepError(f"sweep.parameters.{key}={v}: outside the allowed [{s.hard_low}, {s.hard_high}] ({s.unit})")
+            if s.low is not None and s.high is not None and not (s.low <= v <= s.high):
+                if not spec.allow_outside_range:
+                    raise SweepError(f"sweep.parameters.{key}={v}: outside the plausible range [{s.low}, {s.high}]; "
+                                     f"add sweep.allow_outside_range=true to sweep it anyway")
+                log.warning("sweep.parameters.%s=%s is outside the plausible range [%s, %s]", key, v, s.low, s.high)
+        integer = isinstance(value, int) and not isinstance(value, bool)
+        out.append(SweptParameter(key, float(low), float(high), values, integer))
+    if not out:
+        raise SweepError("sweep.parameters: empty; name at least one registry parameter")
+    return out
+
+
+def make_design(spec, params: list[SweptParameter]):
+    """Design points as a DataFrame: column `point` and one column per parameter."""
+    import numpy as np
+    import pandas as pd
+
+    if spec.design not in DESIGNS:
+        raise SweepError(f"sweep.design={spec.design}: choose from {', '.join(DESIGNS)}")
+    names = [p.key for p in params]
+    problem = {"num_vars": len(params), "names": names, "bounds": [[p.low, p.high] for p in params]}
+    D = len(params)
+    if spec.design == "full_factorial":
+        axes = [p.values if p.values is not None else list(np.linspace(p.low, p.high, spec.levels)) for p in params]
+        n = math.prod(len(a) for a in axes)
+        _check_size(spec, n)
+        x = np.array(list(itertools.product(*axes)), dtype=float)
+    elif spec.design == "latin_hypercube":
+        from SALib.sample import latin
+
+        _check_size(spec, spec.samples)
+        x = latin.sample(problem, spec.samples, seed=spec.design_seed)
+    elif spec.design == "sobol":
+        from SALib.sample import sobol
+
+        if spec.samples < 2 or spec.samples & (spec.samples - 1):
+            raise SweepError(f"sweep.samples={spec.samples}: a Sobol design needs a power of 2 (e.g. 64, 128)")
+        _check_size(spec, spec.samples * (D + 2))
+        x = sobol.sample(problem, spec.samples, calc_second_order=False, seed=spec.design_seed)
+    else:
+        from SALib.sample import morris
+
+        if D < 2:
+            raise SweepError("sweep.parameters: a Morris design needs at least two parameters")
+        _check_size(spec, spec.samples * (D + 1))
+        x = morris.sample(problem, spec.samples, num_levels=4, seed=spec.design_seed)
+    for j, p in enumerate(params):
+        if p.integer:
+            x[:, j] = np.round(x[:, j])
+    df = pd.DataFrame(x, columns=names)
+    df.insert(0, "point", np.arange(len(df)))
+    return df
+
+
+def _check_size(spec, points: int) -> None:
+    runs = points * spec.replicates
+    if runs > spec.max_runs:
+        raise SweepError(f"sweep: {points} points x {spec.replicates} replicates = {runs} runs, "
+                         f"more than sweep.max_runs={spec.max_runs}; lower sweep.samples or raise max_runs")
+
+
+def apply_point(config, values: dict[str, float]):
+    """A copy of the config with the point's values set."""
+    cfg = copy.deepcopy(config)
+    for key, value in values.items():
+        parts = key.split(".")
+        if parts[0] == "scenario":
+            cfg.scenario.interventions[parts[2]][parts[3]] = value
+            continue
+        obj = getattr(cfg, parts[0])
+        for name in parts[1:-1]:
+            obj = getattr(obj, name)
+        current = getattr(obj, parts[-1])
+        setattr(obj, parts[-1], int(round(value)) if isinstance(current, int) and not isinstance(current, bool) else float(value))
+    return cfg
+
+
+# ------------------------------------------------------------------------------ tasks
+
+def task_name(task: int) -> str:
+    return f"task={task:06d}"
+
+
+def run_task(job: dict) -> dict:
+    """Run every point of one task; write its tables atomically. Runs in a worker."""
+    import logging as _logging
+
+    import pandas as pd
+
+    from experiments.config import build_interventions
+    from experiments.output import write_parquet, write_text
+    from sim.run import simulate
+
+    _logging.getLogger("MESA").setLevel(_logging.WARNING)
+    out = Path(job["out"])
+    config, england, seeds = job["config"], job["england"], job["seeds"]
+    months = 12 * config.run.years
+    ts_parts, ms_parts, done, failed = [], [], [], {}
+    for point, values in job["points"]:
+        try:
+            cfg = apply_point(config, values)
+            scen = cfg.scenario
+            res = simulate(cfg.place, cfg.model, england, seeds, months,
+                           interventions=lambda s=scen: build_interventions(s),
+                           batch_size=len(seeds), start_year=cfg.run.start_year, network_every=0)
+            ts = res.timeseries[res.timeseries["month"] % 12 == 0]
+            extra = {"point": point, **values}
+            ts_parts.append(ts.assign(**extra))
+            ms_parts.append(res.milestones.assign(**extra))
+            done.append(point)
+        except Exception as exc:  # record and go on
+            failed[str(point)] = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+    name = task_name(job["task"])
+    if ts_parts:
+        write_parquet(pd.concat(ts_parts, ignore_index=True), out / "data" / "timeseries" / f"{name}.parquet")
+        write_parquet(pd.concat(ms_parts, ignore_index=True), out / "data" / "milestones" / f"{name}.parquet")
+    status = {"task": job["task"], "done": done, "failed": failed, "runs": len(done) * len(seeds)}
+    write_text(json.dumps(status), out / "status" / f"{name}.json")    # last: marks the task complete
+    return status
+
+
+def config_hash(config) -> str:
+    """Hash of everything that determines results (not the engine or worker count)."""
+    from omegaconf import OmegaConf
+
+    cfg = copy.deepcopy(config)
+    cfg.sweep.engine, cfg.sweep.workers, cfg.sweep.scheduler, cfg.sweep.mix = "", 0, "", False
+    cfg.run.plots, cfg.run.batch_size = True, 0
+    text = OmegaConf.to_yaml(OmegaConf.structured(cfg))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def prepare(resolved, out: Path):
+    """Design, manifest and the list of tasks still to run."""
+    import pandas as pd
+
+    from experiments.output import write_parquet, write_text
+
+    spec = resolved.config.sweep
+    if spec.name == "none":
+        raise SweepError("sweep: name a sweep config, e.g. sweep=ties_lhs (see configs/sweep/)")
+    if spec.engine not in ENGINES:
+        raise SweepError(f"sweep.engine={spec.engine}: choose from {', '.join(ENGINES)}")
+    if spec.replicates < 1 or spec.points_per_task < 1:
+        raise SweepError("sweep.replicates and sweep.points_per_task must be at least 1")
+    params = swept_parameters(resolved.config, spec)
+    design = make_design(spec, params)
+    digest = config_hash(resolved.config)
+    manifest_path = out / "sweep.json"
+    if manifest_path.exists():
+        old = json.loads(manifest_path.read_text())
+        if old.get("config_hash") != digest and not spec.mix:
+            raise SweepError(f"{out}: holds a sweep written by a different config (hash {old.get('config_hash')} "
+                             f"vs {digest}); use a new folder, or sweep.mix=true to add to it anyway")
+    n_tasks = math.ceil(len(design) / spec.points_per_task)
+    manifest = {"kind": "sweep", "format": 1, "config_hash": digest, "name": spec.name,
+                "design": spec.design, "parameters": [p.key for p in params],
+                "points": len(design), "replicates": spec.replicates, "seeds": resolved.seeds[:spec.replicates],
+                "tasks": n_tasks, "place": resolved.config.place.name,
+                "scenario": resolved.config.scenario.name, "years": resolved.config.run.years,
+                "bounds": {p.key: [p.low, p.high] for p in params}}
+    out.mkdir(parents=True, exist_ok=True)
+    for tmp in out.rglob(".*.tmp"):
+        tmp.unlink(missing_ok=True)                         # leftovers of a killed write
+    write_text(json.dumps(manifest, indent=2), manifest_path)
+    write_parquet(design, out / "design.parquet")
+    seeds = [resolved.config.seed + i for i in range(spec.replicates)]
+    jobs, skipped = [], 0
+    keys = [p.key for p in params]
+    for task in range(n_tasks):
+        rows = design.iloc[task * spec.points_per_task:(task + 1) * spec.points_per_task]
+        if (out / "status" / f"{task_name(task)}.json").exists():
+            skipped += len(rows) * len(seeds)
+            continue
+        points = [(int(r["point"]), {k: float(r[k]) for k in keys}) for _, r in rows.iterrows()]
+        jobs.append({"task": task, "points": points, "config": resolved.config,
+                     "england": resolved.england, "seeds": seeds, "out": str(out)})
+    return manifest, jobs, skipped
+
+
+def execute(jobs: list[dict], spec, total_runs: int, progress) -> tuple[int, int]:
+    """Run the jobs on the chosen engine, streaming completions to the progress bar."""
+    done = failed = 0
+    if not jobs:
+        return done, failed
+    workers = spec.workers or os.cpu_count() or 1
+    if spec.engine == "joblib":
+        from joblib import Parallel, delayed
+
+        results = Parallel(n_jobs=min(workers, len(jobs)), return_as="generator_unordered")(
+            delayed(run_task)(job) for job in jobs)
+        for status in results:
+            done += status["runs"]
+            failed += len(status["failed"]) * len(jobs[0]["seeds"])
+            progress.update(status["runs"] + len(status["failed"]) * len(jobs[0]["seeds"]))
+    else:
+        from dask.distributed import Client, LocalCluster, as_completed
+
+        cluster = None
+        if spec.scheduler:
+            client = Client(spec.scheduler)
+        else:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, host="127.0.0.1")
+            client = Client(cluster)
+        try:
+            futures = client.map(run_task, jobs, pure=False)
+            for fut in as_completed(futures):
+                status = fut.result()
+                done += status["runs"]
+                failed += len(status["failed"]) * len(jobs[0]["seeds"])
+                progress.update(status["runs"] + len(status["failed"]) * len(jobs[0]["seeds"]))
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    return done, failed
+
+
+def task(cfg) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    from experiments.config import ConfigError, resolve
+    from experiments.run import progress_bar
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        resolved = resolve(cfg)
+        out = Path(HydraConfig.get().runtime.output_dir)
+        manifest, jobs, skipped = prepare(resolved, out)
+    except (ConfigError, SweepError) as exc:
+        print(f"placesim sweep: error: {exc}", file=sys.stderr)
+        raise SystemExit(2)
+    spec = resolved.config.sweep
+    total = manifest["points"] * manifest["replicates"]
+    t0 = time.perf_counter()
+    with progress_bar(total, f"sweep {spec.name}") as bar:
+        bar.unit = "run"
+        bar.update(skipped)
+        done, failed = execute(jobs, spec, total, bar)
+    elapsed = time.perf_counter() - t0
+    rate = done / elapsed if elapsed > 0 else float("nan")
+    print(f"Sweep {spec.name}: {manifest['points']} points x {manifest['replicates']} replicates = {total} runs: "
+          f"{done} done, {failed} failed, {skipped} skipped (already on disk); {rate:.1f} runs/s")
+    print(f"Results written to {out}  (load with analysis.load('{out}'))")
+    if failed:
+        raise SystemExit(1)
+
+
+def main(argv: list[str]) -> int:
+    return launch("sweep", argv, task)
