@@ -58,8 +58,9 @@ def _load_multirun(path: Path, table, columns, filters) -> pd.DataFrame:
         overrides = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text()) or []
         for item in overrides:
             key, _, value = item.partition("=")
-            if not key.startswith("hydra."):
-                df[key.lstrip("+~")] = value
+            key = key.lstrip("+~")
+            if not key.startswith("hydra") and key not in df.columns:   # the data's own columns win
+                df[key] = yaml.safe_load(value) if value else value
         df["job"] = job.name
         parts.append(df)
     if not parts:

@@ -109,6 +109,15 @@ def summary_lines(result) -> list[str]:
     return lines
 
 
+def already_done(out: Path, config) -> bool:
+    """A finished run folder written by the same config: a rerun of a multirun skips it."""
+    from omegaconf import OmegaConf
+
+    if not (out / "run.json").exists() or not (out / "config.yaml").exists():
+        return False
+    return (out / "config.yaml").read_text() == OmegaConf.to_yaml(OmegaConf.structured(config))
+
+
 def task(cfg) -> None:
     from hydra.core.hydra_config import HydraConfig
 
@@ -123,6 +132,9 @@ def task(cfg) -> None:
     for note in plausibility_warnings(resolved.config):
         log.warning(note)
     out = Path(HydraConfig.get().runtime.output_dir)
+    if already_done(out, resolved.config):
+        print(f"Already done (same config): {out}")
+        return
     done = execute(resolved, out, interventions=resolved.interventions, label=resolved.config.scenario.name)
     for line in summary_lines(done["result"]):
         print(line)

@@ -79,9 +79,26 @@ def registry_spec(config, key: str):
     raise SweepError(f"sweep.parameters.{key}: not a parameter in the registry (see docs/parameters.md)")
 
 
+RANGE_KEYS = {"low", "high", "values"}
+
+
+def flatten(parameters: dict, prefix: str = "") -> dict[str, dict]:
+    """{"model": {"ties": {"decay": {...}}}} and {"model.ties.decay": {...}} alike ->
+    {"model.ties.decay": {...}} (a command-line override nests dotted keys)."""
+    out = {}
+    for key, value in parameters.items():
+        name = f"{prefix}{key}"
+        value = dict(value or {})
+        if not value or set(value) & RANGE_KEYS:
+            out[name] = value
+        else:
+            out.update(flatten(value, name + "."))
+    return out
+
+
 def swept_parameters(config, spec) -> list[SweptParameter]:
     out = []
-    for key, rng in spec.parameters.items():
+    for key, rng in flatten(spec.parameters).items():
         rng = dict(rng or {})
         value, s = registry_spec(config, key)
         values = rng.get("values")
