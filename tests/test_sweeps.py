@@ -128,3 +128,23 @@ def test_multirun_on_joblib_and_submitit_local_writes_every_job(tmp_path):
     b = analysis.load(tmp_path / "slurm_local").sort_values(["seed", "month"]).reset_index(drop=True)
     cols = [c for c in a.columns if c not in ("job",)]
     pd.testing.assert_frame_equal(a[cols], b[cols])
+
+
+def test_analyse_gives_morris_indices_and_factorial_tipping_points(tmp_path):
+    morris = tmp_path / "morris"
+    placesim("sweep", "sweep=morris_screen", "sweep.samples=2", "sweep.replicates=1", "sweep.workers=2",
+             "sweep.points_per_task=4", *TINY, f"hydra.run.dir={morris}")
+    proc = placesim("analyse", f"path={morris}", "outcome=relationships")
+    table = pd.read_csv(morris / "analysis" / "relationships_indices.csv")
+    assert {"parameter", "mu_star", "sigma"} <= set(table.columns)
+    assert len(table) == len(json.loads((morris / "sweep.json").read_text())["parameters"])
+    assert (morris / "analysis" / "relationships_sensitivity.png").stat().st_size > 1000
+    factorial = tmp_path / "factorial"
+    placesim("sweep", "sweep=exit_factorial", "scenario=core_team_exit5", "sweep.replicates=1", "sweep.workers=2",
+             "+sweep.parameters.scenario.interventions.team.intensity={values: [0.5, 2.0]}",
+             "+sweep.parameters.scenario.interventions.team.end_year={values: [1, 2]}",
+             *TINY, f"hydra.run.dir={factorial}")
+    proc = placesim("analyse", f"path={factorial}", "outcome=relationships")
+    assert "Largest step" in proc.stdout
+    bad = placesim("analyse", f"path={tmp_path}", check=False)
+    assert bad.returncode == 2 and "not a sweep folder" in bad.stderr
