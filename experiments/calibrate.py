@@ -51,10 +51,45 @@ def collect_scores(replicates: int, years: int, burn_in_years: int = 5) -> dict[
     return {k: np.concatenate(v) for k, v in pooled.items()}
 
 
+def area_check(replicates: int = 96, years: int = 8) -> None:
+    """Synthetic places against seed 004: mean, between-area sd and R^2 of the five
+    indicators for the yearly share reaching each benchmark (outputs, not inputs)."""
+    import pandas as pd
+
+    from experiments.config import compose_run_config
+    from experiments.evidence import table2
+    from sim.model import PlaceModel
+    from sim.run import simulate
+    from sim.synthetic import INDICATORS
+
+    rc = compose_run_config(["place=synthetic"])
+    seeds = list(range(replicates))
+    res = simulate(rc.place, rc.model, rc.england, seeds, 12 * years, batch_size=replicates, network_every=0)
+    ind = pd.DataFrame(PlaceModel(rc.place, rc.model, rc.england, seeds).state.place.indicators,
+                       columns=list(INDICATORS), index=seeds)
+    target = table2().set_index("stage")
+    ms = res.milestones[(res.milestones["group"] == "all") & (res.milestones["year"] >= rc.config.run.start_year + 2)]
+    print(f"Synthetic places ({replicates} draws, years 3-{years}) against seed 004 Table 2 (LSOA-years):")
+    for stage, mil in (("foundation_stage", "eyfs_gld"), ("key_stage_2", "ks2"), ("key_stage_4", "ks4")):
+        a = ms[ms["milestone"] == mil].groupby(["seed", "year"])[["reached", "assessed"]].sum()
+        a = a[a["assessed"] > 0]
+        y = 100 * (a["reached"] / a["assessed"]).to_numpy()
+        x = ind.loc[a.index.get_level_values("seed")].to_numpy()
+        X = np.c_[np.ones(len(y)), x]
+        beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+        r2 = 1 - ((y - X @ beta) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+        corr = {c: np.corrcoef(x[:, i], y)[0, 1] for i, c in enumerate(INDICATORS)}
+        ranked = ", ".join(f"{c} {v:+.2f}" for c, v in sorted(corr.items(), key=lambda kv: -abs(kv[1])))
+        t = target.loc[stage]
+        print(f"  {mil:<8} mean {y.mean():5.1f} (seed 004 {t['mean']:.1f})  sd {y.std():4.1f} ({t['sd']:.1f})  "
+              f"R^2 {r2:.2f} ({t['r2_explained_by_indicators']:.2f})  correlations: {ranked}")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="placesim calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=24)
     parser.add_argument("--years", type=int, default=20)
+    parser.add_argument("--areas", action="store_true", help="also compare synthetic places with seed 004's spread and R^2")
     args = parser.parse_args(argv)
     scores = collect_scores(args.replicates, args.years)
     goal = targets()
@@ -63,4 +98,6 @@ def main(argv: list[str]) -> int:
         thr = float(np.quantile(values, 1 - goal[name]))
         print(f"  {FIELD[name]:<22} = {thr:+.3f}   target {100 * goal[name]:.2f}%  "
               f"(n = {len(values)} children; score mean {values.mean():+.3f}, sd {values.std():.3f})")
+    if args.areas:
+        area_check()
     return 0

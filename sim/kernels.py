@@ -230,11 +230,30 @@ def service_support(engaged, quality_factor, contact_value, family_table, child_
  C_HOUSING, C_INFORMAL, N_COEF) = range(13)
 
 
+@nb.njit(cache=True, error_model="numpy")
+def family_inputs(coef, deprivation, no_qual, workless, hle, stress, housing, informal,
+                  poor_health, local_norm, out):
+    """The family and neighbourhood part of every child's input (R, F, 3), computed once
+    per family so the per-child pass reads one row instead of nine scattered ones."""
+    R, F = deprivation.shape
+    for r in range(R):
+        for f in range(F):
+            dep = deprivation[r, f]
+            norm = local_norm[r, f]
+            out[r, f, 0] = (-coef[C_DEP] * dep - coef[C_QUAL] * no_qual[r, f]
+                            - coef[C_WORK] * workless[r, f] + coef[C_HLE] * hle[r, f]
+                            + coef[C_NBHD] * norm)
+            out[r, f, 1] = -coef[C_HDEP] * dep - coef[C_HPOOR] * poor_health[r, f]
+            out[r, f, 2] = (-coef[C_STRESS] * stress[r, f] - coef[C_HOUSING] * housing[r, f]
+                            + coef[C_INFORMAL] * informal[r, f] + coef[C_NBHD] * norm)
+
+
 @nb.njit(inline="always", cache=True, error_model="numpy")
-def child_input(r, c, f, fam, school, age, ability, env, coef, band_edges, quality,
-                child_support, deprivation, no_qual, workless, hle, stress, housing,
-                informal, poor_health, local_norm):
-    """The environmental input to child c's three domains this month (docs/ODD.md)."""
+def child_input(r, c, f, school, age, ability, env, coef, band_edges, quality,
+                child_support, fam_in):
+    """The environmental input to child c's three domains this month (docs/ODD.md):
+    the family part, plus school value added, plus support damped by health and
+    wellbeing deficits, minus the deficits' own drag on learning."""
     zh = ability[r, c, 1] + env[r, c, 1]
     zw = ability[r, c, 2] + env[r, c, 2]
     deficit = 0.5 * (max(-zh, 0.0) + max(-zw, 0.0))
@@ -247,24 +266,16 @@ def child_input(r, c, f, fam, school, age, ability, env, coef, band_edges, quali
         if a >= band_edges[e]:
             band = e + 1
     b3 = band * 3
-    sup0 = child_support[r, f, b3]
-    sup1 = child_support[r, f, b3 + 1]
-    sup2 = child_support[r, f, b3 + 2]
-    dep = deprivation[r, f]
-    norm = local_norm[r, f]
-    learn = (-coef[C_DEP] * dep - coef[C_QUAL] * no_qual[r, f] - coef[C_WORK] * workless[r, f]
-             + coef[C_HLE] * hle[r, f] + coef[C_SCHOOL] * q + coef[C_NBHD] * norm
-             - coef[C_CROSS] * deficit + sup0 * damp)
-    health = -coef[C_HDEP] * dep - coef[C_HPOOR] * poor_health[r, f] + sup1
-    wellbeing = (-coef[C_STRESS] * stress[r, f] - coef[C_HOUSING] * housing[r, f]
-                 + coef[C_INFORMAL] * informal[r, f] + coef[C_NBHD] * norm + sup2)
+    learn = (fam_in[r, f, 0] + coef[C_SCHOOL] * q - coef[C_CROSS] * deficit
+             + child_support[r, f, b3] * damp)
+    health = fam_in[r, f, 1] + child_support[r, f, b3 + 1]
+    wellbeing = fam_in[r, f, 2] + child_support[r, f, b3 + 2]
     return learn, health, wellbeing
 
 
 @nb.njit(cache=True, error_model="numpy")
 def child_inputs(alive, fam, school, age, ability, env, coef, band_edges, quality,
-                 child_support, deprivation, no_qual, workless, hle, stress, housing,
-                 informal, poor_health, local_norm, out):
+                 child_support, fam_in, out):
     """Inputs (R, C, 3) for every living child (used at the start of a run)."""
     R, C = alive.shape
     for r in range(R):
@@ -272,19 +283,16 @@ def child_inputs(alive, fam, school, age, ability, env, coef, band_edges, qualit
             if not alive[r, c]:
                 out[r, c, 0] = out[r, c, 1] = out[r, c, 2] = 0.0
                 continue
-            l, h, w = child_input(r, c, fam[r, c], fam, school, age, ability, env, coef,
-                                  band_edges, quality, child_support, deprivation, no_qual,
-                                  workless, hle, stress, housing, informal, poor_health,
-                                  local_norm)
+            l, h, w = child_input(r, c, fam[r, c], school, age, ability, env, coef,
+                                  band_edges, quality, child_support, fam_in)
             out[r, c, 0], out[r, c, 1], out[r, c, 2] = l, h, w
 
 
 @nb.njit(cache=True, error_model="numpy")
 def development_month(alive, fresh, fam, school, age, ability, env, support_months,
                       support_domains, coef,
-                      band_edges, quality, child_support, family_supported, deprivation,
-                      no_qual, workless, hle, stress, housing, informal, poor_health,
-                      local_norm, persistence, noise_scale, noise_base,
+                      band_edges, quality, child_support, family_supported, fam_in,
+                      persistence, noise_scale, noise_base,
                       m_age, m_weight, m_threshold, in_need, counts,
                       excl_factor, excl_rate, excl_slope, adm_rate, adm_slope, event_base, events):
     """Move every child's environmental scores toward this month's inputs, then record
@@ -299,10 +307,8 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
             if not alive[r, c]:
                 continue
             f = fam[r, c]
-            l, h, w = child_input(r, c, f, fam, school, age, ability, env, coef,
-                                  band_edges, quality, child_support, deprivation, no_qual,
-                                  workless, hle, stress, housing, informal, poor_health,
-                                  local_norm)
+            l, h, w = child_input(r, c, f, school, age, ability, env, coef,
+                                  band_edges, quality, child_support, fam_in)
             if fresh[r, c]:
                 share = 1.0 - persistence ** age[r, c]
                 env[r, c, 0], env[r, c, 1], env[r, c, 2] = share * l, share * h, share * w
@@ -334,7 +340,9 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
                         counts[r, m, 1, 0] += hit
                         counts[r, m, 1, 1] += 1
             s = school[r, c]
-            if s >= 0 and uniform(event_base[r], 2 * c) < excl_rate * excl_factor[s] * math.exp(-excl_slope * z2):
-                events[r, 0] += 1
-            if a >= 120 and uniform(event_base[r], 2 * c + 1) < adm_rate * math.exp(-adm_slope * z2):
-                events[r, 1] += 1
+            if s >= 0 and excl_factor[s] > 0.0:
+                if uniform(event_base[r], 2 * c) < excl_rate * excl_factor[s] * math.exp(-excl_slope * z2):
+                    events[r, 0] += 1
+            if a >= 120:
+                if uniform(event_base[r], 2 * c + 1) < adm_rate * math.exp(-adm_slope * z2):
+                    events[r, 1] += 1

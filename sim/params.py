@@ -55,6 +55,8 @@ class PlaceParams:
     starting_trust: float = prob(0.5, 0.2, 0.8, "seed 003 L2022 (past initiatives came and went)", "mean family trust in services at the start", unit="0-1 scale")
     exclusion_multiplier: float = nonneg(1.0, "ratio to England", 0.5, 3.0, "seed 003 L484-488", "local school exclusion rate relative to England")
     synthetic: bool = False  # draw the five indicators per replicate from seed 004 Table 1
+    synthetic_school_sd: float = nonneg(0.3, "SD of value added between places", 0.0, 0.5, A + " (school effectiveness varies between areas beyond their disadvantage)", "spread of mean school quality between synthetic places")
+    synthetic_service_sd: float = nonneg(0.2, "SD between places", 0.0, 0.4, A, "spread of mean service quality between synthetic places")
     synthetic_correlation: float = prob(0.6, 0.2, 0.9, A + " (seed 004 L820-842: the indicators overlap)", "correlation between the five indicators across synthetic places (health enters with a minus sign)", unit="correlation")
 
 
@@ -99,7 +101,7 @@ class Families:
     """Family circumstances, stress, home learning and informal support."""
 
     within_area_sd: float = nonneg(0.8, "SD", 0.5, 1.0, A, "spread of family deprivation within a neighbourhood")
-    area_weight: float = nonneg(0.6, "SD per SD of area IMD", 0.3, 0.9, A, "how far an area's IMD shifts its families' deprivation")
+    area_weight: float = nonneg(0.35, "SD per SD of area IMD", 0.2, 0.6, "calibrated (placesim calibrate --areas): synthetic places then give between-area sd and R^2 near seed 004 (L649-653, Table 2)", "how far an area's IMD shifts its families' deprivation")
     need_cut: float = param(1.0, "SD of family deprivation", 0.5, 1.5, A, "families above this are 'in need' (about 11% in an England-average area, given within_area_sd 0.8)")
     indicator_correlation: float = prob(0.5, 0.2, 0.8, A + " (seed 004 L820-842: indicators overlap)", "correlation of a family's worklessness, qualifications, health and housing with its deprivation", unit="correlation")
     workless_per_jsa: float = nonneg(4.0, "workless families per JSA point", 2.0, 6.0, A, "household worklessness relative to the JSA claimant rate")

@@ -190,7 +190,13 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
     n_org = len(kinds)
     is_school = np.isin(kinds, O.SCHOOL_KINDS)
     uo = streams.normal("place.orgs", 0, (n_org, 2))
-    quality = np.where(is_school, place.school_quality, place.service_quality)[None, :] + 0.2 * uo[..., 0]
+    school_mean = np.full((R, 1), place.school_quality)
+    service_mean = np.full((R, 1), place.service_quality)
+    if place.synthetic:   # other place conditions the five indicators do not capture
+        z_place = streams.normal("place.quality", 0, (2,))
+        school_mean = school_mean + place.synthetic_school_sd * z_place[:, :1]
+        service_mean = service_mean + place.synthetic_service_sd * z_place[:, 1:]
+    quality = np.where(is_school[None, :], school_mean, service_mean) + 0.2 * uo[..., 0]
     capacity = np.zeros((R, n_org))
     per_kind_capacity = params.services.capacity_per_1000 * place.population / 1000.0
     for kind in O.SERVICE_KINDS:

@@ -49,11 +49,14 @@ def coefficients(params: ModelParams) -> np.ndarray:
     return coef
 
 
-def _family_arrays(state: State) -> tuple:
+def family_part(state: State, params: ModelParams) -> np.ndarray:
+    """(R, F, 3): the family and neighbourhood part of each child's input."""
     fa = state.families
-    return (fa.deprivation, fa.no_qualifications.astype(float), fa.workless.astype(float),
-            fa.home_learning, fa.stress, fa.housing, fa.informal_support,
-            fa.poor_health.astype(float), state.local_norm)
+    out = np.empty((*fa.deprivation.shape, 3))
+    kernels.family_inputs(coefficients(params), fa.deprivation, fa.no_qualifications.astype(float),
+                          fa.workless.astype(float), fa.home_learning, fa.stress, fa.housing,
+                          fa.informal_support, fa.poor_health.astype(float), state.local_norm, out)
+    return out
 
 
 def inputs(state: State, params: ModelParams) -> np.ndarray:
@@ -63,7 +66,7 @@ def inputs(state: State, params: ModelParams) -> np.ndarray:
     kernels.child_inputs(ch.alive, ch.fam, ch.school, ch.age, ch.ability, ch.env,
                          coefficients(params), BAND_EDGES, state.quality_now(),
                          state.child_support.reshape(*state.child_support.shape[:2], -1),
-                         *_family_arrays(state), out)
+                         family_part(state, params), out)
     return out
 
 
@@ -97,7 +100,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
         ch.alive, fresh, ch.fam, ch.school, ch.age, ch.ability, ch.env, ch.support_months,
         ch.support_domains, coefficients(params), BAND_EDGES, state.quality_now(),
         state.child_support.reshape(*state.child_support.shape[:2], -1), supported,
-        *_family_arrays(state), dv.persistence, dv.noise_sd * SQRT12,
+        family_part(state, params), dv.persistence, dv.noise_sd * SQRT12,
         streams.base("development.noise", month),
         *milestone_spec(params), state.families.in_need, state.flows.milestone_counts,
         exclusion_factor(state.orgs.kind), mp.exclusion_rate * state.exclusion_multiplier,
