@@ -67,11 +67,22 @@ class CoreTeam(Intervention):
         self.core = int(np.flatnonzero(kinds == O.Kind.CORE_TEAM)[0])
         self.delivery = np.flatnonzero(kinds == O.Kind.FAMILY_SUPPORT)
 
-    def hours(self, month: int, model) -> np.ndarray:
-        """(R,) team hours this month: members arrive one by one; host upheaval cuts hours."""
+    def present(self, month: int) -> int:
+        """Members on post: they arrive one by one, arrival_gap_years apart."""
+        if self.arrival_gap_years <= 0:
+            return self.staff
         years_in = (month - self.start_month) / 12.0
-        present = min(self.staff, 1 + int(years_in / self.arrival_gap_years)) if self.arrival_gap_years > 0 else self.staff
-        return present * self.hours_per_person * self.intensity * model.state.mods.core_hours_mult
+        return min(self.staff, 1 + int(years_in / self.arrival_gap_years))
+
+    def cost(self, month: int) -> float:
+        """GBP this month: the team's cost scales with the members on post."""
+        if not self.active(month):
+            return 0.0
+        return self.monthly_cost * self.intensity * self.present(month) / self.staff
+
+    def hours(self, month: int, model) -> np.ndarray:
+        """(R,) team hours this month; host upheaval cuts them."""
+        return self.present(month) * self.hours_per_person * self.intensity * model.state.mods.core_hours_mult
 
     def start(self, model, month: int) -> None:
         og = model.state.orgs
