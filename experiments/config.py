@@ -101,10 +101,23 @@ def to_params(cfg: Any) -> Config:
         problems.append(f"place.homes={obj.place.homes}: must not exceed place.population={obj.place.population}")
     if problems:
         raise ConfigError(problems[0])
-    build_interventions(obj.scenario)       # refuse a bad scenario before anything runs
+    check_hosting(obj.place, build_interventions(obj.scenario))   # refuse before anything runs
     for name in obj.scenarios:
-        load_scenario(name)
+        check_hosting(obj.place, build_interventions(load_scenario(name)))
     return obj
+
+
+def check_hosting(place: PlaceParams, interventions: list) -> None:
+    """ConfigError if the place cannot host an intervention (e.g. a pilot's partners)."""
+    from sim.interventions import InterventionError
+    from sim.place import org_kinds
+
+    kinds = org_kinds(place)
+    for iv in interventions:
+        try:
+            iv.check_place(kinds, place.name)
+        except InterventionError as exc:
+            raise ConfigError(str(exc)) from None
 
 
 def build_interventions(scenario: ScenarioSpec) -> list:
@@ -163,6 +176,10 @@ def one_line(exc: BaseException) -> str:
         opts = _AVAILABLE.search(full)
         choices = ", ".join(o.strip() for o in opts.group(1).split("\n") if o.strip()) if opts else ""
         return f"{group}={name}: no such preset; choose from {choices}" if choices else f"{group}={name}: no such preset"
+    m = re.search(r"Could not override '(scenario\.interventions\.[^']+)'", full)
+    if m:
+        return (f"{m.group(1)}: not set in this scenario; add it with +{m.group(1)}=VALUE "
+                f"(settings of each kind: docs/parameters.md)")
     m = re.search(r"Key '([^']+)' (?:is )?not in (?:struct|'\w+').*?full_key: (\S+)", full, re.S)
     if m:
         return f"{m.group(2)}: unknown key (see docs/parameters.md for every key)"
@@ -170,6 +187,9 @@ def one_line(exc: BaseException) -> str:
     if m:
         value, kind, key = m.groups()
         return f"{key}={value}: expected {kind.lower()}"
+    m = re.search(r"Value '([^']*)' is not a valid bool.*?full_key: (\S+)", full, re.S)
+    if m:
+        return f"{m.group(2)}={m.group(1)}: expected a boolean (true or false)"
     m = re.search(r"Invalid value '([^']*)', expected one of \[([^\]]*)\].*?full_key: (\S+)", full, re.S)
     if m:
         value, allowed, key = m.groups()
@@ -214,8 +234,24 @@ def resolve(cfg: Any) -> ResolvedRun:
     return ResolvedRun(to_params(cfg), table1())
 
 
+# Where `+key=value` may add a key the schema does not have: free-form dictionaries.
+APPENDABLE = ("scenario.interventions.", "sweep.parameters.")
+
+
+def check_appends(overrides: list[str]) -> None:
+    """Refuse `+key=value` outside the free-form dictionaries (the schema would keep the
+    stray key and the model would silently ignore it)."""
+    for o in overrides:
+        if o.startswith("+") and not o.lstrip("+").startswith(APPENDABLE):
+            key = o.lstrip("+").split("=")[0]
+            raise ConfigError(f"{key}: '+' adds new keys only under "
+                              f"{' or '.join(a.rstrip('.') for a in APPENDABLE)}; an existing key is set "
+                              f"without '+', and any other key is unknown (every key: docs/parameters.md)")
+
+
 def compose(overrides: list[str], config_name: str = "config") -> Any:
     """Compose the Hydra config from Python (tests, benchmarks, the app)."""
+    check_appends([o for o in overrides if not o.lstrip("+~").startswith("hydra")])
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra

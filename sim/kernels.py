@@ -147,26 +147,68 @@ def service_demand(agg, home_learning, stress, debt, housing, workless, need_w, 
 
 
 @nb.njit(cache=True, error_model="numpy")
-def service_select(demand, referral_share, total, free, base, episode, engaged,
-                   intake, intake_by_referral):
-    """Take families on within free capacity: rationed in expectation, capped exactly
-    (each kind takes families in home order until its free places are used)."""
-    R, F, K = demand.shape
-    scale = np.empty(K)
+def service_discharge(engaged, capacity, base, active_now):
+    """Where a kind's capacity fell below its caseload (a cut, a closure, less
+    coordination), end the surplus episodes, chosen at random, so no kind is ever over
+    capacity."""
+    R, F, K = engaged.shape
+    idx = np.empty(F, dtype=np.int64)
+    key = np.empty(F)
     for r in range(R):
         for k in range(K):
-            scale[k] = free[r, k] / total[r, k] if total[r, k] > free[r, k] else 1.0
-            intake[r, k] = 0
-            intake_by_referral[r, k] = 0.0
-        for f in range(F):
-            for k in range(K):
+            surplus = active_now[r, k] - capacity[r, k]
+            if surplus <= 0:
+                continue
+            n = 0
+            for f in range(F):
+                if engaged[r, f, k] > 0:
+                    idx[n] = f
+                    key[n] = uniform(base[r], f * K + k)
+                    n += 1
+            order = np.argsort(key[:n])
+            for j in range(min(surplus, n)):
+                engaged[r, idx[order[j]], k] = 0
+            active_now[r, k] -= min(surplus, n)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def service_select(demand, referral_share, free, seek_base, priority_base, episode, engaged,
+                   intake, intake_by_referral):
+    """Take families on within free capacity.
+
+    Each candidate seeks support this month with probability `demand`; if more seek than
+    there are free places, the places go to the winners of an exponential race whose rate
+    is the family's demand (Efraimidis & Spirakis 2006): the more strongly identified and
+    willing a family, the likelier it is served; never by home order.
+    """
+    R, F, K = demand.shape
+    idx = np.empty(F, dtype=np.int64)
+    key = np.empty(F)
+    for r in range(R):
+        for k in range(K):
+            n = 0
+            for f in range(F):
                 d = demand[r, f, k]
-                if d <= 0.0 or intake[r, k] >= free[r, k]:
+                if d <= 0.0:
                     continue
-                if uniform(base[r], f * K + k) < d * scale[k]:
-                    engaged[r, f, k] = episode
-                    intake[r, k] += 1
-                    intake_by_referral[r, k] += referral_share[r, f, k]
+                if uniform(seek_base[r], f * K + k) < d:
+                    idx[n] = f
+                    key[n] = -math.log(uniform(priority_base[r], f * K + k)) / d
+                    n += 1
+            cap = free[r, k]
+            by_ref = 0.0
+            if n > cap:
+                order = np.argsort(key[:n])
+                take = int(cap)
+            else:
+                order = np.arange(n)
+                take = n
+            for j in range(take):
+                f = idx[order[j]]
+                engaged[r, f, k] = episode
+                by_ref += referral_share[r, f, k]
+            intake[r, k] = take
+            intake_by_referral[r, k] = by_ref
 
 
 @nb.njit(cache=True, error_model="numpy")

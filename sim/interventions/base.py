@@ -37,7 +37,8 @@ class Intervention:
 
     def __post_init__(self) -> None:
         if self.end_year is not None and self.end_year <= self.start_year:
-            raise InterventionError(f"{self.name or type(self).__name__}: end_year={self.end_year} must be after start_year={self.start_year}")
+            raise InterventionError(f"scenario.interventions.{self.name or type(self).__name__}.end_year={self.end_year}: "
+                                    f"must be after start_year={self.start_year}")
 
     @property
     def start_month(self) -> int:
@@ -64,6 +65,10 @@ class Intervention:
         self._was_active = now
         if now:
             self.apply(model, month)
+
+    def check_place(self, kinds, place_name: str) -> None:
+        """Refuse (InterventionError, one line) a place that cannot host it; `kinds` are
+        the place's organisation kinds (sim.place.org_kinds). Called before anything runs."""
 
     def initialize(self, model) -> None:
         """Resolve anything that depends on the place."""

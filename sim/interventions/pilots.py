@@ -75,16 +75,19 @@ class Pilot(Intervention):
     def spec(self) -> Programme:
         return CATALOGUE[self.programme]
 
+    def check_place(self, kinds, place_name: str) -> None:
+        for kind in dict.fromkeys(self.spec.partners):
+            if not np.any(np.asarray(kinds) == kind):
+                raise InterventionError(
+                    f"scenario.interventions.{self.name or self.programme}: the {self.programme} pilot needs a "
+                    f"partner of kind {O.LABELS[kind]!r}; place {place_name!r} has none")
+
     def initialize(self, model) -> None:
         og = model.state.orgs
+        self.check_place(og.kind, model.place.name)
         chosen = []
         for kind in dict.fromkeys(self.spec.partners):
-            members = np.flatnonzero(og.kind == kind)
-            if not len(members):
-                raise InterventionError(
-                    f"{self.name or self.programme}: needs a partner of kind {O.LABELS[kind]!r}; "
-                    f"place {model.place.name!r} has none")
-            chosen.append(members)
+            chosen.append(np.flatnonzero(og.kind == kind))
         self.partner_sets = chosen
         model.state.n_pilots_planned += 1
 

@@ -19,10 +19,11 @@ FULL_SUPPORT_TIES = 4.0  # informal ties at which a family's informal support sa
 
 
 def neighbour_mean(state: State, values: np.ndarray) -> np.ndarray:
-    """Mean of a family quantity (R, F) over each family's informal ties."""
+    """Mean of a family quantity (R, F) over each family's informal ties; a family with
+    no ties is its own reference (nothing pulls it either way)."""
     ps = state.place
     total = (ps.family_ties @ values.ravel()).reshape(values.shape)
-    return total / np.maximum(ps.degree, 1)
+    return np.where(ps.degree > 0, total / np.maximum(ps.degree, 1), values)
 
 
 def targets(state: State, params: ModelParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

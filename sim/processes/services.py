@@ -7,8 +7,10 @@ Each month, for each family-facing kind of service (sim.orgs.SERVICE_KINDS):
    uses and from its children's school, in proportion to tie strength;
 3. an identified, eligible family takes the offer with a probability rising with its
    trust in services;
-4. intake is rationed to free capacity (services of one kind pool their caseload) and
-   hard-capped so no kind is ever over capacity;
+4. an identified, willing family seeks support; if more seek than a kind has free
+   places (services of one kind pool their caseload), places go to the most strongly
+   identified by a weighted random race; a kind whose capacity fell ends surplus
+   episodes at random, so no kind is ever over capacity;
 5. supported families get monthly inputs (orgs.FAMILY_EFFECT, orgs.CHILD_EFFECT) scaled
    by service quality, handed to the family and development processes.
 Equations: docs/ODD.md, "Services".
@@ -92,12 +94,14 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
                            params.trust.takeup_power, sp.eligibility, demand,
                            referral_share, total)
 
-    # Ration to free capacity in expectation, then cap exactly.
-    free = np.maximum(np.floor(view["capacity"]) - active_now, 0)
+    # Never over capacity: end surplus episodes where capacity fell; then fill free places.
+    cap_floor = np.floor(view["capacity"]).astype(np.int64)
+    kernels.service_discharge(fa.engaged, cap_floor, streams.base("services.discharge", month), active_now)
+    free = np.maximum(cap_floor - active_now, 0)
     intake = np.zeros((R, K), dtype=np.int64)
     by_referral = np.zeros((R, K))
-    kernels.service_select(demand, referral_share, total, free,
-                           streams.base("services.intake", month), sp.episode_months,
+    kernels.service_select(demand, referral_share, free, streams.base("services.intake", month),
+                           streams.base("services.priority", month), sp.episode_months,
                            fa.engaged, intake, by_referral)
     state.flows.intake = intake
     state.flows.intake_by_referral = by_referral

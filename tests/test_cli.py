@@ -1,0 +1,159 @@
+"""`placesim` end to end, as a user runs it (subprocess)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import CONFIGS
+
+RUN = ["run", "place.population=600", "place.homes=250", "run.years=1", "run.replicates=2"]
+PARQUET = ("timeseries", "milestones", "network", "organisations")
+PLOTS = ("milestones", "outcomes", "system", "network")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _placesim() -> list[str]:
+    """The console script installed beside this Python, else the one on PATH."""
+    beside = Path(sys.executable).with_name("placesim")
+    exe = str(beside) if beside.exists() else shutil.which("placesim")
+    if exe:
+        return [exe]
+    return [sys.executable, "-c", "import sys; from experiments.cli import main; sys.exit(main())"]
+
+
+def _env() -> dict:
+    return dict(os.environ, CI="true", MPLBACKEND="Agg")
+
+
+def placesim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*_placesim(), *args], capture_output=True, text=True, env=_env(),
+                          cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def two_runs(once_across_workers):
+    """The same small run twice, into two folders (done once for all xdist workers)."""
+
+    def go(folder: Path):
+        procs = {}
+        for name in ("a", "b"):                      # two separate processes, side by side
+            target = folder / name
+            procs[name] = (target, subprocess.Popen(
+                [*_placesim(), *RUN, f"hydra.run.dir={target}"], cwd=folder, env=_env(),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        out = []
+        for name, (target, proc) in procs.items():
+            stdout, stderr = proc.communicate(timeout=300)
+            out.append({"dir": str(target), "returncode": proc.returncode,
+                        "stdout": stdout, "stderr": stderr})
+        return out
+
+    return once_across_workers("cli-two-runs", go)
+
+
+@pytest.mark.slow          # shares two full `placesim run`s (~10 s)
+def test_run_exits_zero_and_prints_the_folder(two_runs):
+    first = two_runs[0]
+    assert first["returncode"] == 0, first["stderr"]
+    assert first["dir"] in first["stdout"]
+    assert "Traceback" not in first["stderr"]
+
+
+@pytest.mark.slow          # shares two full `placesim run`s (~10 s)
+def test_run_folder_has_every_result_file(two_runs):
+    folder = Path(two_runs[0]["dir"])
+    for name in ("config.yaml", "run.json", *(f"{t}.parquet" for t in PARQUET)):
+        assert (folder / name).is_file(), name
+    for name in PLOTS:
+        png = folder / "plots" / f"{name}.png"
+        assert png.is_file(), png
+        data = png.read_bytes()
+        assert len(data) > 1000 and data.startswith(PNG_SIGNATURE), png
+
+
+@pytest.mark.slow          # shares two full `placesim run`s (~10 s)
+def test_run_folder_contents_describe_the_run(two_runs):
+    folder = Path(two_runs[0]["dir"])
+    manifest = json.loads((folder / "run.json").read_text())
+    assert manifest["seeds"] == [0, 1]
+    assert manifest["months"] == 12
+    ts = pd.read_parquet(folder / "timeseries.parquet")
+    assert sorted(ts["seed"].unique().tolist()) == [0, 1]
+    assert ts.groupby("seed")["month"].max().tolist() == [12, 12]
+    ms = pd.read_parquet(folder / "milestones.parquet")
+    assert {"seed", "year", "milestone", "group", "reached", "assessed", "share"} <= set(ms.columns)
+    net = pd.read_parquet(folder / "network.parquet")
+    orgs = pd.read_parquet(folder / "organisations.parquet")
+    assert net["source"].max() < len(orgs) and net["target"].max() < len(orgs)
+    config = (folder / "config.yaml").read_text()
+    assert "population: 600" in config and "homes: 250" in config
+
+
+@pytest.mark.slow          # shares two full `placesim run`s (~10 s)
+def test_same_command_twice_gives_identical_results(two_runs):
+    a, b = (Path(r["dir"]) for r in two_runs)
+    assert two_runs[1]["returncode"] == 0, two_runs[1]["stderr"]
+    for table in PARQUET:
+        pd.testing.assert_frame_equal(pd.read_parquet(a / f"{table}.parquet"),
+                                      pd.read_parquet(b / f"{table}.parquet"), check_exact=True)
+    assert (a / "config.yaml").read_text() == (b / "config.yaml").read_text()
+    assert (a / "run.json").read_text() == (b / "run.json").read_text()
+
+
+@pytest.mark.parametrize("override,key", [
+    ("place=nowhere", "place"),
+    ("place.population=-5", "place.population"),
+    ("run.years=abc", "run.years"),
+    ("foo.bar=1", "foo"),
+])
+def test_bad_input_is_one_line_on_stderr(tmp_path, override, key):
+    p = placesim("run", override, f"hydra.run.dir={tmp_path / 'out'}", cwd=tmp_path)
+    assert p.returncode != 0
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, p.stderr
+    assert key in lines[0]
+    if key != "foo":                      # an unknown key has no value worth repeating
+        assert override.split("=")[1] in lines[0]
+    assert "Traceback" not in p.stderr and "Traceback" not in p.stdout
+    assert not (tmp_path / "out" / "timeseries.parquet").exists()
+
+
+def test_missing_preset_error_lists_the_presets(tmp_path):
+    p = placesim("run", "place=nowhere", cwd=tmp_path)
+    for preset in (q.stem for q in (CONFIGS / "place").glob("*.yaml")):
+        assert preset in p.stderr
+
+
+def test_help_lists_the_verbs():
+    p = placesim("--help")
+    assert p.returncode == 0
+    from experiments.cli import VERBS
+
+    for verb in VERBS:
+        assert verb in p.stdout
+    assert "run" in p.stdout
+
+
+def test_unknown_verb_is_one_line():
+    p = placesim("frobnicate")
+    assert p.returncode != 0
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "frobnicate" in lines[0]
+    assert "Traceback" not in p.stderr
+
+
+def test_run_help_shows_configuration_groups_with_place_presets():
+    p = placesim("run", "--help")
+    assert p.returncode == 0, p.stderr
+    assert "Configuration groups" in p.stdout
+    groups = p.stdout.split("Configuration groups", 1)[1]
+    place_line = next(ln for ln in groups.splitlines() if ln.startswith("place:"))
+    for preset in (q.stem for q in (CONFIGS / "place").glob("*.yaml")):
+        assert preset in place_line

@@ -1,0 +1,239 @@
+"""Reproducibility: same config and seed give identical tables; a replicate's numbers
+do not depend on its batch; random streams are common random numbers; the compiled
+kernels draw exactly what sim.rng draws."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numba as nb
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import kernels
+from sim.rng import Streams
+
+TABLES = ("timeseries", "milestones", "network", "organisations")
+MONTHS = 24
+
+
+def _assert_same(a, b):
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+
+
+def _simulate(run, seeds, months=MONTHS, **kw):
+    from sim.run import simulate
+
+    return simulate(run.place, run.model, run.england, seeds, months, **kw)
+
+
+# -- whole runs -----------------------------------------------------------------------------
+
+def test_same_config_and_seed_give_identical_tables(small_run, short_result):
+    again = _simulate(small_run, [0, 1])
+    _assert_same(short_result, again)
+
+
+def test_recomposed_config_gives_identical_tables(compose_small, short_result):
+    """Composing the config afresh (a new Hydra session) changes nothing."""
+    run = compose_small()
+    _assert_same(short_result, _simulate(run, [0, 1]))
+
+
+def test_different_seeds_give_different_results(small_run, short_result):
+    other = _simulate(small_run, [2, 3])
+    a = short_result.timeseries.drop(columns=["seed"])
+    b = other.timeseries.drop(columns=["seed"])
+    # the starting state already differs, and so does what happens month by month
+    assert not a.equals(b)
+    for col in ("mean_learning", "mean_trust", "mean_stress", "intake"):
+        assert not np.array_equal(a[col].to_numpy(), b[col].to_numpy()), col
+    # the two replicates of one run differ from each other too
+    ts = short_result.timeseries
+    r0 = ts[ts.seed == 0]["mean_learning"].to_numpy()
+    r1 = ts[ts.seed == 1]["mean_learning"].to_numpy()
+    assert not np.array_equal(r0, r1)
+
+
+def test_replicate_is_bit_identical_whatever_its_batch(small_run):
+    seeds = [5, 6, 7]
+    one = _simulate(small_run, seeds, batch_size=1)
+    three = _simulate(small_run, seeds, batch_size=3)
+    two = _simulate(small_run, seeds, batch_size=2)
+    _assert_same(one, three)
+    _assert_same(one, two)
+    # and a replicate run alone equals the same seed run alongside others
+    alone = _simulate(small_run, [6])
+    for name in ("timeseries", "milestones", "network"):
+        full = getattr(three, name)
+        part = full[full.seed == 6].reset_index(drop=True)
+        pd.testing.assert_frame_equal(getattr(alone, name), part, check_exact=True)
+
+
+def test_seed_order_does_not_change_rows(small_run):
+    """Rows come back in seed order, so a run of [7, 5] equals a run of [5, 7]."""
+    a = _simulate(small_run, [5, 7], months=12)
+    b = _simulate(small_run, [7, 5], months=12)
+    _assert_same(a, b)
+
+
+# -- streams: common random numbers ---------------------------------------------------------
+
+def test_stream_unchanged_when_other_streams_are_drawn_in_between():
+    s1 = Streams([3, 11])
+    first = s1.uniform("families", 5, (40, 2))
+    s2 = Streams([3, 11])
+    s2.uniform("services.intake", 5, (1000,))
+    s2.normal("development.noise", 5, (7, 3))
+    s2.uniform("families", 4, (40, 2))
+    second = s2.uniform("families", 5, (40, 2))
+    np.testing.assert_array_equal(first, second)
+    # and drawing it again from the same object gives it again (no hidden state)
+    np.testing.assert_array_equal(first, s2.uniform("families", 5, (40, 2)))
+
+
+def test_streams_are_distinct_by_name_month_and_seed():
+    s = Streams([3, 11])
+    base = s.uniform("families", 5, (64,))
+    assert not np.array_equal(base, s.uniform("norms.abandon", 5, (64,)))
+    assert not np.array_equal(base, s.uniform("families", 6, (64,)))
+    assert not np.array_equal(base[0], base[1])           # two replicates
+    assert ((base > 0) & (base < 1)).all()
+
+
+def test_a_replicates_draws_do_not_depend_on_the_other_seeds():
+    alone = Streams([11]).uniform("demography.families", 9, (30, 3))
+    batch = Streams([2, 11, 40]).uniform("demography.families", 9, (30, 3))
+    np.testing.assert_array_equal(alone[0], batch[1])
+
+
+def test_wider_draw_extends_a_narrower_one():
+    """Slot s of a stream is the same whatever the width asked for."""
+    s = Streams([1, 2])
+    narrow = s.uniform("x", 3, (10,))
+    wide = s.uniform("x", 3, (50,))
+    np.testing.assert_array_equal(narrow, wide[:, :10])
+
+
+def test_uniform_at_agrees_with_uniform():
+    s = Streams([0, 17, 99])
+    full = s.uniform("demography.arrivals", 12, (25,))
+    rep = np.array([0, 2, 1, 1, 2, 0])
+    slot = np.array([0, 24, 3, 17, 7, 12])
+    np.testing.assert_array_equal(s.uniform_at("demography.arrivals", 12, rep, slot), full[rep, slot])
+    np.testing.assert_array_equal(s.normal_at("demography.arrivals", 12, rep, slot),
+                                  s.normal("demography.arrivals", 12, (25,))[rep, slot])
+
+
+def test_normal_draws_look_standard_normal():
+    z = Streams([4]).normal("test.normal", 0, (20000,))[0]
+    assert abs(z.mean()) < 0.05
+    assert abs(z.std() - 1.0) < 0.05
+    u = Streams([4]).uniform("test.uniform", 0, (20000,))[0]
+    counts = np.histogram(u, bins=10, range=(0, 1))[0]
+    assert counts.min() > 1800 and counts.max() < 2200
+
+
+def test_streams_do_not_depend_on_python_hash_seed():
+    """Stream ids must not use Python's salted hash(): two processes agree."""
+    code = ("from sim.rng import Streams; "
+            "print(repr(Streams([5]).uniform('services.intake', 3, (4,)).tolist()))")
+    outs = set()
+    for hash_seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+        outs.add(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                capture_output=True, text=True).stdout)
+    assert len(outs) == 1
+    assert repr(Streams([5]).uniform("services.intake", 3, (4,)).tolist()) + "\n" in outs
+
+
+# -- the compiled kernels draw what sim.rng draws --------------------------------------------
+
+@nb.njit
+def _kernel_uniforms(base, width):
+    out = np.empty((base.shape[0], width))
+    for r in range(base.shape[0]):
+        for s in range(width):
+            out[r, s] = kernels.uniform(base[r], s)
+    return out
+
+
+@pytest.mark.parametrize("month", [0, 7, -3])
+def test_kernel_uniform_matches_streams(month):
+    s = Streams([0, 1, 123456])
+    width = 257
+    expected = s.uniform("services.intake", month, (width,))
+    got = _kernel_uniforms(s.base("services.intake", month), width)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_development_noise_in_the_kernel_is_the_streams_draw(tiny):
+    """With every input at zero, one development month moves env by exactly
+    noise_sd*sqrt(12)*(u - 0.5), u being Streams.uniform('development.noise')."""
+    from sim.params import Development, ModelParams
+    from sim.processes import development
+
+    zero = {f: 0.0 for f in ("deprivation_effect", "qualification_effect", "workless_effect",
+                             "home_learning_effect", "school_effect", "neighbourhood_effect",
+                             "stress_effect", "cross_domain", "health_poor_effect",
+                             "health_deprivation_effect", "housing_effect",
+                             "informal_support_effect")}
+    p = 0.9
+    params = ModelParams(development=Development(persistence=p, noise_sd=0.01, **zero))
+    state, params, streams = tiny(replicates=2, params=params)
+    state.child_support[:] = 0.0
+    ch = state.children
+    ch.env[:] = 0.3
+    before = ch.env.copy()
+    month = 4
+    development.step(state, params, streams, month)
+    C = ch.alive.shape[1]
+    u = streams.uniform("development.noise", month, (C, 3)).reshape(2, C, 3)
+    expected = p * before + 0.01 * np.sqrt(12.0) * (u - 0.5)
+    alive = ch.alive
+    np.testing.assert_allclose(ch.env[alive], expected[alive], rtol=0, atol=1e-12)
+
+
+# -- scenarios share their draws ------------------------------------------------------------
+
+def test_scenarios_start_from_the_same_place_and_share_early_draws(compose_small):
+    """Common random numbers across scenarios: the same seeds give the same families,
+    children and first month of demography, whatever the scenario adds."""
+    from conftest import CONFIGS
+    from sim.model import PlaceModel
+
+    if not (CONFIGS / "scenario" / "core_team.yaml").exists():
+        pytest.skip("no scenario presets")
+    models = []
+    for scenario in ("baseline", "core_team"):
+        run = compose_small(f"scenario={scenario}")
+        interventions = run.interventions() if hasattr(run, "interventions") else ()
+        models.append(PlaceModel(run.place, run.model, run.england, [3, 4], interventions))
+    a, b = (m.state for m in models)
+    assert len(models[1].interventions) > len(models[0].interventions)
+    for name in ("alive", "age", "fam", "ability"):
+        np.testing.assert_array_equal(getattr(a.children, name), getattr(b.children, name), err_msg=name)
+    for name in ("deprivation", "workless", "no_qualifications", "poor_health", "housing", "adults"):
+        np.testing.assert_array_equal(getattr(a.families, name), getattr(b.families, name), err_msg=name)
+    for m in models:
+        m.step()
+    for name in ("births", "moved_in", "moved_out", "left_at_19", "families_moved"):
+        np.testing.assert_array_equal(getattr(a.flows, name), getattr(b.flows, name), err_msg=name)
+    np.testing.assert_array_equal(a.children.ability, b.children.ability)
+
+
+def test_batching_never_changes_a_scenario_with_interventions(compose_small):
+    """Interventions keep replicates apart too (a batch of 1 equals a batch of 3)."""
+    from conftest import CONFIGS
+
+    name = "as_it_happened_pembury"
+    if not (CONFIGS / "scenario" / f"{name}.yaml").exists():
+        pytest.skip("no scenario presets")
+    run = compose_small("place=pembury", f"scenario={name}")
+    one = _simulate(run, [0, 1, 2], months=36, interventions=run.interventions, batch_size=1)
+    three = _simulate(run, [0, 1, 2], months=36, interventions=run.interventions, batch_size=3)
+    _assert_same(one, three)
+    assert one.timeseries["cost"].sum() > 0          # the scenario did something
