@@ -77,7 +77,7 @@ def summarise(results: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
         ts = res["timeseries"]
         cost = ts.groupby("seed")["cost"].sum()
         m = milestone_totals(res["milestones"]).set_index(["seed", "milestone", "group"])
-        joined = m.join(base_m, rsuffix="_base", how="inner")
+        joined = m.join(base_m.add_suffix("_base"), how="inner")
         for (milestone, group), g in joined.groupby(level=["milestone", "group"]):
             share = g["share"].to_numpy()
             diff = (g["share"] - g["share_base"]).to_numpy()
@@ -95,7 +95,7 @@ def summarise(results: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
                 cost_per_extra_child=cost_med / extra_med if extra_med > 0 and cost_med > 0 else np.nan,
                 replicates=len(g)))
         end = end_values(ts)
-        paired = end.join(base_end, rsuffix="_base", how="inner")
+        paired = end.join(base_end.add_suffix("_base"), how="inner")
         for col in END_OUTCOMES:
             label, unit = REPORTER_INFO[col]
             v = paired[col].to_numpy()
