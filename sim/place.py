@@ -168,6 +168,7 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
         **{k: v.reshape(R, F) for k, v in drawn.items()},
         informal_support=np.zeros((R, F)), engaged=np.zeros((R, F, K), dtype=np.int32),
         neediest=np.zeros((R, F), dtype=bool), evict_pending=np.zeros((R, F), dtype=bool),
+        ever_supported=np.zeros((R, F), dtype=bool),
     )
     families.neediest = neediest_decile(families.deprivation)
 
@@ -247,7 +248,7 @@ def empty_flows(R: int, K: int) -> Flows:
     return Flows(births=zero.copy(), moved_in=zero.copy(), moved_out=zero.copy(),
                  left_at_19=zero.copy(), dropped=zero.copy(), evictions=zero.copy(),
                  families_moved=zero.copy(), intake=np.zeros((R, K), dtype=np.int64),
-                 leveraged=np.zeros(R),
+                 leveraged=np.zeros(R), first_supported=np.zeros(R, dtype=np.int64),
                  intake_by_referral=np.zeros((R, K)), exclusions=zero.copy(),
                  admissions=zero.copy(),
                  milestone_counts=np.zeros((R, len(MILESTONES), len(GROUPS), 2), dtype=np.int64))

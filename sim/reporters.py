@@ -172,6 +172,19 @@ def tie_density(model):
     return ((model.state.strength > 0) & pairs).sum(axis=(1, 2)) / np.maximum(n, 1)
 
 
+def families_newly_supported(model):
+    """Families supported this month for the first time since the run began (or they
+    moved in): summed over a period it counts families reached, as seed 003 reports."""
+    f = model.state.flows.first_supported
+    return np.zeros(model.n_replicates, dtype=np.int64) if f is None else f
+
+
+def organisations_engaged(model):
+    """Organisations (not the core team) with engagement above one half."""
+    og = model.state.orgs
+    return ((og.engagement > 0.5) & _members(model)).sum(axis=1)
+
+
 def leveraged(model):
     f = model.state.flows.leveraged
     return np.zeros(model.n_replicates) if f is None else f
@@ -263,7 +276,7 @@ REPORTERS = {fn.__name__: fn for fn in (
     workless_share, mean_stress, mean_debt, mean_home_learning, mean_trust, norm_adoption,
     families_supported, reach_neediest, service_saturation, intake, capacity_used,
     children_in_need, exclusions, admissions, tie_density, mean_tie_strength, ties_formed,
-    ties_lost, leveraged, champions_share, partner_engagement, *SYSTEM_INDICATORS.values(), stage,
+    ties_lost, families_newly_supported, organisations_engaged, leveraged, champions_share, partner_engagement, *SYSTEM_INDICATORS.values(), stage,
 )}
 
 # name -> (label, unit); read by docs/results.md's generator and the plots.
@@ -301,6 +314,8 @@ REPORTER_INFO = {
     "mean_tie_strength": ("Mean strength of existing ties", "0-1 scale"),
     "ties_formed": ("Ties formed this month", "ties"),
     "ties_lost": ("Ties lost this month", "ties"),
+    "families_newly_supported": ("Families supported for the first time this month", "families"),
+    "organisations_engaged": ("Organisations with engagement above one half", "organisations"),
     "leveraged": ("Seedcorn funds raised this month", "GBP"),
     "champions_share": ("Organisations with a champion", "fraction of organisations"),
     "partner_engagement": ("Partner engagement", "0-1 scale"),

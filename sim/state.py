@@ -68,6 +68,7 @@ class Families:
     engaged: np.ndarray        # (R, F, K) months left of an episode with each service kind
     neediest: np.ndarray       # bool: in the replicate's most deprived decile of families
     evict_pending: np.ndarray  # bool: evicted this month, moves out next month
+    ever_supported: np.ndarray  # bool: supported by any service since the run began (or since moving in)
 
 
 @dataclass
@@ -132,6 +133,7 @@ class Flows:
     admissions: np.ndarray
     milestone_counts: np.ndarray  # (R, M, G, 2): reached, assessed
     leveraged: np.ndarray = None        # (R,) GBP raised this month (seedcorn)
+    first_supported: np.ndarray = None  # (R,) families supported this month for the first time
     champions_lost: np.ndarray = None
     ties_formed: np.ndarray = None
     ties_lost: np.ndarray = None

@@ -64,6 +64,7 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
             getattr(fa, name)[rep, slot] = values
         fa.engaged[rep, slot, :] = 0
         fa.informal_support[rep, slot] = 0.0
+        fa.ever_supported[rep, slot] = False
 
     # Children arriving with newcomers (a truncated Poisson number per family) and births.
     n_arriving = np.zeros((R, F), dtype=np.int32)

@@ -121,6 +121,9 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
                             agg, fa.neediest, state.family_support, child_support,
                             state.family_contact, state.family_supported_now, summary)
     state.child_support = child_support.reshape(R, F, bands, doms)
+    first = state.family_supported_now & ~fa.ever_supported
+    fa.ever_supported |= first
+    state.flows.first_supported = first.sum(axis=1)
     state.saturation = summary[:, 0]
     state.families_supported = summary[:, 1]
     state.reach_neediest = summary[:, 2]
