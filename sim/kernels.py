@@ -336,13 +336,16 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
                       band_edges, quality, child_support, family_supported, fam_in,
                       persistence, noise_scale, noise_base,
                       m_age, m_weight, m_threshold, in_need, counts,
-                      excl_factor, excl_rate, excl_slope, adm_rate, adm_slope, event_base, events):
+                      excl_factor, excl_rate, excl_slope, adm_rate, adm_slope, event_base, events,
+                      summary):
     """Move every child's environmental scores toward this month's inputs, then record
-    milestones (counts[r, m, group, reached/assessed]) and exclusions and admissions
-    (events[r, 0/1])."""
+    milestones (counts[r, m, group, reached/assessed]), exclusions and admissions
+    (events[r, 0/1]) and score sums for the reporters (summary[r]: learning, health,
+    wellbeing and count of all children; learning, health and count of under-5s)."""
     R, C = alive.shape
     counts[:] = 0
     events[:] = 0
+    summary[:] = 0.0
     n_m = m_age.shape[0]
     for r in range(R):
         for c in range(C):
@@ -372,6 +375,14 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
             z0 = ability[r, c, 0] + env[r, c, 0]
             z1 = ability[r, c, 1] + env[r, c, 1]
             z2 = ability[r, c, 2] + env[r, c, 2]
+            summary[r, 0] += z0
+            summary[r, 1] += z1
+            summary[r, 2] += z2
+            summary[r, 3] += 1.0
+            if a < 60:
+                summary[r, 4] += z0
+                summary[r, 5] += z1
+                summary[r, 6] += 1.0
             for m in range(n_m):
                 if a == m_age[m]:
                     score = m_weight[m, 0] * z0 + m_weight[m, 1] * z1 + m_weight[m, 2] * z2

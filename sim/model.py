@@ -100,6 +100,7 @@ class PlaceModel(mesa.Model):
         target = development.inputs(st, p)
         share = 1.0 - p.development.persistence ** st.children.age
         st.children.env = np.where(st.children.alive[..., None], share[..., None] * target, 0.0)
+        st.child_summary = st.child_summary_now()
 
     def step(self) -> None:
         st, p, rs = self.state, self.params, self.streams

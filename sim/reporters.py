@@ -71,8 +71,8 @@ def families_moved(model):
 
 
 def _score_mean(model, d):
-    ch = model.state.children
-    return _mean_over(ch.score()[..., d], ch.alive)
+    s = model.state.child_summary
+    return s[:, d] / np.maximum(s[:, 3], 1)
 
 
 def mean_learning(model):
@@ -88,8 +88,8 @@ def mean_wellbeing(model):
 
 
 def _young_mean(model, d):
-    ch = model.state.children
-    return _mean_over(ch.score()[..., d], ch.alive & (ch.age < 60))
+    s = model.state.child_summary
+    return s[:, 4 + d] / np.maximum(s[:, 6], 1)
 
 
 def learning_under5(model):

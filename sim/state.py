@@ -207,6 +207,7 @@ class State:
     families_supported: np.ndarray | None = None  # (R,) share of families supported now
     reach_neediest: np.ndarray | None = None  # (R,) share of the neediest tenth supported now
     capacity_used: np.ndarray | None = None   # (R,) share of service capacity in use
+    child_summary: np.ndarray | None = None   # (R, 7) score sums and counts (kernels.development_month)
     exclusion_multiplier: float = 1.0  # the place's exclusion rate relative to England
 
     def reset_month(self, params) -> None:
@@ -221,6 +222,16 @@ class State:
         self.pilot_support_hours = np.zeros(R)
         self.data_ceiling = np.full(R, params.system.data_ceiling)
         self.voice_ceiling = np.full(R, params.system.voice_ceiling)
+
+    def child_summary_now(self) -> np.ndarray:
+        """(R, 7) the sums development_month keeps, computed from the arrays (month 0)."""
+        ch = self.children
+        z = ch.score()
+        young = ch.alive & (ch.age < 60)
+        return np.stack([(z[..., 0] * ch.alive).sum(1), (z[..., 1] * ch.alive).sum(1),
+                         (z[..., 2] * ch.alive).sum(1), ch.alive.sum(1).astype(float),
+                         (z[..., 0] * young).sum(1), (z[..., 1] * young).sum(1),
+                         young.sum(1).astype(float)], axis=1)
 
     def quality_now(self) -> np.ndarray:
         """(R, O) organisation quality this month, interventions included."""

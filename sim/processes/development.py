@@ -105,6 +105,6 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
         *milestone_spec(params), state.families.in_need, state.flows.milestone_counts,
         exclusion_factor(state.orgs.kind), mp.exclusion_rate * state.exclusion_multiplier,
         mp.exclusion_wellbeing_slope, mp.admission_rate, mp.admission_wellbeing_slope,
-        streams.base("development.events", month), events)
+        streams.base("development.events", month), events, state.child_summary)
     state.flows.exclusions = events[:, 0]
     state.flows.admissions = events[:, 1]
