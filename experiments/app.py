@@ -51,21 +51,25 @@ class RunFailed(Exception):
 _W: dict[str, Any] = {}
 
 
-def _worker_init(generations, progress) -> None:
+def _worker_init(generations, progress, warm: tuple | None = None) -> None:
+    """Set up a worker: shared counters, quiet Mesa, and the model's every code path
+    loaded (compiled kernels, each intervention, yearly events) before the first job."""
     import logging
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     _W["gen"], _W["progress"] = generations, progress
-    import sim.run  # noqa: F401  (import and load compiled kernels before the first job)
+    if warm is not None:
+        from experiments.config import ScenarioSpec, build_interventions
+        from sim.run import simulate
+
+        place, model, england, interventions = warm
+        spec = ScenarioSpec(name="warm", description="", interventions=interventions)
+        simulate(place, model, england, [0], 13, interventions=lambda: build_interventions(spec))
 
 
-def _worker_warm(place, model, england) -> int:
-    """Compile/load the model's kernels in this worker (a few months of one replicate)."""
+def _worker_pid() -> int:
     import os
 
-    from sim.run import simulate
-
-    simulate(place, model, england, [0], 2)
     return os.getpid()
 
 
@@ -132,13 +136,14 @@ class Frames:
 class LiveResult:
     place: str
     interventions: dict
-    seeds: list[int]
+    seeds: list[int]         # the replicates in this result (a prefix of the full set while refining)
     months: int
     start_year: int
     baseline: Frames
     scenario: Frames
-    seconds: float           # wall time from submit to result (0 when served from cache)
+    seconds: float           # wall time from submit to this result (0 when served from cache)
     cached: bool
+    complete: bool = True    # False for the first waves of a run that is still refining
 
 
 def _key(interventions: dict) -> str:
@@ -146,29 +151,42 @@ def _key(interventions: dict) -> str:
 
 
 class Job:
-    """One requested update of a page: the baseline parts it waits for (shared, never
-    cancelled: every later update of that place needs them) and its scenario parts."""
+    """One requested update of a page, in waves of replicates: the first wave (a few
+    replicates per worker) is drawn as soon as it is done, later waves refine the bands.
+
+    Baseline parts are shared and never cancelled (every later update of the place needs
+    them); the scenario parts stop when the page's generation moves on."""
 
     def __init__(self, engine: "LiveEngine", slot: int, gen: int, place: str, interventions: dict,
-                 seeds: list[int], months: int):
+                 waves: list[list[int]], months: int):
         self.engine, self.slot, self.gen = engine, slot, gen
-        self.place, self.interventions, self.seeds, self.months = place, interventions, seeds, months
+        self.place, self.interventions, self.months = place, interventions, months
+        self.waves = waves
+        self.seeds = [s for w in waves for s in w]
         self.t0 = time.perf_counter()
-        self.baseline_parts: list[Any] = []                  # futures (shared)
-        self.parts: list[Any] = []                           # this job's scenario futures
+        self.baseline_parts: list[list[Any]] = [[] for _ in waves]     # shared futures per wave
+        self.parts: list[list[Any]] = [[] for _ in waves]              # this job's futures per wave
         self.total = 0
-        self.result: LiveResult | None = None
+        self.result: LiveResult | None = None                          # the full result
+        self.partial: LiveResult | None = None                         # the latest finished waves
+        self.waves_done = 0
         self.error: str | None = None
         self.cancelled = False
+        self._scen: list[Frames] = []
 
     @property
     def finished(self) -> bool:
+        """Whether nothing more will come (checks, and collects finished waves)."""
         if self.result is not None or self.error is not None or self.cancelled:
             return True
-        if all(f.done() for f in self.baseline_parts + self.parts):
-            self._collect()
-            return True
-        return False
+        while self.waves_done < len(self.waves):
+            w = self.waves_done
+            if not all(f.done() for f in self.baseline_parts[w] + self.parts[w]):
+                return False
+            if not self._collect(w):
+                return True
+            self.waves_done += 1
+        return True
 
     def progress(self) -> float:
         if self.total == 0:
@@ -176,44 +194,49 @@ class Job:
         return max(0.0, min(1.0, self.engine.progress[self.slot] / self.total))
 
     def cancel(self) -> None:
-        """Stop this job's scenario parts (the running ones stop at their next month)."""
+        """Stop this job's scenario parts (a running one stops at its next month)."""
         self.cancelled = True
-        for f in self.parts:
-            f.cancel()
+        for wave in self.parts:
+            for f in wave:
+                f.cancel()
 
-    def _collect(self) -> None:
+    def _collect(self, w: int) -> bool:
         from concurrent.futures.process import BrokenProcessPool
 
-        scen_parts = []
         try:
-            for fut in self.baseline_parts:
+            for fut in self.baseline_parts[w]:
                 fut.result()
                 self.engine._baseline_done(self.place, self.months, fut)   # idempotent
-            for fut in self.parts:
+            for fut in self.parts[w]:
                 out = fut.result()
                 self.engine.note_speed(len(set(out["timeseries"]["seed"])), self.months, out["seconds"])
-                scen_parts.append(Frames(out["timeseries"], out["milestones"], out["network"],
+                self._scen.append(Frames(out["timeseries"], out["milestones"], out["network"],
                                          out["organisations"]))
         except Cancelled:
             self.cancelled = True
-            return
+            return False
         except BrokenProcessPool:
             self.engine.restart_pool()
             self.error = ("the run failed: a worker process stopped unexpectedly; "
                           "the workers were restarted, change a control to try again")
-            return
+            return False
         except Exception as exc:  # noqa: BLE001  the page shows one line and keeps the last picture
             self.error = "the run failed: " + one_line(exc)
-            return
-        base = self.engine.cached_baseline(self.place, self.months, self.seeds)
+            return False
+        seeds = [s for wave in self.waves[:w + 1] for s in wave]
+        base = self.engine.cached_baseline(self.place, self.months, seeds)
         if base is None:
             self.error = "the run failed: the baseline did not finish; change a control to try again"
-            return
-        scenario = Frames.concat(scen_parts) if scen_parts else base
-        self.result = LiveResult(self.place, self.interventions, self.seeds, self.months,
-                                 self.engine.start_year, base, scenario,
-                                 time.perf_counter() - self.t0, cached=False)
-        self.engine.store_scenario(self.result)
+            return False
+        scenario = Frames.concat(self._scen) if self._scen else base
+        complete = w == len(self.waves) - 1
+        res = LiveResult(self.place, self.interventions, seeds, self.months, self.engine.start_year,
+                         base, scenario, time.perf_counter() - self.t0, cached=False, complete=complete)
+        self.partial = res
+        if complete:
+            self.result = res
+            self.engine.store_scenario(res)
+        return True
 
 
 def one_line(exc: BaseException) -> str:
@@ -222,16 +245,21 @@ def one_line(exc: BaseException) -> str:
 
 
 class LiveEngine:
-    """Worker pool, caches and cancellation for the page's live runs."""
+    """Worker pool, caches and cancellation for the page's live runs.
 
-    def __init__(self, years: int = 20, replicates: int | None = None, seed: int = 0,
+    replicates: paired replicates per scenario once refined (default 8);
+    first: replicates per worker in the first wave, drawn first (None: chosen at startup
+        from the measured speed so that the first wave fits `budget` seconds).
+    """
+
+    def __init__(self, years: int = 20, replicates: int = 8, first: int | None = None, seed: int = 0,
                  workers: int = 2, start_year: int = 2016, budget: float = 1.5):
         import multiprocessing as mp
 
         self.years, self.months, self.seed = years, 12 * years, seed
         self.workers, self.start_year, self.budget = max(1, workers), start_year, budget
-        self.fixed_replicates = replicates
-        self.replicates: dict[str, int] = {}
+        self.replicates = max(1, replicates)
+        self.first = first
         self._ctx = mp.get_context("spawn")
         self.generations = self._ctx.Array("q", SLOTS + 1, lock=False)
         self.progress = self._ctx.Array("q", SLOTS)
@@ -245,13 +273,14 @@ class LiveEngine:
         self._scenarios: collections.OrderedDict[tuple, LiveResult] = collections.OrderedDict()
         self.speed: list[tuple[int, int, float]] = []       # (replicates, months, seconds) per part
         self.worker_pids: list[int] = []
+        self._warm = None
 
     # pool ----------------------------------------------------------------------------
     def _new_pool(self):
         from concurrent.futures import ProcessPoolExecutor
 
         return ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=_worker_init,
-                                   initargs=(self.generations, self.progress))
+                                   initargs=(self.generations, self.progress, self._warm))
 
     @property
     def pool(self):
@@ -263,6 +292,7 @@ class LiveEngine:
     def restart_pool(self) -> None:
         with self._lock:
             old, self._pool = self._pool, None
+            self._inflight = {}
         if old is not None:
             old.shutdown(wait=False, cancel_futures=True)
 
@@ -288,18 +318,15 @@ class LiveEngine:
     def population(self, place: str) -> int:
         return int(self.resolve(place)[0].population)
 
-    def replicates_for(self, place: str) -> int:
-        if self.fixed_replicates:
-            return self.fixed_replicates
-        if place not in self.replicates:
-            base = self.replicates.get(DEFAULT_PLACE, 2 * self.workers)
-            ratio = self.population(DEFAULT_PLACE) / max(self.population(place), 1)
-            r = int(base * min(1.0, ratio) // self.workers) * self.workers
-            self.replicates[place] = max(self.workers, r)
-        return self.replicates[place]
-
-    def seeds_for(self, place: str) -> list[int]:
-        return [self.seed + i for i in range(self.replicates_for(place))]
+    def waves_for(self, place: str) -> list[list[int]]:
+        """The replicate seeds in waves: the first wave `first` per worker (fewer for a
+        bigger place), then the rest in one wave."""
+        seeds = [self.seed + i for i in range(self.replicates)]
+        per = self.first or 1
+        ratio = self.population(DEFAULT_PLACE) / max(self.population(place), 1)
+        per = max(1, int(per * min(1.0, ratio)))
+        first = seeds[:per * self.workers]
+        return [first, seeds[len(first):]] if len(first) < len(seeds) else [first]
 
     # sessions ------------------------------------------------------------------------
     def acquire_slot(self) -> int:
@@ -333,46 +360,6 @@ class LiveEngine:
         self.speed.append((replicates, months, seconds))
         del self.speed[:-50]
 
-    # running -------------------------------------------------------------------------
-    def _chunks(self, seeds: list[int]) -> list[list[int]]:
-        n = min(self.workers, len(seeds))
-        return [seeds[i::n] for i in range(n)]
-
-    def submit(self, slot: int, place: str, interventions: dict) -> Job:
-        """Start an update for a page; the page's previous run is cancelled first."""
-        gen = self.generations[slot] + 1
-        self.generations[slot] = gen
-        with self.progress.get_lock():
-            self.progress[slot] = 0
-        seeds = self.seeds_for(place)
-        job = Job(self, slot, gen, place, interventions, seeds, self.months)
-        key = (place, self.months, tuple(seeds), _key(interventions))
-        hit = self._scenarios.get(key)
-        if hit is not None and self.cached_baseline(place, self.months, seeds) is not None:
-            job.result = dataclasses.replace(hit, seconds=0.0, cached=True)
-            return job
-        p, m, e = self.resolve(place)
-        pool = self.pool
-        # Baseline seeds neither cached nor already running: one shared part per worker.
-        with self._lock:
-            running = {s: f for s, f in self._inflight.items() if not f.done()}
-            self._inflight = running
-        wanted = [s for s in seeds if (place, self.months, s) not in self._baseline]
-        missing = [s for s in wanted if (place, self.months, s) not in running]
-        for chunk in self._chunks(missing):
-            fut = pool.submit(_worker_run, NEVER, 0, slot, p, m, e, {}, chunk, self.months, self.start_year)
-            fut.add_done_callback(lambda f, place=place, months=self.months: self._baseline_done(place, months, f))
-            for s in chunk:
-                self._inflight[(place, self.months, s)] = fut
-            job.total += len(chunk) * self.months
-        job.baseline_parts = list({id(f): f for f in (self._inflight[(place, self.months, s)] for s in wanted)}.values())
-        if interventions:
-            for chunk in self._chunks(seeds):
-                job.parts.append(pool.submit(_worker_run, slot, gen, slot, p, m, e, interventions, chunk,
-                                             self.months, self.start_year))
-                job.total += len(chunk) * self.months
-        return job
-
     def _baseline_done(self, place: str, months: int, fut) -> None:
         """Cache a finished baseline part (from its done-callback or a job, once)."""
         if fut.cancelled() or fut.exception() is not None:
@@ -386,8 +373,60 @@ class LiveEngine:
                                                       out["organisations"]))
             fut._placesim_stored = True
 
+    # running -------------------------------------------------------------------------
+    def _chunks(self, seeds: list[int]) -> list[list[int]]:
+        n = min(self.workers, len(seeds))
+        return [seeds[i::n] for i in range(n)]
+
+    def submit(self, slot: int, place: str, interventions: dict) -> Job:
+        """Start an update for a page; the page's previous run is cancelled first. A pool
+        whose worker died while idle is replaced once."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self._submit(slot, place, interventions)
+        except BrokenProcessPool:
+            self.restart_pool()
+            return self._submit(slot, place, interventions)
+
+    def _submit(self, slot: int, place: str, interventions: dict) -> Job:
+        gen = self.generations[slot] + 1
+        self.generations[slot] = gen
+        with self.progress.get_lock():
+            self.progress[slot] = 0
+        waves = self.waves_for(place)
+        job = Job(self, slot, gen, place, interventions, waves, self.months)
+        key = (place, self.months, tuple(job.seeds), _key(interventions))
+        hit = self._scenarios.get(key)
+        if hit is not None and self.cached_baseline(place, self.months, job.seeds) is not None:
+            job.result = job.partial = dataclasses.replace(hit, seconds=0.0, cached=True)
+            job.waves_done = len(waves)
+            return job
+        p, m, e = self.resolve(place)
+        pool = self.pool
+        with self._lock:
+            self._inflight = {k: f for k, f in self._inflight.items() if not f.done()}
+        for w, wave in enumerate(waves):
+            # Baseline seeds neither cached nor already running: shared parts, one per worker.
+            wanted = [s for s in wave if (place, self.months, s) not in self._baseline]
+            missing = [s for s in wanted if (place, self.months, s) not in self._inflight]
+            for chunk in self._chunks(missing):
+                fut = pool.submit(_worker_run, NEVER, 0, slot, p, m, e, {}, chunk, self.months, self.start_year)
+                fut.add_done_callback(lambda f, pl=place, mo=self.months: self._baseline_done(pl, mo, f))
+                for s in chunk:
+                    self._inflight[(place, self.months, s)] = fut
+                job.total += len(chunk) * self.months
+            futs = {id(f): f for f in (self._inflight.get((place, self.months, s)) for s in wanted) if f is not None}
+            job.baseline_parts[w] = list(futs.values())
+            if interventions:
+                for chunk in self._chunks(wave):
+                    job.parts[w].append(pool.submit(_worker_run, slot, gen, slot, p, m, e, interventions, chunk,
+                                                    self.months, self.start_year))
+                    job.total += len(chunk) * self.months
+        return job
+
     def run_blocking(self, slot: int, place: str, interventions: dict, timeout: float = 600) -> LiveResult:
-        """Submit and wait (startup and tests)."""
+        """Submit and wait for the whole run (startup and tests)."""
         job = self.submit(slot, place, interventions)
         deadline = time.monotonic() + timeout
         while not job.finished:
@@ -401,40 +440,49 @@ class LiveEngine:
             raise RunFailed("the run was cancelled")
         return job.result
 
-    def warm_up(self, say=print) -> None:
-        """Start the workers, load the model in each, resolve every place preset."""
+    def warm_up(self, say=print, timeout: float = 300) -> None:
+        """Resolve every place preset, start the workers and wait until each has loaded
+        the model (its initializer runs 13 months with every intervention switched on)."""
+        from analysis.app.controls import everything_on
+
         t0 = time.perf_counter()
         p, m, e = self.resolve(DEFAULT_PLACE)
-        futs = [self.pool.submit(_worker_warm, p, m, e) for _ in range(self.workers)]
-        for place in PLACES:                       # composing is quicker while the workers start
+        self._warm = (p, m, e, everything_on(self.years))
+        futs = [self.pool.submit(_worker_pid) for _ in range(self.workers)]
+        for place in PLACES:                       # composing while the workers start
             self.resolve(place)
-        self.worker_pids = sorted({f.result() for f in futs})
+        pids = {f.result(timeout=timeout) for f in futs}
+        while len(pids) < self.workers and time.perf_counter() - t0 < timeout:
+            pids |= {f.result(timeout=timeout) for f in [self.pool.submit(_worker_pid) for _ in range(self.workers)]}
+            time.sleep(0.05)
+        self.worker_pids = sorted(pids)
         say(f"  {self.workers} worker processes ready in {time.perf_counter() - t0:.1f} s")
 
-    def calibrate(self, slot: int, say=print) -> int:
-        """Choose the live replicates so that one update of the default place fits the budget.
-
-        Runs the baseline of the default place with 2 replicates per worker (which it
-        keeps), then grows the count while the measured time says it still fits."""
-        if self.fixed_replicates:
-            self.replicates[DEFAULT_PLACE] = self.fixed_replicates
-            return self.fixed_replicates
-        per = 2
-        self.replicates[DEFAULT_PLACE] = per * self.workers
+    def calibrate(self, slot: int, say=print) -> None:
+        """Compute the default place's baseline (first one replicate per worker, then the
+        rest) and, unless fixed, choose the first wave's size from the measured times so
+        that it fits the budget: the faster the model, the more replicates come first."""
+        if self.first is not None:
+            return
+        self.first = 1
+        t0 = time.perf_counter()
         self.run_blocking(slot, DEFAULT_PLACE, {})
-        part = max(s for r, _, s in self.speed[-self.workers:])
-        # Conservative: time assumed to grow in proportion to replicates per batch
-        # (batches grow sublinearly in practice).
-        while per * 2 * self.workers <= MAX_REPLICATES and part * 2 <= self.budget:
+        parts = [(r, s) for r, mo, s in self.speed if mo == self.months]
+        one = max((s for r, s in parts if r == 1), default=time.perf_counter() - t0)
+        big = [(r, s) for r, s in parts if r > 1]
+        if big:                                    # time per part = a + b x replicates
+            r2, s2 = max(big)
+            b = max((s2 - one) / (r2 - 1), 1e-3)
+        else:
+            b = one
+        a = max(one - b, 0.0)
+        per = 1
+        while 2 * per * self.workers <= self.replicates and a + b * 2 * per <= self.budget:
             per *= 2
-            part *= 2
-        if part > self.budget and per > 1:
-            per = 1
-        self.replicates[DEFAULT_PLACE] = per * self.workers
-        say(f"  live view: {per * self.workers} replicates x {self.years} years per scenario "
-            f"(a batch of {per} per worker took {max(s for r, _, s in self.speed[-self.workers:]):.2f} s "
-            f"for 2; budget {self.budget:.1f} s)")
-        return per * self.workers
+        self.first = per
+        say(f"  measured: a part of 1 replicate x {self.years} years took {one:.2f} s "
+            f"(then +{b:.2f} s per replicate in the batch); first wave: {per} per worker, "
+            f"{per * self.workers} of {self.replicates} replicates (budget {self.budget:.1f} s)")
 
 
 # -- the verb ------------------------------------------------------------------------------
@@ -453,11 +501,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-show", action="store_true", help="do not open a browser window")
     p.add_argument("--place", default=DEFAULT_PLACE, choices=PLACES, help="place the page opens with")
     p.add_argument("--years", type=int, default=20, help="years simulated in the live view (default 20)")
-    p.add_argument("--replicates", default="auto",
-                   help="replicates per scenario in the live view: a number, or 'auto' (default) to fit "
-                        "the time budget on this machine")
+    p.add_argument("--replicates", type=int, default=8,
+                   help="paired replicates per scenario once an update has refined (default 8)")
+    p.add_argument("--first", default="auto",
+                   help="replicates per worker in the first wave of an update, drawn first: a number, or "
+                        "'auto' (default) to fit --budget on this machine")
     p.add_argument("--budget", type=float, default=1.5,
-                   help="seconds of simulation one update may take when choosing replicates (default 1.5)")
+                   help="seconds the first wave may take when --first is auto (default 1.5)")
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--seed", type=int, default=0, help="seed of the first replicate (default 0)")
     p.add_argument("--scenario-dir", default=None,
@@ -473,13 +523,15 @@ def _check(args) -> str | None:
         return f"--port={args.port}: allowed [0, 65535]"
     if not (1 <= args.years <= 30):
         return f"--years={args.years}: allowed [1, 30] (years)"
-    if args.replicates != "auto":
+    if not (1 <= args.replicates <= 64):
+        return f"--replicates={args.replicates}: allowed [1, 64]"
+    if args.first != "auto":
         try:
-            n = int(args.replicates)
+            n = int(args.first)
         except ValueError:
-            return f"--replicates={args.replicates}: expected a number or 'auto'"
+            return f"--first={args.first}: expected a number or 'auto'"
         if not (1 <= n <= 64):
-            return f"--replicates={n}: allowed [1, 64]"
+            return f"--first={n}: allowed [1, 64]"
     if not (1 <= args.workers <= 16):
         return f"--workers={args.workers}: allowed [1, 16]"
     if not (0.1 <= args.budget <= 60):
@@ -503,12 +555,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("BOKEH_RESOURCES", "server")        # every script from this server
     say = lambda text: print(text, flush=True)  # noqa: E731
     say(f"placesim app: starting ({args.workers} workers, {args.years} years)")
-    engine = LiveEngine(years=args.years, replicates=None if args.replicates == "auto" else int(args.replicates),
+    engine = LiveEngine(years=args.years, replicates=args.replicates,
+                        first=None if args.first == "auto" else int(args.first),
                         seed=args.seed, workers=args.workers, budget=args.budget)
     try:
         engine.warm_up(say)
         slot = engine.acquire_slot()
-        engine.calibrate(slot, say) if args.place == DEFAULT_PLACE else None
+        engine.calibrate(slot, say)
         from analysis.app.controls import Choices, interventions_for
 
         t0 = time.perf_counter()
@@ -516,8 +569,8 @@ def main(argv: list[str] | None = None) -> int:
         default = interventions_for(Choices(place=args.place), args.years)
         engine.run_blocking(slot, args.place, default)
         engine.release_slot(slot)
-        say(f"  baseline and the default scenario for {args.place}: "
-            f"{engine.replicates_for(args.place)} replicates in {time.perf_counter() - t0:.1f} s")
+        say(f"  baseline and the default scenario of {args.place} ready "
+            f"({args.replicates} replicates x {args.years} years) in {time.perf_counter() - t0:.1f} s")
         from analysis.app.page import serve
 
         return serve(engine, args, say)

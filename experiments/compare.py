@@ -15,7 +15,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from experiments.hydra_entry import launch
+from experiments.hydra_entry import launch, start_task
 
 log = logging.getLogger("placesim")
 
@@ -90,19 +90,7 @@ def headline_lines(summary) -> list[str]:
 
 
 def task(cfg) -> None:
-    from hydra.core.hydra_config import HydraConfig
-
-    from experiments.config import ConfigError, plausibility_warnings, resolve
-
-    logging.getLogger("MESA").setLevel(logging.WARNING)
-    try:
-        resolved = resolve(cfg)
-    except ConfigError as exc:
-        print(f"placesim compare: error: {exc}", file=sys.stderr)
-        raise SystemExit(2)
-    for note in plausibility_warnings(resolved.config):
-        log.warning(note)
-    out = Path(HydraConfig.get().runtime.output_dir)
+    resolved, out = start_task("compare", cfg)
     manifest = run_compare(resolved, out)
     if "baseline" not in manifest["done"]:
         print(f"placesim compare: error: the baseline failed ({manifest['failed'].get('baseline')}); "

@@ -88,3 +88,23 @@ def launch(verb: str, argv: list[str], task: Callable, config_name: str = "confi
     finally:
         sys.argv = saved
     return 0
+
+
+def start_task(verb: str, cfg):
+    """Inside a Hydra task: (typed config, output folder), or exit with one line."""
+    import logging
+    from pathlib import Path
+
+    from hydra.core.hydra_config import HydraConfig
+
+    from experiments.config import ConfigError, plausibility_warnings, resolve
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)     # launcher workers too
+    try:
+        resolved = resolve(cfg)
+    except ConfigError as exc:
+        print(f"placesim {verb}: error: {exc}", file=sys.stderr)
+        raise SystemExit(2)
+    for note in plausibility_warnings(resolved.config):
+        logging.getLogger("placesim").warning(note)
+    return resolved, Path(HydraConfig.get().runtime.output_dir)

@@ -1,10 +1,14 @@
-"""`placesim report path=<compare or sweep folder> [out=<folder>] [sensitivity=<file>]`:
+"""`placesim report path=<compare or sweep folder> [out=<folder>] [sensitivity=<sweep folder>]`:
 a funders' report, `report.html` (one self-contained file that opens offline in any
 browser) and `report.pdf` (the same content), written into `out` (default: the folder).
 
     placesim compare hydra.run.dir=results/pembury
     placesim report path=results/pembury
-    placesim report path=results/pembury out=reports/ sensitivity=results/sweep/sensitivity.csv
+    placesim report path=results/pembury out=reports/ sensitivity=results/sobol   # after placesim analyse
+    placesim report path=results/sobol                                         # a sweep: which guesses matter
+
+`sensitivity=` takes a sweep folder (its analysis/<outcome>_indices.csv, written by
+`placesim analyse`) or one such file, and marks which guesses move the headline.
 
 A folder the report cannot use (no compare or sweep results, a compare without a
 baseline, results of an incompatible version) is one line naming the folder and what
@@ -19,7 +23,7 @@ KEYS = ("path", "out", "sensitivity")
 
 
 def usage() -> str:
-    return __doc__.split("\n\n")[0] + "\n"
+    return __doc__.rsplit("\n\n", 1)[0] + "\n"
 
 
 def parse(argv: list[str]) -> dict[str, str]:

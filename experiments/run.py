@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from experiments.hydra_entry import launch
+from experiments.hydra_entry import launch, start_task
 
 log = logging.getLogger("placesim")
 
@@ -119,19 +119,7 @@ def already_done(out: Path, config) -> bool:
 
 
 def task(cfg) -> None:
-    from hydra.core.hydra_config import HydraConfig
-
-    from experiments.config import ConfigError, plausibility_warnings, resolve
-
-    logging.getLogger("MESA").setLevel(logging.WARNING)
-    try:
-        resolved = resolve(cfg)
-    except ConfigError as exc:
-        print(f"placesim run: error: {exc}", file=sys.stderr)
-        raise SystemExit(2)
-    for note in plausibility_warnings(resolved.config):
-        log.warning(note)
-    out = Path(HydraConfig.get().runtime.output_dir)
+    resolved, out = start_task("run", cfg)
     if already_done(out, resolved.config):
         print(f"Already done (same config): {out}")
         return
