@@ -86,18 +86,17 @@ def family_aggregates(alive, fam, age, ability, env, school, engaged, out, hub, 
 @nb.njit(cache=True, error_model="numpy")
 def service_demand(agg, home_learning, stress, debt, housing, workless, need_w, gate_code,
                    engaged, outreach, targeting, between, school_to_kind, hub_pos, follow,
-                   trust, takeup_power, eligibility, demand, referral_share, total):
+                   trust, takeup_power, eligibility, free, demand, referral_share):
     """Need, identification (outreach + referrals along ties) and take-up per family x kind.
 
     Features, in sim.orgs.FEATURES order: young, teen, home-learning deficit, child health
     deficit, child wellbeing deficit, stress, arrears, housing pressure, worklessness.
+    Kinds with no free place this month are skipped (no one can be taken on).
     """
     R, F, K = demand.shape
     feats = np.empty(9)
     via_ties = np.empty(K)
     for r in range(R):
-        for k in range(K):
-            total[r, k] = 0.0
         for f in range(F):
             kids = agg[r, f, A_KIDS]
             young = agg[r, f, A_YOUNG] > 0
@@ -126,7 +125,7 @@ def service_demand(agg, home_learning, stress, debt, housing, workless, need_w, 
                 demand[r, f, k] = 0.0
                 referral_share[r, f, k] = 0.0
                 g = gate_code[k]
-                if engaged[r, f, k] > 0:
+                if engaged[r, f, k] > 0 or free[r, k] <= 0:
                     continue
                 if (g == G_CHILDREN and kids == 0) or (g == G_YOUNG and not young) or (g == G_TEEN and not teen):
                     continue
@@ -143,7 +142,6 @@ def service_demand(agg, home_learning, stress, debt, housing, workless, need_w, 
                 demand[r, f, k] = d
                 if pressure > 0.0:
                     referral_share[r, f, k] = referral / pressure
-                total[r, k] += d
 
 
 @nb.njit(cache=True, error_model="numpy")

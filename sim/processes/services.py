@@ -85,19 +85,20 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     hub_pos = np.where(hub >= 0, np.searchsorted(schools, np.maximum(hub, 0)), -1)
     follow = sp.referral_follow_through * (1 + state.data_maturity) + state.mods.follow_add
 
-    demand = np.empty((R, F, K))
-    referral_share = np.empty((R, F, K))
-    total = np.empty((R, K))
-    kernels.service_demand(agg, fa.home_learning, fa.stress, fa.debt, fa.housing, fa.workless,
-                           O.NEED, GATE_CODE, fa.engaged, outreach, targeting,
-                           view["between"], school_to_kind, hub_pos, follow, fa.trust,
-                           params.trust.takeup_power, sp.eligibility, demand,
-                           referral_share, total)
-
-    # Never over capacity: end surplus episodes where capacity fell; then fill free places.
+    # Never over capacity: end surplus episodes where capacity fell; count free places.
     cap_floor = np.floor(view["capacity"]).astype(np.int64)
     kernels.service_discharge(fa.engaged, cap_floor, streams.base("services.discharge", month), active_now)
     free = np.maximum(cap_floor - active_now, 0)
+
+    demand = np.empty((R, F, K))
+    referral_share = np.empty((R, F, K))
+    kernels.service_demand(agg, fa.home_learning, fa.stress, fa.debt, fa.housing, fa.workless,
+                           O.NEED, GATE_CODE, fa.engaged, outreach, targeting,
+                           view["between"], school_to_kind, hub_pos, follow, fa.trust,
+                           params.trust.takeup_power, sp.eligibility, free, demand,
+                           referral_share)
+
+    # Fill the free places.
     intake = np.zeros((R, K), dtype=np.int64)
     by_referral = np.zeros((R, K))
     kernels.service_select(demand, referral_share, free, streams.base("services.intake", month),
