@@ -46,7 +46,7 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     ch.alive &= ~leaving
 
     # Families moving out: ordinary moves and last month's evictions.
-    u = streams.uniform("demography.families", month, (F, 3))
+    u = streams.uniform("demography.families", month, (F, 2))
     monthly_move = 1.0 - (1.0 - place.mobility) ** (1.0 / 12.0)
     moving = (u[..., 0] < monthly_move) | fa.evict_pending
     fl.evictions = fa.evict_pending.sum(axis=1)
