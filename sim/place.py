@@ -91,9 +91,9 @@ def _org_ties(streams: Streams, kinds: np.ndarray, place: PlaceParams):
     return [elem.copy() for _ in range(4)], elem.copy()
 
 
-def neediest_decile(deprivation: np.ndarray) -> np.ndarray:
-    """Families (R, F) in their replicate's most deprived tenth."""
-    return deprivation >= np.quantile(deprivation, 0.9, axis=1, keepdims=True)
+def neediest_cut(deprivation: np.ndarray) -> np.ndarray:
+    """(R, 1) the deprivation above which a family is in its replicate's most deprived tenth."""
+    return np.quantile(deprivation, 0.9, axis=1, keepdims=True)
 
 
 def draw_families(ps: Place, params: ModelParams, streams: Streams, stream: str, month: int,
@@ -167,10 +167,12 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
     families = Families(
         **{k: v.reshape(R, F) for k, v in drawn.items()},
         informal_support=np.zeros((R, F)), engaged=np.zeros((R, F, K), dtype=np.int32),
-        neediest=np.zeros((R, F), dtype=bool), evict_pending=np.zeros((R, F), dtype=bool),
+        neediest=np.zeros((R, F), dtype=bool), neediest_cut=np.zeros((R, 1)),
+        evict_pending=np.zeros((R, F), dtype=bool),
         ever_supported=np.zeros((R, F), dtype=bool),
     )
-    families.neediest = neediest_decile(families.deprivation)
+    families.neediest_cut = neediest_cut(families.deprivation)
+    families.neediest = families.deprivation >= families.neediest_cut
 
     # -- children -------------------------------------------------------------------
     uc = streams.uniform("place.children", 0, (C, 2))

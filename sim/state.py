@@ -67,6 +67,7 @@ class Families:
     informal_support: np.ndarray  # 0-1, refreshed monthly
     engaged: np.ndarray        # (R, F, K) months left of an episode with each service kind
     neediest: np.ndarray       # bool: in the replicate's most deprived decile of families
+    neediest_cut: np.ndarray   # (R, 1) deprivation cut of that decile (recomputed yearly)
     evict_pending: np.ndarray  # bool: evicted this month, moves out next month
     ever_supported: np.ndarray  # bool: supported by any service since the run began (or since moving in)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.params import ModelParams, PlaceParams
-from sim.place import draw_families, neediest_decile
+from sim.place import draw_families, neediest_cut
 from sim.rng import Streams
 from sim.state import State
 
@@ -65,6 +65,7 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
         fa.engaged[rep, slot, :] = 0
         fa.informal_support[rep, slot] = 0.0
         fa.ever_supported[rep, slot] = False
+        fa.neediest[rep, slot] = fa.deprivation[rep, slot] >= fa.neediest_cut[rep, 0]
 
     # Children arriving with newcomers (a truncated Poisson number per family) and births.
     n_arriving = np.zeros((R, F), dtype=np.int32)
@@ -110,7 +111,8 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     fl.dropped = np.bincount(req_rep[~granted], minlength=R)
 
     if month % 12 == 0:
-        fa.neediest = neediest_decile(fa.deprivation)
+        fa.neediest_cut = neediest_cut(fa.deprivation)
+        fa.neediest = fa.deprivation >= fa.neediest_cut
 
 
 def _poisson_pmf(lam: float, kmax: int) -> np.ndarray:
