@@ -1,0 +1,250 @@
+"""Live results into what the page draws. Pure pandas/NumPy (no Panel, no model).
+
+Inputs are the tidy tables of `sim.run.RunResult` for the baseline and the scenario on
+the same seeds (common random numbers), so every difference is paired seed by seed
+before it is summarised, as `analysis.compare` does for saved comparisons:
+- milestone trajectories: share of children assessed who reach each milestone, per
+  year, median and 10-90% band over replicates, baseline and scenario;
+- difference to baseline: additional children reaching each milestone, cumulative
+  since the start, (share - baseline share) x children assessed, paired, median and
+  5-95% band (the 90% interval of `placesim compare`);
+- system indicators: seed 003's six areas, median and 10-90% band, every 3 months;
+- the organisation network of the first replicate, a snapshot a year, each tie marked
+  as new, strengthening, steady, weakening or lost since the year before;
+- cost: cumulative spend and cost per additional child.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sim.reporters import REPORTER_INFO
+
+MILESTONES = ("eyfs_gld", "ks2", "ks4", "eet18")
+MILESTONE_TITLES = {
+    "eyfs_gld": "Foundation stage at 5 (good level of development)",
+    "ks2": "Key Stage 2 at 11 (level 4 English and maths)",
+    "ks4": "Key Stage 4 at 16 (5 A*-C incl. English and maths)",
+    "eet18": "In education, employment or training at 18",
+}
+MILESTONE_PANEL = {
+    "eyfs_gld": "Age 5: good level of development (EYFS)",
+    "ks2": "Age 11: Key Stage 2 (level 4 Eng. & maths)",
+    "ks4": "Age 16: Key Stage 4 (5 A*-C incl. Eng. & maths)",
+    "eet18": "Age 18: in education, employment or training",
+}
+MILESTONE_SHORT = {"eyfs_gld": "Age 5 (EYFS)", "ks2": "Age 11 (KS2)", "ks4": "Age 16 (KS4)", "eet18": "Age 18 (EET)"}
+SYSTEM = ("shared_purpose", "relationships", "evidence_data", "infrastructure", "capacity", "coordination")
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+TIE_STATUS = ("new", "stronger", "steady", "weaker", "lost")
+TIE_COLOURS = {"new": "#009E73", "stronger": "#0072B2", "steady": "#999999", "weaker": "#E69F00", "lost": "#D55E00"}
+CHANGE = 0.02          # a tie is "stronger"/"weaker" when its strength moved more than this in a year
+
+
+def _quantiles(wide: np.ndarray, qs: tuple[float, ...], axis: int = 0) -> list[np.ndarray]:
+    """Quantiles over replicates (axis 0), ignoring missing values (a year with no one assessed)."""
+    if not np.isnan(wide).any():
+        return list(np.quantile(wide, qs, axis=axis))            # vectorised: the common case
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)          # all-NaN years
+        return list(np.nanquantile(wide, qs, axis=axis))
+
+
+def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    idx = pd.MultiIndex.from_frame(df[keys]) if len(keys) > 1 else pd.Index(df[keys[0]])
+    return df if idx.is_monotonic_increasing else df.sort_values(keys, kind="stable")
+
+
+def milestone_cube(ms: pd.DataFrame, group: str = "all") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(seeds, years, share[seed, year, milestone], assessed[...]) for MILESTONES, from the
+    tidy milestones table (one row per seed x year x milestone x group)."""
+    sel = _sorted(ms[(ms["group"] == group) & ms["milestone"].isin(MILESTONES)], ["seed", "year", "milestone"])
+    seeds = np.unique(sel["seed"].to_numpy())
+    years = np.unique(sel["year"].to_numpy())
+    names = sorted(MILESTONES)
+    shape = (len(seeds), len(years), len(names))
+    share = sel["share"].to_numpy(dtype=float).reshape(shape)
+    assessed = sel["assessed"].to_numpy(dtype=float).reshape(shape)
+    order = [names.index(m) for m in MILESTONES]
+    return seeds, years, share[:, :, order], assessed[:, :, order]
+
+
+def series_matrix(ts: pd.DataFrame, column: str, presorted: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(years, values[seed, month]) of one time-series column."""
+    ts = ts if presorted else _sorted(ts, ["seed", "month"])
+    n = len(np.unique(ts["seed"].to_numpy()))
+    values = ts[column].to_numpy(dtype=float).reshape(n, -1)
+    years = ts["year"].to_numpy(dtype=float)[:values.shape[1]]
+    return years, values
+
+
+def milestone_bands(base_ms: pd.DataFrame, scen_ms: pd.DataFrame, group: str = "all") -> dict[str, dict]:
+    """{milestone: {year, base_lo/mid/hi, scen_lo/mid/hi}} in percent of children assessed."""
+    out = {m: {} for m in MILESTONES}
+    for tag, ms in (("base", base_ms), ("scen", scen_ms)):
+        _, years, share, _ = milestone_cube(ms, group)
+        lo, mid, hi = _quantiles(share * 100.0, (0.1, 0.5, 0.9))       # each (year, milestone)
+        for k, m in enumerate(MILESTONES):
+            out[m].update({"year": years.astype(float), f"{tag}_lo": lo[:, k], f"{tag}_mid": mid[:, k],
+                           f"{tag}_hi": hi[:, k]})
+    return out
+
+
+def extra_children(base_ms: pd.DataFrame, scen_ms: pd.DataFrame, group: str = "all") -> dict[str, dict]:
+    """{milestone: {year, mid, lo, hi}}: additional children reaching it, cumulative, paired
+    seed by seed; `year` is the end of each year."""
+    bs, by, bshare, _ = milestone_cube(base_ms, group)
+    ss, sy, sshare, sassessed = milestone_cube(scen_ms, group)
+    if not (np.array_equal(bs, ss) and np.array_equal(by, sy)):
+        raise ValueError("baseline and scenario are not on the same seeds and years")
+    extra = np.nan_to_num((sshare - bshare) * sassessed)            # (seed, year, milestone)
+    cum = np.cumsum(extra, axis=1)
+    lo, mid, hi = _quantiles(cum, (0.05, 0.5, 0.95))
+    return {m: {"year": sy.astype(float) + 1.0, "lo": lo[:, k], "mid": mid[:, k], "hi": hi[:, k]}
+            for k, m in enumerate(MILESTONES)}
+
+
+def series_bands(base_ts: pd.DataFrame, scen_ts: pd.DataFrame, column: str, every: int = 3,
+                 presorted: bool = False) -> dict:
+    """{year, base_lo/mid/hi, scen_lo/mid/hi} of one time-series column (every few months)."""
+    cols = {}
+    for tag, ts in (("base", base_ts), ("scen", scen_ts)):
+        years, values = series_matrix(ts, column, presorted)
+        lo, mid, hi = _quantiles(values[:, ::every], (0.1, 0.5, 0.9))
+        cols.update({f"{tag}_lo": lo, f"{tag}_mid": mid, f"{tag}_hi": hi, "year": years[::every]})
+    return cols
+
+
+def system_bands(base_ts: pd.DataFrame, scen_ts: pd.DataFrame) -> dict[str, dict]:
+    base_ts, scen_ts = _sorted(base_ts, ["seed", "month"]), _sorted(scen_ts, ["seed", "month"])
+    return {c: series_bands(base_ts, scen_ts, c, presorted=True) for c in SYSTEM}
+
+
+def system_label(column: str) -> str:
+    return REPORTER_INFO[column][0]
+
+
+@dataclass
+class CostView:
+    curve: dict                       # {year, cumulative} in GBP thousands
+    total: float                      # GBP over the run
+    rows: list = field(default_factory=list)   # per milestone: label, extra (mid, lo, hi), cost per child
+
+
+def cost_view(scen_ts: pd.DataFrame, extra: dict[str, dict]) -> CostView:
+    first_seed = scen_ts["seed"].iloc[0]
+    one = scen_ts[scen_ts["seed"] == first_seed].sort_values("month")
+    monthly = one["cost"].to_numpy(dtype=float)              # the same in every replicate
+    cumulative = np.cumsum(monthly)
+    total = float(cumulative[-1]) if len(cumulative) else 0.0
+    rows = []
+    for m in MILESTONES:
+        e = extra[m]
+        mid, lo, hi = (float(e[k][-1]) if len(e[k]) else float("nan") for k in ("mid", "lo", "hi"))
+        per = total / mid if (mid > 0 and total > 0) else float("nan")
+        rows.append({"milestone": m, "label": MILESTONE_SHORT[m], "extra": mid, "low": lo, "high": hi,
+                     "cost_per_child": per})
+    return CostView({"year": one["year"].to_numpy(dtype=float), "cumulative": cumulative / 1000.0}, total, rows)
+
+
+# -- the organisation network ---------------------------------------------------------------
+
+def layout(organisations: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Organisations on a circle grouped by kind (schools, then services), the core team
+    in the middle."""
+    orgs = organisations.sort_values("index")
+    n = len(orgs)
+    x, y = np.zeros(n), np.zeros(n)
+    ring = orgs.index[orgs["kind"] != "core_team"].to_numpy()
+    angles = np.pi / 2 - np.linspace(0, 2 * np.pi, len(ring), endpoint=False)
+    x[ring], y[ring] = np.cos(angles), np.sin(angles)
+    return x, y
+
+
+class NetworkHistory:
+    """One replicate's organisation ties at every snapshot, as dense strength matrices."""
+
+    def __init__(self, network: pd.DataFrame, seed: int, n_orgs: int):
+        net = network[network["seed"] == seed]
+        self.months = np.unique(net["month"].to_numpy()).astype(int)
+        k = np.searchsorted(self.months, net["month"].to_numpy())
+        self.strength = np.zeros((len(self.months), n_orgs, n_orgs))
+        self.strength[k, net["source"].to_numpy(dtype=int), net["target"].to_numpy(dtype=int)] = \
+            net["strength"].to_numpy(dtype=float)
+
+    def nearest(self, month: int) -> int:
+        return int(self.months[np.argmin(np.abs(self.months - month))]) if len(self.months) else 0
+
+    def changes(self, month: int) -> pd.DataFrame:
+        """Ties at `month` (and those lost since the snapshot before), each with `status`:
+        new, stronger, steady, weaker or lost (the first snapshot: all steady)."""
+        k = int(np.searchsorted(self.months, month))
+        now = self.strength[k]
+        before = self.strength[k - 1] if k > 0 else now
+        i, j = np.nonzero((now > 0) | (before > 0))
+        a, b = now[i, j], before[i, j]
+        status = np.select([a == 0, b == 0, a - b > CHANGE, a - b < -CHANGE],
+                           ["lost", "new", "stronger", "weaker"], default="steady")
+        return pd.DataFrame({"source": i, "target": j, "strength": np.where(a > 0, a, b),
+                             "status": status, "change": a - b})
+
+
+def network_changes(network: pd.DataFrame, seed: int, n_orgs: int | None = None) -> dict[int, pd.DataFrame]:
+    """{month: NetworkHistory.changes(month)} for every snapshot of replicate `seed`."""
+    n = int(max(network["source"].max(), network["target"].max()) + 1) if n_orgs is None else n_orgs
+    h = NetworkHistory(network, seed, n)
+    return {int(m): h.changes(int(m)) for m in h.months}
+
+
+def network_edges(changes: pd.DataFrame, organisations: pd.DataFrame) -> dict:
+    """Columns for drawing one snapshot: xs, ys, width, colour, status, names."""
+    x, y = layout(organisations)
+    labels = organisations.sort_values("index")["label"].to_numpy()
+    s = changes["source"].to_numpy(dtype=int)
+    t = changes["target"].to_numpy(dtype=int)
+    strength = changes["strength"].to_numpy(dtype=float)
+    status = changes["status"].to_numpy()
+    return {
+        "xs": [[x[a], x[b]] for a, b in zip(s, t)],
+        "ys": [[y[a], y[b]] for a, b in zip(s, t)],
+        "width": 0.5 + 6.0 * strength,
+        "alpha": np.where(status == "lost", 0.7, 0.35 + 0.6 * strength),
+        "colour": [TIE_COLOURS[v] for v in status],
+        "status": list(status),
+        "strength": np.round(strength, 3),
+        "pair": [f"{labels[a]} - {labels[b]}" for a, b in zip(s, t)],
+    }
+
+
+def network_counts(changes: pd.DataFrame) -> dict[str, int]:
+    counts = changes["status"].value_counts()
+    return {k: int(counts.get(k, 0)) for k in TIE_STATUS}
+
+
+def node_columns(organisations: pd.DataFrame, changes: pd.DataFrame) -> dict:
+    orgs = organisations.sort_values("index")
+    x, y = layout(orgs)
+    live = changes[changes["status"] != "lost"]
+    strength = np.bincount(np.r_[live["source"], live["target"]].astype(int),
+                           weights=np.r_[live["strength"], live["strength"]], minlength=len(orgs))
+    kinds = list(dict.fromkeys(orgs["kind"]))
+    palette = {k: OKABE_ITO[i % 8] for i, k in enumerate(kinds)}
+    palette["core_team"] = "#000000"
+    return {"x": x, "y": y, "size": 10 + 6 * np.sqrt(strength), "kind": orgs["kind"].tolist(),
+            "label": orgs["label"].tolist(), "colour": [palette[k] for k in orgs["kind"]],
+            "ties": np.round(strength, 2)}
+
+
+def headline(base_ts: pd.DataFrame, scen_ts: pd.DataFrame, months: int = 12) -> dict[str, tuple[float, float]]:
+    """Last-year means (median over replicates) of a few indicators: (baseline, scenario)."""
+    out = {}
+    for col in ("tie_density", "mean_trust", "reach_neediest", "stage"):
+        vals = []
+        for ts in (base_ts, scen_ts):
+            last = ts[ts["month"] > ts["month"].max() - months]
+            vals.append(float(last.groupby("seed")[col].mean().median()))
+        out[col] = tuple(vals)
+    return out
