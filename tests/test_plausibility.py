@@ -75,7 +75,7 @@ def test_synthetic_places_centre_and_spread_like_english_small_areas(synthetic, 
 
 @pytest.fixture(scope="module")
 def presets(once_across_workers):
-    return {place: _shared_milestones(once_across_workers, place, [f"place={place}", *COMPARED], 8)
+    return {place: _shared_milestones(once_across_workers, place, [f"place={place}", *COMPARED], 16)
             for place in ("smallshaw_hurst", "pembury", "wallsend")}
 
 
