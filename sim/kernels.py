@@ -84,67 +84,6 @@ def family_aggregates(alive, fam, age, ability, env, school, engaged, out, hub, 
 
 
 @nb.njit(cache=True, error_model="numpy")
-def service_demand(agg, home_learning, stress, debt, housing, workless, need_w, gate_code,
-                   engaged, outreach, targeting, between, school_to_kind, hub_pos, follow,
-                   trust, takeup_power, eligibility, free, demand, referral_share):
-    """Need, identification (outreach + referrals along ties) and take-up per family x kind.
-
-    Features, in sim.orgs.FEATURES order: young, teen, home-learning deficit, child health
-    deficit, child wellbeing deficit, stress, arrears, housing pressure, worklessness.
-    Kinds with no free place this month are skipped (no one can be taken on).
-    """
-    R, F, K = demand.shape
-    feats = np.empty(9)
-    via_ties = np.empty(K)
-    for r in range(R):
-        for f in range(F):
-            kids = agg[r, f, A_KIDS]
-            young = agg[r, f, A_YOUNG] > 0
-            teen = agg[r, f, A_TEEN] > 0
-            per_kid = max(kids, 1.0)
-            feats[0] = 1.0 if young else 0.0
-            feats[1] = 1.0 if teen else 0.0
-            feats[2] = min(max(-home_learning[r, f] / 2.0, 0.0), 1.0)
-            feats[3] = min(max(agg[r, f, A_HEALTH_DEF] / per_kid / 1.5, 0.0), 1.0)
-            feats[4] = min(max(agg[r, f, A_WELLBEING_DEF] / per_kid / 1.5, 0.0), 1.0)
-            feats[5] = stress[r, f]
-            feats[6] = debt[r, f]
-            feats[7] = min(max((housing[r, f] + 1.0) / 3.0, 0.0), 1.0)
-            feats[8] = 1.0 if workless[r, f] else 0.0
-            take = trust[r, f] if takeup_power == 1.0 else trust[r, f] ** takeup_power
-            hub = hub_pos[r, f]
-            # Ties that could carry a referral: from each service the family uses, and
-            # from its children's school.
-            for k in range(K):
-                via_ties[k] = school_to_kind[r, hub, k] if hub >= 0 else 0.0
-            for k2 in range(K):
-                if engaged[r, f, k2] > 0:
-                    for k in range(K):
-                        via_ties[k] += between[r, k2, k]
-            for k in range(K):
-                demand[r, f, k] = 0.0
-                referral_share[r, f, k] = 0.0
-                g = gate_code[k]
-                if engaged[r, f, k] > 0 or free[r, k] <= 0:
-                    continue
-                if (g == G_CHILDREN and kids == 0) or (g == G_YOUNG and not young) or (g == G_TEEN and not teen):
-                    continue
-                need = 0.0
-                for j in range(9):
-                    need += feats[j] * need_w[k, j]
-                need = min(max(need, 0.0), 1.0)
-                if need <= eligibility:
-                    continue
-                referral = follow[r] * need * via_ties[k]
-                t = targeting[r, k]
-                pressure = outreach[r, k] * need * ((1.0 - t) + 2.0 * t * need) + referral
-                d = pressure / (1.0 + pressure) * take
-                demand[r, f, k] = d
-                if pressure > 0.0:
-                    referral_share[r, f, k] = referral / pressure
-
-
-@nb.njit(cache=True, error_model="numpy")
 def service_discharge(engaged, capacity, base, active_now):
     """Where a kind's capacity fell below its caseload (a cut, a closure, less
     coordination), end the surplus episodes, chosen at random, so no kind is ever over
@@ -170,42 +109,100 @@ def service_discharge(engaged, capacity, base, active_now):
 
 
 @nb.njit(cache=True, error_model="numpy")
-def service_select(demand, referral_share, free, seek_base, priority_base, episode, engaged,
-                   intake, intake_by_referral):
-    """Take families on within free capacity.
+def service_intake(agg, home_learning, stress, debt, housing, workless, need_feature, need_weight,
+                   gate_code, engaged, outreach, targeting, between, school_to_kind, hub_pos,
+                   follow, trust, takeup_power, eligibility, free, seek_base, priority_base,
+                   episode, intake, intake_by_referral):
+    """Need, identification, seeking and intake in one pass over families.
 
-    Each candidate seeks support this month with probability `demand`; if more seek than
-    there are free places, the places go to the winners of an exponential race whose rate
-    is the family's demand (Efraimidis & Spirakis 2006): the more strongly identified and
-    willing a family, the likelier it is served; never by home order.
+    Need: features in sim.orgs.FEATURES order (young, teen, home-learning deficit, child
+    health deficit, child wellbeing deficit, stress, arrears, housing pressure,
+    worklessness) weighted by the kind's row of sim.orgs.NEED. Identification: outreach
+    (sharper with targeting) plus referrals along ties from the services the family uses
+    and its children's school; demand = pressure / (1 + pressure) x take-up. A family
+    seeks support with probability `demand`; if more seek than a kind has free places,
+    the places go to the winners of an exponential race whose rate is the family's demand
+    (Efraimidis & Spirakis 2006): never by home order. Kinds with no free place are
+    skipped. Nothing of size families x kinds is stored: only the seekers.
     """
-    R, F, K = demand.shape
-    idx = np.empty(F, dtype=np.int64)
-    key = np.empty(F)
+    R, F, K = engaged.shape
+    feats = np.empty(9)
+    via_ties = np.empty(K)
+    idx = np.empty((K, F), dtype=np.int64)
+    key = np.empty((K, F))
+    share = np.empty((K, F))
+    n = np.empty(K, dtype=np.int64)
     for r in range(R):
+        n[:] = 0
+        any_free = False
         for k in range(K):
-            n = 0
-            for f in range(F):
-                d = demand[r, f, k]
+            if free[r, k] > 0:
+                any_free = True
+        if not any_free:
+            for k in range(K):
+                intake[r, k] = 0
+                intake_by_referral[r, k] = 0.0
+            continue
+        for f in range(F):
+            kids = agg[r, f, A_KIDS]
+            young = agg[r, f, A_YOUNG] > 0
+            teen = agg[r, f, A_TEEN] > 0
+            per_kid = max(kids, 1.0)
+            feats[0] = 1.0 if young else 0.0
+            feats[1] = 1.0 if teen else 0.0
+            feats[2] = min(max(-home_learning[r, f] / 2.0, 0.0), 1.0)
+            feats[3] = min(max(agg[r, f, A_HEALTH_DEF] / per_kid / 1.5, 0.0), 1.0)
+            feats[4] = min(max(agg[r, f, A_WELLBEING_DEF] / per_kid / 1.5, 0.0), 1.0)
+            feats[5] = stress[r, f]
+            feats[6] = debt[r, f]
+            feats[7] = min(max((housing[r, f] + 1.0) / 3.0, 0.0), 1.0)
+            feats[8] = 1.0 if workless[r, f] else 0.0
+            take = trust[r, f] if takeup_power == 1.0 else trust[r, f] ** takeup_power
+            hub = hub_pos[r, f]
+            for k in range(K):
+                via_ties[k] = school_to_kind[r, hub, k] if hub >= 0 else 0.0
+            for k2 in range(K):
+                if engaged[r, f, k2] > 0:
+                    for k in range(K):
+                        via_ties[k] += between[r, k2, k]
+            for k in range(K):
+                g = gate_code[k]
+                if engaged[r, f, k] > 0 or free[r, k] <= 0:
+                    continue
+                if (g == G_CHILDREN and kids == 0) or (g == G_YOUNG and not young) or (g == G_TEEN and not teen):
+                    continue
+                need = 0.0
+                for j in range(need_feature.shape[1]):
+                    need += feats[need_feature[k, j]] * need_weight[k, j]
+                need = min(max(need, 0.0), 1.0)
+                if need <= eligibility:
+                    continue
+                referral = follow[r] * need * via_ties[k]
+                t = targeting[r, k]
+                pressure = outreach[r, k] * need * ((1.0 - t) + 2.0 * t * need) + referral
+                d = pressure / (1.0 + pressure) * take
                 if d <= 0.0:
                     continue
                 if uniform(seek_base[r], f * K + k) < d:
-                    idx[n] = f
-                    key[n] = -math.log(uniform(priority_base[r], f * K + k)) / d
-                    n += 1
+                    m = n[k]
+                    idx[k, m] = f
+                    key[k, m] = -math.log(uniform(priority_base[r], f * K + k)) / d
+                    share[k, m] = referral / pressure if pressure > 0.0 else 0.0
+                    n[k] = m + 1
+        for k in range(K):
             cap = free[r, k]
+            m = n[k]
             by_ref = 0.0
-            if n > cap:
-                order = np.argsort(key[:n])
-                take = int(cap)
+            if m > cap:
+                order = np.argsort(key[k, :m])
+                took = int(cap)
             else:
-                order = np.arange(n)
-                take = n
-            for j in range(take):
-                f = idx[order[j]]
-                engaged[r, f, k] = episode
-                by_ref += referral_share[r, f, k]
-            intake[r, k] = take
+                order = np.arange(m)
+                took = m
+            for j in range(took):
+                engaged[r, idx[k, order[j]], k] = episode
+                by_ref += share[k, order[j]]
+            intake[r, k] = took
             intake_by_referral[r, k] = by_ref
 
 

@@ -57,7 +57,7 @@ PER_10K = {
     Kind.FAMILY_SUPPORT: 1.0, Kind.MONEY_ADVICE: 1.0, Kind.COMMUNITY_GROUP: 2.0,
 }
 
-# Family need features, computed each month inside sim.kernels.service_demand.
+# Family need features, computed each month inside sim.kernels.service_intake.
 FEATURES = ("young", "teen", "hle_deficit", "health_deficit", "wellbeing_deficit",
             "stress", "debt", "housing", "workless")
 F = {name: i for i, name in enumerate(FEATURES)}
@@ -79,6 +79,17 @@ _NEED_ROWS = {
 for _i, _k in enumerate(SERVICE_KINDS):
     for _feat, _w in _NEED_ROWS[_k].items():
         NEED[_i, F[_feat]] = _w
+
+# The same table in sparse form for the kernels: each kind reads at most MAX_NEED_TERMS
+# features (unused slots have weight 0 and feature 0).
+MAX_NEED_TERMS = 3
+NEED_FEATURE = np.zeros((N_SERVICE_KINDS, MAX_NEED_TERMS), dtype=np.int64)
+NEED_WEIGHT = np.zeros((N_SERVICE_KINDS, MAX_NEED_TERMS))
+for _i in range(N_SERVICE_KINDS):
+    _nz = np.flatnonzero(NEED[_i])
+    assert len(_nz) <= MAX_NEED_TERMS
+    NEED_FEATURE[_i, :len(_nz)] = _nz
+    NEED_WEIGHT[_i, :len(_nz)] = NEED[_i, _nz]
 
 # Which families a kind serves at all: "young" (a child under 5), "teen" (a child 11-18),
 # "children" (any child), "any".

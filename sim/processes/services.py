@@ -90,20 +90,14 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     kernels.service_discharge(fa.engaged, cap_floor, streams.base("services.discharge", month), active_now)
     free = np.maximum(cap_floor - active_now, 0)
 
-    demand = np.empty((R, F, K))
-    referral_share = np.empty((R, F, K))
-    kernels.service_demand(agg, fa.home_learning, fa.stress, fa.debt, fa.housing, fa.workless,
-                           O.NEED, GATE_CODE, fa.engaged, outreach, targeting,
-                           view["between"], school_to_kind, hub_pos, follow, fa.trust,
-                           params.trust.takeup_power, sp.eligibility, free, demand,
-                           referral_share)
-
-    # Fill the free places.
     intake = np.zeros((R, K), dtype=np.int64)
     by_referral = np.zeros((R, K))
-    kernels.service_select(demand, referral_share, free, streams.base("services.intake", month),
-                           streams.base("services.priority", month), sp.episode_months,
-                           fa.engaged, intake, by_referral)
+    kernels.service_intake(agg, fa.home_learning, fa.stress, fa.debt, fa.housing, fa.workless,
+                           O.NEED_FEATURE, O.NEED_WEIGHT, GATE_CODE, fa.engaged, outreach,
+                           targeting, view["between"], school_to_kind, hub_pos, follow, fa.trust,
+                           params.trust.takeup_power, sp.eligibility, free,
+                           streams.base("services.intake", month), streams.base("services.priority", month),
+                           sp.episode_months, intake, by_referral)
     state.flows.intake = intake
     state.flows.intake_by_referral = by_referral
 
