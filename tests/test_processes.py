@@ -6,6 +6,8 @@ overwritten with known values and ONE process step is called directly.
 """
 from __future__ import annotations
 
+import copy
+
 import dataclasses
 
 import numpy as np
@@ -299,11 +301,14 @@ def test_informal_support_buffers_stress(tiny):
         getattr(fa, name)[:] = False
     fa.stress[:] = 0.2
     state.family_support[:] = 0.0
-    informal, target, _ = families.targets(state, params)
+    start = copy.deepcopy(state)
+    families.settle(state, params, rounds=1)          # one round: stress <- its target
+    informal, target = fa.informal_support, fa.stress
     assert informal[0, 0] > 0 and informal[0, 1] == 0
     assert target[0, 0] < target[0, 1]
     no_buffer = _params(families=replace(Families(), informal_buffer=0.0))
-    _, target0, _ = families.targets(state, no_buffer)
+    families.settle(start, no_buffer, rounds=1)
+    target0 = start.families.stress
     assert target0[0, 0] == pytest.approx(target0[0, 1], abs=1e-15)
 
 
