@@ -52,19 +52,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from analysis.plots import MILESTONE_TITLES as MILESTONE_SHORT  # labels shared with the plots
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MINUS = "\u2212"
 
 MILESTONES = ("eyfs_gld", "ks2", "ks4", "eet18", "decay_free5")
-# Short labels: the benchmarks of seed 004 Table 2 (sim.state.MILESTONE_LABEL has them in full).
-MILESTONE_SHORT = {
-    "eyfs_gld": "Foundation stage at 5 (78+ points)",
-    "ks2": "Key Stage 2 at 11 (level 4)",
-    "ks4": "Key Stage 4 at 16 (5 A*-C with English and maths)",
-    "eet18": "In education, employment or training at 18",
-    "decay_free5": "Free of tooth decay at 5",
-}
 SUMMARY_COLUMNS = ("scenario", "outcome", "group", "median", "low", "high", "diff_median", "diff_low",
                    "diff_high", "extra_children", "extra_low", "extra_high", "total_cost",
                    "cost_per_extra_child", "replicates")

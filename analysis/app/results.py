@@ -22,16 +22,11 @@ import numpy as np
 import pandas as pd
 
 from sim.reporters import REPORTER_INFO
+from analysis.plots import MILESTONE_TITLES  # labels shared with the plots
 
 MILESTONES = ("eyfs_gld", "ks2", "ks4", "eet18")
-MILESTONE_TITLES = {
-    "eyfs_gld": "Foundation stage at 5 (good level of development)",
-    "ks2": "Key Stage 2 at 11 (level 4 English and maths)",
-    "ks4": "Key Stage 4 at 16 (5 A*-C incl. English and maths)",
-    "eet18": "In education, employment or training at 18",
-}
 MILESTONE_PANEL = {
-    "eyfs_gld": "Age 5: good level of development (EYFS)",
+    "eyfs_gld": "Age 5: foundation stage, 78+ points (EYFS)",
     "ks2": "Age 11: Key Stage 2 (level 4 Eng. & maths)",
     "ks4": "Age 16: Key Stage 4 (5 A*-C incl. Eng. & maths)",
     "eet18": "Age 18: in education, employment or training",
