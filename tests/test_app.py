@@ -513,3 +513,25 @@ def test_the_page_in_a_real_browser(app_server, tmp_path):
     assert bad_responses == [], f"the server failed to serve: {bad_responses}"
     log = app_server["log"].read_text()
     assert "Traceback" not in log, log
+
+
+def test_a_tab_closing_mid_update_is_not_reported_but_other_errors_are(caplog):
+    """Tornado reports an unretrieved WebSocketClosedError when a tab closes while the
+    server sends it an update; the page's loop handler drops exactly that."""
+    import asyncio
+    import logging
+
+    from tornado.websocket import WebSocketClosedError
+
+    from analysis.app.page import ignore_closed_sockets
+
+    loop = asyncio.new_event_loop()
+    try:
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            ignore_closed_sockets(loop, {"message": "Task exception was never retrieved",
+                                         "exception": WebSocketClosedError()})
+            assert not caplog.records
+            ignore_closed_sockets(loop, {"message": "something else", "exception": ValueError("boom")})
+            assert any("something else" in r.getMessage() for r in caplog.records)
+    finally:
+        loop.close()

@@ -634,6 +634,18 @@ def free_port(address: str) -> int:
         return s.getsockname()[1]
 
 
+def ignore_closed_sockets(loop, context) -> None:
+    """A browser tab closed while the server was sending it an update: tornado reports an
+    unretrieved WebSocketClosedError from its write task. Nothing is wrong; say nothing.
+    Anything else goes to asyncio's default handler."""
+    from tornado.iostream import StreamClosedError
+    from tornado.websocket import WebSocketClosedError
+
+    if isinstance(context.get("exception"), (WebSocketClosedError, StreamClosedError)):
+        return
+    loop.default_exception_handler(context)
+
+
 def serve(engine, args, say=print) -> int:
     """Serve the page until Ctrl+C (or SIGTERM)."""
     import signal
@@ -662,6 +674,7 @@ def serve(engine, args, say=print) -> int:
         threading.Timer(0.5, lambda: webbrowser.open(url)).start()
     loop = server.io_loop
     signal.signal(signal.SIGTERM, lambda *a: loop.add_callback_from_signal(loop.stop))
+    loop.asyncio_loop.set_exception_handler(ignore_closed_sockets)
     server.start()
     try:
         loop.start()
