@@ -169,6 +169,16 @@ def save(fig: plt.Figure, path) -> None:
             os.unlink(tmp)
 
 
+def _finish_grid(fig: plt.Figure, axes, title: str) -> plt.Figure:
+    """The 2 x 3 milestone grid: the spare sixth panel holds the scenario legend."""
+    axes.flat[-1].axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    axes.flat[-1].legend(handles, labels, loc="center", fontsize=10, frameon=False, title="scenario")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def scenario_milestones(results: dict, group: str = "all", title: str = "") -> plt.Figure:
     """Share reaching each milestone by year, one line (median) and band per scenario."""
     names = list(MILESTONE_TITLES)
@@ -186,12 +196,7 @@ def scenario_milestones(results: dict, group: str = "all", title: str = "") -> p
         ax.set_ylim(0, 100)
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-    axes.flat[-1].axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    axes.flat[-1].legend(handles, labels, loc="center", fontsize=10, frameon=False, title="scenario")
-    fig.suptitle(title or "Children reaching each milestone (median, 10-90% band across replicates)")
-    fig.tight_layout()
-    return fig
+    return _finish_grid(fig, axes, title or "Children reaching each milestone (median, 10-90% band across replicates)")
 
 
 def difference_over_time(diffs: pd.DataFrame, title: str = "") -> plt.Figure:
@@ -215,12 +220,7 @@ def difference_over_time(diffs: pd.DataFrame, title: str = "") -> plt.Figure:
         ax.set_xlabel("year")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-    axes.flat[-1].axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    axes.flat[-1].legend(handles, labels, loc="center", fontsize=10, frameon=False, title="scenario")
-    fig.suptitle(title or "Difference to baseline, same seeds (median, 90% interval)")
-    fig.tight_layout()
-    return fig
+    return _finish_grid(fig, axes, title or "Difference to baseline, same seeds (median, 90% interval)")
 
 
 def cost_effect(summary: pd.DataFrame, title: str = "") -> plt.Figure:

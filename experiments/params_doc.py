@@ -443,7 +443,7 @@ def intervention_section(notes: list[str]) -> list[str]:
 
 
 # Fields an intervention keeps for itself; sim.interventions.build refuses them in a scenario.
-INTERNAL_FIELDS = ("name", "partners_at")
+INTERNAL_FIELDS = ("name",)
 
 
 def catalogue_table(module: Any) -> list[str]:

@@ -251,8 +251,9 @@ def coordination(model):
 
 def stage(model):
     """1-4: the furthest of seed 003's stages whose conditions all hold."""
-    values = {name: fn(model) for name, fn in SYSTEM_INDICATORS.items()}
-    values["norm_adoption"] = norm_adoption(model)
+    needed = {name for a, _, b, _ in STAGE_RULES for name in (a, b) if name is not None}
+    indicators = {**SYSTEM_INDICATORS, "norm_adoption": norm_adoption}
+    values = {name: indicators[name](model) for name in needed}
     reached = np.ones(model.n_replicates, dtype=np.int64)
     ok = np.ones(model.n_replicates, dtype=bool)
     for level, (a, ta, b, tb) in enumerate(STAGE_RULES, start=2):

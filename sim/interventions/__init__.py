@@ -38,7 +38,7 @@ def build(name: str, kind: str, settings: dict[str, Any]) -> Intervention:
     if kind not in KINDS:
         raise InterventionError(f"scenario.interventions.{name}.kind={kind}: unknown; choose from {', '.join(KINDS)}")
     cls = KINDS[kind]
-    allowed = {f.name for f in dataclasses.fields(cls) if not f.name.startswith("_") and f.name not in ("name", "partners_at")}
+    allowed = {f.name for f in dataclasses.fields(cls) if not f.name.startswith("_") and f.name != "name"}
     unknown = sorted(set(settings) - allowed)
     if unknown:
         raise InterventionError(f"scenario.interventions.{name}.{unknown[0]}: unknown setting for {kind}; "

@@ -88,6 +88,7 @@ class CoreTeam(Intervention):
         og = model.state.orgs
         og.active[:, self.core] = True
         og.champion[:, self.core] = True
+        og.engagement[:, self.core] = 1.0      # kept at 1 while active by engagement.step
 
     def stop(self, model, month: int) -> None:
         og = model.state.orgs
@@ -142,4 +143,3 @@ class CoreTeam(Intervention):
         if len(self.delivery):
             extra = hours * self.share_delivery / self.hours_per_family / len(self.delivery)
             st.mods.capacity_add[:, self.delivery] += extra[:, None]
-        og.engagement[:, self.core] = 1.0

@@ -9,7 +9,7 @@ The core team's pilot-support hours let a pilot reach its full capacity.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -64,7 +64,6 @@ class Pilot(Intervention):
     joint_work: float = nonneg(0.3, "joint-work units per month per partner pair", 0.1, 0.6, "seed 003 (pilots as vehicles for collaboration)", "joint work between the pilot's partners while it runs")
     unsupported_share: float = prob(0.6, 0.3, 1.0, "assumption", "share of capacity a pilot reaches with no core-team support", unit="fraction")
     support_hours: float = nonneg(20.0, "hours per month", 10.0, 40.0, "assumption", "core-team hours a pilot needs to reach full capacity")
-    partners_at: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__post_init__()
