@@ -104,8 +104,9 @@ def draw_families(ps: Place, params: ModelParams, streams: Streams, stream: str,
     the place's residents (a changing intake is a scenario choice, not built in).
     """
     fp, npar = params.families, params.norms
-    z = np.stack([streams.normal_at(f"{stream}.z{i}", month, rep, slot) for i in range(6)])
-    u = np.stack([streams.uniform_at(f"{stream}.u{i}", month, rep, slot) for i in range(4)])
+    names = [f"{stream}.z{i}" for i in range(6)] + [f"{stream}.u{i}" for i in range(4)]
+    drawn = streams.uniforms_at(names, month, rep, slot)
+    z, u = ndtri(drawn[:6]), drawn[6:]
     rho = fp.indicator_correlation
     other = np.sqrt(1 - rho ** 2)
 

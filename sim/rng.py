@@ -17,11 +17,14 @@ come from `numpy.random.SeedSequence(seed)`, so seeds are spread as NumPy spread
 """
 from __future__ import annotations
 
+import functools
 import zlib
 from typing import Sequence
 
 import numpy as np
 from scipy.special import ndtri
+
+from sim.kernels import stream_bases, uniforms_at
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -39,6 +42,20 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _S31)
 
 
+_MASK = (1 << 64) - 1
+
+
+def _mix_int(x: int) -> int:
+    """_mix on one Python int (the same wrapping arithmetic, without array overhead)."""
+    x &= _MASK
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & _MASK
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+@functools.lru_cache(maxsize=None)
 def stream_id(name: str) -> int:
     """A stable 32-bit id for a named stream (Python's hash() is salted per process)."""
     return zlib.crc32(name.encode("utf-8"))
@@ -72,8 +89,8 @@ class Streams:
         Slot s of that stream is _mix(base + (s + 1) * golden); compiled kernels
         (sim.kernels) compute it the same way, bit for bit.
         """
-        salt = np.full(1, (stream_id(name) << 20) ^ (month & 0xFFFFF), dtype=np.uint64)
-        return _mix(self.keys ^ _mix(salt + _GOLDEN))
+        salt = (stream_id(name) << 20) ^ (month & 0xFFFFF)
+        return stream_bases(self.keys, np.uint64(_mix_int(salt + int(_GOLDEN))))
 
     def bits(self, name: str, month: int, width: int) -> np.ndarray:
         """uint64 array (replicates, width): one fresh word per replicate and slot."""
@@ -86,6 +103,12 @@ class Streams:
         slots = (np.asarray(slot, dtype=np.uint64) + np.uint64(1)) * _GOLDEN
         words = _mix(base[np.asarray(rep)] + slots)
         return ((words >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+
+    def uniforms_at(self, names: Sequence[str], month: int, rep: np.ndarray,
+                    slot: np.ndarray) -> np.ndarray:
+        """(len(names), n): `uniform_at` of several streams at the same pairs, in one pass."""
+        bases = np.stack([self.base(name, month) for name in names])
+        return uniforms_at(bases, np.asarray(rep, dtype=np.int64), np.asarray(slot, dtype=np.int64))
 
     def normal_at(self, name: str, month: int, rep: np.ndarray, slot: np.ndarray) -> np.ndarray:
         """Standard normals at (rep, slot) pairs; see `uniform_at`."""

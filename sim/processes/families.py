@@ -44,11 +44,12 @@ def coefficients(params: ModelParams) -> np.ndarray:
 
 def _run(state: State, params: ModelParams, base: np.ndarray, settle: bool) -> None:
     fa, ps = state.families, state.place
-    unstressed = neighbour_mean(state, 1.0 - fa.stress)
+    ties = ps.family_ties
     kernels.family_month(fa.workless, fa.debt, fa.stress, fa.home_learning, fa.informal_support,
                          fa.housing, fa.deprivation, fa.poor_health, fa.no_qualifications, fa.norm,
-                         ps.degree.astype(float), unstressed, state.family_support, ps.workless_rate,
-                         coefficients(params), base, fa.evict_pending, settle)
+                         ties.indptr, ties.indices, ties.data, ps.degree.astype(float),
+                         state.family_support, ps.workless_rate, coefficients(params), base,
+                         fa.evict_pending, settle, np.empty(fa.stress.shape), np.empty(fa.stress.shape))
 
 
 def settle(state: State, params: ModelParams, rounds: int = 6) -> None:

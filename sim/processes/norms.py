@@ -8,6 +8,9 @@ way down differ (hysteresis). Equations: docs/ODD.md, "Norms".
 """
 from __future__ import annotations
 
+import numpy as np
+
+from sim.kernels import social as KS
 from sim.params import ModelParams
 from sim.processes.families import neighbour_mean
 from sim.rng import Streams
@@ -15,17 +18,16 @@ from sim.state import State
 
 
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
-    fa = state.families
-    npar = params.norms
-    F = fa.norm.shape[1]
-    local = neighbour_mean(state, fa.norm.astype(float))
-    state.local_norm = local
+    """Adoption and abandonment (sim.kernels.social.norms_month); records each family's
+    local share for development and home learning."""
+    fa, ps, npar = state.families, state.place, params.norms
+    ties = ps.family_ties
     lowering = npar.saturation_lowering * state.saturation + params.system.voice_norm_lowering * state.voice
-    threshold = fa.norm_threshold - lowering[:, None]
-    adopt = ~fa.norm & (local >= threshold)
-    u = streams.uniform("norms.abandon", month, (F,))
-    abandon = fa.norm & (local < threshold - npar.hysteresis) & (u < npar.abandon)
-    fa.norm = (fa.norm | adopt) & ~abandon
+    local = np.empty(fa.norm.shape)
+    KS.norms_month(fa.norm, fa.norm_threshold, lowering, npar.hysteresis,
+                   npar.abandon, streams.base("norms.abandon", month), ties.indptr, ties.indices,
+                   ties.data, ps.degree, local, np.empty(fa.norm.shape))
+    state.local_norm = local
 
 
 def settle(state: State, params: ModelParams, rounds: int = 50) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import orgs as O
+from sim.kernels import schools as KS
 from sim.params import ModelParams
 from sim.rng import Streams
 from sim.state import State
@@ -21,46 +22,35 @@ LEVELS = (
     (132, O.Kind.SECONDARY, None),
     (192, O.Kind.POST16, "post16_participation"),
 )
-OUTSIDE = -2
-NONE = -1
+OUTSIDE = KS.OUTSIDE
+NONE = KS.NONE
 
 
 def level_members(kinds: np.ndarray) -> list[np.ndarray]:
     return [np.flatnonzero(kinds == kind) for _, kind, _ in LEVELS]
 
 
+def level_table(kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Settings of each level as a padded (levels, most) table and the count per level."""
+    members = level_members(kinds)
+    table = np.zeros((len(LEVELS), max(1, max(len(m) for m in members))), dtype=np.int64)
+    for i, m in enumerate(members):
+        table[i, :len(m)] = m
+    return table, np.array([len(m) for m in members], dtype=np.int64)
+
+
+ENTRY_AGES = np.array([lv[0] for lv in LEVELS], dtype=np.int64)
+
+
 def step(state: State, params: ModelParams, streams: Streams, month: int, everyone: bool = False) -> None:
-    """Enrol children at transition ages and newcomers; `everyone` at the start of a run."""
+    """Enrol children at transition ages and newcomers; `everyone` at the start of a run
+    (sim.kernels.schools.enrol). Compulsory levels have take-up 1 (every draw is below 1)."""
     ch = state.children
-    members = level_members(state.orgs.kind)
-    entry_ages = np.array([lv[0] for lv in LEVELS])
-    # Children at a transition age this month, plus newcomers old enough for a setting.
-    newcomer = np.zeros_like(ch.alive)
-    if len(state.new_children):
-        newcomer[state.new_children] = True
-    at_transition = np.isin(ch.age, entry_ages)
-    due = ch.alive & (at_transition | (newcomer & (ch.age >= entry_ages[0])))
-    if everyone:
-        due = ch.alive & (ch.age >= entry_ages[0])
-    rep, slot = np.nonzero(due)
-    if not len(rep):
-        return
-    age = ch.age[rep, slot]
-    level = np.searchsorted(entry_ages, age, side="right") - 1
-    u_take = streams.uniform_at("schools.takeup", month, rep, slot)
-    u_pick = streams.uniform_at("schools.pick", month, rep, slot)
-    school = np.full(len(rep), NONE, dtype=np.int32)
-    for i, (_, _, takeup) in enumerate(LEVELS):
-        here = level == i
-        if not here.any():
-            continue
-        attends = np.ones(here.sum(), dtype=bool)
-        if takeup is not None:
-            attends = u_take[here] < getattr(params.demography, takeup)
-        options = members[i]
-        if len(options):
-            pick = options[np.minimum((u_pick[here] * len(options)).astype(int), len(options) - 1)]
-        else:
-            pick = np.full(here.sum(), OUTSIDE)
-        school[here] = np.where(attends, pick, NONE)
-    ch.school[rep, slot] = school
+    options, n_options = level_table(state.orgs.kind)
+    takeup = np.array([1.0 if name is None else getattr(params.demography, name)
+                       for _, _, name in LEVELS])
+    new_rep, new_slot = (state.new_children if len(state.new_children)
+                         else (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)))
+    KS.enrol(ch.alive, ch.age, ch.school, np.asarray(new_rep, dtype=np.int64),
+             np.asarray(new_slot, dtype=np.int64), everyone, ENTRY_AGES, takeup, options,
+             n_options, streams.base("schools.takeup", month), streams.base("schools.pick", month))

@@ -8,16 +8,15 @@ from __future__ import annotations
 import numpy as np
 
 from sim.params import ModelParams
-from sim.processes.families import neighbour_mean
+from sim.kernels import social as KS
 from sim.state import State
 
 
 def step(state: State, params: ModelParams) -> None:
-    fa = state.families
-    tp = params.trust
-    value = state.family_contact                       # 0 where no current contact
-    in_contact = value > 0
-    fa.trust += tp.contact_gain * in_contact * (value - fa.trust)
-    fa.trust += tp.spread * (neighbour_mean(state, fa.trust) - fa.trust)
-    fa.trust += tp.relapse * (state.place.starting_trust[:, None] - fa.trust)
-    np.clip(fa.trust, 0.0, 1.0, out=fa.trust)
+    """Contact, spread along informal ties, relapse (sim.kernels.social.trust_month)."""
+    fa, ps, tp = state.families, state.place, params.trust
+    ties = ps.family_ties
+    KS.trust_month(fa.trust, state.family_contact,
+                   state.place.starting_trust, tp.contact_gain, tp.spread, tp.relapse,
+                   ties.indptr, ties.indices, ties.data, ps.degree,
+                   np.empty_like(fa.trust))

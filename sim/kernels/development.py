@@ -1,0 +1,143 @@
+"""Development: every child's inputs, scores, milestones and school events in one pass."""
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from sim.kernels.hashing import uniform
+
+
+# Indices into the coefficient vector built by sim.processes.development.coefficients().
+(C_DEP, C_QUAL, C_WORK, C_HLE, C_SCHOOL, C_NBHD, C_CROSS, C_HDEP, C_HPOOR, C_STRESS,
+ C_HOUSING, C_INFORMAL, N_COEF) = range(13)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def family_inputs(coef, deprivation, no_qual, workless, hle, stress, housing, informal,
+                  poor_health, local_norm, out):
+    """The family and neighbourhood part of every child's input (R, F, 3), computed once
+    per family so the per-child pass reads one row instead of nine scattered ones."""
+    R, F = deprivation.shape
+    for r in range(R):
+        for f in range(F):
+            dep = deprivation[r, f]
+            norm = local_norm[r, f]
+            out[r, f, 0] = (-coef[C_DEP] * dep - coef[C_QUAL] * no_qual[r, f]
+                            - coef[C_WORK] * workless[r, f] + coef[C_HLE] * hle[r, f]
+                            + coef[C_NBHD] * norm)
+            out[r, f, 1] = -coef[C_HDEP] * dep - coef[C_HPOOR] * poor_health[r, f]
+            out[r, f, 2] = (-coef[C_STRESS] * stress[r, f] - coef[C_HOUSING] * housing[r, f]
+                            + coef[C_INFORMAL] * informal[r, f] + coef[C_NBHD] * norm)
+
+
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def child_input(r, c, f, school, age, ability, env, coef, band_edges, quality,
+                child_support, fam_in):
+    """The environmental input to child c's three domains this month (docs/ODD.md):
+    the family part, plus school value added, plus support damped by health and
+    wellbeing deficits, minus the deficits' own drag on learning."""
+    zh = ability[r, c, 1] + env[r, c, 1]
+    zw = ability[r, c, 2] + env[r, c, 2]
+    deficit = 0.5 * (max(-zh, 0.0) + max(-zw, 0.0))
+    damp = min(max(1.0 - coef[C_CROSS] * deficit, 0.0), 1.0)
+    s = school[r, c]
+    q = quality[r, s] if s >= 0 else 0.0
+    a = age[r, c]
+    band = 0
+    for e in range(band_edges.shape[0]):
+        if a >= band_edges[e]:
+            band = e + 1
+    b3 = band * 3
+    learn = (fam_in[r, f, 0] + coef[C_SCHOOL] * q - coef[C_CROSS] * deficit
+             + child_support[r, f, b3] * damp)
+    health = fam_in[r, f, 1] + child_support[r, f, b3 + 1]
+    wellbeing = fam_in[r, f, 2] + child_support[r, f, b3 + 2]
+    return learn, health, wellbeing
+
+
+@nb.njit(cache=True, error_model="numpy")
+def child_inputs(alive, fam, school, age, ability, env, coef, band_edges, quality,
+                 child_support, fam_in, out):
+    """Inputs (R, C, 3) for every living child (used at the start of a run)."""
+    R, C = alive.shape
+    for r in range(R):
+        for c in range(C):
+            if not alive[r, c]:
+                out[r, c, 0] = out[r, c, 1] = out[r, c, 2] = 0.0
+                continue
+            l, h, w = child_input(r, c, fam[r, c], school, age, ability, env, coef,
+                                  band_edges, quality, child_support, fam_in)
+            out[r, c, 0], out[r, c, 1], out[r, c, 2] = l, h, w
+
+
+@nb.njit(cache=True, error_model="numpy")
+def development_month(alive, fresh, fam, school, age, ability, env, support_months,
+                      support_domains, coef,
+                      band_edges, quality, child_support, family_supported, fam_in,
+                      persistence, noise_scale, noise_base,
+                      m_age, m_weight, m_threshold, in_need, counts,
+                      excl_factor, excl_rate, excl_slope, adm_rate, adm_slope, event_base, events,
+                      summary):
+    """Move every child's environmental scores toward this month's inputs, then record
+    milestones (counts[r, m, group, reached/assessed]), exclusions and admissions
+    (events[r, 0/1]) and score sums for the reporters (summary[r]: learning, health,
+    wellbeing and count of all children; learning, health and count of under-5s)."""
+    R, C = alive.shape
+    counts[:] = 0
+    events[:] = 0
+    summary[:] = 0.0
+    n_m = m_age.shape[0]
+    for r in range(R):
+        for c in range(C):
+            if not alive[r, c]:
+                continue
+            f = fam[r, c]
+            l, h, w = child_input(r, c, f, school, age, ability, env, coef,
+                                  band_edges, quality, child_support, fam_in)
+            if fresh[r, c]:
+                share = 1.0 - persistence ** age[r, c]
+                env[r, c, 0], env[r, c, 1], env[r, c, 2] = share * l, share * h, share * w
+            keep = 1.0 - persistence
+            base = noise_base[r]
+            env[r, c, 0] = persistence * env[r, c, 0] + keep * l + noise_scale * (uniform(base, c * 3) - 0.5)
+            env[r, c, 1] = persistence * env[r, c, 1] + keep * h + noise_scale * (uniform(base, c * 3 + 1) - 0.5)
+            env[r, c, 2] = persistence * env[r, c, 2] + keep * w + noise_scale * (uniform(base, c * 3 + 2) - 0.5)
+            a = age[r, c]
+            if family_supported[r, f]:
+                support_months[r, c] += 1
+                band = 0
+                for e in range(band_edges.shape[0]):
+                    if a >= band_edges[e]:
+                        band = e + 1
+                for d in range(3):
+                    if child_support[r, f, band * 3 + d] > 0.0:
+                        support_domains[r, c] |= np.int8(1 << d)
+            z0 = ability[r, c, 0] + env[r, c, 0]
+            z1 = ability[r, c, 1] + env[r, c, 1]
+            z2 = ability[r, c, 2] + env[r, c, 2]
+            summary[r, 0] += z0
+            summary[r, 1] += z1
+            summary[r, 2] += z2
+            summary[r, 3] += 1.0
+            if a < 60:
+                summary[r, 4] += z0
+                summary[r, 5] += z1
+                summary[r, 6] += 1.0
+            for m in range(n_m):
+                if a == m_age[m]:
+                    score = m_weight[m, 0] * z0 + m_weight[m, 1] * z1 + m_weight[m, 2] * z2
+                    hit = 1 if score > m_threshold[m] else 0
+                    counts[r, m, 0, 0] += hit
+                    counts[r, m, 0, 1] += 1
+                    if in_need[r, f]:
+                        counts[r, m, 1, 0] += hit
+                        counts[r, m, 1, 1] += 1
+            s = school[r, c]
+            if s >= 0 and excl_factor[s] > 0.0:
+                if uniform(event_base[r], 2 * c) < excl_rate * excl_factor[s] * math.exp(-excl_slope * z2):
+                    events[r, 0] += 1
+            if a >= 120:
+                if uniform(event_base[r], 2 * c + 1) < adm_rate * math.exp(-adm_slope * z2):
+                    events[r, 1] += 1

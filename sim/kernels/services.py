@@ -1,0 +1,229 @@
+"""Services: a month of need, identification, intake and support over every family x kind."""
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from sim.kernels.hashing import uniform
+
+
+# Columns of the per-family child aggregates.
+A_KIDS, A_YOUNG, A_TEEN, A_HEALTH_DEF, A_WELLBEING_DEF, N_AGG = range(6)
+# Gate codes: which families a kind serves (sim.orgs.GATE).
+G_ANY, G_CHILDREN, G_YOUNG, G_TEEN = range(4)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def family_aggregates(alive, fam, age, ability, env, school, engaged, out, hub, active_now):
+    """Start of the services month, in one pass over families and one over children.
+
+    Runs every family's support episodes down by a month and counts the families still
+    engaged per kind (active_now, (R, K)); per family (R, F, N_AGG) sums children, under-5s,
+    11-18s and the children's health and wellbeing deficits; hub[r, f] is the local school
+    of one of the family's children (the last in slot order), -1 if none.
+    """
+    R, C = alive.shape
+    F, K = engaged.shape[1], engaged.shape[2]
+    out[:] = 0.0
+    hub[:] = -1
+    active_now[:] = 0
+    for r in range(R):
+        for f in range(F):
+            for k in range(K):
+                if engaged[r, f, k] > 0:
+                    engaged[r, f, k] -= 1
+                    if engaged[r, f, k] > 0:
+                        active_now[r, k] += 1
+        for c in range(C):
+            if not alive[r, c]:
+                continue
+            f = fam[r, c]
+            a = age[r, c]
+            out[r, f, A_KIDS] += 1.0
+            if a < 60:
+                out[r, f, A_YOUNG] += 1.0
+            elif a >= 132:
+                out[r, f, A_TEEN] += 1.0
+            out[r, f, A_HEALTH_DEF] += max(-(ability[r, c, 1] + env[r, c, 1]), 0.0)
+            out[r, f, A_WELLBEING_DEF] += max(-(ability[r, c, 2] + env[r, c, 2]), 0.0)
+            if school[r, c] >= 0:
+                hub[r, f] = school[r, c]
+
+
+@nb.njit(cache=True, error_model="numpy")
+def service_discharge(engaged, capacity, base, active_now):
+    """Where a kind's capacity fell below its caseload (a cut, a closure, less
+    coordination), end the surplus episodes, chosen at random, so no kind is ever over
+    capacity."""
+    R, F, K = engaged.shape
+    idx = np.empty(F, dtype=np.int64)
+    key = np.empty(F)
+    for r in range(R):
+        for k in range(K):
+            surplus = active_now[r, k] - capacity[r, k]
+            if surplus <= 0:
+                continue
+            n = 0
+            for f in range(F):
+                if engaged[r, f, k] > 0:
+                    idx[n] = f
+                    key[n] = uniform(base[r], f * K + k)
+                    n += 1
+            order = np.argsort(key[:n])
+            for j in range(min(surplus, n)):
+                engaged[r, idx[order[j]], k] = 0
+            active_now[r, k] -= min(surplus, n)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def service_intake(agg, home_learning, stress, debt, housing, workless, need_feature, need_weight,
+                   gate_code, engaged, outreach, targeting, between, school_to_kind, hub_pos,
+                   follow, trust, takeup_power, eligibility, free, seek_base, priority_base,
+                   episode, intake, intake_by_referral):
+    """Need, identification, seeking and intake in one pass over families.
+
+    Need: features in sim.orgs.FEATURES order (young, teen, home-learning deficit, child
+    health deficit, child wellbeing deficit, stress, arrears, housing pressure,
+    worklessness) weighted by the kind's row of sim.orgs.NEED. Identification: outreach
+    (sharper with targeting) plus referrals along ties from the services the family uses
+    and its children's school; demand = pressure / (1 + pressure) x take-up. A family
+    seeks support with probability `demand`; if more seek than a kind has free places,
+    the places go to the winners of an exponential race whose rate is the family's demand
+    (Efraimidis & Spirakis 2006): never by home order. Kinds with no free place are
+    skipped. Nothing of size families x kinds is stored: only the seekers.
+    """
+    R, F, K = engaged.shape
+    feats = np.empty(9)
+    via_ties = np.empty(K)
+    idx = np.empty((K, F), dtype=np.int64)
+    key = np.empty((K, F))
+    share = np.empty((K, F))
+    n = np.empty(K, dtype=np.int64)
+    for r in range(R):
+        n[:] = 0
+        any_free = False
+        for k in range(K):
+            if free[r, k] > 0:
+                any_free = True
+        if not any_free:
+            for k in range(K):
+                intake[r, k] = 0
+                intake_by_referral[r, k] = 0.0
+            continue
+        for f in range(F):
+            kids = agg[r, f, A_KIDS]
+            young = agg[r, f, A_YOUNG] > 0
+            teen = agg[r, f, A_TEEN] > 0
+            per_kid = max(kids, 1.0)
+            feats[0] = 1.0 if young else 0.0
+            feats[1] = 1.0 if teen else 0.0
+            feats[2] = min(max(-home_learning[r, f] / 2.0, 0.0), 1.0)
+            feats[3] = min(max(agg[r, f, A_HEALTH_DEF] / per_kid / 1.5, 0.0), 1.0)
+            feats[4] = min(max(agg[r, f, A_WELLBEING_DEF] / per_kid / 1.5, 0.0), 1.0)
+            feats[5] = stress[r, f]
+            feats[6] = debt[r, f]
+            feats[7] = min(max((housing[r, f] + 1.0) / 3.0, 0.0), 1.0)
+            feats[8] = 1.0 if workless[r, f] else 0.0
+            take = trust[r, f] if takeup_power == 1.0 else trust[r, f] ** takeup_power
+            hub = hub_pos[r, f]
+            for k in range(K):
+                via_ties[k] = school_to_kind[r, hub, k] if hub >= 0 else 0.0
+            for k2 in range(K):
+                if engaged[r, f, k2] > 0:
+                    for k in range(K):
+                        via_ties[k] += between[r, k2, k]
+            for k in range(K):
+                g = gate_code[k]
+                if engaged[r, f, k] > 0 or free[r, k] <= 0:
+                    continue
+                if (g == G_CHILDREN and kids == 0) or (g == G_YOUNG and not young) or (g == G_TEEN and not teen):
+                    continue
+                need = 0.0
+                for j in range(need_feature.shape[1]):
+                    need += feats[need_feature[k, j]] * need_weight[k, j]
+                need = min(max(need, 0.0), 1.0)
+                if need <= eligibility:
+                    continue
+                referral = follow[r] * need * via_ties[k]
+                t = targeting[r, k]
+                pressure = outreach[r, k] * need * ((1.0 - t) + 2.0 * t * need) + referral
+                d = pressure / (1.0 + pressure) * take
+                if d <= 0.0:
+                    continue
+                if uniform(seek_base[r], f * K + k) < d:
+                    m = n[k]
+                    idx[k, m] = f
+                    key[k, m] = -math.log(uniform(priority_base[r], f * K + k)) / d
+                    share[k, m] = referral / pressure if pressure > 0.0 else 0.0
+                    n[k] = m + 1
+        for k in range(K):
+            cap = free[r, k]
+            m = n[k]
+            by_ref = 0.0
+            if m > cap:
+                order = np.argsort(key[k, :m])
+                took = int(cap)
+            else:
+                order = np.arange(m)
+                took = m
+            for j in range(took):
+                engaged[r, idx[k, order[j]], k] = episode
+                by_ref += share[k, order[j]]
+            intake[r, k] = took
+            intake_by_referral[r, k] = by_ref
+
+
+@nb.njit(cache=True, error_model="numpy")
+def service_support(engaged, quality_factor, contact_value, family_table, child_table,
+                    family_effect, child_effect, agg, neediest, family_support, child_support,
+                    family_contact, supported_now, summary):
+    """Monthly inputs to supported families and their children, and what the reporters need.
+
+    family_contact[r, f] = mean value of the family's current contacts (0 if none), for trust.
+    summary[r] = (saturation, share of families supported, share of the neediest tenth
+    supported, families supported).
+    """
+    R, F, K = engaged.shape
+    n_fc = family_table.shape[1]
+    n_cc = child_table.shape[1]
+    for r in range(R):
+        covered = 0.0
+        parents = 0
+        supported = 0
+        needy = 0
+        needy_supported = 0
+        for f in range(F):
+            for j in range(n_fc):
+                family_support[r, f, j] = 0.0
+            for j in range(n_cc):
+                child_support[r, f, j] = 0.0
+            weight_sum = 0.0
+            value = 0.0
+            n = 0
+            for k in range(K):
+                if engaged[r, f, k] > 0:
+                    n += 1
+                    w = quality_factor[r, k]
+                    weight_sum += w
+                    value += contact_value[r, k]
+                    for j in range(n_fc):
+                        family_support[r, f, j] += family_effect * w * family_table[k, j]
+                    for j in range(n_cc):
+                        child_support[r, f, j] += child_effect * w * child_table[k, j]
+            family_contact[r, f] = value / n if n > 0 else 0.0
+            supported_now[r, f] = n > 0
+            if agg[r, f, A_KIDS] > 0:
+                parents += 1
+                covered += min(weight_sum, 1.0)
+            if n > 0:
+                supported += 1
+            if neediest[r, f]:
+                needy += 1
+                if n > 0:
+                    needy_supported += 1
+        summary[r, 0] = covered / max(parents, 1)
+        summary[r, 1] = supported / max(F, 1)
+        summary[r, 2] = needy_supported / max(needy, 1)
+        summary[r, 3] = supported
