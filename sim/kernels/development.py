@@ -89,7 +89,13 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
     events[:] = 0
     summary[:] = 0.0
     n_m = m_age.shape[0]
+    # Ages at which a milestone is assessed (a lookup: the milestone loop runs only there),
+    # and score sums kept in locals, not in `summary`, so they stay in registers.
+    assessed_age = np.zeros(m_age.max() + 1 if n_m else 1, dtype=np.bool_)
+    for m in range(n_m):
+        assessed_age[m_age[m]] = True
     for r in range(R):
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = 0.0
         for c in range(C):
             if not alive[r, c]:
                 continue
@@ -117,16 +123,17 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
             z0 = ability[r, c, 0] + env[r, c, 0]
             z1 = ability[r, c, 1] + env[r, c, 1]
             z2 = ability[r, c, 2] + env[r, c, 2]
-            summary[r, 0] += z0
-            summary[r, 1] += z1
-            summary[r, 2] += z2
-            summary[r, 3] += 1.0
+            s0 += z0
+            s1 += z1
+            s2 += z2
+            s3 += 1.0
             if a < 60:
-                summary[r, 4] += z0
-                summary[r, 5] += z1
-                summary[r, 6] += 1.0
-            for m in range(n_m):
+                s4 += z0
+                s5 += z1
+                s6 += 1.0
+            for m in range(n_m if a < assessed_age.shape[0] and assessed_age[a] else 0):
                 if a == m_age[m]:
+
                     score = m_weight[m, 0] * z0 + m_weight[m, 1] * z1 + m_weight[m, 2] * z2
                     hit = 1 if score > m_threshold[m] else 0
                     counts[r, m, 0, 0] += hit
@@ -141,3 +148,10 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
             if a >= 120:
                 if uniform(event_base[r], 2 * c + 1) < adm_rate * math.exp(-adm_slope * z2):
                     events[r, 1] += 1
+        summary[r, 0] += s0
+        summary[r, 1] += s1
+        summary[r, 2] += s2
+        summary[r, 3] += s3
+        summary[r, 4] += s4
+        summary[r, 5] += s5
+        summary[r, 6] += s6
