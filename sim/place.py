@@ -243,7 +243,7 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
     )
     state.refresh_strength()
     state.reset_month(params)
-    state.child_summary = np.zeros((R, 7))
+    state.child_summary = np.zeros((R, 8))
     return state
 
 

@@ -150,10 +150,8 @@ def capacity_used(model):
 
 def children_in_need(model):
     """Children per 10,000 in families under severe stress (a Children in Need proxy)."""
-    st = model.state
-    ch = st.children
-    severe = np.take_along_axis(st.families.stress > 0.6, ch.fam, axis=1) & ch.alive
-    return 1e4 * severe.sum(axis=1) / np.maximum(ch.alive.sum(axis=1), 1)
+    s = model.state.child_summary          # counted in development.step (SEVERE_STRESS)
+    return 1e4 * s[:, 7] / np.maximum(s[:, 3], 1)
 
 
 def exclusions(model):

@@ -27,6 +27,8 @@ MILESTONE_LABEL = {
     "decay_free5": "Free of tooth decay at 5",
 }
 GROUPS = ("all", "in_need")
+# Family stress above which its children count toward "children in need" (a reporter).
+SEVERE_STRESS = 0.6
 
 
 @dataclass
@@ -182,7 +184,8 @@ class State:
     flows: Flows
     # Monthly inputs that one process hands to later ones.
     family_support: np.ndarray   # (R, F, channels) from services to families
-    child_support: np.ndarray    # (R, F, bands, domains) from services to children
+    child_support: np.ndarray    # (R, F, bands, domains) from services to children; read only
+                                 # where family_supported_now (zero elsewhere)
     local_norm: np.ndarray       # (R, F) share of a family's ties holding the norm
     saturation: np.ndarray       # (R,) share of families with children supported by good services
     data_maturity: np.ndarray    # (R,) 0 dashboards .. 1 shared intelligence
@@ -208,7 +211,7 @@ class State:
     families_supported: np.ndarray | None = None  # (R,) share of families supported now
     reach_neediest: np.ndarray | None = None  # (R,) share of the neediest tenth supported now
     capacity_used: np.ndarray | None = None   # (R,) share of service capacity in use
-    child_summary: np.ndarray | None = None   # (R, 7) score sums and counts (kernels.development_month)
+    child_summary: np.ndarray | None = None   # (R, 8) score sums and counts (kernels.development_month)
     exclusion_multiplier: float = 1.0  # the place's exclusion rate relative to England
 
     def reset_month(self, params) -> None:
@@ -225,14 +228,16 @@ class State:
         self.voice_ceiling = np.full(R, params.system.voice_ceiling)
 
     def child_summary_now(self) -> np.ndarray:
-        """(R, 7) the sums development_month keeps, computed from the arrays (month 0)."""
+        """(R, 8) the sums development_month keeps, computed from the arrays (month 0)."""
         ch = self.children
         z = ch.score()
         young = ch.alive & (ch.age < 60)
         return np.stack([(z[..., 0] * ch.alive).sum(1), (z[..., 1] * ch.alive).sum(1),
                          (z[..., 2] * ch.alive).sum(1), ch.alive.sum(1).astype(float),
                          (z[..., 0] * young).sum(1), (z[..., 1] * young).sum(1),
-                         young.sum(1).astype(float)], axis=1)
+                         young.sum(1).astype(float),
+                         (np.take_along_axis(self.families.stress > SEVERE_STRESS, ch.fam, axis=1)
+                          & ch.alive).sum(1).astype(float)], axis=1)
 
     def quality_now(self) -> np.ndarray:
         """(R, O) organisation quality this month, interventions included."""

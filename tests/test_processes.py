@@ -594,6 +594,7 @@ def test_env_moves_to_p_env_plus_one_minus_p_input_without_noise(tiny):
     ch = state.children
     support = np.array([0.4, -0.2, 0.1])            # learning, health, wellbeing input
     state.child_support[:] = support                # every family, every age band
+    state.family_supported_now[:] = True            # as services leave it when they support
     ch.env[:] = np.array([1.0, 0.5, -0.5])
     for month in (1, 2):
         before = ch.env.copy()

@@ -34,7 +34,7 @@ def family_inputs(coef, deprivation, no_qual, workless, hle, stress, housing, in
 
 @nb.njit(inline="always", cache=True, error_model="numpy")
 def child_input(r, c, f, school, age, ability, env, coef, band_edges, quality,
-                child_support, fam_in):
+                child_support, fam_in, supported):
     """The environmental input to child c's three domains this month (docs/ODD.md):
     the family part, plus school value added, plus support damped by health and
     wellbeing deficits, minus the deficits' own drag on learning."""
@@ -49,11 +49,14 @@ def child_input(r, c, f, school, age, ability, env, coef, band_edges, quality,
     for e in range(band_edges.shape[0]):
         if a >= band_edges[e]:
             band = e + 1
-    b3 = band * 3
-    learn = (fam_in[r, f, 0] + coef[C_SCHOOL] * q - coef[C_CROSS] * deficit
-             + child_support[r, f, b3] * damp)
-    health = fam_in[r, f, 1] + child_support[r, f, b3 + 1]
-    wellbeing = fam_in[r, f, 2] + child_support[r, f, b3 + 2]
+    learn = fam_in[r, f, 0] + coef[C_SCHOOL] * q - coef[C_CROSS] * deficit
+    health = fam_in[r, f, 1]
+    wellbeing = fam_in[r, f, 2]
+    if supported:               # support is zero otherwise: skip the scattered reads
+        b3 = band * 3
+        learn += child_support[r, f, b3] * damp
+        health += child_support[r, f, b3 + 1]
+        wellbeing += child_support[r, f, b3 + 2]
     return learn, health, wellbeing
 
 
@@ -68,7 +71,7 @@ def child_inputs(alive, fam, school, age, ability, env, coef, band_edges, qualit
                 out[r, c, 0] = out[r, c, 1] = out[r, c, 2] = 0.0
                 continue
             l, h, w = child_input(r, c, fam[r, c], school, age, ability, env, coef,
-                                  band_edges, quality, child_support, fam_in)
+                                  band_edges, quality, child_support, fam_in, True)
             out[r, c, 0], out[r, c, 1], out[r, c, 2] = l, h, w
 
 
@@ -79,11 +82,12 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
                       persistence, noise_scale, noise_base,
                       m_age, m_weight, m_threshold, in_need, counts,
                       excl_factor, excl_rate, excl_slope, adm_rate, adm_slope, event_base, events,
-                      summary):
+                      stress, severe_stress, summary):
     """Move every child's environmental scores toward this month's inputs, then record
     milestones (counts[r, m, group, reached/assessed]), exclusions and admissions
     (events[r, 0/1]) and score sums for the reporters (summary[r]: learning, health,
-    wellbeing and count of all children; learning, health and count of under-5s)."""
+    wellbeing and count of all children; learning, health and count of under-5s; children
+    in families whose stress is above `severe_stress`)."""
     R, C = alive.shape
     counts[:] = 0
     events[:] = 0
@@ -95,13 +99,14 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
     for m in range(n_m):
         assessed_age[m_age[m]] = True
     for r in range(R):
-        s0 = s1 = s2 = s3 = s4 = s5 = s6 = 0.0
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
         for c in range(C):
             if not alive[r, c]:
                 continue
             f = fam[r, c]
+            supported = family_supported[r, f]
             l, h, w = child_input(r, c, f, school, age, ability, env, coef,
-                                  band_edges, quality, child_support, fam_in)
+                                  band_edges, quality, child_support, fam_in, supported)
             if fresh[r, c]:
                 share = 1.0 - persistence ** age[r, c]
                 env[r, c, 0], env[r, c, 1], env[r, c, 2] = share * l, share * h, share * w
@@ -111,7 +116,7 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
             env[r, c, 1] = persistence * env[r, c, 1] + keep * h + noise_scale * (uniform(base, c * 3 + 1) - 0.5)
             env[r, c, 2] = persistence * env[r, c, 2] + keep * w + noise_scale * (uniform(base, c * 3 + 2) - 0.5)
             a = age[r, c]
-            if family_supported[r, f]:
+            if supported:
                 support_months[r, c] += 1
                 band = 0
                 for e in range(band_edges.shape[0]):
@@ -131,6 +136,8 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
                 s4 += z0
                 s5 += z1
                 s6 += 1.0
+            if stress[r, f] > severe_stress:
+                s7 += 1.0
             for m in range(n_m if a < assessed_age.shape[0] and assessed_age[a] else 0):
                 if a == m_age[m]:
 
@@ -155,3 +162,4 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
         summary[r, 4] += s4
         summary[r, 5] += s5
         summary[r, 6] += s6
+        summary[r, 7] += s7

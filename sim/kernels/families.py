@@ -69,5 +69,11 @@ def family_month(workless, debt, stress, hle, informal, housing, deprivation, po
                 continue
             stress[r, f] += coef[F_STRESS_RATE] * (target_stress - stress[r, f])
             hle[r, f] += coef[F_HLE_RATE] * (target_hle - hle[r, f])
-            evict_p = coef[F_EVICT] * debt[r, f] * debt[r, f] * math.exp(-sup[r, f, CH_HOUSING])
-            evict_pending[r, f] = uniform(base[r], 2 * f + 1) < evict_p
+            # No arrears, no eviction risk (a draw can never fall below 0): skip the draw.
+            if debt[r, f] > 0.0:
+                housing_help = sup[r, f, CH_HOUSING]
+                evict_p = coef[F_EVICT] * debt[r, f] * debt[r, f] * (
+                    math.exp(-housing_help) if housing_help != 0.0 else 1.0)
+                evict_pending[r, f] = uniform(base[r], 2 * f + 1) < evict_p
+            else:
+                evict_pending[r, f] = False

@@ -16,13 +16,14 @@ G_ANY, G_CHILDREN, G_YOUNG, G_TEEN = range(4)
 
 
 @nb.njit(cache=True, error_model="numpy")
-def family_aggregates(alive, fam, age, ability, env, school, engaged, out, hub, active_now):
+def family_aggregates(alive, fam, age, ability, env, school, school_pos, engaged, out, hub, active_now):
     """Start of the services month, in one pass over families and one over children.
 
     Runs every family's support episodes down by a month and counts the families still
     engaged per kind (active_now, (R, K)); per family (R, F, N_AGG) sums children, under-5s,
     11-18s and the children's health and wellbeing deficits; hub[r, f] is the local school
-    of one of the family's children (the last in slot order), -1 if none.
+    of one of the family's children (the last in slot order), as its position in the
+    place's list of schools (school_pos maps an organisation index to it), -1 if none.
     """
     R, C = alive.shape
     F, K = engaged.shape[1], engaged.shape[2]
@@ -49,7 +50,7 @@ def family_aggregates(alive, fam, age, ability, env, school, engaged, out, hub, 
             out[r, f, A_HEALTH_DEF] += max(-(ability[r, c, 1] + env[r, c, 1]), 0.0)
             out[r, f, A_WELLBEING_DEF] += max(-(ability[r, c, 2] + env[r, c, 2]), 0.0)
             if school[r, c] >= 0:
-                hub[r, f] = school[r, c]
+                hub[r, f] = school_pos[school[r, c]]
 
 
 @nb.njit(cache=True, error_model="numpy")

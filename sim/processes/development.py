@@ -18,7 +18,7 @@ from sim import kernels
 from sim import orgs as O
 from sim.params import ModelParams
 from sim.rng import Streams
-from sim.state import GROUPS, MILESTONE_AGE, MILESTONES, State
+from sim.state import GROUPS, MILESTONE_AGE, MILESTONES, SEVERE_STRESS, State
 
 L, H, W = 0, 1, 2
 BAND_EDGES = np.array([b[1] for b in O.AGE_BANDS[:-1]], dtype=np.int64)
@@ -105,6 +105,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
         *milestone_spec(params), state.families.in_need, state.flows.milestone_counts,
         exclusion_factor(state.orgs.kind), mp.exclusion_rate * state.exclusion_multiplier,
         mp.exclusion_wellbeing_slope, mp.admission_rate, mp.admission_wellbeing_slope,
-        streams.base("development.events", month), events, state.child_summary)
+        streams.base("development.events", month), events, state.families.stress, SEVERE_STRESS,
+        state.child_summary)
     state.flows.exclusions = events[:, 0]
     state.flows.admissions = events[:, 1]

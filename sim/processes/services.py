@@ -68,21 +68,21 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
 
     # Episodes run down (a family still engaged is not a candidate); who is in each family.
     agg = np.empty((R, F, kernels.N_AGG))
-    hub = np.empty((R, F), dtype=np.int64)
+    hub_pos = np.empty((R, F), dtype=np.int64)
     active_now = np.empty((R, K), dtype=np.int64)
+    schools = np.flatnonzero(np.isin(og.kind, O.SCHOOL_KINDS))
+    school_pos = np.searchsorted(schools, np.arange(len(og.kind)))
     kernels.family_aggregates(ch.alive, ch.fam, ch.age, ch.ability, ch.env, ch.school,
-                              fa.engaged, agg, hub, active_now)
+                              school_pos, fa.engaged, agg, hub_pos, active_now)
 
     # Identification: outreach sharpened by targeting and data, referrals along ties.
     maturity = state.data_maturity[:, None]
     targeting = view["targeting"] + (1 - view["targeting"]) * 0.5 * maturity
     outreach = sp.outreach * (1 + maturity) * np.ones((1, K))
-    schools = np.flatnonzero(np.isin(og.kind, O.SCHOOL_KINDS))
     if len(schools):
         school_to_kind = (view["strength"][:, schools, :] @ m) / np.maximum(m.sum(axis=0), 1)
     else:
         school_to_kind = np.zeros((R, 1, K))
-    hub_pos = np.where(hub >= 0, np.searchsorted(schools, np.maximum(hub, 0)), -1)
     follow = sp.referral_follow_through * (1 + state.data_maturity) + state.mods.follow_add
 
     # Never over capacity: end surplus episodes where capacity fell; count free places.
