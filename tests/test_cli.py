@@ -157,3 +157,26 @@ def test_run_help_shows_configuration_groups_with_place_presets():
     place_line = next(ln for ln in groups.splitlines() if ln.startswith("place:"))
     for preset in (q.stem for q in (CONFIGS / "place").glob("*.yaml")):
         assert preset in place_line
+
+
+def test_run_help_is_hydras_own_help_text(capsys):
+    """`placesim run --help` is built without Hydra's slow help path; it must print
+    exactly what Hydra's default help prints for the same overrides."""
+    import hydra
+
+    from experiments.config import CONFIG_DIR, register
+    from experiments.hydra_entry import app_help
+
+    register()
+    app = hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")(lambda cfg: None)
+    saved = sys.argv
+    sys.argv = ["run", "--help", "place=wallsend", "run.years=3"]
+    try:
+        with pytest.raises(SystemExit):
+            app()
+    finally:
+        sys.argv = saved
+    hydras = capsys.readouterr().out                 # Hydra names the app after this file
+    assert hydras.startswith("test_cli is powered by Hydra.")
+    assert "wallsend" in hydras and "years: 3" in hydras
+    assert app_help("test_cli", ["place=wallsend", "run.years=3"]) + "\n" == hydras
