@@ -122,6 +122,17 @@ class PlaceModel(mesa.Model):
         self.month = month
         self.datacollector.collect(self)
 
+    def release(self) -> None:
+        """Let the model be freed once the caller drops it.
+
+        Mesa 3.3 keeps every model as a key of the class-level `Agent._ids` (mesa issue
+        #3179, fixed upstream by PR #3180), so a worker that runs thousands of models
+        would hold every one of them: a sweep's memory would grow without bound.
+        """
+        self.remove_all_agents()
+        mesa.Agent._ids.pop(self, None)
+        self.organisations = []
+
     def monthly_cost(self, month: int) -> float:
         """Cost of the scenario's interventions in a month, per replicate (GBP)."""
         return float(sum(iv.cost(month) for iv in self.interventions))

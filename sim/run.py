@@ -105,6 +105,7 @@ def simulate(place: PlaceParams, params: ModelParams, england: IndicatorTable,
                 on_month(len(batch))
         ts_parts.append(_timeseries(model, start_year))
         ms_parts.append(_milestones(counts, batch, start_year))
+        model.release()
     # Rows in seed order whatever the batching, so results are identical row for row.
     def ordered(parts, keys):
         df = pd.concat(parts, ignore_index=True).drop_duplicates(keys)
