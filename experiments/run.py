@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from experiments.hydra_entry import launch, start_task
+from experiments.memory import release_freed_memory
 
 log = logging.getLogger("placesim")
 
@@ -127,6 +128,8 @@ def task(cfg) -> None:
     for line in summary_lines(done["result"]):
         print(line)
     print(f"Results written to {out}")
+    del done
+    release_freed_memory()          # a multirun worker runs many of these in turn
 
 
 def main(argv: list[str]) -> int:

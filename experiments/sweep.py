@@ -201,6 +201,7 @@ def run_task(job: dict) -> dict:
     import pandas as pd
 
     from experiments.config import build_interventions
+    from experiments.memory import release_freed_memory
     from experiments.output import write_parquet, write_text
     from sim.run import simulate
 
@@ -229,6 +230,8 @@ def run_task(job: dict) -> dict:
         write_parquet(pd.concat(ms_parts, ignore_index=True), out / "data" / "milestones" / f"{name}.parquet")
     status = {"task": job["task"], "done": done, "failed": failed, "runs": len(done) * len(seeds)}
     write_text(json.dumps(status), out / "status" / f"{name}.json")    # last: marks the task complete
+    del ts_parts, ms_parts
+    release_freed_memory()
     return status
 
 

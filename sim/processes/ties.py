@@ -16,104 +16,66 @@ Equations: docs/ODD.md, "Organisation ties".
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from sim import orgs as O
+from sim.kernels import ties as KT
 from sim.params import ModelParams
 from sim.rng import Streams
 from sim.state import State
 
 
-def symmetric(u: np.ndarray) -> np.ndarray:
-    """A symmetric matrix of draws from the upper triangle of u (R, O, O)."""
-    upper = np.triu(u, 1)
-    return upper + np.swapaxes(upper, 1, 2)
-
-
-def joint_work(state: State, params: ModelParams, strength: np.ndarray) -> np.ndarray:
-    """Joint work (R, O, O) on each tie this month, in 'full-time joint project' units."""
+def referral_share(state: State) -> np.ndarray:
+    """(R, O): each service's intake by referral this month as a share of its kind's
+    capacity (0 for organisations that are not services)."""
     og = state.orgs
-    tp = params.ties
-    kinds = og.kind
+    if state.kind_capacity is None:
+        return np.zeros(og.capacity.shape)
+    is_service, kind_pos = _service_positions(tuple(og.kind.tolist()))
+    share = state.flows.intake_by_referral / np.maximum(state.kind_capacity, 1.0)   # (R, K)
+    return np.where(is_service[None, :], share[:, kind_pos], 0.0)
+
+
+@functools.lru_cache(maxsize=64)
+def _service_positions(kind_list: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Which organisations are services, and each one's position in SERVICE_KINDS."""
+    kinds = np.array(kind_list)
     is_service = np.isin(kinds, O.SERVICE_KINDS)
     kind_pos = np.searchsorted(np.array(O.SERVICE_KINDS), np.where(is_service, kinds, O.SERVICE_KINDS[0]))
-    cap = np.maximum(state.kind_capacity, 1.0) if state.kind_capacity is not None else None
-    referral_share = np.zeros(og.capacity.shape)
-    if cap is not None:
-        share = state.flows.intake_by_referral / cap                   # (R, K)
-        referral_share = np.where(is_service[None, :], share[:, kind_pos], 0.0)
-    tied = strength > 0
-    # Each organisation's attention for partnership work (its engagement) is shared
-    # across its ties in proportion to their strength: a wide network is kept thinly.
-    e = og.engagement * og.active
-    attention = e[:, :, None] * strength / np.maximum(strength.sum(axis=2, keepdims=True), 1e-9)
-    ordinary = tp.ordinary_work * (attention + np.swapaxes(attention, 1, 2))
-    shared_cases = tp.shared_case_work * (referral_share[:, :, None] + referral_share[:, None, :])
-    return ordinary + tied * shared_cases + state.cluster_work + state.joint_extra
+    return is_service, kind_pos
 
 
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
+    """A month of tie dynamics in two compiled passes (sim.kernels.ties); the equations
+    are in this module's docstring and docs/ODD.md. Joint work on a pair is
+    ordinary_work x (each side's engagement shared over its ties in proportion to
+    strength) + shared_case_work x (both sides' referral shares, on tied pairs) +
+    standing cluster work + interventions' joint work."""
     og = state.orgs
     tp = params.ties
     R, n = og.capacity.shape
     strength = state.refresh_strength()
-    work = joint_work(state, params, strength)
-
-    active_pair = og.active[:, :, None] & og.active[:, None, :]
-    hw = 0.5 * (og.hardwired[:, :, None] + og.hardwired[:, None, :])
-    neutral = og.neutral[:, None] | og.neutral[None, :]
-
-    # Strengthen existing ties with joint work (saturating at 1). Joint work between
-    # untied organisations makes them meet instead (formation, below).
-    tied = strength > 0
-    gain = tp.joint_work_gain * np.minimum(work, 2.0) * tied
-    og.trust += gain * (1 - og.trust)
-    og.reciprocity += gain * (1 - og.reciprocity)
-    og.empathy += tp.joint_work_gain * np.minimum(state.joint_extra, 2.0) * tied * (1 - og.empathy)
-    equity_target = 0.5 + 0.5 * state.voice[:, None, None]
-    og.equity += gain * (equity_target - og.equity)
-
-    # Decay without joint work and under competition; shared partners (embeddedness)
-    # and hardwiring slow it.
-    idle = np.clip(1.0 - work, 0.0, 1.0)
-    two_paths = np.matmul(strength, strength)
-    embedded = 1.0 + tp.embeddedness * two_paths
-    decay = (tp.decay * idle / embedded + tp.competition * ~neutral[None]) * (1 - hw)
-    keep = 1.0 - decay
-    for elem in (og.trust, og.reciprocity, og.empathy, og.equity):
-        elem *= keep
-
-    # Turnover: champions leave, taking the personal share of trust and empathy.
-    u_org = streams.uniform("ties.turnover", month, (n, 2))
-    leaves = og.champion & (u_org[..., 0] < tp.turnover * state.mods.turnover_mult[:, None] / 12.0) & ~og.neutral[None, :]
-    if leaves.any():
-        lost = (leaves[:, :, None] | leaves[:, None, :]) * tp.personal_share * (1 - hw)
-        og.trust *= 1 - lost
-        og.empathy *= 1 - lost
-    og.champion = (og.champion & ~leaves) | (~og.champion & (u_org[..., 1] < tp.champion_emergence))
-    og.champion &= og.active
-    state.flows.champions_lost = leaves.sum(axis=1)
-
-    # Formation: chance, triadic closure, introductions.
-    strength = og.strength()
-    tied = strength > 0
-    champ = np.where(og.champion, tp.champion_boost, 1.0) * (0.5 + og.engagement)
-    chance = tp.formation * champ[:, :, None] * champ[:, None, :]
-    two_paths = np.matmul(strength, strength)
-    rate = chance + tp.closure * two_paths + state.introductions + work
-    p_form = 1.0 - np.exp(-rate)
-    u = symmetric(streams.uniform("ties.form", month, (n, n)))
-    idx = np.arange(n)
-    new = ~tied & active_pair & (u < p_form)
-    new[:, idx, idx] = False
-    for elem in (og.trust, og.reciprocity, og.empathy, og.equity):
-        elem[new] = tp.new_tie_strength
-    state.flows.ties_formed = new.sum(axis=(1, 2)) // 2
-
-    # Loss below the floor, and no ties for organisations not (or no longer) present.
-    strength = og.strength()
-    lost_tie = (strength > 0) & ((strength < tp.removal) | ~active_pair)
-    for elem in (og.trust, og.reciprocity, og.empathy, og.equity):
-        elem[lost_tie] = 0.0
-    state.flows.ties_lost = lost_tie.sum(axis=(1, 2)) // 2
-    state.refresh_strength()
+    work = np.empty_like(strength)
+    after_turnover = np.empty_like(strength)
+    champions_lost = np.zeros(R, dtype=np.int64)
+    KT.work_and_decay(og.trust, og.reciprocity, og.empathy, og.equity, strength,
+                      strength.sum(axis=2), np.matmul(strength, strength), og.engagement,
+                      og.active, og.hardwired, og.neutral, og.champion, referral_share(state),
+                      state.cluster_work, state.joint_extra, state.voice, tp.ordinary_work,
+                      tp.shared_case_work, tp.joint_work_gain, tp.decay, tp.embeddedness,
+                      tp.competition, tp.turnover * state.mods.turnover_mult / 12.0,
+                      tp.personal_share, tp.champion_emergence,
+                      streams.base("ties.turnover", month), work, after_turnover, champions_lost)
+    state.flows.champions_lost = champions_lost
+    formed = np.zeros(R, dtype=np.int64)
+    lost = np.zeros(R, dtype=np.int64)
+    KT.form_and_lose(og.trust, og.reciprocity, og.empathy, og.equity, after_turnover,
+                     np.matmul(after_turnover, after_turnover), work, og.engagement, og.active,
+                     og.champion, state.introductions, tp.formation, tp.champion_boost,
+                     tp.closure, tp.new_tie_strength, tp.removal,
+                     streams.base("ties.form", month), formed, lost)
+    state.flows.ties_formed = formed
+    state.flows.ties_lost = lost
+    state.strength = after_turnover          # after formation and loss (form_and_lose)
