@@ -97,11 +97,16 @@ def service_intake(agg, home_learning, stress, debt, housing, workless, need_fea
     """
     R, F, K = engaged.shape
     feats = np.empty(9)
-    via_ties = np.empty(K)
     idx = np.empty((K, F), dtype=np.int64)
     key = np.empty((K, F))
     share = np.empty((K, F))
     n = np.empty(K, dtype=np.int64)
+    eng_list = np.empty(K, dtype=np.int64)    # kinds the family is engaged with
+    n_terms = np.zeros(K, dtype=np.int64)      # need features up to the last non-zero weight
+    for k in range(K):
+        for j in range(need_feature.shape[1]):
+            if need_weight[k, j] != 0.0:
+                n_terms[k] = j + 1
     for r in range(R):
         n[:] = 0
         any_free = False
@@ -129,12 +134,11 @@ def service_intake(agg, home_learning, stress, debt, housing, workless, need_fea
             feats[8] = 1.0 if workless[r, f] else 0.0
             take = trust[r, f] if takeup_power == 1.0 else trust[r, f] ** takeup_power
             hub = hub_pos[r, f]
-            for k in range(K):
-                via_ties[k] = school_to_kind[r, hub, k] if hub >= 0 else 0.0
+            n_eng = 0
             for k2 in range(K):
                 if engaged[r, f, k2] > 0:
-                    for k in range(K):
-                        via_ties[k] += between[r, k2, k]
+                    eng_list[n_eng] = k2
+                    n_eng += 1
             for k in range(K):
                 g = gate_code[k]
                 if engaged[r, f, k] > 0 or free[r, k] <= 0:
@@ -142,12 +146,17 @@ def service_intake(agg, home_learning, stress, debt, housing, workless, need_fea
                 if (g == G_CHILDREN and kids == 0) or (g == G_YOUNG and not young) or (g == G_TEEN and not teen):
                     continue
                 need = 0.0
-                for j in range(need_feature.shape[1]):
+                for j in range(n_terms[k]):
                     need += feats[need_feature[k, j]] * need_weight[k, j]
                 need = min(max(need, 0.0), 1.0)
                 if need <= eligibility:
                     continue
-                referral = follow[r] * need * via_ties[k]
+                # Ties from the family's school and its services to this kind, summed
+                # only for kinds still in the running.
+                via = school_to_kind[r, hub, k] if hub >= 0 else 0.0
+                for e in range(n_eng):
+                    via += between[r, eng_list[e], k]
+                referral = follow[r] * need * via
                 t = targeting[r, k]
                 pressure = outreach[r, k] * need * ((1.0 - t) + 2.0 * t * need) + referral
                 d = pressure / (1.0 + pressure) * take
@@ -203,7 +212,11 @@ def service_support(engaged, quality_factor, contact_value, family_table, child_
             weight_sum = 0.0
             value = 0.0
             n = 0
+            any_engaged = False                   # most families: nothing to add up
             for k in range(K):
+                if engaged[r, f, k] > 0:
+                    any_engaged = True
+            for k in range(K if any_engaged else 0):
                 if engaged[r, f, k] > 0:
                     n += 1
                     w = quality_factor[r, k]
