@@ -123,15 +123,20 @@ class PlaceModel(mesa.Model):
         self.datacollector.collect(self)
 
     def release(self) -> None:
-        """Let the model be freed once the caller drops it.
+        """Free the model's arrays now; the model is unusable afterwards.
 
         Mesa 3.3 keeps every model as a key of the class-level `Agent._ids` (mesa issue
         #3179, fixed upstream by PR #3180), so a worker that runs thousands of models
-        would hold every one of them: a sweep's memory would grow without bound.
+        would hold every one of them; and agents and interventions refer back to the
+        model, so even without that its arrays would wait for Python's next full
+        garbage collection. A sweep worker's memory would creep up between collections.
         """
         self.remove_all_agents()
         mesa.Agent._ids.pop(self, None)
         self.organisations = []
+        self.interventions = []
+        self.datacollector = None
+        self.state = None
 
     def monthly_cost(self, month: int) -> float:
         """Cost of the scenario's interventions in a month, per replicate (GBP)."""
