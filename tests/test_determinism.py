@@ -128,6 +128,28 @@ def test_uniform_at_agrees_with_uniform():
                                   s.normal("demography.arrivals", 12, (25,))[rep, slot])
 
 
+def test_uniforms_at_is_uniform_at_stream_by_stream():
+    """The one-call form (a compiled kernel) gives each stream's own numbers."""
+    s = Streams([3, 8])
+    rep = np.array([1, 0, 1, 0])
+    slot = np.array([5, 0, 19, 7])
+    names = ["demography.newcomers.z0", "demography.newcomers.u3", "schools.pick"]
+    block = s.uniforms_at(names, 7, rep, slot)
+    for row, name in zip(block, names):
+        np.testing.assert_array_equal(row, s.uniform_at(name, 7, rep, slot))
+
+
+def test_stream_base_kernel_matches_the_numpy_hash():
+    """Streams.base computes its word in plain integers and a kernel; check it against
+    the documented hash done with NumPy's wrapping uint64 arithmetic."""
+    from sim.rng import _GOLDEN, _mix, stream_id
+
+    s = Streams([0, 5, 2**40])
+    for name, month in (("families", 3), ("services.intake", -24), ("ties.form", 240)):
+        salt = np.full(1, (stream_id(name) << 20) ^ (month & 0xFFFFF), dtype=np.uint64)
+        np.testing.assert_array_equal(s.base(name, month), _mix(s.keys ^ _mix(salt + _GOLDEN)))
+
+
 def test_normal_draws_look_standard_normal():
     z = Streams([4]).normal("test.normal", 0, (20000,))[0]
     assert abs(z.mean()) < 0.05
