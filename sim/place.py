@@ -12,6 +12,7 @@ from scipy.special import ndtri
 
 from sim import orgs as O
 from sim.params import ModelParams, PlaceParams
+from sim.kernels import demography as KD
 from sim.rng import Streams
 from sim.state import (GROUPS, MILESTONES, Children, Families, Flows, Modifiers,
                        Organisations, Place, State)
@@ -106,28 +107,33 @@ def draw_families(ps: Place, params: ModelParams, streams: Streams, stream: str,
     fp, npar = params.families, params.norms
     names = [f"{stream}.z{i}" for i in range(6)] + [f"{stream}.u{i}" for i in range(4)]
     drawn = streams.uniforms_at(names, month, rep, slot)
-    z, u = ndtri(drawn[:6]), drawn[6:]
+    # Standard normals: six attributes (z0 is the family's common factor), then the
+    # norm threshold's (from u2).
+    z, u = ndtri(np.concatenate([drawn[:6], drawn[8:9]])), drawn[6:]
     rho = fp.indicator_correlation
-    other = np.sqrt(1 - rho ** 2)
 
-    def binary(rate: np.ndarray, noise: np.ndarray) -> np.ndarray:
-        cut = ndtri(np.clip(1 - rate[rep], 1e-9, 1 - 1e-9))
-        return rho * z[0] + other * noise > cut
+    def cut(rate: np.ndarray) -> np.ndarray:
+        """Per replicate: a binary indicator is rho z0 + sqrt(1 - rho^2) noise above this."""
+        return ndtri(np.clip(1 - rate, 1e-9, 1 - 1e-9))
 
-    deprivation = ps.family_mean[rep] + fp.within_area_sd * z[0]
-    workless = binary(ps.workless_rate, z[1])
-    debt = np.clip(0.3 * workless + 0.1 * np.maximum(deprivation, 0) + 0.1 * u[0], 0, 1)
-    return dict(
-        deprivation=deprivation, in_need=deprivation > fp.need_cut, workless=workless,
-        no_qualifications=binary(ps.no_qualifications_rate, z[2]),
-        poor_health=binary(ps.poor_health_rate, z[3]),
-        housing=ps.housing_mean[rep] + fp.within_area_sd * (rho * z[0] + other * z[4]),
-        debt=debt, stress=np.full(len(rep), 0.3), home_learning=np.zeros(len(rep)),
-        trust=np.clip(ps.starting_trust[rep] + 0.15 * z[5], 0.0, 1.0),
-        norm=u[3] < npar.initial_share,
-        norm_threshold=np.clip(npar.threshold_mean + npar.threshold_sd * ndtri(u[2]), 0.02, 0.98),
-        adults=1 + (u[1] < ps.second_adult_share).astype(np.int32),
-    )
+    n = len(rep)
+    out = dict(deprivation=np.empty(n), in_need=np.empty(n, dtype=bool),
+               workless=np.empty(n, dtype=bool), no_qualifications=np.empty(n, dtype=bool),
+               poor_health=np.empty(n, dtype=bool), housing=np.empty(n), debt=np.empty(n),
+               stress=np.empty(n), home_learning=np.empty(n), trust=np.empty(n),
+               norm=np.empty(n, dtype=bool), norm_threshold=np.empty(n),
+               adults=np.empty(n, dtype=np.int32))
+    # deprivation = mean + sd z0; workless, no qualifications, poor health: probit with
+    # the common factor; housing = mean + sd (rho z0 + sqrt(1 - rho^2) z4); arrears =
+    # clip(0.3 workless + 0.1 max(deprivation, 0) + 0.1 u0); stress 0.3; home learning 0;
+    # trust = clip(start + 0.15 z5); norm held if u3 < initial share; threshold =
+    # clip(mean + sd z6, 0.02, 0.98); a second adult if u1 < its share.
+    KD.draw_families(np.asarray(rep, dtype=np.int64), z, u, ps.family_mean, ps.housing_mean,
+                     ps.starting_trust, cut(ps.workless_rate), cut(ps.no_qualifications_rate),
+                     cut(ps.poor_health_rate), ps.second_adult_share, rho,
+                     float(np.sqrt(1 - rho ** 2)), fp.within_area_sd, fp.need_cut,
+                     npar.initial_share, npar.threshold_mean, npar.threshold_sd, *out.values())
+    return out
 
 
 def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable,
