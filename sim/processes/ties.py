@@ -44,6 +44,8 @@ def _service_positions(kind_list: tuple) -> tuple[np.ndarray, np.ndarray]:
     kinds = np.array(kind_list)
     is_service = np.isin(kinds, O.SERVICE_KINDS)
     kind_pos = np.searchsorted(np.array(O.SERVICE_KINDS), np.where(is_service, kinds, O.SERVICE_KINDS[0]))
+    is_service.flags.writeable = False      # shared between models: never written
+    kind_pos.flags.writeable = False
     return is_service, kind_pos
 
 
