@@ -231,6 +231,7 @@ def run_task(job: dict) -> dict:
     status = {"task": job["task"], "done": done, "failed": failed, "runs": len(done) * len(seeds)}
     write_text(json.dumps(status), out / "status" / f"{name}.json")    # last: marks the task complete
     del ts_parts, ms_parts
+    res = ts = None                       # the last point's tables too, before trimming
     release_freed_memory()
     return status
 

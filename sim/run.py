@@ -93,19 +93,21 @@ def simulate(place: PlaceParams, params: ModelParams, england: IndicatorTable,
         batch = seeds[lo:lo + batch_size]
         model = PlaceModel(place, params, england, batch,
                            interventions() if interventions else ())
-        orgs = organisations_table(model) if orgs is None else orgs
-        counts = np.zeros((months, len(batch), len(MILESTONES), len(GROUPS), 2), dtype=np.int64)
-        net_parts.append(network_snapshot(model))
-        for m in range(months):
-            model.step()
-            counts[m] = model.state.flows.milestone_counts
-            if (network_every and model.month % network_every == 0) or model.month == months:
-                net_parts.append(network_snapshot(model))
-            if on_month:
-                on_month(len(batch))
-        ts_parts.append(_timeseries(model, start_year))
-        ms_parts.append(_milestones(counts, batch, start_year))
-        model.release()
+        try:
+            orgs = organisations_table(model) if orgs is None else orgs
+            counts = np.zeros((months, len(batch), len(MILESTONES), len(GROUPS), 2), dtype=np.int64)
+            net_parts.append(network_snapshot(model))
+            for m in range(months):
+                model.step()
+                counts[m] = model.state.flows.milestone_counts
+                if (network_every and model.month % network_every == 0) or model.month == months:
+                    net_parts.append(network_snapshot(model))
+                if on_month:
+                    on_month(len(batch))
+            ts_parts.append(_timeseries(model, start_year))
+            ms_parts.append(_milestones(counts, batch, start_year))
+        finally:
+            model.release()          # also when a run fails: a sweep worker goes on
     # Rows in seed order whatever the batching, so results are identical row for row.
     def ordered(parts, keys):
         df = pd.concat(parts, ignore_index=True).drop_duplicates(keys)

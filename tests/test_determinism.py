@@ -259,3 +259,26 @@ def test_batching_never_changes_a_scenario_with_interventions(compose_small):
     three = _simulate(run, [0, 1, 2], months=36, interventions=run.interventions, batch_size=3)
     _assert_same(one, three)
     assert one.timeseries["cost"].sum() > 0          # the scenario did something
+
+
+def test_kernel_cache_is_dropped_when_any_kernel_source_changes(tmp_path):
+    """numba tracks only a kernel's own file; a helper edited in another module must
+    still invalidate every cached kernel (sim.kernels.refresh_stale_cache)."""
+    from sim.kernels import refresh_stale_cache
+
+    (tmp_path / "hashing.py").write_text("def uniform(): return 0.5\n")
+    (tmp_path / "schools.py").write_text("from hashing import uniform\n")
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    compiled = [cache / "schools.enrol-12.py311.nbi", cache / "schools.enrol-12.py311.1.nbc"]
+    for f in compiled:
+        f.write_bytes(b"old machine code")
+    refresh_stale_cache(tmp_path)                    # first sight of these sources
+    assert not any(f.exists() for f in compiled)
+    for f in compiled:
+        f.write_bytes(b"compiled from the current sources")
+    refresh_stale_cache(tmp_path)                    # nothing changed: cache kept
+    assert all(f.exists() for f in compiled)
+    (tmp_path / "hashing.py").write_text("def uniform(): return 1 - 0.5\n")
+    refresh_stale_cache(tmp_path)                    # a helper changed: cache dropped
+    assert not any(f.exists() for f in compiled)

@@ -16,7 +16,7 @@ def _enrol_one(r, c, age, school, entry_ages, takeup, options, n_options, take_b
     for i in range(entry_ages.shape[0]):
         if entry_ages[i] <= a:
             level = i
-    attends = uniform(take_base[r], c) < takeup[level]
+    attends = takeup[level] >= 1.0 or uniform(take_base[r], c) < takeup[level]
     n = n_options[level]
     if n > 0:
         pick = options[level, min(int(uniform(pick_base[r], c) * n), n - 1)]

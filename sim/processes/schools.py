@@ -44,7 +44,7 @@ ENTRY_AGES = np.array([lv[0] for lv in LEVELS], dtype=np.int64)
 
 def step(state: State, params: ModelParams, streams: Streams, month: int, everyone: bool = False) -> None:
     """Enrol children at transition ages and newcomers; `everyone` at the start of a run
-    (sim.kernels.schools.enrol). Compulsory levels have take-up 1 (every draw is below 1)."""
+    (sim.kernels.schools.enrol). Compulsory levels have take-up 1: every child attends."""
     ch = state.children
     options, n_options = level_table(state.orgs.kind)
     takeup = np.array([1.0 if name is None else getattr(params.demography, name)
