@@ -34,7 +34,7 @@ from sim.interventions import ordered
 from sim.processes import (demography, development, engagement, families, norms,
                            schools, services, system, ties, trust)
 from sim.registry import check
-from sim.reporters import REPORTERS
+from sim.reporters import REPORTERS, Collector
 from sim.rng import Streams
 from sim.synthetic import IndicatorTable
 
@@ -74,7 +74,7 @@ class PlaceModel(mesa.Model):
             intervention.initialize(self)
         self.organisations = [Organisation(self, r, i) for r in range(self.n_replicates)
                               for i in range(len(self.state.orgs.kind))]
-        self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
+        self.datacollector = Collector(model_reporters=REPORTERS)
         self.datacollector.collect(self)
 
     @property

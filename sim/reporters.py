@@ -8,6 +8,7 @@ in docs/ODD.md ("System outcomes").
 """
 from __future__ import annotations
 
+import mesa
 import numpy as np
 
 from sim import orgs as O
@@ -326,3 +327,13 @@ REPORTER_INFO = {
     "coordination": ("Coordination and collaboration", "0-1 index (share of intake by referral)"),
     "stage": ("Stage reached (1 relationships .. 4 system change)", "stage 1-4"),
 }
+
+
+class Collector(mesa.DataCollector):
+    """mesa's DataCollector for the model reporters, keeping a plain copy of each month's
+    array where mesa keeps a deepcopy: every reporter returns a NumPy array, and the
+    deepcopies alone took a third of a small place's month."""
+
+    def collect(self, model) -> None:
+        for name, reporter in self.model_reporters.items():
+            self.model_vars[name].append(np.array(reporter(model), copy=True))
