@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"placesim: unknown verb '{verb}'; choose from {', '.join(VERBS)}", file=sys.stderr)
         return 2
     name = VERBS[verb][0]
+    from experiments.kernel_cache import refresh_stale_kernel_cache
+
+    refresh_stale_kernel_cache()            # before any compiled kernel runs
     try:
         module = importlib.import_module(name)
     except ModuleNotFoundError as exc:

@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 from scipy.special import ndtri
 
-from sim.kernels import refresh_stale_cache, stream_bases, uniforms_at
+from sim.kernels import stream_bases, uniforms_at
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -65,7 +65,6 @@ class Streams:
     """Random numbers for a batch of replicates, keyed by seed, stream name and month."""
 
     def __init__(self, seeds: Sequence[int]):
-        refresh_stale_cache()                # before any compiled kernel runs
         self.seeds = np.asarray(seeds, dtype=np.int64)
         self.keys = np.array(
             [np.random.SeedSequence(int(s)).generate_state(1, np.uint64)[0] for s in self.seeds],

@@ -27,6 +27,9 @@ SMALL = ["place.population=600", "place.homes=250"]
 
 
 def pytest_configure(config):
+    from experiments.kernel_cache import refresh_stale_kernel_cache
+
+    refresh_stale_kernel_cache()            # tests run the kernels as edited, never stale code
     config.addinivalue_line(
         "markers", "slow: takes more than ~10 s; still runs in CI (deselect with -m 'not slow')")
 

@@ -10,10 +10,6 @@ counter-based hash as sim.rng (bit-identical).
 One module per process; this package re-exports their kernels and index constants so
 processes call `kernels.<name>`.
 """
-from __future__ import annotations
-
-import hashlib
-from pathlib import Path
 from sim.kernels.hashing import GOLDEN, mix, stream_bases, uniform, uniforms_at
 from sim.kernels.services import (A_HEALTH_DEF, A_KIDS, A_TEEN, A_WELLBEING_DEF, A_YOUNG,
                                   G_ANY, G_CHILDREN, G_TEEN, G_YOUNG, N_AGG,
@@ -29,35 +25,3 @@ from sim.kernels.families import (CH_DEBT, CH_HLE, CH_HOUSING, CH_STRESS, CH_WOR
                                   F_HSTRESS, F_JOB, F_S0, F_SDEBT, F_SDEP, F_SHEALTH,
                                   F_SHOUSE, F_STRESS_RATE, F_SWORK, N_FCOEF, family_month)
 
-
-_cache_checked = False
-
-
-def refresh_stale_cache(folder: Path | None = None) -> None:
-    """Drop compiled kernels cached from older sources (once per process).
-
-    numba recompiles a cached kernel when its own file changes, but not when a helper
-    it inlines from another module changes (hashing.uniform, social.neighbour_mean):
-    after such an edit the other modules would run stale machine code. So the cache
-    carries a hash of every kernel source, and files cached under another hash are
-    removed. sim.rng.Streams calls this before any kernel runs; it does nothing where
-    the package folder is not writable (numba then caches elsewhere, per install).
-    """
-    global _cache_checked
-    if folder is None:
-        if _cache_checked:
-            return
-        _cache_checked = True
-    here = folder or Path(__file__).parent
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(here.glob("*.py")))).hexdigest()
-    cache = here / "__pycache__"
-    stamp = cache / "kernel_sources.sha256"
-    try:
-        if stamp.exists() and stamp.read_text().strip() == digest:
-            return
-        cache.mkdir(exist_ok=True)
-        for cached in [*cache.glob("*.nbi"), *cache.glob("*.nbc")]:
-            cached.unlink(missing_ok=True)
-        stamp.write_text(digest)
-    except OSError:
-        pass
