@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from sim.params import ModelParams, PlaceParams
-from sim.registry import check, nonneg, outside_plausible, param
+from sim.registry import check, outside_plausible, param
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 

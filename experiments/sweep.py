@@ -29,7 +29,6 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from experiments.hydra_entry import launch
 
@@ -249,8 +248,6 @@ def config_hash(config) -> str:
 
 def prepare(resolved, out: Path):
     """Design, manifest and the list of tasks still to run."""
-    import pandas as pd
-
     from experiments.output import write_parquet, write_text
 
     spec = resolved.config.sweep

@@ -70,7 +70,7 @@ def _family_ties(streams: Streams, F: int, mean_ties: float) -> sp.csr_matrix:
 
 def _org_ties(streams: Streams, kinds: np.ndarray, place: PlaceParams):
     """Starting partnership ties: density and strength follow partnership_strength."""
-    R, n = streams.n, len(kinds)
+    n = len(kinds)
     school = np.isin(kinds, O.SCHOOL_KINDS)
     core = kinds == O.Kind.CORE_TEAM
     p_tie = np.full((n, n), 0.5 * place.partnership_strength)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import orgs as O
 from sim.processes.engagement import relationship_capital
 
 # Stage thresholds (assumptions; docs/ODD.md).
@@ -164,7 +163,6 @@ def admissions(model):
 
 
 def tie_density(model):
-    og = model.state.orgs
     mask = _members(model)
     pairs = mask[:, :, None] & mask[:, None, :]
     n = pairs.sum(axis=(1, 2)) - mask.sum(axis=1)
@@ -223,7 +221,6 @@ def shared_purpose(model):
 
 
 def relationships(model):
-    og = model.state.orgs
     capital = relationship_capital(model.state.strength, _members(model))
     return 0.8 * capital + 0.2 * model.state.voice
 

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -3,7 +3,6 @@ complete and consistent; the seed tables are verbatim; user mistakes are one lin
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pandas as pd
 import pytest

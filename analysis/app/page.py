@@ -19,13 +19,12 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from analysis.app import results as R
 from analysis.app.controls import (CHOICE_TEXT, KNOBS, PLACE_TEXT, PLACES, RUNGS, SHOCKS, STRATEGIES, ZONES,
-                                   Choices, SaveError, clamp, describe, interventions_for, save_scenario,
+                                   Choices, SaveError, clamp, interventions_for, save_scenario,
                                    scenario_yaml)
 
 BLUE, GREY = "#0072B2", "#7F7F7F"
@@ -522,7 +521,6 @@ class StrategyPage:
     # -- layout ----------------------------------------------------------------------
     def _layout(self):
         pn = self.pn
-        W = self.w
         T = CHOICE_TEXT
 
         def sl(key):

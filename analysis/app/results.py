@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 from sim.reporters import REPORTER_INFO
-from analysis.plots import MILESTONE_TITLES  # labels shared with the plots
 
 MILESTONES = ("eyfs_gld", "ks2", "ks4", "eet18")
 MILESTONE_PANEL = {

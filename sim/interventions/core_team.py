@@ -110,7 +110,6 @@ class CoreTeam(Intervention):
 
     def apply(self, model, month: int) -> None:
         st = model.state
-        og = st.orgs
         hours = self.hours(month, model)                      # (R,)
         focus = self.focus(model)
         with_team = focus.copy()

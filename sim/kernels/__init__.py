@@ -25,3 +25,14 @@ from sim.kernels.families import (CH_DEBT, CH_HLE, CH_HOUSING, CH_STRESS, CH_WOR
                                   F_HSTRESS, F_JOB, F_S0, F_SDEBT, F_SDEP, F_SHEALTH,
                                   F_SHOUSE, F_STRESS_RATE, F_SWORK, N_FCOEF, family_month)
 
+__all__ = ["GOLDEN", "mix", "stream_bases", "uniform", "uniforms_at", "A_HEALTH_DEF",
+           "A_KIDS", "A_TEEN", "A_WELLBEING_DEF", "A_YOUNG", "G_ANY", "G_CHILDREN",
+           "G_TEEN", "G_YOUNG", "N_AGG", "family_aggregates", "service_discharge",
+           "service_intake", "service_support", "C_CROSS", "C_DEP", "C_HDEP", "C_HLE",
+           "C_HOUSING", "C_HPOOR", "C_INFORMAL", "C_NBHD", "C_QUAL", "C_SCHOOL",
+           "C_STRESS", "C_WORK", "N_COEF", "child_input", "child_inputs",
+           "development_month", "family_inputs", "CH_DEBT", "CH_HLE", "CH_HOUSING",
+           "CH_STRESS", "CH_WORK", "F_BUFFER", "F_DEBT_BUILD", "F_DEBT_REPAY", "F_EVICT",
+           "F_FULL_TIES", "F_H0", "F_HDEP", "F_HINFORMAL", "F_HLE_RATE", "F_HNORM",
+           "F_HQUAL", "F_HSTRESS", "F_JOB", "F_S0", "F_SDEBT", "F_SDEP", "F_SHEALTH",
+           "F_SHOUSE", "F_STRESS_RATE", "F_SWORK", "N_FCOEF", "family_month"]

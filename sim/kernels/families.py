@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 
 import numba as nb
-import numpy as np
 
 from sim.kernels.hashing import uniform
 from sim.kernels.social import neighbour_mean

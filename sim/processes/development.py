@@ -18,7 +18,7 @@ from sim import kernels
 from sim import orgs as O
 from sim.params import ModelParams
 from sim.rng import Streams
-from sim.state import GROUPS, MILESTONE_AGE, MILESTONES, SEVERE_STRESS, State
+from sim.state import MILESTONE_AGE, MILESTONES, SEVERE_STRESS, State
 
 L, H, W = 0, 1, 2
 BAND_EDGES = np.array([b[1] for b in O.AGE_BANDS[:-1]], dtype=np.int64)
