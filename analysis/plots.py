@@ -37,6 +37,16 @@ def _ribbon(ax, x, med, lo, hi, colour, style, label):
     ax.plot(x, med, color=colour, linestyle=style, linewidth=2, label=label)
 
 
+def _milestone_axes(ax, milestone: str) -> None:
+    """Title, 0-100% scale, whole years and grid of one milestone panel."""
+    ax.set_title(MILESTONE_TITLES[milestone], fontsize=10)
+    ax.set_ylabel("% of children assessed")
+    ax.set_xlabel("year")
+    ax.set_ylim(0, 100)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+
+
 def milestones_over_time(milestones: pd.DataFrame, reference: dict[str, float] | None = None,
                          title: str = "") -> plt.Figure:
     """Share of children reaching each milestone per year: median and 10-90% band."""
@@ -56,12 +66,7 @@ def milestones_over_time(milestones: pd.DataFrame, reference: dict[str, float] |
         if reference and name in reference:
             ax.axhline(reference[name], color="grey", linestyle=":", linewidth=1,
                        label="England LSOA mean (seed 004 Table 2)")
-        ax.set_title(MILESTONE_TITLES[name], fontsize=10)
-        ax.set_ylabel("% of children assessed")
-        ax.set_xlabel("year")
-        ax.set_ylim(0, 100)
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.grid(alpha=0.3)
+        _milestone_axes(ax, name)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
@@ -190,12 +195,7 @@ def scenario_milestones(results: dict, group: str = "all", title: str = "") -> p
             b = band(m, ["year"], "share")
             _ribbon(ax, b["year"], 100 * b["median"], 100 * b["low"], 100 * b["high"],
                     OKABE_ITO[i % 8], LINESTYLES[i % 4], scenario)
-        ax.set_title(MILESTONE_TITLES[milestone], fontsize=10)
-        ax.set_ylabel("% of children assessed")
-        ax.set_xlabel("year")
-        ax.set_ylim(0, 100)
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.grid(alpha=0.3)
+        _milestone_axes(ax, milestone)
     return _finish_grid(fig, axes, title or "Children reaching each milestone (median, 10-90% band across replicates)")
 
 

@@ -14,6 +14,10 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +28,29 @@ CONFIGS = REPO / "configs"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 SMALL = ["place.population=600", "place.homes=250"]
+
+
+def placesim_command() -> list[str]:
+    """The console script installed beside this Python, else the one on PATH, else
+    `python -m experiments.cli`: the command as a user runs it."""
+    beside = Path(sys.executable).with_name("placesim")
+    exe = str(beside) if beside.exists() else shutil.which("placesim")
+    return [exe] if exe else [sys.executable, "-m", "experiments.cli"]
+
+
+def placesim_env() -> dict:
+    """CI=true (quiet progress bars) and a non-interactive plotting backend."""
+    return dict(os.environ, CI="true", MPLBACKEND="Agg")
+
+
+def placesim(*args: str, cwd: Path | None = None, timeout: float = 600,
+             check: bool = False) -> subprocess.CompletedProcess:
+    """Run `placesim ARGS` and wait; with `check`, a failure raises with its output."""
+    proc = subprocess.run([*placesim_command(), *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=timeout, env=placesim_env())
+    if check and proc.returncode != 0:
+        raise AssertionError(f"placesim {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
 
 
 def pytest_configure(config):

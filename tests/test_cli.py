@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,30 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import CONFIGS
+from conftest import CONFIGS, placesim, placesim_command, placesim_env
 
 RUN = ["run", "place.population=600", "place.homes=250", "run.years=1", "run.replicates=2"]
 PARQUET = ("timeseries", "milestones", "network", "organisations")
 PLOTS = ("milestones", "outcomes", "system", "network")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _placesim() -> list[str]:
-    """The console script installed beside this Python, else the one on PATH."""
-    beside = Path(sys.executable).with_name("placesim")
-    exe = str(beside) if beside.exists() else shutil.which("placesim")
-    if exe:
-        return [exe]
-    return [sys.executable, "-c", "import sys; from experiments.cli import main; sys.exit(main())"]
-
-
-def _env() -> dict:
-    return dict(os.environ, CI="true", MPLBACKEND="Agg")
-
-
-def placesim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*_placesim(), *args], capture_output=True, text=True, env=_env(),
-                          cwd=cwd, timeout=300)
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +26,7 @@ def two_runs(once_across_workers):
         for name in ("a", "b"):                      # two separate processes, side by side
             target = folder / name
             procs[name] = (target, subprocess.Popen(
-                [*_placesim(), *RUN, f"hydra.run.dir={target}"], cwd=folder, env=_env(),
+                [*placesim_command(), *RUN, f"hydra.run.dir={target}"], cwd=folder, env=placesim_env(),
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
         out = []
         for name, (target, proc) in procs.items():

@@ -3,25 +3,21 @@ a scenario that fails halfway keeping the ones that finished."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 
 import pandas as pd
 import pytest
+
+from conftest import placesim as run_placesim
 
 from experiments.config import ScenarioSpec, compose_run_config
 
 SMALL = ["place.population=800", "place.homes=350", "run.years=3", "run.replicates=3"]
 
 
-def placesim(*args, check=True):
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", *args], capture_output=True, text=True,
-                          timeout=600, env={**os.environ, "CI": "true"})
-    if check and proc.returncode != 0:
-        raise AssertionError(proc.stdout + proc.stderr)
-    return proc
+def placesim(*args, **kwargs):
+    """The shared runner (conftest.placesim), failing on a non-zero exit unless told not to."""
+    return run_placesim(*args, **{"check": True, **kwargs})
 
 
 @pytest.fixture(scope="module")

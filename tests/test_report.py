@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import html.parser
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from conftest import placesim
 
 COMPARE = ["compare", "place.population=800", "place.homes=350", "run.years=4", "run.replicates=4",
            "scenarios=[baseline,core_team,core_team_exit]"]
@@ -27,21 +27,6 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is
                                     "(run `bash scripts/install_system_deps.sh`)")
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftoppm, pdftotext, pdfimages) is not "
                                    "installed (run `bash scripts/install_system_deps.sh`)")
-
-
-def _placesim() -> list[str]:
-    exe = shutil.which("placesim")
-    if exe:
-        return [exe]
-    return [sys.executable, "-c", "import sys; from experiments.cli import main; sys.exit(main())"]
-
-
-def _env() -> dict:
-    return dict(os.environ, CI="true", MPLBACKEND="Agg")
-
-
-def placesim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*_placesim(), *args], capture_output=True, text=True, env=_env(), cwd=cwd, timeout=300)
 
 
 @pytest.fixture(scope="session")

@@ -12,18 +12,16 @@ import time
 import pandas as pd
 import pytest
 
+from conftest import placesim as run_placesim
+
 import analysis
 
 TINY = ["place.population=600", "place.homes=250", "run.years=2"]
 
 
-def placesim(*args, timeout=300, check=True):
-    env = {**os.environ, "CI": "true"}
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", *args], capture_output=True,
-                          text=True, timeout=timeout, env=env)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"placesim {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc
+def placesim(*args, **kwargs):
+    """The shared runner (conftest.placesim), failing on a non-zero exit unless told not to."""
+    return run_placesim(*args, **{"check": True, **kwargs})
 
 
 def sweep_args(folder, *extra):
