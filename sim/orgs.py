@@ -6,6 +6,8 @@ parameters in `sim.params.Services`.
 """
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
@@ -135,3 +137,36 @@ _CHILD_ROWS = {
 for _i, _k in enumerate(SERVICE_KINDS):
     for _band, _dom, _w in _CHILD_ROWS.get(_k, []):
         CHILD_EFFECT[_i, _band, _dom] = _w
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a place's fixed list of organisation kinds implies for the monthly processes.
+
+    The list never changes during a run, so this is worked out once per place (`layout`)
+    rather than every month. The arrays are shared between models: read-only.
+    """
+
+    membership: np.ndarray   # (O, K) 0/1: which organisations deliver each service kind
+    schools: np.ndarray      # organisation indices of the schools (SCHOOL_KINDS)
+    school_pos: np.ndarray   # (O,) an organisation's position among the schools
+    is_service: np.ndarray   # (O,) bool: delivers a family-facing service kind
+    kind_pos: np.ndarray     # (O,) its kind's position in SERVICE_KINDS (0 if not a service)
+
+
+def layout(kinds: np.ndarray) -> Layout:
+    return _layout(tuple(int(k) for k in kinds))
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(kinds: tuple) -> Layout:
+    k = np.array(kinds, dtype=np.int64)
+    services = np.array(SERVICE_KINDS)
+    schools = np.flatnonzero(np.isin(k, SCHOOL_KINDS))
+    is_service = np.isin(k, SERVICE_KINDS)
+    out = Layout(membership=(k[:, None] == services[None, :]).astype(float), schools=schools,
+                 school_pos=np.searchsorted(schools, np.arange(len(k))), is_service=is_service,
+                 kind_pos=np.searchsorted(services, np.where(is_service, k, SERVICE_KINDS[0])))
+    for array in vars(out).values():
+        array.flags.writeable = False
+    return out

@@ -104,11 +104,15 @@ class Streams:
         words = _mix(base[np.asarray(rep)] + slots)
         return ((words >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
 
+    def bases(self, names: Sequence[str], month: int) -> np.ndarray:
+        """(len(names), replicates): `base` of several streams, for a kernel that draws
+        from all of them."""
+        return np.stack([self.base(name, month) for name in names])
+
     def uniforms_at(self, names: Sequence[str], month: int, rep: np.ndarray,
                     slot: np.ndarray) -> np.ndarray:
         """(len(names), n): `uniform_at` of several streams at the same pairs, in one pass."""
-        bases = np.stack([self.base(name, month) for name in names])
-        return uniforms_at(bases, np.asarray(rep, dtype=np.int64), np.asarray(slot, dtype=np.int64))
+        return uniforms_at(self.bases(names, month), np.asarray(rep, dtype=np.int64), np.asarray(slot, dtype=np.int64))
 
     def normal_at(self, name: str, month: int, rep: np.ndarray, slot: np.ndarray) -> np.ndarray:
         """Standard normals at (rep, slot) pairs; see `uniform_at`."""

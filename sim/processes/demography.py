@@ -56,8 +56,8 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     # Births and the newcomers' children take free child slots.
     out_rep = np.empty(ch.alive.size, dtype=np.int64)
     out_slot = np.empty(ch.alive.size, dtype=np.int64)
-    age_bases = np.stack([streams.base(f"demography.arrival_age{j}", month)
-                          for j in range(1, MAX_ARRIVING_CHILDREN + 1)])
+    age_bases = streams.bases([f"demography.arrival_age{j}" for j in range(1, MAX_ARRIVING_CHILDREN + 1)],
+                              month)
     arrival_cum = np.cumsum(_poisson_pmf(ps.children_per_home, MAX_ARRIVING_CHILDREN))
     placed = KD.arrive(ch.alive, ch.age, ch.fam, ch.school, ch.support_months, ch.support_domains,
                        ch.env, moving, fa.adults, family_base, ps.births_per_month / F,

@@ -7,6 +7,8 @@ child attends one outside the area (school index -2: average quality, no local t
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from sim import orgs as O
@@ -31,12 +33,20 @@ def level_members(kinds: np.ndarray) -> list[np.ndarray]:
 
 
 def level_table(kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Settings of each level as a padded (levels, most) table and the count per level."""
-    members = level_members(kinds)
+    """Settings of each level as a padded (levels, most) table and the count per level;
+    a place's list of organisations is fixed, so it is worked out once per place."""
+    return _level_table(tuple(int(k) for k in kinds))
+
+
+@functools.lru_cache(maxsize=64)
+def _level_table(kinds: tuple) -> tuple[np.ndarray, np.ndarray]:
+    members = level_members(np.array(kinds, dtype=np.int64))
     table = np.zeros((len(LEVELS), max(1, max(len(m) for m in members))), dtype=np.int64)
     for i, m in enumerate(members):
         table[i, :len(m)] = m
-    return table, np.array([len(m) for m in members], dtype=np.int64)
+    counts = np.array([len(m) for m in members], dtype=np.int64)
+    table.flags.writeable = counts.flags.writeable = False     # shared between models
+    return table, counts
 
 
 ENTRY_AGES = np.array([lv[0] for lv in LEVELS], dtype=np.int64)

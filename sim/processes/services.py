@@ -17,8 +17,6 @@ Equations: docs/ODD.md, "Services".
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from sim import kernels
@@ -26,23 +24,6 @@ from sim import orgs as O
 from sim.params import ModelParams
 from sim.rng import Streams
 from sim.state import State
-
-
-def membership(kinds: np.ndarray) -> np.ndarray:
-    """(O, K) 0/1: which organisations deliver each family-facing kind."""
-    return (kinds[:, None] == np.array(O.SERVICE_KINDS)[None, :]).astype(float)
-
-
-@functools.lru_cache(maxsize=64)
-def _layout(kind_list: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A place's fixed organisation layout, worked out once: the kind membership matrix,
-    the schools' organisation indices, and each organisation's position among the schools."""
-    kinds = np.array(kind_list)
-    schools = np.flatnonzero(np.isin(kinds, O.SCHOOL_KINDS))
-    out = (membership(kinds), schools, np.searchsorted(schools, np.arange(len(kinds))))
-    for array in out:
-        array.flags.writeable = False       # shared between models: never written
-    return out
 
 
 GATE_CODE = np.array([{"any": kernels.G_ANY, "children": kernels.G_CHILDREN,
@@ -77,7 +58,8 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     params_all, sp = params, params.services
     R, F = fa.deprivation.shape
     K = O.N_SERVICE_KINDS
-    m, schools, school_pos = _layout(tuple(og.kind.tolist()))
+    lay = O.layout(og.kind)
+    m, schools, school_pos = lay.membership, lay.schools, lay.school_pos
     view = kind_view(state, m, sp)
 
     # Episodes run down (a family still engaged is not a candidate); who is in each family.

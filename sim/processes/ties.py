@@ -16,8 +16,6 @@ Equations: docs/ODD.md, "Organisation ties".
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from sim import orgs as O
@@ -33,20 +31,10 @@ def referral_share(state: State) -> np.ndarray:
     og = state.orgs
     if state.kind_capacity is None:
         return np.zeros(og.capacity.shape)
-    is_service, kind_pos = _service_positions(tuple(og.kind.tolist()))
+    lay = O.layout(og.kind)
+    is_service, kind_pos = lay.is_service, lay.kind_pos
     share = state.flows.intake_by_referral / np.maximum(state.kind_capacity, 1.0)   # (R, K)
     return np.where(is_service[None, :], share[:, kind_pos], 0.0)
-
-
-@functools.lru_cache(maxsize=64)
-def _service_positions(kind_list: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Which organisations are services, and each one's position in SERVICE_KINDS."""
-    kinds = np.array(kind_list)
-    is_service = np.isin(kinds, O.SERVICE_KINDS)
-    kind_pos = np.searchsorted(np.array(O.SERVICE_KINDS), np.where(is_service, kinds, O.SERVICE_KINDS[0]))
-    is_service.flags.writeable = False      # shared between models: never written
-    kind_pos.flags.writeable = False
-    return is_service, kind_pos
 
 
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
