@@ -112,7 +112,8 @@ class Streams:
     def uniforms_at(self, names: Sequence[str], month: int, rep: np.ndarray,
                     slot: np.ndarray) -> np.ndarray:
         """(len(names), n): `uniform_at` of several streams at the same pairs, in one pass."""
-        return uniforms_at(self.bases(names, month), np.asarray(rep, dtype=np.int64), np.asarray(slot, dtype=np.int64))
+        return uniforms_at(self.bases(names, month), np.asarray(rep, dtype=np.int64),
+                           np.asarray(slot, dtype=np.int64))
 
     def normal_at(self, name: str, month: int, rep: np.ndarray, slot: np.ndarray) -> np.ndarray:
         """Standard normals at (rep, slot) pairs; see `uniform_at`."""
