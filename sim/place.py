@@ -173,7 +173,7 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
     K = O.N_SERVICE_KINDS
     families = Families(
         **{k: v.reshape(R, F) for k, v in drawn.items()},
-        informal_support=np.zeros((R, F)), engaged=np.zeros((R, F, K), dtype=np.int32),
+        informal_support=np.zeros((R, F)), engaged=np.zeros((R, F, K), dtype=np.int8),
         neediest=np.zeros((R, F), dtype=bool), neediest_cut=np.zeros((R, 1)),
         evict_pending=np.zeros((R, F), dtype=bool),
         ever_supported=np.zeros((R, F), dtype=bool),

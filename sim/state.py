@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from sim.scratch import Scratch
+
 # Milestones recorded as children pass the age (months) of the assessment.
 MILESTONES = ("eyfs_gld", "ks2", "ks4", "eet18", "decay_free5")
 MILESTONE_AGE = {"eyfs_gld": 60, "ks2": 132, "ks4": 192, "eet18": 216, "decay_free5": 60}
@@ -67,7 +69,7 @@ class Families:
     norm_threshold: np.ndarray  # share of ties that must hold the norm before adopting
     adults: np.ndarray         # adults in the home, int32
     informal_support: np.ndarray  # 0-1, refreshed monthly
-    engaged: np.ndarray        # (R, F, K) months left of an episode with each service kind
+    engaged: np.ndarray        # (R, F, K) int8: months left of an episode with each service kind (at most 120)
     neediest: np.ndarray       # bool: in the replicate's most deprived decile of families
     neediest_cut: np.ndarray   # (R, 1) deprivation cut of that decile (recomputed yearly)
     evict_pending: np.ndarray  # bool: evicted this month, moves out next month
@@ -213,6 +215,7 @@ class State:
     capacity_used: np.ndarray | None = None   # (R,) share of service capacity in use
     child_summary: np.ndarray | None = None   # (R, 8) score sums and counts (kernels.development_month)
     exclusion_multiplier: float = 1.0  # the place's exclusion rate relative to England
+    scratch: Scratch = field(default_factory=Scratch)  # work arrays reused by the kernels
 
     def reset_month(self, params) -> None:
         """Neutral monthly inputs before interventions act."""

@@ -14,6 +14,23 @@ from sim.kernels.hashing import uniform
  C_HOUSING, C_INFORMAL, N_COEF) = range(13)
 
 
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def below_rate_exp(u, rate, x):
+    """u < rate * exp(x), exactly as written, but exp is evaluated only when u falls
+    under a cheap upper bound of the right side (exp(x) <= 1 for x <= 0 and
+    exp(x) <= 1 / (1 - x) for 0 < x < 1, widened by 1e-9 against rounding): the events
+    this decides are rare, so the bound settles almost every child without exp."""
+    if x <= 0.0:
+        bound = rate
+    elif x < 0.5:
+        bound = rate / (1.0 - x) * (1.0 + 1e-9)
+    else:
+        return u < rate * math.exp(x)
+    if u >= bound:
+        return False
+    return u < rate * math.exp(x)
+
+
 @nb.njit(cache=True, error_model="numpy")
 def family_inputs(coef, deprivation, no_qual, workless, hle, stress, housing, informal,
                   poor_health, local_norm, out):
@@ -150,10 +167,10 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
                         counts[r, m, 1, 1] += 1
             s = school[r, c]
             if s >= 0 and excl_factor[s] > 0.0:
-                if uniform(event_base[r], 2 * c) < excl_rate * excl_factor[s] * math.exp(-excl_slope * z2):
+                if below_rate_exp(uniform(event_base[r], 2 * c), excl_rate * excl_factor[s], -excl_slope * z2):
                     events[r, 0] += 1
             if a >= 120:
-                if uniform(event_base[r], 2 * c + 1) < adm_rate * math.exp(-adm_slope * z2):
+                if below_rate_exp(uniform(event_base[r], 2 * c + 1), adm_rate, -adm_slope * z2):
                     events[r, 1] += 1
         summary[r, 0] += s0
         summary[r, 1] += s1

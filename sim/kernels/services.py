@@ -32,11 +32,11 @@ def family_aggregates(alive, fam, age, ability, env, school, school_pos, engaged
     active_now[:] = 0
     for r in range(R):
         for f in range(F):
-            for k in range(K):
-                if engaged[r, f, k] > 0:
-                    engaged[r, f, k] -= 1
-                    if engaged[r, f, k] > 0:
-                        active_now[r, k] += 1
+            for k in range(K):                    # without branches: most are 0
+                e = engaged[r, f, k]
+                e -= e > 0
+                engaged[r, f, k] = e
+                active_now[r, k] += e > 0
         for c in range(C):
             if not alive[r, c]:
                 continue
@@ -82,8 +82,8 @@ def service_discharge(engaged, capacity, base, active_now):
 def service_intake(agg, home_learning, stress, debt, housing, workless, need_feature, need_weight,
                    gate_code, engaged, outreach, targeting, between, school_to_kind, hub_pos,
                    follow, trust, takeup_power, eligibility, free, seek_base, priority_base,
-                   episode, intake, intake_by_referral):
-    """Need, identification, seeking and intake in one pass over families.
+                   episode, intake, intake_by_referral, feats, gates, need, cand, idx, key, share):
+    """Need, identification, seeking and intake, kind by kind.
 
     Need: features in sim.orgs.FEATURES order (young, teen, home-learning deficit, child
     health deficit, child wellbeing deficit, stress, arrears, housing pressure,
@@ -93,18 +93,21 @@ def service_intake(agg, home_learning, stress, debt, housing, workless, need_fea
     seeks support with probability `demand`; if more seek than a kind has free places,
     the places go to the winners of an exponential race whose rate is the family's demand
     (Efraimidis & Spirakis 2006): never by home order. Kinds with no free place are
-    skipped. Nothing of size families x kinds is stored: only the seekers.
+    skipped. Places are given only once every kind has chosen, so a place taken this
+    month never counts as a referral source the same month.
+
+    The features are worked out once per family; each kind then adds up its need over all
+    families in a branch-free pass (which the compiler vectorises), keeps the eligible
+    families, and only those get the referral sum and the draws (about one pair in eight
+    at Wallsend). Work arrays (written before read): feats (9, F), gates (4, F) bool,
+    need (F,), cand (F,) int64, idx (K, F) int64, key and share (K, F).
     """
     R, F, K = engaged.shape
-    feats = np.empty(9)
-    idx = np.empty((K, F), dtype=np.int64)
-    key = np.empty((K, F))
-    share = np.empty((K, F))
+    n_feat = need_feature.shape[1]
     n = np.empty(K, dtype=np.int64)
-    eng_list = np.empty(K, dtype=np.int64)    # kinds the family is engaged with
     n_terms = np.zeros(K, dtype=np.int64)      # need features up to the last non-zero weight
     for k in range(K):
-        for j in range(need_feature.shape[1]):
+        for j in range(n_feat):
             if need_weight[k, j] != 0.0:
                 n_terms[k] = j + 1
     for r in range(R):
@@ -119,55 +122,61 @@ def service_intake(agg, home_learning, stress, debt, housing, workless, need_fea
                 intake_by_referral[r, k] = 0.0
             continue
         for f in range(F):
-            kids = agg[r, f, A_KIDS]
-            young = agg[r, f, A_YOUNG] > 0
-            teen = agg[r, f, A_TEEN] > 0
-            per_kid = max(kids, 1.0)
-            feats[0] = 1.0 if young else 0.0
-            feats[1] = 1.0 if teen else 0.0
-            feats[2] = min(max(-home_learning[r, f] / 2.0, 0.0), 1.0)
-            feats[3] = min(max(agg[r, f, A_HEALTH_DEF] / per_kid / 1.5, 0.0), 1.0)
-            feats[4] = min(max(agg[r, f, A_WELLBEING_DEF] / per_kid / 1.5, 0.0), 1.0)
-            feats[5] = stress[r, f]
-            feats[6] = debt[r, f]
-            feats[7] = min(max((housing[r, f] + 1.0) / 3.0, 0.0), 1.0)
-            feats[8] = 1.0 if workless[r, f] else 0.0
-            take = trust[r, f] if takeup_power == 1.0 else trust[r, f] ** takeup_power
-            hub = hub_pos[r, f]
-            n_eng = 0
-            for k2 in range(K):
-                if engaged[r, f, k2] > 0:
-                    eng_list[n_eng] = k2
-                    n_eng += 1
-            for k in range(K):
-                g = gate_code[k]
-                if engaged[r, f, k] > 0 or free[r, k] <= 0:
-                    continue
-                if (g == G_CHILDREN and kids == 0) or (g == G_YOUNG and not young) or (g == G_TEEN and not teen):
-                    continue
-                need = 0.0
-                for j in range(n_terms[k]):
-                    need += feats[need_feature[k, j]] * need_weight[k, j]
-                need = min(max(need, 0.0), 1.0)
-                if need <= eligibility:
-                    continue
-                # Ties from the family's school and its services to this kind, summed
-                # only for kinds still in the running.
+            per_kid = max(agg[r, f, A_KIDS], 1.0)
+            feats[0, f] = 1.0 if agg[r, f, A_YOUNG] > 0 else 0.0
+            feats[1, f] = 1.0 if agg[r, f, A_TEEN] > 0 else 0.0
+            feats[2, f] = min(max(-home_learning[r, f] / 2.0, 0.0), 1.0)
+            feats[3, f] = min(max(agg[r, f, A_HEALTH_DEF] / per_kid / 1.5, 0.0), 1.0)
+            feats[4, f] = min(max(agg[r, f, A_WELLBEING_DEF] / per_kid / 1.5, 0.0), 1.0)
+            feats[5, f] = stress[r, f]
+            feats[6, f] = debt[r, f]
+            feats[7, f] = min(max((housing[r, f] + 1.0) / 3.0, 0.0), 1.0)
+            feats[8, f] = 1.0 if workless[r, f] else 0.0
+            gates[G_ANY, f] = True
+            gates[G_CHILDREN, f] = agg[r, f, A_KIDS] != 0
+            gates[G_YOUNG, f] = agg[r, f, A_YOUNG] > 0
+            gates[G_TEEN, f] = agg[r, f, A_TEEN] > 0
+        for k in range(K):
+            if free[r, k] <= 0:
+                continue
+            for f in range(F):
+                need[f] = 0.0
+            for j in range(n_terms[k]):
+                w = need_weight[k, j]
+                row = need_feature[k, j]
+                for f in range(F):
+                    need[f] += feats[row, f] * w
+            # Eligible: not already engaged with the kind, inside its gate, need above the
+            # cut; kept without a branch (bitwise tests), as one in eight passes.
+            gate = gates[gate_code[k]]
+            m = 0
+            for f in range(F):
+                v = min(max(need[f], 0.0), 1.0)
+                need[f] = v
+                cand[m] = f
+                m += (engaged[r, f, k] == 0) & (v > eligibility) & gate[f]
+            t = targeting[r, k]
+            for i in range(m):
+                f = cand[i]
+                v = need[f]
+                # Ties from the family's school and its services to this kind.
+                hub = hub_pos[r, f]
                 via = school_to_kind[r, hub, k] if hub >= 0 else 0.0
-                for e in range(n_eng):
-                    via += between[r, eng_list[e], k]
-                referral = follow[r] * need * via
-                t = targeting[r, k]
-                pressure = outreach[r, k] * need * ((1.0 - t) + 2.0 * t * need) + referral
+                for k2 in range(K):
+                    if engaged[r, f, k2] > 0:
+                        via += between[r, k2, k]
+                referral = follow[r] * v * via
+                pressure = outreach[r, k] * v * ((1.0 - t) + 2.0 * t * v) + referral
+                take = trust[r, f] if takeup_power == 1.0 else trust[r, f] ** takeup_power
                 d = pressure / (1.0 + pressure) * take
                 if d <= 0.0:
                     continue
                 if uniform(seek_base[r], f * K + k) < d:
-                    m = n[k]
-                    idx[k, m] = f
-                    key[k, m] = -math.log(uniform(priority_base[r], f * K + k)) / d
-                    share[k, m] = referral / pressure if pressure > 0.0 else 0.0
-                    n[k] = m + 1
+                    s = n[k]
+                    idx[k, s] = f
+                    key[k, s] = -math.log(uniform(priority_base[r], f * K + k)) / d
+                    share[k, s] = referral / pressure if pressure > 0.0 else 0.0
+                    n[k] = s + 1
         for k in range(K):
             cap = free[r, k]
             m = n[k]
@@ -212,13 +221,10 @@ def service_support(engaged, quality_factor, contact_value, family_table, child_
             weight_sum = 0.0
             value = 0.0
             n = 0
-            any_engaged = False                   # most families: nothing to add up
-            for k in range(K):
+            for k in range(K):                    # most families: nothing to add up
+                n += engaged[r, f, k] > 0
+            for k in range(K if n > 0 else 0):
                 if engaged[r, f, k] > 0:
-                    any_engaged = True
-            for k in range(K if any_engaged else 0):
-                if engaged[r, f, k] > 0:
-                    n += 1
                     w = quality_factor[r, k]
                     weight_sum += w
                     value += contact_value[r, k]

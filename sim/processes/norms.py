@@ -8,7 +8,6 @@ way down differ (hysteresis). Equations: docs/ODD.md, "Norms".
 """
 from __future__ import annotations
 
-import numpy as np
 
 from sim.kernels import social as KS
 from sim.params import ModelParams
@@ -23,10 +22,10 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     fa, ps, npar = state.families, state.place, params.norms
     ties = ps.family_ties
     lowering = npar.saturation_lowering * state.saturation + params.system.voice_norm_lowering * state.voice
-    local = np.empty(fa.norm.shape)
+    local = state.scratch.get("norms.local", fa.norm.shape)
     KS.norms_month(fa.norm, fa.norm_threshold, lowering, npar.hysteresis,
                    npar.abandon, streams.base("norms.abandon", month), ties.indptr, ties.indices,
-                   ties.data, ps.degree, local, np.empty(fa.norm.shape))
+                   ties.data, ps.degree, local, state.scratch.get("norms.as_float", fa.norm.shape))
     state.local_norm = local
 
 

@@ -53,6 +53,14 @@ def kind_view(state: State, m: np.ndarray, params) -> dict[str, np.ndarray]:
                 strength=strength)
 
 
+def _intake_work(scratch, F: int, K: int) -> tuple:
+    """The work arrays of kernels.service_intake (see its docstring)."""
+    return (scratch.get("intake.feats", (len(O.FEATURES), F)), scratch.get("intake.gates", (4, F), np.bool_),
+            scratch.get("intake.need", (F,)), scratch.get("intake.cand", (F,), np.int64),
+            scratch.get("intake.idx", (K, F), np.int64), scratch.get("intake.key", (K, F)),
+            scratch.get("intake.share", (K, F)))
+
+
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
     fa, og, ch = state.families, state.orgs, state.children
     params_all, sp = params, params.services
@@ -63,8 +71,8 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     view = kind_view(state, m, sp)
 
     # Episodes run down (a family still engaged is not a candidate); who is in each family.
-    agg = np.empty((R, F, kernels.N_AGG))
-    hub_pos = np.empty((R, F), dtype=np.int64)
+    agg = state.scratch.get("services.agg", (R, F, kernels.N_AGG))
+    hub_pos = state.scratch.get("services.hub", (R, F), np.int64)
     active_now = np.empty((R, K), dtype=np.int64)
     kernels.family_aggregates(ch.alive, ch.fam, ch.age, ch.ability, ch.env, ch.school,
                               school_pos, fa.engaged, agg, hub_pos, active_now)
@@ -91,7 +99,8 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
                            targeting, view["between"], school_to_kind, hub_pos, follow, fa.trust,
                            params.trust.takeup_power, sp.eligibility, free,
                            streams.base("services.intake", month), streams.base("services.priority", month),
-                           sp.episode_months, intake, by_referral)
+                           sp.episode_months, intake, by_referral,
+                           *_intake_work(state.scratch, F, K))
     state.flows.intake = intake
     state.flows.intake_by_referral = by_referral
 
@@ -99,8 +108,9 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     quality_factor = np.clip(1.0 + view["quality"], 0.0, 2.0)
     contact_value = np.clip(0.5 + 0.5 * view["quality"]
                             + params.trust.voice_gain * state.voice[:, None], 0.0, 1.0)
-    bands, doms = len(O.AGE_BANDS), len(O.DOMAINS)
-    child_support = np.empty((R, F, bands * doms))
+    if not state.child_support.flags.c_contiguous:
+        state.child_support = np.ascontiguousarray(state.child_support)
+    child_support = state.child_support.reshape(R, F, -1)      # a view: written in place
     summary = np.empty((R, 4))
     # A completed episode adds child_effect SD: the monthly input that achieves it.
     persistence = params_all.development.persistence
@@ -109,7 +119,6 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
                             O.CHILD_EFFECT.reshape(K, -1), sp.family_effect, child_input,
                             agg, fa.neediest, state.family_support, child_support,
                             state.family_contact, state.family_supported_now, summary)
-    state.child_support = child_support.reshape(R, F, bands, doms)
     first = state.family_supported_now & ~fa.ever_supported
     fa.ever_supported |= first
     state.flows.first_supported = first.sum(axis=1)

@@ -5,7 +5,6 @@ Equations: docs/ODD.md, "Trust".
 """
 from __future__ import annotations
 
-import numpy as np
 
 from sim.params import ModelParams
 from sim.kernels import social as KS
@@ -19,4 +18,4 @@ def step(state: State, params: ModelParams) -> None:
     KS.trust_month(fa.trust, state.family_contact,
                    state.place.starting_trust, tp.contact_gain, tp.spread, tp.relapse,
                    ties.indptr, ties.indices, ties.data, ps.degree,
-                   np.empty_like(fa.trust))
+                   state.scratch.get("trust.neighbours", fa.trust.shape))
