@@ -155,12 +155,18 @@ class Layout:
 
 
 def layout(kinds: np.ndarray) -> Layout:
-    return _layout(tuple(int(k) for k in kinds))
+    return _layout(*kinds_key(kinds))
+
+
+def kinds_key(kinds: np.ndarray) -> tuple[str, bytes]:
+    """A hashable key for a list of organisation kinds, cheap enough to take monthly."""
+    kinds = np.asarray(kinds)
+    return kinds.dtype.str, kinds.tobytes()
 
 
 @functools.lru_cache(maxsize=64)
-def _layout(kinds: tuple) -> Layout:
-    k = np.array(kinds, dtype=np.int64)
+def _layout(dtype: str, data: bytes) -> Layout:
+    k = np.frombuffer(data, dtype=dtype).astype(np.int64)
     services = np.array(SERVICE_KINDS)
     schools = np.flatnonzero(np.isin(k, SCHOOL_KINDS))
     is_service = np.isin(k, SERVICE_KINDS)

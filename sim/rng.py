@@ -61,6 +61,11 @@ def stream_id(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+def _salt_word(name: str, month: int) -> int:
+    """The word a stream's base mixes with each replicate's key (Streams.base)."""
+    return _mix_int(((stream_id(name) << 20) ^ (month & 0xFFFFF)) + int(_GOLDEN))
+
+
 class Streams:
     """Random numbers for a batch of replicates, keyed by seed, stream name and month."""
 
@@ -89,8 +94,7 @@ class Streams:
         Slot s of that stream is _mix(base + (s + 1) * golden); compiled kernels
         (sim.kernels) compute it the same way, bit for bit.
         """
-        salt = (stream_id(name) << 20) ^ (month & 0xFFFFF)
-        return stream_bases(self.keys, np.uint64(_mix_int(salt + int(_GOLDEN))))
+        return stream_bases(self.keys, np.array([_salt_word(name, month)], dtype=np.uint64))[0]
 
     def bits(self, name: str, month: int, width: int) -> np.ndarray:
         """uint64 array (replicates, width): one fresh word per replicate and slot."""
@@ -107,7 +111,8 @@ class Streams:
     def bases(self, names: Sequence[str], month: int) -> np.ndarray:
         """(len(names), replicates): `base` of several streams, for a kernel that draws
         from all of them."""
-        return np.stack([self.base(name, month) for name in names])
+        return stream_bases(self.keys, np.array([_salt_word(name, month) for name in names],
+                                                dtype=np.uint64))
 
     def uniforms_at(self, names: Sequence[str], month: int, rep: np.ndarray,
                     slot: np.ndarray) -> np.ndarray:

@@ -29,13 +29,14 @@ def uniform(base, slot):
 
 
 @nb.njit(cache=True, error_model="numpy")
-def stream_bases(keys, salt_word):
-    """mix(key ^ salt_word) for every replicate key (sim.rng.Streams.base), in one call:
-    a stream base is needed ~30 times a month, and ten tiny NumPy operations each time
-    cost more than the draws of a small place."""
-    out = np.empty_like(keys)
-    for r in range(keys.shape[0]):
-        out[r] = mix(keys[r] ^ salt_word)
+def stream_bases(keys, salt_words):
+    """(S, R): mix(key ^ salt_word) for every salt word (S,) and replicate key (R,)
+    (sim.rng.Streams.base), in one call: stream bases are needed ~30 times a month, and
+    ten tiny NumPy operations each time cost more than the draws of a small place."""
+    out = np.empty((salt_words.shape[0], keys.shape[0]), dtype=np.uint64)
+    for s in range(salt_words.shape[0]):
+        for r in range(keys.shape[0]):
+            out[s, r] = mix(keys[r] ^ salt_words[s])
     return out
 
 

@@ -197,12 +197,13 @@ def service_intake(agg, home_learning, stress, debt, housing, workless, need_fea
 @nb.njit(cache=True, error_model="numpy")
 def service_support(engaged, quality_factor, contact_value, family_table, child_table,
                     family_effect, child_effect, agg, neediest, family_support, child_support,
-                    family_contact, supported_now, summary):
+                    family_contact, supported_now, ever_supported, summary):
     """Monthly inputs to supported families and their children, and what the reporters need.
 
     family_contact[r, f] = mean value of the family's current contacts (0 if none), for trust.
-    summary[r] = (saturation, share of families supported, share of the neediest tenth
-    supported, families supported).
+    ever_supported is set for every family supported now. summary[r] = (saturation, share
+    of families supported, share of the neediest tenth supported, families supported,
+    families supported for the first time).
     """
     R, F, K = engaged.shape
     n_fc = family_table.shape[1]
@@ -213,6 +214,7 @@ def service_support(engaged, quality_factor, contact_value, family_table, child_
         supported = 0
         needy = 0
         needy_supported = 0
+        first = 0
         for f in range(F):
             for j in range(n_fc):
                 family_support[r, f, j] = 0.0
@@ -239,6 +241,9 @@ def service_support(engaged, quality_factor, contact_value, family_table, child_
                 covered += min(weight_sum, 1.0)
             if n > 0:
                 supported += 1
+                if not ever_supported[r, f]:
+                    ever_supported[r, f] = True
+                    first += 1
             if neediest[r, f]:
                 needy += 1
                 if n > 0:
@@ -247,3 +252,4 @@ def service_support(engaged, quality_factor, contact_value, family_table, child_
         summary[r, 1] = supported / max(F, 1)
         summary[r, 2] = needy_supported / max(needy, 1)
         summary[r, 3] = supported
+        summary[r, 4] = first

@@ -7,6 +7,8 @@ takes over the home's informal ties. Children move with their family. See docs/O
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy.special import ndtri
 
@@ -54,16 +56,16 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
         fa.neediest[rep, slot] = fa.deprivation[rep, slot] >= fa.neediest_cut[rep, 0]
 
     # Births and the newcomers' children take free child slots.
-    out_rep = np.empty(ch.alive.size, dtype=np.int64)
-    out_slot = np.empty(ch.alive.size, dtype=np.int64)
+    out_rep = state.scratch.get("demography.rep", (ch.alive.size,), np.int64)
+    out_slot = state.scratch.get("demography.slot", (ch.alive.size,), np.int64)
     age_bases = streams.bases([f"demography.arrival_age{j}" for j in range(1, MAX_ARRIVING_CHILDREN + 1)],
                               month)
-    arrival_cum = np.cumsum(_poisson_pmf(ps.children_per_home, MAX_ARRIVING_CHILDREN))
+    arrival_cum = _arrival_cdf(float(ps.children_per_home), MAX_ARRIVING_CHILDREN)
     placed = KD.arrive(ch.alive, ch.age, ch.fam, ch.school, ch.support_months, ch.support_domains,
                        ch.env, moving, fa.adults, family_base, ps.births_per_month / F,
                        streams.base("demography.arrivals", month), arrival_cum, age_bases,
                        dp.leave_age_months, out_rep, out_slot, counts)
-    g_rep, slots = out_rep[:placed], out_slot[:placed]
+    g_rep, slots = out_rep[:placed].copy(), out_slot[:placed].copy()
     # A newcomer's environmental score is set in development.step (the `fresh` children):
     # where its new family's inputs would have brought it by its age; a newborn starts at 0.
     normals = ndtri(streams.uniforms_at([f"demography.ability{d}" for d in range(3)], month, g_rep, slots))
@@ -81,6 +83,14 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     if month % 12 == 0:
         fa.neediest_cut = neediest_cut(fa.deprivation)
         fa.neediest = fa.deprivation >= fa.neediest_cut
+
+
+@functools.lru_cache(maxsize=64)
+def _arrival_cdf(lam: float, kmax: int) -> np.ndarray:
+    """Cumulative _poisson_pmf: a place's is the same every month (read-only, shared)."""
+    cdf = np.cumsum(_poisson_pmf(lam, kmax))
+    cdf.flags.writeable = False
+    return cdf
 
 
 def _poisson_pmf(lam: float, kmax: int) -> np.ndarray:

@@ -12,6 +12,8 @@ Equations: docs/ODD.md, "Development" and "Milestones".
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from sim import kernels
@@ -53,9 +55,9 @@ def family_part(state: State, params: ModelParams) -> np.ndarray:
     """(R, F, 3): the family and neighbourhood part of each child's input."""
     fa = state.families
     out = np.empty((*fa.deprivation.shape, 3))
-    kernels.family_inputs(coefficients(params), fa.deprivation, fa.no_qualifications.astype(float),
-                          fa.workless.astype(float), fa.home_learning, fa.stress, fa.housing,
-                          fa.informal_support, fa.poor_health.astype(float), state.local_norm, out)
+    kernels.family_inputs(coefficients(params), fa.deprivation, fa.no_qualifications,
+                          fa.workless, fa.home_learning, fa.stress, fa.housing,
+                          fa.informal_support, fa.poor_health, state.local_norm, out)
     return out
 
 
@@ -85,7 +87,15 @@ def milestone_spec(params: ModelParams) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 def exclusion_factor(kinds: np.ndarray) -> np.ndarray:
     """Relative exclusion hazard by school kind: secondary 1, primary 0.05, others 0."""
-    return np.where(kinds == O.Kind.SECONDARY, 1.0, np.where(kinds == O.Kind.PRIMARY, 0.05, 0.0))
+    return _exclusion_factor(*O.kinds_key(kinds))
+
+
+@functools.lru_cache(maxsize=64)
+def _exclusion_factor(dtype: str, data: bytes) -> np.ndarray:
+    kinds = np.frombuffer(data, dtype=dtype)
+    factor = np.where(kinds == O.Kind.SECONDARY, 1.0, np.where(kinds == O.Kind.PRIMARY, 0.05, 0.0))
+    factor.flags.writeable = False          # shared between models
+    return factor
 
 
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:

@@ -35,12 +35,12 @@ def level_members(kinds: np.ndarray) -> list[np.ndarray]:
 def level_table(kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Settings of each level as a padded (levels, most) table and the count per level;
     a place's list of organisations is fixed, so it is worked out once per place."""
-    return _level_table(tuple(int(k) for k in kinds))
+    return _level_table(*O.kinds_key(kinds))
 
 
 @functools.lru_cache(maxsize=64)
-def _level_table(kinds: tuple) -> tuple[np.ndarray, np.ndarray]:
-    members = level_members(np.array(kinds, dtype=np.int64))
+def _level_table(dtype: str, data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    members = level_members(np.frombuffer(data, dtype=dtype).astype(np.int64))
     table = np.zeros((len(LEVELS), max(1, max(len(m) for m in members))), dtype=np.int64)
     for i, m in enumerate(members):
         table[i, :len(m)] = m

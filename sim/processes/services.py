@@ -111,17 +111,16 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     if not state.child_support.flags.c_contiguous:
         state.child_support = np.ascontiguousarray(state.child_support)
     child_support = state.child_support.reshape(R, F, -1)      # a view: written in place
-    summary = np.empty((R, 4))
+    summary = np.empty((R, 5))
     # A completed episode adds child_effect SD: the monthly input that achieves it.
     persistence = params_all.development.persistence
     child_input = sp.child_effect / (1.0 - persistence ** sp.episode_months)
     kernels.service_support(fa.engaged, quality_factor, contact_value, O.FAMILY_EFFECT,
                             O.CHILD_EFFECT.reshape(K, -1), sp.family_effect, child_input,
                             agg, fa.neediest, state.family_support, child_support,
-                            state.family_contact, state.family_supported_now, summary)
-    first = state.family_supported_now & ~fa.ever_supported
-    fa.ever_supported |= first
-    state.flows.first_supported = first.sum(axis=1)
+                            state.family_contact, state.family_supported_now, fa.ever_supported,
+                            summary)
+    state.flows.first_supported = summary[:, 4].astype(np.int64)
     state.saturation = summary[:, 0]
     state.families_supported = summary[:, 1]
     state.reach_neediest = summary[:, 2]
