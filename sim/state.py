@@ -185,9 +185,9 @@ class State:
     place: Place
     flows: Flows
     # Monthly inputs that one process hands to later ones.
+    # Both are meaningful only where family_supported_now (the kernels read them only there).
     family_support: np.ndarray   # (R, F, channels) from services to families
-    child_support: np.ndarray    # (R, F, bands, domains) from services to children; read only
-                                 # where family_supported_now (zero elsewhere)
+    child_support: np.ndarray    # (R, F, bands, domains) from services to children
     local_norm: np.ndarray       # (R, F) share of a family's ties holding the norm
     saturation: np.ndarray       # (R,) share of families with children supported by good services
     data_maturity: np.ndarray    # (R,) 0 dashboards .. 1 shared intelligence

@@ -79,7 +79,7 @@ def child_input(r, c, f, school, age, ability, env, coef, band_edges, quality,
 
 @nb.njit(cache=True, error_model="numpy")
 def child_inputs(alive, fam, school, age, ability, env, coef, band_edges, quality,
-                 child_support, fam_in, out):
+                 child_support, family_supported, fam_in, out):
     """Inputs (R, C, 3) for every living child (used at the start of a run)."""
     R, C = alive.shape
     for r in range(R):
@@ -87,8 +87,9 @@ def child_inputs(alive, fam, school, age, ability, env, coef, band_edges, qualit
             if not alive[r, c]:
                 out[r, c, 0] = out[r, c, 1] = out[r, c, 2] = 0.0
                 continue
-            l, h, w = child_input(r, c, fam[r, c], school, age, ability, env, coef,
-                                  band_edges, quality, child_support, fam_in, True)
+            f = fam[r, c]
+            l, h, w = child_input(r, c, f, school, age, ability, env, coef, band_edges,
+                                  quality, child_support, fam_in, family_supported[r, f])
             out[r, c, 0], out[r, c, 1], out[r, c, 2] = l, h, w
 
 

@@ -200,6 +200,9 @@ def service_support(engaged, quality_factor, contact_value, family_table, child_
                     family_contact, supported_now, ever_supported, summary):
     """Monthly inputs to supported families and their children, and what the reporters need.
 
+    family_support and child_support are written only for families supported now (the
+    readers look at supported_now first): most families get nothing, and zeroing their
+    rows every month was most of this kernel's memory traffic.
     family_contact[r, f] = mean value of the family's current contacts (0 if none), for trust.
     ever_supported is set for every family supported now. summary[r] = (saturation, share
     of families supported, share of the neediest tenth supported, families supported,
@@ -216,15 +219,16 @@ def service_support(engaged, quality_factor, contact_value, family_table, child_
         needy_supported = 0
         first = 0
         for f in range(F):
-            for j in range(n_fc):
-                family_support[r, f, j] = 0.0
-            for j in range(n_cc):
-                child_support[r, f, j] = 0.0
             weight_sum = 0.0
             value = 0.0
             n = 0
             for k in range(K):                    # most families: nothing to add up
                 n += engaged[r, f, k] > 0
+            if n > 0:
+                for j in range(n_fc):
+                    family_support[r, f, j] = 0.0
+                for j in range(n_cc):
+                    child_support[r, f, j] = 0.0
             for k in range(K if n > 0 else 0):
                 if engaged[r, f, k] > 0:
                     w = quality_factor[r, k]

@@ -68,7 +68,7 @@ def inputs(state: State, params: ModelParams) -> np.ndarray:
     kernels.child_inputs(ch.alive, ch.fam, ch.school, ch.age, ch.ability, ch.env,
                          coefficients(params), BAND_EDGES, state.quality_now(),
                          state.child_support.reshape(*state.child_support.shape[:2], -1),
-                         family_part(state, params), out)
+                         state.family_supported_now, family_part(state, params), out)
     return out
 
 

@@ -48,7 +48,8 @@ def _run(state: State, params: ModelParams, base: np.ndarray, settle: bool) -> N
     kernels.family_month(fa.workless, fa.debt, fa.stress, fa.home_learning, fa.informal_support,
                          fa.housing, fa.deprivation, fa.poor_health, fa.no_qualifications, fa.norm,
                          ties.indptr, ties.indices, ties.data, ps.degree,
-                         state.family_support, ps.workless_rate, coefficients(params), base,
+                         state.family_support, state.family_supported_now, ps.workless_rate,
+                         coefficients(params), base,
                          fa.evict_pending, settle, state.scratch.get("families.unstressed", fa.stress.shape),
                          state.scratch.get("families.neighbours", fa.stress.shape))
 
