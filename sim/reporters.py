@@ -33,13 +33,18 @@ def _mean_over(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (values * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
 
 
+def _share(flags: np.ndarray) -> np.ndarray:
+    """Share of True per replicate: the same number as flags.mean(axis=1), faster."""
+    return np.count_nonzero(flags, axis=1) / flags.shape[1]
+
+
 def population(model):
     st = model.state
-    return st.children.alive.sum(axis=1) + st.families.adults.sum(axis=1)
+    return np.count_nonzero(st.children.alive, axis=1) + st.families.adults.sum(axis=1)
 
 
 def children(model):
-    return model.state.children.alive.sum(axis=1)
+    return np.count_nonzero(model.state.children.alive, axis=1)
 
 
 def births(model):
@@ -101,11 +106,11 @@ def health_under5(model):
 
 
 def share_in_need(model):
-    return model.state.families.in_need.mean(axis=1)
+    return _share(model.state.families.in_need)
 
 
 def workless_share(model):
-    return model.state.families.workless.mean(axis=1)
+    return _share(model.state.families.workless)
 
 
 def mean_stress(model):
@@ -125,7 +130,7 @@ def mean_trust(model):
 
 
 def norm_adoption(model):
-    return model.state.families.norm.mean(axis=1)
+    return _share(model.state.families.norm)
 
 
 def families_supported(model):
@@ -245,13 +250,20 @@ def coordination(model):
     return np.where(taken > 0, fl.intake_by_referral.sum(axis=1) / np.maximum(taken, 1), 0.0)
 
 
+STAGE_INPUTS = sorted({name for a, _, b, _ in STAGE_RULES for name in (a, b) if name is not None})
+
+
 def stage(model):
     """1-4: the furthest of seed 003's stages whose conditions all hold."""
-    needed = {name for a, _, b, _ in STAGE_RULES for name in (a, b) if name is not None}
     indicators = {**SYSTEM_INDICATORS, "norm_adoption": norm_adoption}
-    values = {name: indicators[name](model) for name in needed}
-    reached = np.ones(model.n_replicates, dtype=np.int64)
-    ok = np.ones(model.n_replicates, dtype=bool)
+    return stage_from({name: indicators[name](model) for name in STAGE_INPUTS})
+
+
+def stage_from(values: dict) -> np.ndarray:
+    """`stage` from the indicators it reads (STAGE_INPUTS), each (R,)."""
+    n = len(values[STAGE_INPUTS[0]])
+    reached = np.ones(n, dtype=np.int64)
+    ok = np.ones(n, dtype=bool)
     for level, (a, ta, b, tb) in enumerate(STAGE_RULES, start=2):
         ok &= values[a] >= ta
         if b is not None:
@@ -332,5 +344,11 @@ class Collector(mesa.DataCollector):
     deepcopies alone took a third of a small place's month."""
 
     def collect(self, model) -> None:
+        month = {}
         for name, reporter in self.model_reporters.items():
-            self.model_vars[name].append(np.array(reporter(model), copy=True))
+            if reporter is stage and all(n in month for n in STAGE_INPUTS):
+                value = stage_from(month)          # the indicators just collected
+            else:
+                value = reporter(model)
+            month[name] = value = np.array(value, copy=True)
+            self.model_vars[name].append(value)
