@@ -12,9 +12,9 @@ def refresh_stale_kernel_cache(folder: Path | None = None) -> None:
     """Drop compiled kernels cached from older sources (once per process).
 
     numba recompiles a cached kernel when its own file changes, but not when a helper
-    it inlines from another module changes (sim/kernels/hashing.py `uniform`,
-    social.py `neighbour_mean`): after such an edit the other modules would run stale
-    machine code. So the cache carries a hash of every kernel source, and files cached
+    it inlines from another module changes (sim/kernels/hashing.py `uniform`, which
+    every kernel that draws inlines): after such an edit the other modules would run
+    stale machine code. So the cache carries a hash of every kernel source, and files cached
     under another hash are removed. Called by the command line (and the tests) before
     any kernel runs; it does nothing where the package folder is not writable (numba
     then caches elsewhere, per install).

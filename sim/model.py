@@ -9,6 +9,7 @@ The monthly order (docs/ODD.md, "Process overview and scheduling"):
  5. families     work, arrears, informal support, stress, home learning, eviction risk
  6. trust        contact, spread along family ties, relapse
  7. norms        complex contagion, threshold lowered by service saturation
+    (5-7 run as one compiled pass, sim.processes.informal, with the same result)
  8. development  three interacting domains; milestones, exclusions, admissions recorded
  9. ties         organisation ties: joint work, decay, turnover, formation, loss
 10. engagement   partner engagement and agenda alignment
@@ -31,8 +32,8 @@ from sim.interventions.base import Intervention
 from sim.params import ModelParams, PlaceParams
 from sim.place import build_state, empty_flows
 from sim.interventions import ordered
-from sim.processes import (demography, development, engagement, families, norms,
-                           schools, services, system, ties, trust)
+from sim.processes import (demography, development, engagement, families, informal, norms,
+                           schools, services, system, ties)
 from sim.registry import check
 from sim.reporters import REPORTERS, Collector
 from sim.rng import Streams
@@ -112,9 +113,7 @@ class PlaceModel(mesa.Model):
         for intervention in self.interventions:
             intervention.step(self, month)
         services.step(st, p, rs, month)
-        families.step(st, p, rs, month)
-        trust.step(st, p)
-        norms.step(st, p, rs, month)
+        informal.step(st, p, rs, month)      # families, trust, norms (5-7) in one pass
         development.step(st, p, rs, month)
         ties.step(st, p, rs, month)
         engagement.step(st, p)

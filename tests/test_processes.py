@@ -756,3 +756,36 @@ def test_in_need_share_of_an_england_average_place_follows_the_need_cut():
     fp = r.model.families
     expected = 1 - norm.cdf(fp.need_cut / fp.within_area_sd)
     assert state.families.in_need.mean() == pytest.approx(expected, abs=0.015)
+
+
+# == families, trust and norms in one pass ======================================================
+
+def test_the_fused_informal_pass_equals_families_trust_norms_in_turn(compose_small):
+    """sim.processes.informal (what the model runs) gives, bit for bit, what the three
+    processes give one after the other, on a place mid-run with support, contacts,
+    evictions and norms moving."""
+    from sim.model import PlaceModel
+    from sim.processes import informal
+
+    run = compose_small("scenario=core_team")
+    model = PlaceModel(run.place, run.model, run.england, [0, 1, 2], run.interventions())
+    for _ in range(6):
+        model.step()
+    for month in (7, 8):
+        st, p, rs = model.state, model.params, model.streams
+        demography.step(st, p, model.place, rs, month)
+        schools.step(st, p, rs, month)
+        services.step(st, p, rs, month)
+        fused, apart = copy.deepcopy(st), copy.deepcopy(st)
+        informal.step(fused, p, rs, month)
+        families.step(apart, p, rs, month)
+        trust.step(apart, p)
+        norms.step(apart, p, rs, month)
+        assert fused.family_supported_now.any() and (fused.family_contact > 0).any()
+        for name in ("workless", "debt", "stress", "home_learning", "informal_support", "trust",
+                     "norm", "evict_pending"):
+            np.testing.assert_array_equal(getattr(fused.families, name),
+                                          getattr(apart.families, name), err_msg=name)
+        np.testing.assert_array_equal(fused.local_norm, apart.local_norm)
+        assert (fused.families.trust != st.families.trust).any()
+        model.state = fused

@@ -19,11 +19,11 @@ from sim.kernels.development import (C_CROSS, C_DEP, C_HDEP, C_HLE, C_HOUSING, C
                                      C_INFORMAL, C_NBHD, C_QUAL, C_SCHOOL, C_STRESS, C_WORK,
                                      N_COEF, child_input, child_inputs, development_month,
                                      family_inputs)
-from sim.kernels.families import (CH_DEBT, CH_HLE, CH_HOUSING, CH_STRESS, CH_WORK, F_BUFFER,
+from sim.kernels.informal import (CH_DEBT, CH_HLE, CH_HOUSING, CH_STRESS, CH_WORK, F_BUFFER,
                                   F_DEBT_BUILD, F_DEBT_REPAY, F_EVICT, F_FULL_TIES, F_H0,
                                   F_HDEP, F_HINFORMAL, F_HLE_RATE, F_HNORM, F_HQUAL,
                                   F_HSTRESS, F_JOB, F_S0, F_SDEBT, F_SDEP, F_SHEALTH,
-                                  F_SHOUSE, F_STRESS_RATE, F_SWORK, N_FCOEF, family_month)
+                                  F_SHOUSE, F_STRESS_RATE, F_SWORK, N_FCOEF, informal_month)
 
 __all__ = ["GOLDEN", "mix", "stream_bases", "uniform", "uniforms_at", "A_HEALTH_DEF",
            "A_KIDS", "A_TEEN", "A_WELLBEING_DEF", "A_YOUNG", "G_ANY", "G_CHILDREN",
@@ -35,4 +35,4 @@ __all__ = ["GOLDEN", "mix", "stream_bases", "uniform", "uniforms_at", "A_HEALTH_
            "CH_STRESS", "CH_WORK", "F_BUFFER", "F_DEBT_BUILD", "F_DEBT_REPAY", "F_EVICT",
            "F_FULL_TIES", "F_H0", "F_HDEP", "F_HINFORMAL", "F_HLE_RATE", "F_HNORM",
            "F_HQUAL", "F_HSTRESS", "F_JOB", "F_S0", "F_SDEBT", "F_SDEP", "F_SHEALTH",
-           "F_SHOUSE", "F_STRESS_RATE", "F_SWORK", "N_FCOEF", "family_month"]
+           "F_SHOUSE", "F_STRESS_RATE", "F_SWORK", "N_FCOEF", "informal_month"]

@@ -27,7 +27,7 @@ def neighbour_mean(state: State, values: np.ndarray) -> np.ndarray:
 
 
 def coefficients(params: ModelParams) -> np.ndarray:
-    """The family coefficients in the order sim.kernels.family_month expects."""
+    """The family coefficients in the order sim.kernels.informal_month expects."""
     fp, K = params.families, kernels
     coef = np.zeros(K.N_FCOEF)
     coef[K.F_JOB], coef[K.F_DEBT_BUILD], coef[K.F_DEBT_REPAY] = fp.job_finding, fp.debt_build, fp.debt_repay
@@ -42,25 +42,27 @@ def coefficients(params: ModelParams) -> np.ndarray:
     return coef
 
 
-def _run(state: State, params: ModelParams, base: np.ndarray, settle: bool) -> None:
-    fa, ps = state.families, state.place
-    ties = ps.family_ties
-    kernels.family_month(fa.workless, fa.debt, fa.stress, fa.home_learning, fa.informal_support,
-                         fa.housing, fa.deprivation, fa.poor_health, fa.no_qualifications, fa.norm,
-                         ties.indptr, ties.indices, ties.data, ps.degree,
-                         state.family_support, state.family_supported_now, ps.workless_rate,
-                         coefficients(params), base,
-                         fa.evict_pending, settle, state.scratch.get("families.unstressed", fa.stress.shape),
-                         state.scratch.get("families.neighbours", fa.stress.shape))
+def kernel_inputs(state: State, params: ModelParams, base: np.ndarray) -> tuple:
+    """The families' arguments of kernels.informal_month, in its order."""
+    fa = state.families
+    return (fa.workless, fa.debt, fa.stress, fa.home_learning, fa.informal_support, fa.housing,
+            fa.deprivation, fa.poor_health, fa.no_qualifications, state.family_support,
+            state.family_supported_now, state.place.workless_rate, coefficients(params), base,
+            fa.evict_pending)
 
 
 def settle(state: State, params: ModelParams, rounds: int = 6) -> None:
     """Put stress and home learning at their targets (start of a run; no time passes)."""
+    from sim.processes import informal          # informal imports this module
+
     for _ in range(rounds):
-        _run(state, params, np.zeros(state.n_replicates, dtype=np.uint64), settle=True)
+        informal.run(state, params, None, 0, trust=False, norms=False, settle=True)
 
 
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
     """Work, arrears, informal support, stress, home learning and eviction risk, in
-    sim.kernels.family_month (equations in docs/ODD.md 7.5)."""
-    _run(state, params, streams.base("families", month), settle=False)
+    sim.kernels.informal_month (equations in docs/ODD.md 7.5). The model runs this
+    together with trust and norms (sim.processes.informal)."""
+    from sim.processes import informal          # informal imports this module
+
+    informal.run(state, params, streams, month, trust=False, norms=False)

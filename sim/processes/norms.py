@@ -8,25 +8,29 @@ way down differ (hysteresis). Equations: docs/ODD.md, "Norms".
 """
 from __future__ import annotations
 
+import numpy as np
 
-from sim.kernels import social as KS
+
 from sim.params import ModelParams
 from sim.processes.families import neighbour_mean
 from sim.rng import Streams
 from sim.state import State
 
 
-def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
-    """Adoption and abandonment (sim.kernels.social.norms_month); records each family's
-    local share for development and home learning."""
-    fa, ps, npar = state.families, state.place, params.norms
-    ties = ps.family_ties
+def kernel_inputs(state: State, params: ModelParams, base: np.ndarray) -> tuple:
+    """The norms' arguments of kernels.informal_month, in its order."""
+    fa, npar = state.families, params.norms
     lowering = npar.saturation_lowering * state.saturation + params.system.voice_norm_lowering * state.voice
-    local = state.scratch.get("norms.local", fa.norm.shape)
-    KS.norms_month(fa.norm, fa.norm_threshold, lowering, npar.hysteresis,
-                   npar.abandon, streams.base("norms.abandon", month), ties.indptr, ties.indices,
-                   ties.data, ps.degree, local, state.scratch.get("norms.as_float", fa.norm.shape))
-    state.local_norm = local
+    return fa.norm, fa.norm_threshold, lowering, npar.hysteresis, npar.abandon, base
+
+
+def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
+    """Adoption and abandonment (sim.kernels.informal_month); records each family's local
+    share for development and home learning. The model runs this together with families
+    and trust (sim.processes.informal)."""
+    from sim.processes import informal          # informal imports this module
+
+    informal.run(state, params, streams, month, families=False, trust=False)
 
 
 def settle(state: State, params: ModelParams, rounds: int = 50) -> None:

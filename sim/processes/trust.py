@@ -5,17 +5,20 @@ Equations: docs/ODD.md, "Trust".
 """
 from __future__ import annotations
 
-
 from sim.params import ModelParams
-from sim.kernels import social as KS
 from sim.state import State
 
 
+def kernel_inputs(state: State, params: ModelParams) -> tuple:
+    """Trust's arguments of kernels.informal_month, in its order."""
+    tp = params.trust
+    return (state.families.trust, state.family_contact, state.place.starting_trust,
+            tp.contact_gain, tp.spread, tp.relapse)
+
+
 def step(state: State, params: ModelParams) -> None:
-    """Contact, spread along informal ties, relapse (sim.kernels.social.trust_month)."""
-    fa, ps, tp = state.families, state.place, params.trust
-    ties = ps.family_ties
-    KS.trust_month(fa.trust, state.family_contact,
-                   state.place.starting_trust, tp.contact_gain, tp.spread, tp.relapse,
-                   ties.indptr, ties.indices, ties.data, ps.degree,
-                   state.scratch.get("trust.neighbours", fa.trust.shape))
+    """Contact, spread along informal ties, relapse (sim.kernels.informal_month). The model
+    runs this together with families and norms (sim.processes.informal)."""
+    from sim.processes import informal          # informal imports this module
+
+    informal.run(state, params, None, 0, families=False, norms=False)

@@ -1,0 +1,150 @@
+"""Families, trust and norms: the three processes that walk the informal ties.
+
+Each takes a mean over every family's ties: families of last month's stress (what calm
+neighbours can give), trust of trust after this month's contacts, norms of last month's
+norms. None reads what another writes this month (families read the norm before norms
+change it, as in the listed order), so the model runs all three in one call: one walk
+over the ties takes the three means, and one pass applies each family's three updates.
+Each process's own step (sim/processes/families.py, trust.py, norms.py, and the process
+tests) runs the same kernel with the other two switched off, so there is one copy of
+each equation; tests/test_processes.py checks that one call equals the three in turn.
+The equations are in those modules and docs/ODD.md 7.5-7.7.
+
+The ties are the place's block-diagonal CSR matrix over the batch's R x F families (flat
+index r * F + f); a sum over a row runs in index order, as scipy's matvec does, so a
+mean is the same number as `family_ties @ values / degree`.
+"""
+from __future__ import annotations
+
+import math
+
+import numba as nb
+
+from sim.kernels.hashing import uniform
+
+
+# Indices into the coefficient vector built by sim.processes.families.coefficients().
+(F_JOB, F_DEBT_BUILD, F_DEBT_REPAY, F_EVICT, F_STRESS_RATE, F_HLE_RATE, F_BUFFER, F_S0, F_SDEP,
+ F_SWORK, F_SDEBT, F_SHOUSE, F_SHEALTH, F_H0, F_HQUAL, F_HSTRESS, F_HDEP, F_HNORM, F_HINFORMAL,
+ F_FULL_TIES, N_FCOEF) = range(21)
+# Family support channels (sim.orgs.FAMILY_CHANNELS).
+CH_STRESS, CH_DEBT, CH_HOUSING, CH_HLE, CH_WORK = range(5)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def informal_month(run_families, run_trust, run_norms, settle,
+                   workless, debt, stress, hle, informal, housing, deprivation, poor_health,
+                   no_qual, sup, supported, workless_rate, coef, family_base, evict_pending,
+                   trust, contact, starting, gain, spread, relapse,
+                   norm, threshold, lowering, hysteresis, abandon, norm_base, local,
+                   indptr, indices, data, degree, unstressed, as_float, neighbours_unstressed,
+                   neighbours_trust):
+    """A month of the processes switched on, in the order families, trust, norms.
+
+    Families (docs/ODD.md 7.5): work and arrears move; informal support is what
+    non-stressed neighbours can give; stress and home learning relax toward their
+    targets; eviction risk from arrears. Services' support `sup` is read only for families
+    `supported` now. With `settle`, only informal support, stress and home learning are
+    set (to their targets): the start of a run, no draws and no time passing.
+    Trust (7.6): moves toward the value of a current contact, then toward its ties' mean
+    (after everyone's contact), then relapses toward the place's starting level; 0-1.
+    Norms (7.7): a family adopts when the share `local` of its ties holding the norm
+    reaches its threshold (lowered per replicate by `lowering`); an adopter whose share
+    falls `hysteresis` below it gives the norm up with chance `abandon` (draw at slot f
+    of `norm_base`).
+    Family arrays are (R, F); sup (R, F, channels); workless_rate, starting, lowering and
+    the bases (R,). unstressed, as_float and the neighbours_* arrays are work arrays.
+    """
+    R, F = stress.shape
+    for r in range(R):
+        # What the neighbours show: last month's stress and norms, trust after contact.
+        for f in range(F):
+            if run_families:
+                unstressed[r, f] = 1.0 - stress[r, f]
+            if run_norms:
+                as_float[r, f] = 1.0 if norm[r, f] else 0.0
+            if run_trust:
+                v = contact[r, f]
+                if v > 0:
+                    trust[r, f] += gain * (v - trust[r, f])
+        # One walk over the ties for the means the processes switched on.
+        offset = r * F
+        for f in range(F):
+            i = offset + f
+            total_u = 0.0
+            total_t = 0.0
+            total_n = 0.0
+            for jj in range(indptr[i], indptr[i + 1]):
+                g = indices[jj] - offset
+                w = data[jj]
+                if run_families:
+                    total_u += w * unstressed[r, g]
+                if run_trust:
+                    total_t += w * trust[r, g]
+                if run_norms:
+                    total_n += w * as_float[r, g]
+            d = degree[r, f]
+            if d > 0:                  # a family with no ties is its own reference
+                neighbours_unstressed[r, f] = total_u / max(d, 1.0)
+                neighbours_trust[r, f] = total_t / max(d, 1.0)
+                local[r, f] = total_n / max(d, 1.0)
+            else:
+                neighbours_unstressed[r, f] = unstressed[r, f]
+                neighbours_trust[r, f] = trust[r, f]
+                local[r, f] = as_float[r, f]
+        rate = workless_rate[r]
+        losing = coef[F_JOB] * rate / max(1.0 - rate, 1e-6)
+        for f in range(F):
+            if run_families:
+                if supported[r, f]:
+                    s_stress, s_debt, s_housing = sup[r, f, CH_STRESS], sup[r, f, CH_DEBT], sup[r, f, CH_HOUSING]
+                    s_hle, s_work = sup[r, f, CH_HLE], sup[r, f, CH_WORK]
+                else:
+                    s_stress = s_debt = s_housing = s_hle = s_work = 0.0
+                if not settle:
+                    u0 = uniform(family_base[r], 2 * f)
+                    finding = min(max(coef[F_JOB] * (1.0 + s_work), 0.0), 1.0)
+                    if workless[r, f]:
+                        workless[r, f] = u0 >= finding
+                    else:
+                        workless[r, f] = u0 < losing
+                    pressure = (1.0 if workless[r, f] else 0.0) + 0.5 * max(housing[r, f], 0.0)
+                    repay = 0.0 if workless[r, f] else coef[F_DEBT_REPAY]
+                    debt[r, f] = min(max(debt[r, f] + coef[F_DEBT_BUILD] * pressure - repay
+                                         - s_debt, 0.0), 1.0)
+                ties_scale = min(degree[r, f] / coef[F_FULL_TIES], 1.0)
+                inf = ties_scale * neighbours_unstressed[r, f]
+                informal[r, f] = inf
+                drive = (coef[F_S0] + coef[F_SDEP] * deprivation[r, f]
+                         + coef[F_SWORK] * (1.0 if workless[r, f] else 0.0) + coef[F_SDEBT] * debt[r, f]
+                         + coef[F_SHOUSE] * (housing[r, f] - s_housing)
+                         + coef[F_SHEALTH] * (1.0 if poor_health[r, f] else 0.0)
+                         - coef[F_BUFFER] * inf - s_stress)
+                target_stress = 1.0 / (1.0 + math.exp(-drive))
+                target_hle = (coef[F_H0] - coef[F_HQUAL] * (1.0 if no_qual[r, f] else 0.0)
+                              - coef[F_HSTRESS] * stress[r, f] - coef[F_HDEP] * deprivation[r, f]
+                              + coef[F_HNORM] * (1.0 if norm[r, f] else 0.0)
+                              + coef[F_HINFORMAL] * inf + s_hle)
+                if settle:
+                    stress[r, f] = target_stress
+                    hle[r, f] = target_hle
+                else:
+                    stress[r, f] += coef[F_STRESS_RATE] * (target_stress - stress[r, f])
+                    hle[r, f] += coef[F_HLE_RATE] * (target_hle - hle[r, f])
+                    # No arrears, no eviction risk (a draw never falls below 0): no draw.
+                    if debt[r, f] > 0.0:
+                        evict_p = coef[F_EVICT] * debt[r, f] * debt[r, f] * (
+                            math.exp(-s_housing) if s_housing != 0.0 else 1.0)
+                        evict_pending[r, f] = uniform(family_base[r], 2 * f + 1) < evict_p
+                    else:
+                        evict_pending[r, f] = False
+            if run_trust:
+                t = trust[r, f] + spread * (neighbours_trust[r, f] - trust[r, f])
+                t += relapse * (starting[r] - t)
+                trust[r, f] = min(max(t, 0.0), 1.0)
+            if run_norms:
+                t = threshold[r, f] - lowering[r]
+                if not norm[r, f]:
+                    norm[r, f] = local[r, f] >= t
+                elif local[r, f] < t - hysteresis and uniform(norm_base[r], f) < abandon:
+                    norm[r, f] = False
