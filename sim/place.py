@@ -97,9 +97,19 @@ def neediest_cut(deprivation: np.ndarray) -> np.ndarray:
     return np.quantile(deprivation, 0.9, axis=1, keepdims=True)
 
 
+# The family attributes draw_families writes, in the order its kernel takes them.
+DRAWN = ("deprivation", "in_need", "workless", "no_qualifications", "poor_health", "housing",
+         "debt", "stress", "home_learning", "trust", "norm", "norm_threshold", "adults")
+
+
+DRAWN_DTYPE = {"in_need": bool, "workless": bool, "no_qualifications": bool, "poor_health": bool,
+               "norm": bool, "adults": np.int32}
+
+
 def draw_families(ps: Place, params: ModelParams, streams: Streams, stream: str, month: int,
-                  rep: np.ndarray, slot: np.ndarray) -> dict[str, np.ndarray]:
-    """Attributes of newly drawn families at (rep, slot) pairs, as flat arrays.
+                  rep: np.ndarray, slot: np.ndarray, into: dict[str, np.ndarray]) -> None:
+    """Draw the attributes (DRAWN) of new families at the (rep, slot) homes, writing them
+    into the (R, F) arrays of `into` (name -> array).
 
     Used at the start and for every family that moves in, so newcomers are drawn like
     the place's residents (a changing intake is a scenario choice, not built in).
@@ -116,24 +126,18 @@ def draw_families(ps: Place, params: ModelParams, streams: Streams, stream: str,
         """Per replicate: a binary indicator is rho z0 + sqrt(1 - rho^2) noise above this."""
         return ndtri(np.clip(1 - rate, 1e-9, 1 - 1e-9))
 
-    n = len(rep)
-    out = dict(deprivation=np.empty(n), in_need=np.empty(n, dtype=bool),
-               workless=np.empty(n, dtype=bool), no_qualifications=np.empty(n, dtype=bool),
-               poor_health=np.empty(n, dtype=bool), housing=np.empty(n), debt=np.empty(n),
-               stress=np.empty(n), home_learning=np.empty(n), trust=np.empty(n),
-               norm=np.empty(n, dtype=bool), norm_threshold=np.empty(n),
-               adults=np.empty(n, dtype=np.int32))
     # deprivation = mean + sd z0; workless, no qualifications, poor health: probit with
     # the common factor; housing = mean + sd (rho z0 + sqrt(1 - rho^2) z4); arrears =
     # clip(0.3 workless + 0.1 max(deprivation, 0) + 0.1 u0); stress 0.3; home learning 0;
     # trust = clip(start + 0.15 z5); norm held if u3 < initial share; threshold =
     # clip(mean + sd z6, 0.02, 0.98); a second adult if u1 < its share.
-    KD.draw_families(np.asarray(rep, dtype=np.int64), z, u, ps.family_mean, ps.housing_mean,
+    KD.draw_families(np.asarray(rep, dtype=np.int64), np.asarray(slot, dtype=np.int64), z, u,
+                     ps.family_mean, ps.housing_mean,
                      ps.starting_trust, cut(ps.workless_rate), cut(ps.no_qualifications_rate),
                      cut(ps.poor_health_rate), ps.second_adult_share, rho,
                      float(np.sqrt(1 - rho ** 2)), fp.within_area_sd, fp.need_cut,
-                     npar.initial_share, npar.threshold_mean, npar.threshold_sd, *out.values())
-    return out
+                     npar.initial_share, npar.threshold_mean, npar.threshold_sd,
+                     *(into[name] for name in DRAWN))
 
 
 def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable,
@@ -169,10 +173,11 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
     # -- families -------------------------------------------------------------------
     rep = np.repeat(np.arange(R), F)
     slot = np.tile(np.arange(F), R)
-    drawn = draw_families(place_state, params, streams, "place.families", 0, rep, slot)
+    drawn = {name: np.empty((R, F), dtype=DRAWN_DTYPE.get(name, float)) for name in DRAWN}
+    draw_families(place_state, params, streams, "place.families", 0, rep, slot, drawn)
     K = O.N_SERVICE_KINDS
     families = Families(
-        **{k: v.reshape(R, F) for k, v in drawn.items()},
+        **drawn,
         informal_support=np.zeros((R, F)), engaged=np.zeros((R, F, K), dtype=np.int8),
         neediest=np.zeros((R, F), dtype=bool), neediest_cut=np.zeros((R, 1)),
         evict_pending=np.zeros((R, F), dtype=bool),

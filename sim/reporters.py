@@ -288,6 +288,9 @@ REPORTERS = {fn.__name__: fn for fn in (
     ties_lost, families_newly_supported, organisations_engaged, leveraged, champions_share, partner_engagement, *SYSTEM_INDICATORS.values(), stage,
 )}
 
+# What `stage` reads, by name; the collector reuses a collected value only if it came from these.
+_STAGE_SOURCE = {**SYSTEM_INDICATORS, "norm_adoption": norm_adoption}
+
 # name -> (label, unit); read by docs/results.md's generator and the plots.
 REPORTER_INFO = {
     "population": ("Residents", "people"),
@@ -346,7 +349,8 @@ class Collector(mesa.DataCollector):
     def collect(self, model) -> None:
         month = {}
         for name, reporter in self.model_reporters.items():
-            if reporter is stage and all(n in month for n in STAGE_INPUTS):
+            if reporter is stage and all(self.model_reporters.get(n) is _STAGE_SOURCE[n]
+                                         for n in STAGE_INPUTS):
                 value = stage_from(month)          # the indicators just collected
             else:
                 value = reporter(model)

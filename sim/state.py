@@ -185,7 +185,9 @@ class State:
     place: Place
     flows: Flows
     # Monthly inputs that one process hands to later ones.
-    # Both are meaningful only where family_supported_now (the kernels read them only there).
+    # Both are meaningful only where family_supported_now (the kernels read them only there);
+    # child_support is rewritten in place each month and local_norm is a reused work array
+    # (State.scratch), so hold a copy, not a reference, to keep a month's values.
     family_support: np.ndarray   # (R, F, channels) from services to families
     child_support: np.ndarray    # (R, F, bands, domains) from services to children
     local_norm: np.ndarray       # (R, F) share of a family's ties holding the norm

@@ -150,8 +150,11 @@ class ReferenceModel(mesa.Model):
                 adults=int(fa.adults[0, h]), informal_support=float(fa.informal_support[0, h]),
                 engaged=[int(x) for x in fa.engaged[0, h]], neediest=bool(fa.neediest[0, h]),
                 evict_pending=bool(fa.evict_pending[0, h]),
-                family_support=[float(x) for x in st.family_support[0, h]],
-                child_support=[[float(x) for x in band] for band in st.child_support[0, h]],
+                # Support rows hold meaning only where the family is supported now.
+                family_support=[float(x) if st.family_supported_now[0, h] else 0.0
+                                for x in st.family_support[0, h]],
+                child_support=[[float(x) if st.family_supported_now[0, h] else 0.0 for x in band]
+                               for band in st.child_support[0, h]],
                 contact=float(st.family_contact[0, h]),
                 supported_now=bool(st.family_supported_now[0, h]),
                 ever_supported=bool(fa.ever_supported[0, h]),

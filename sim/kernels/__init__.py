@@ -7,7 +7,8 @@ arithmetic; these kernels do in one pass what NumPy needs tens of passes for
 in the sim/processes module that calls it, and draws random numbers with the same
 counter-based hash as sim.rng (bit-identical).
 
-One module per process; this package re-exports their kernels and index constants so
+One module per process (informal.py serves families, trust and norms, which walk the
+same informal ties); this package re-exports their kernels and index constants so
 processes call `kernels.<name>`.
 """
 from sim.kernels.hashing import GOLDEN, mix, stream_bases, uniform, uniforms_at

@@ -95,30 +95,44 @@ def arrive(alive, age, fam, school, support_months, support_domains, env, moving
 
 
 @nb.njit(cache=True, error_model="numpy")
-def draw_families(rep, z, u, family_mean, housing_mean, starting_trust, workless_cut,
+def draw_families(rep, slot, z, u, family_mean, housing_mean, starting_trust, workless_cut,
                   no_qual_cut, poor_health_cut, second_adult_share, rho, other, within_sd,
                   need_cut, initial_share, threshold_mean, threshold_sd, deprivation, in_need,
                   workless, no_qualifications, poor_health, housing, debt, stress, home_learning,
                   trust, norm, norm_threshold, adults):
-    """Newly drawn families (sim.place.draw_families holds the equations): z is (7, n)
-    standard normals (six attributes, then the norm threshold's), u is (4, n) uniforms,
-    the *_cut arrays are each replicate's probit cut of a binary indicator."""
+    """Newly drawn families (sim.place.draw_families holds the equations), written into
+    the (R, F) family arrays at (rep[i], slot[i]): z is (7, n) standard normals (six
+    attributes, then the norm threshold's), u is (4, n) uniforms, the *_cut arrays are
+    each replicate's probit cut of a binary indicator."""
     for i in range(rep.shape[0]):
-        r = rep[i]
+        r, h = rep[i], slot[i]
         common = rho * z[0, i]
         dep = family_mean[r] + within_sd * z[0, i]
-        deprivation[i] = dep
-        in_need[i] = dep > need_cut
+        deprivation[r, h] = dep
+        in_need[r, h] = dep > need_cut
         w = common + other * z[1, i] > workless_cut[r]
-        workless[i] = w
-        no_qualifications[i] = common + other * z[2, i] > no_qual_cut[r]
-        poor_health[i] = common + other * z[3, i] > poor_health_cut[r]
-        housing[i] = housing_mean[r] + within_sd * (common + other * z[4, i])
+        workless[r, h] = w
+        no_qualifications[r, h] = common + other * z[2, i] > no_qual_cut[r]
+        poor_health[r, h] = common + other * z[3, i] > poor_health_cut[r]
+        housing[r, h] = housing_mean[r] + within_sd * (common + other * z[4, i])
         d = (0.3 if w else 0.0) + 0.1 * max(dep, 0.0) + 0.1 * u[0, i]
-        debt[i] = min(max(d, 0.0), 1.0)
-        stress[i] = 0.3
-        home_learning[i] = 0.0
-        trust[i] = min(max(starting_trust[r] + 0.15 * z[5, i], 0.0), 1.0)
-        norm[i] = u[3, i] < initial_share
-        norm_threshold[i] = min(max(threshold_mean + threshold_sd * z[6, i], 0.02), 0.98)
-        adults[i] = 2 if u[1, i] < second_adult_share else 1
+        debt[r, h] = min(max(d, 0.0), 1.0)
+        stress[r, h] = 0.3
+        home_learning[r, h] = 0.0
+        trust[r, h] = min(max(starting_trust[r] + 0.15 * z[5, i], 0.0), 1.0)
+        norm[r, h] = u[3, i] < initial_share
+        norm_threshold[r, h] = min(max(threshold_mean + threshold_sd * z[6, i], 0.02), 0.98)
+        adults[r, h] = 2 if u[1, i] < second_adult_share else 1
+
+
+@nb.njit(cache=True, error_model="numpy")
+def settle_newcomers(rep, slot, engaged, informal, ever_supported, neediest, deprivation, cut):
+    """A newcomer family starts with no services, no informal support yet and no history
+    of support, and is among the neediest tenth if above the replicate's current cut."""
+    for i in range(rep.shape[0]):
+        r, h = rep[i], slot[i]
+        for k in range(engaged.shape[2]):
+            engaged[r, h, k] = 0
+        informal[r, h] = 0.0
+        ever_supported[r, h] = False
+        neediest[r, h] = deprivation[r, h] >= cut[r, 0]

@@ -18,7 +18,7 @@ from sim.kernels.hashing import uniform
 def below_rate_exp(u, rate, x):
     """u < rate * exp(x), exactly as written, but exp is evaluated only when u falls
     under a cheap upper bound of the right side (exp(x) <= 1 for x <= 0 and
-    exp(x) <= 1 / (1 - x) for 0 < x < 1, widened by 1e-9 against rounding): the events
+    exp(x) <= 1 / (1 - x) for 0 < x < 1/2, widened by 1e-9 against rounding): the events
     this decides are rare, so the bound settles almost every child without exp."""
     if x <= 0.0:
         bound = rate

@@ -67,7 +67,9 @@ def informal_month(run_families, run_trust, run_norms, settle,
                 v = contact[r, f]
                 if v > 0:
                     trust[r, f] += gain * (v - trust[r, f])
-        # One walk over the ties for the means the processes switched on.
+        # One walk over the ties for the means the processes switched on. A switched-off
+        # process's work arrays hold leftovers; they are read below only into other work
+        # arrays, never into state.
         offset = r * F
         for f in range(F):
             i = offset + f

@@ -14,7 +14,7 @@ from scipy.special import ndtri
 
 from sim.kernels import demography as KD
 from sim.params import ModelParams, PlaceParams
-from sim.place import draw_families, neediest_cut
+from sim.place import DRAWN, draw_families, neediest_cut
 from sim.rng import Streams
 from sim.state import State
 
@@ -47,13 +47,10 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     # Newcomer families take over the vacated homes.
     rep, slot = np.nonzero(moving)
     if len(rep):
-        drawn = draw_families(ps, params, streams, "demography.newcomers", month, rep, slot)
-        for name, values in drawn.items():
-            getattr(fa, name)[rep, slot] = values
-        fa.engaged[rep, slot, :] = 0
-        fa.informal_support[rep, slot] = 0.0
-        fa.ever_supported[rep, slot] = False
-        fa.neediest[rep, slot] = fa.deprivation[rep, slot] >= fa.neediest_cut[rep, 0]
+        draw_families(ps, params, streams, "demography.newcomers", month, rep, slot,
+                      {name: getattr(fa, name) for name in DRAWN})
+        KD.settle_newcomers(rep, slot, fa.engaged, fa.informal_support, fa.ever_supported,
+                            fa.neediest, fa.deprivation, fa.neediest_cut)
 
     # Births and the newcomers' children take free child slots.
     out_rep = state.scratch.get("demography.rep", (ch.alive.size,), np.int64)

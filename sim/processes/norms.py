@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 from sim.params import ModelParams
 from sim.processes.families import neighbour_mean
 from sim.rng import Streams
