@@ -282,3 +282,18 @@ def test_kernel_cache_is_dropped_when_any_kernel_source_changes(tmp_path):
     (tmp_path / "hashing.py").write_text("def uniform(): return 1 - 0.5\n")
     refresh_stale_cache(tmp_path)                    # a helper changed: cache dropped
     assert not any(f.exists() for f in compiled)
+
+
+def test_the_fingerprint_tool_names_the_columns_that_changed():
+    """benchmarks/fingerprint.py (used to check that speed work kept results bit-identical)
+    reports identical tables as such and names a column that moved in the last bit."""
+    import pandas as pd
+
+    from benchmarks.fingerprint import differences
+
+    before = {"case": {"timeseries": pd.DataFrame({"seed": [0, 1], "stress": [0.25, 0.5]})}}
+    same = {"case": {"timeseries": before["case"]["timeseries"].copy()}}
+    moved = {"case": {"timeseries": pd.DataFrame({"seed": [0, 1],
+                                                  "stress": [0.25, np.nextafter(0.5, 1.0)]})}}
+    assert differences(before, same) == []
+    assert differences(before, moved) == ["case timeseries: stress"]
