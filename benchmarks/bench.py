@@ -890,6 +890,9 @@ def plot(res: dict, path: Path) -> None:
     ax.barh(range(len(tg)), ratio, color=["tab:green" if t["met"] else "tab:red" for t in tg])
     ax.axvline(1.0, color="k", lw=1)
     ax.set_xscale("log")
+    ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())   # no overlapping labels
     ax.set_yticks(range(len(tg)), ["\n".join(textwrap.wrap(t["target"], 34)) +
                                    f"\n{fmt(t['value'])} {t['unit']} (goal {t['op']} {fmt(t['threshold'])})"
                                    for t in tg], fontsize=7)
