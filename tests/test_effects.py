@@ -88,6 +88,7 @@ def _cumulative(kappa: float) -> np.ndarray:
             st.child_support[:] = 0.0
             st.child_support[..., 0, 0] = effect * learning
             st.child_support[..., 0, 1] = effect * health
+            st.family_supported_now[:] = True        # every family's children get it
             st.new_children = ()
             development.step(st, rc.model, model.streams, month)
         scores[arm] = st.children.score()[..., 0]
