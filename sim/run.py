@@ -37,17 +37,24 @@ class RunResult:
     organisations: pd.DataFrame
 
 
-def network_snapshot(model: PlaceModel) -> pd.DataFrame:
-    """The organisation ties of every replicate now, one row per tie."""
+def network_snapshot(model: PlaceModel) -> dict[str, np.ndarray]:
+    """The organisation ties of every replicate now, one row per tie, as columns (a run
+    keeps about twenty snapshots; `network_table` makes them one DataFrame)."""
     og = model.state.orgs
     strength = model.state.strength
     rep, i, j = np.nonzero(np.triu(strength > 0, 1))
-    return pd.DataFrame({
-        "seed": np.asarray(model.seeds)[rep], "month": model.month,
+    return {
+        "seed": np.asarray(model.seeds)[rep], "month": np.full(len(rep), model.month),
         "source": i, "target": j, "strength": strength[rep, i, j],
         "trust": og.trust[rep, i, j], "reciprocity": og.reciprocity[rep, i, j],
         "empathy": og.empathy[rep, i, j], "equity": og.equity[rep, i, j],
-    })
+    }
+
+
+def network_table(snapshots: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """A batch's snapshots as one table (one DataFrame instead of one per snapshot)."""
+    return pd.DataFrame({name: np.concatenate([s[name] for s in snapshots])
+                         for name in snapshots[0]})
 
 
 def organisations_table(model: PlaceModel) -> pd.DataFrame:
@@ -96,14 +103,15 @@ def simulate(place: PlaceParams, params: ModelParams, england: IndicatorTable,
         try:
             orgs = organisations_table(model) if orgs is None else orgs
             counts = np.zeros((months, len(batch), len(MILESTONES), len(GROUPS), 2), dtype=np.int64)
-            net_parts.append(network_snapshot(model))
+            snapshots = [network_snapshot(model)]
             for m in range(months):
                 model.step()
                 counts[m] = model.state.flows.milestone_counts
                 if (network_every and model.month % network_every == 0) or model.month == months:
-                    net_parts.append(network_snapshot(model))
+                    snapshots.append(network_snapshot(model))
                 if on_month:
                     on_month(len(batch))
+            net_parts.append(network_table(snapshots))
             ts_parts.append(_timeseries(model, start_year))
             ms_parts.append(_milestones(counts, batch, start_year))
         finally:
