@@ -45,6 +45,7 @@ REFERENCE_METHODS = {"demography": ("demography",), "schools": ("enrol",), "serv
                      "development": ("development",), "ties": ("partnership_ties",),
                      "engagement": ("engagement",), "system": ("system",)}
 WARM_UP = ["place=pembury", "place.population=600", "place.homes=250"]
+SOURCE_ROOT = Path(__file__).resolve().parent.parent   # the checkout this bench belongs to
 MONTHS_20Y = 240
 
 
@@ -404,8 +405,11 @@ def run_worker(kind: str, spec: dict, timeout: float = 3600) -> dict:
     payload = json.dumps({"kind": kind, **spec})
     t0 = time.perf_counter()
     try:
+        # From the folder this file's package sits in, so a worker runs the same code as
+        # this process (not another checkout an editable install may point at).
         proc = subprocess.run([sys.executable, "-m", "benchmarks.bench", "--worker", payload],
-                              capture_output=True, text=True, env=env, timeout=timeout)
+                              capture_output=True, text=True, env=env, timeout=timeout,
+                              cwd=SOURCE_ROOT)
     except subprocess.TimeoutExpired:
         return dict(error=f"timed out after {timeout:.0f} s")
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(MARK)]
@@ -465,7 +469,7 @@ def machine_info() -> dict:
     commit = ""
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=Path(__file__).resolve().parent.parent).stdout.strip()
+                                cwd=SOURCE_ROOT).stdout.strip()
     except OSError:
         pass
     return dict(python=platform.python_version(), numpy=np.__version__, numba=numba.__version__,
@@ -940,7 +944,7 @@ def main(argv: list[str] | None = None) -> int:
         plan.sizes = tuple(args.sizes)
     if args.sweep_n:
         plan.sweep_n = args.sweep_n
-    out = args.out or Path("outputs") / "bench" / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    out = (args.out or Path("outputs") / "bench" / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")).resolve()
     out.mkdir(parents=True, exist_ok=True)
     say(f"placesim bench{' --quick' if args.quick else ''}: writing to {out}")
     res = run_suite(plan, out, do_reference=not args.no_reference, do_profile=not args.no_profile)
