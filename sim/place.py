@@ -97,11 +97,11 @@ def neediest_cut(deprivation: np.ndarray) -> np.ndarray:
     return np.quantile(deprivation, 0.9, axis=1, keepdims=True)
 
 
+EPISODE_MAX = 127  # the longest episode the int8 counters of Families.engaged hold
+
 # The family attributes draw_families writes, in the order its kernel takes them.
 DRAWN = ("deprivation", "in_need", "workless", "no_qualifications", "poor_health", "housing",
          "debt", "stress", "home_learning", "trust", "norm", "norm_threshold", "adults")
-
-
 DRAWN_DTYPE = {"in_need": bool, "workless": bool, "no_qualifications": bool, "poor_health": bool,
                "norm": bool, "adults": np.int32}
 
@@ -176,6 +176,10 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
     drawn = {name: np.empty((R, F), dtype=DRAWN_DTYPE.get(name, float)) for name in DRAWN}
     draw_families(place_state, params, streams, "place.families", 0, rep, slot, drawn)
     K = O.N_SERVICE_KINDS
+    episode = params.services.episode_months
+    if not 1 <= episode <= EPISODE_MAX:
+        raise ValueError(f"model.services.episode_months={episode}: allowed 1 to {EPISODE_MAX} "
+                         "(months left of an episode are stored as int8)")
     families = Families(
         **drawn,
         informal_support=np.zeros((R, F)), engaged=np.zeros((R, F, K), dtype=np.int8),

@@ -255,8 +255,7 @@ STAGE_INPUTS = sorted({name for a, _, b, _ in STAGE_RULES for name in (a, b) if 
 
 def stage(model):
     """1-4: the furthest of seed 003's stages whose conditions all hold."""
-    indicators = {**SYSTEM_INDICATORS, "norm_adoption": norm_adoption}
-    return stage_from({name: indicators[name](model) for name in STAGE_INPUTS})
+    return stage_from({name: STAGE_SOURCE[name](model) for name in STAGE_INPUTS})
 
 
 def stage_from(values: dict) -> np.ndarray:
@@ -288,8 +287,9 @@ REPORTERS = {fn.__name__: fn for fn in (
     ties_lost, families_newly_supported, organisations_engaged, leveraged, champions_share, partner_engagement, *SYSTEM_INDICATORS.values(), stage,
 )}
 
-# What `stage` reads, by name; the collector reuses a collected value only if it came from these.
-_STAGE_SOURCE = {**SYSTEM_INDICATORS, "norm_adoption": norm_adoption}
+# The reporter behind each of `stage`'s inputs (the collector reuses a value collected
+# this month only if it came from that reporter).
+STAGE_SOURCE = {name: {**SYSTEM_INDICATORS, "norm_adoption": norm_adoption}[name] for name in STAGE_INPUTS}
 
 # name -> (label, unit); read by docs/results.md's generator and the plots.
 REPORTER_INFO = {
@@ -349,7 +349,7 @@ class Collector(mesa.DataCollector):
     def collect(self, model) -> None:
         month = {}
         for name, reporter in self.model_reporters.items():
-            if reporter is stage and all(self.model_reporters.get(n) is _STAGE_SOURCE[n]
+            if reporter is stage and all(n in month and self.model_reporters[n] is STAGE_SOURCE[n]
                                          for n in STAGE_INPUTS):
                 value = stage_from(month)          # the indicators just collected
             else:

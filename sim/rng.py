@@ -94,7 +94,7 @@ class Streams:
         Slot s of that stream is _mix(base + (s + 1) * golden); compiled kernels
         (sim.kernels) compute it the same way, bit for bit.
         """
-        return stream_bases(self.keys, np.array([_salt_word(name, month)], dtype=np.uint64))[0]
+        return self.bases([name], month)[0]
 
     def bits(self, name: str, month: int, width: int) -> np.ndarray:
         """uint64 array (replicates, width): one fresh word per replicate and slot."""

@@ -31,9 +31,6 @@ GATE_CODE = np.array([{"any": kernels.G_ANY, "children": kernels.G_CHILDREN,
                       for k in O.SERVICE_KINDS], dtype=np.int64)
 
 
-EPISODE_MAX = 127  # the longest episode the int8 counters of Families.engaged hold
-
-
 def kind_view(state: State, m: np.ndarray, params) -> dict[str, np.ndarray]:
     """Per-kind capacity, quality and targeting (R, K) and ties between kinds (R, K, K)."""
     og, mods = state.orgs, state.mods
@@ -69,9 +66,6 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     params_all, sp = params, params.services
     R, F = fa.deprivation.shape
     K = O.N_SERVICE_KINDS
-    if not 1 <= sp.episode_months <= EPISODE_MAX:
-        raise ValueError(f"model.services.episode_months={sp.episode_months}: allowed 1 to {EPISODE_MAX} "
-                         "(months left of an episode are stored as int8)")
     lay = O.layout(og.kind)
     m, schools, school_pos = lay.membership, lay.schools, lay.school_pos
     view = kind_view(state, m, sp)
