@@ -17,15 +17,12 @@ from sim.kernels.hashing import uniform
 @nb.njit(inline="always", cache=True, error_model="numpy")
 def below_rate_exp(u, rate, x):
     """u < rate * exp(x), exactly as written, but exp is evaluated only when u falls
-    under a cheap upper bound of the right side (exp(x) <= 1 for x <= 0 and
-    exp(x) <= 1 / (1 - x) for 0 < x < 1/2, widened by 1e-9 against rounding): the events
-    this decides are rare, so the bound settles almost every child without exp."""
-    if x <= 0.0:
-        bound = rate
-    elif x < 0.5:
-        bound = rate / (1.0 - x) * (1.0 + 1e-9)
-    else:
-        return u < rate * math.exp(x)
+    under a cheap upper bound of the right side: rate / (1 - max(x, 0)), widened by 1e-9
+    against rounding, for x < 1/2 (exp(x) <= 1 for x <= 0, exp(x) <= 1 / (1 - x) for
+    0 < x < 1), none above. The events this decides are rare, so the bound settles almost
+    every child without exp. The bound is taken without a branch: which side of 0 x falls
+    on is a coin toss, and the mispredicted branch cost more than the division."""
+    bound = rate / (1.0 - max(x, 0.0)) * (1.0 + 1e-9) if x < 0.5 else math.inf
     if u >= bound:
         return False
     return u < rate * math.exp(x)
@@ -166,13 +163,16 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
                     if in_need[r, f]:
                         counts[r, m, 1, 0] += hit
                         counts[r, m, 1, 1] += 1
+            # Every child draws; a rate of 0 (no school, a school kind without exclusions,
+            # under 10 for admissions) never fires, as u > 0. No branch on school or age,
+            # which vary at random from slot to slot.
             s = school[r, c]
-            if s >= 0 and excl_factor[s] > 0.0:
-                if below_rate_exp(uniform(event_base[r], 2 * c), excl_rate * excl_factor[s], -excl_slope * z2):
-                    events[r, 0] += 1
-            if a >= 120:
-                if below_rate_exp(uniform(event_base[r], 2 * c + 1), adm_rate, -adm_slope * z2):
-                    events[r, 1] += 1
+            excl = excl_rate * excl_factor[max(s, 0)] if s >= 0 else 0.0
+            if below_rate_exp(uniform(event_base[r], 2 * c), excl, -excl_slope * z2):
+                events[r, 0] += 1
+            adm = adm_rate if a >= 120 else 0.0
+            if below_rate_exp(uniform(event_base[r], 2 * c + 1), adm, -adm_slope * z2):
+                events[r, 1] += 1
         summary[r, 0] += s0
         summary[r, 1] += s1
         summary[r, 2] += s2

@@ -11,8 +11,9 @@ each equation; tests/test_processes.py checks that one call equals the three in 
 The equations are in those modules and docs/ODD.md 7.5-7.7.
 
 The ties are the place's block-diagonal CSR matrix over the batch's R x F families (flat
-index r * F + f); a sum over a row runs in index order, as scipy's matvec does, so a
-mean is the same number as `family_ties @ values / degree`.
+index r * F + f), every weight 1 (sim.state.Place.family_ties), so the walk reads only
+the structure; a sum over a row runs in index order, as scipy's matvec does, so a mean
+is the same number as `family_ties @ values / degree` (1 x v is v exactly).
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def informal_month(run_families, run_trust, run_norms, settle,
                    no_qual, sup, supported, workless_rate, coef, family_base, evict_pending,
                    trust, contact, starting, gain, spread, relapse,
                    norm, threshold, lowering, hysteresis, abandon, norm_base, local,
-                   indptr, indices, data, degree, unstressed, as_float, neighbours_unstressed,
+                   indptr, indices, degree, unstressed, as_float, neighbours_unstressed,
                    neighbours_trust):
     """A month of the processes switched on, in the order families, trust, norms.
 
@@ -78,13 +79,12 @@ def informal_month(run_families, run_trust, run_norms, settle,
             total_n = 0.0
             for jj in range(indptr[i], indptr[i + 1]):
                 g = indices[jj] - offset
-                w = data[jj]
                 if run_families:
-                    total_u += w * unstressed[r, g]
+                    total_u += unstressed[r, g]
                 if run_trust:
-                    total_t += w * trust[r, g]
+                    total_t += trust[r, g]
                 if run_norms:
-                    total_n += w * as_float[r, g]
+                    total_n += as_float[r, g]
             d = degree[r, f]
             if d > 0:                  # a family with no ties is its own reference
                 neighbours_unstressed[r, f] = total_u / max(d, 1.0)
@@ -133,13 +133,11 @@ def informal_month(run_families, run_trust, run_norms, settle,
                 else:
                     stress[r, f] += coef[F_STRESS_RATE] * (target_stress - stress[r, f])
                     hle[r, f] += coef[F_HLE_RATE] * (target_hle - hle[r, f])
-                    # No arrears, no eviction risk (a draw never falls below 0): no draw.
-                    if debt[r, f] > 0.0:
-                        evict_p = coef[F_EVICT] * debt[r, f] * debt[r, f] * (
-                            math.exp(-s_housing) if s_housing != 0.0 else 1.0)
-                        evict_pending[r, f] = uniform(family_base[r], 2 * f + 1) < evict_p
-                    else:
-                        evict_pending[r, f] = False
+                    # No arrears, no eviction risk: the chance is 0 and a draw is never
+                    # below 0. Every family draws (no branch on arrears, a coin toss).
+                    evict_p = coef[F_EVICT] * debt[r, f] * debt[r, f] * (
+                        math.exp(-s_housing) if s_housing != 0.0 else 1.0)
+                    evict_pending[r, f] = uniform(family_base[r], 2 * f + 1) < evict_p
             if run_trust:
                 t = trust[r, f] + spread * (neighbours_trust[r, f] - trust[r, f])
                 t += relapse * (starting[r] - t)

@@ -19,10 +19,11 @@ from sim.state import State
 
 
 def ties(state: State) -> tuple:
-    """The informal ties as the kernel takes them: CSR arrays and each family's degree."""
+    """The informal ties as the kernel takes them: CSR structure (every weight is 1) and
+    each family's degree."""
     ps = state.place
     t = ps.family_ties
-    return t.indptr, t.indices, t.data, ps.degree
+    return t.indptr, t.indices, ps.degree
 
 
 def run(state: State, params: ModelParams, streams: Streams | None, month: int, *,

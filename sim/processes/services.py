@@ -56,8 +56,8 @@ def kind_view(state: State, m: np.ndarray, params) -> dict[str, np.ndarray]:
 def _intake_work(scratch, F: int, K: int) -> tuple:
     """The work arrays of kernels.service_intake (see its docstring)."""
     return (scratch.get("intake.feats", (len(O.FEATURES), F)), scratch.get("intake.gates", (4, F), np.bool_),
-            scratch.get("intake.need", (F,)), scratch.get("intake.cand", (F,), np.int64),
-            scratch.get("intake.idx", (K, F), np.int64), scratch.get("intake.key", (K, F)),
+            scratch.get("intake.need", (F,)), scratch.get("intake.cand", (F,), np.int32),
+            scratch.get("intake.idx", (K, F), np.int32), scratch.get("intake.key", (K, F)),
             scratch.get("intake.share", (K, F)))
 
 
