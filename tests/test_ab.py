@@ -1,0 +1,39 @@
+"""benchmarks.ab: the pairing summary and the timing line it reads."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from benchmarks import ab, wallsend_speed
+
+
+def test_summary_pairs_runs_in_order():
+    # Pair 2 is slower on both sides (a busy minute); the ratio per pair sees through it.
+    base = [1.00, 2.00, 1.10]
+    head = [0.90, 1.70, 1.21]
+    s = ab.summarise(base, head)
+    assert s.pairs == 3
+    assert s.median_ratio == pytest.approx(0.90)
+    assert (s.low, s.high) == (pytest.approx(0.85), pytest.approx(1.10))
+    assert s.faster == 2
+    assert "faster in 2 of 3 pairs" in s.describe("abc")
+
+
+def test_summary_rejects_unpaired_times():
+    with pytest.raises(ValueError, match="pairs"):
+        ab.summarise([1.0, 2.0], [1.0])
+
+
+def test_reads_what_wallsend_speed_prints(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["wallsend_speed", "--place", "pembury", "--years", "1", "--repeats", "1"])
+    wallsend_speed.main()
+    printed = capsys.readouterr().out
+    seconds = ab.parse_cpu(printed)
+    assert 0 < seconds < 60
+    assert f"best {seconds:.3f} s CPU" in printed
+
+
+def test_unreadable_output_is_an_error():
+    with pytest.raises(RuntimeError, match="best"):
+        ab.parse_cpu("Traceback (most recent call last): ...")
