@@ -22,6 +22,7 @@ gives the same numbers whatever batch it runs in.
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import mesa
@@ -99,7 +100,11 @@ class PlaceModel(mesa.Model):
         norms_local = families.neighbour_mean(st, st.families.norm.astype(float))
         st.local_norm = norms_local
         target = development.inputs(st, p)
-        share = 1.0 - p.development.persistence ** st.children.age
+        # libm's pow per age (as the development kernel takes it), not NumPy's array
+        # power, whose last bits depend on the CPU's vector instructions (ODD 10.5).
+        ages = st.children.age
+        by_age = np.array([1.0 - math.pow(p.development.persistence, a) for a in range(int(ages.max(initial=0)) + 1)])
+        share = by_age[ages]
         st.children.env = np.where(st.children.alive[..., None], share[..., None] * target, 0.0)
         st.child_summary = st.child_summary_now()
 

@@ -152,6 +152,7 @@ class Layout:
     school_pos: np.ndarray   # (O,) an organisation's position among the schools
     is_service: np.ndarray   # (O,) bool: delivers a family-facing service kind
     kind_pos: np.ndarray     # (O,) its kind's position in SERVICE_KINDS (0 if not a service)
+    kind_of: np.ndarray      # (O,) int64: its kind's position, -1 if not a service (membership's column)
 
 
 def layout(kinds: np.ndarray) -> Layout:
@@ -172,7 +173,9 @@ def _layout(dtype: str, data: bytes) -> Layout:
     is_service = np.isin(k, SERVICE_KINDS)
     out = Layout(membership=(k[:, None] == services[None, :]).astype(float), schools=schools,
                  school_pos=np.searchsorted(schools, np.arange(len(k))), is_service=is_service,
-                 kind_pos=np.searchsorted(services, np.where(is_service, k, SERVICE_KINDS[0])))
+                 kind_pos=np.searchsorted(services, np.where(is_service, k, SERVICE_KINDS[0])),
+                 kind_of=np.full(len(k), -1, dtype=np.int64))
+    out.kind_of[is_service] = out.kind_pos[is_service]
     for array in vars(out).values():
         array.flags.writeable = False
     return out

@@ -10,6 +10,7 @@ L820-842); they are joined by a Gaussian copula whose correlation is an assumpti
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,10 +49,30 @@ def correlation_matrix(rho: float) -> np.ndarray:
     return c
 
 
+def cholesky(a: np.ndarray) -> np.ndarray:
+    """Lower-triangular L with L L^T = a (Cholesky-Banachiewicz), in plain loops: LAPACK's
+    result depends on the CPU in the last bits, and the matrix is 5 x 5."""
+    n = a.shape[0]
+    out = np.zeros_like(a, dtype=float)
+    for i in range(n):
+        for j in range(i + 1):
+            total = float(a[i, j])
+            for k in range(j):
+                total -= out[i, k] * out[j, k]
+            if i == j:
+                if total <= 0.0:
+                    raise ValueError(f"cholesky: matrix is not positive definite (pivot {i} is {total:g})")
+                out[i, j] = math.sqrt(total)
+            else:
+                out[i, j] = total / out[j, j]
+    return out
+
+
 def draw_indicators(table: IndicatorTable, rho: float, z: np.ndarray) -> np.ndarray:
     """Map standard normals z (R, 5) to indicator values (R, 5) in Table 1 units."""
-    chol = np.linalg.cholesky(correlation_matrix(rho))
-    u = stats.norm.cdf(z @ chol.T)
+    chol = cholesky(correlation_matrix(rho))
+    # (z @ chol.T) as products and short sums: no BLAS, whose last bits depend on the CPU.
+    u = stats.norm.cdf((z[:, None, :] * chol[None, :, :]).sum(axis=2))
     out = np.empty_like(u)
     for i, (a, b) in enumerate(table.beta_shapes()):
         out[:, i] = table.min[i] + (table.max[i] - table.min[i]) * stats.beta.ppf(u[:, i], a, b)

@@ -297,3 +297,59 @@ def test_the_fingerprint_tool_names_the_columns_that_changed():
                                                   "stress": [0.25, np.nextafter(0.5, 1.0)]})}}
     assert differences(before, same) == []
     assert differences(before, moved) == ["case timeseries: stress"]
+
+
+# -- the same bits on other CPUs --------------------------------------------------------
+
+CPU_SCRIPT = """
+import pickle, sys
+from experiments.config import build_interventions, compose_run_config
+from sim.run import simulate
+out = {}
+for overrides, seeds, months in ((["place=pembury"], [0, 1, 2, 3], 60),
+                                 (["place=synthetic", "scenario=core_team"], [3, 4], 48)):
+    cfg = compose_run_config(overrides)
+    result = simulate(cfg.place, cfg.model, cfg.england, seeds=seeds, months=months,
+                      interventions=lambda c=cfg: build_interventions(c.config.scenario))
+    out[" ".join(overrides)] = {name: getattr(result, name) for name in ("timeseries", "milestones", "network")}
+pickle.dump(out, open(sys.argv[1], "wb"))
+"""
+
+
+def _other_cpu_settings() -> dict[str, dict[str, str]]:
+    """Environments that make this machine's libraries take the code paths of other CPUs:
+    OpenBLAS's kernels for older x86 cores, NumPy without its AVX2 and AVX-512 loops."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    settings = {"OpenBLAS Sandybridge kernels": {"OPENBLAS_CORETYPE": "Sandybridge"},
+                "OpenBLAS Haswell kernels": {"OPENBLAS_CORETYPE": "Haswell"}}
+    vector = [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
+    if vector:
+        settings["NumPy baseline loops only"] = {"NPY_DISABLE_CPU_FEATURES": " ".join(vector)}
+    return settings
+
+
+@pytest.mark.skipif(not __import__("platform").machine().lower() in ("x86_64", "amd64"),
+                    reason="the settings name x86 kernels")
+def test_results_do_not_depend_on_the_cpu_kernels_of_blas_or_numpy(tmp_path):
+    """A sweep on a cluster runs on whatever nodes it gets. BLAS and NumPy's vector loops
+    pick code by CPU and differ in the last bits, so the model uses neither for a number
+    that feeds a result (sim.kernels.linalg, docs/ODD.md 10.5): the organisation network
+    and the reporters came out different under these settings before that."""
+    def run(label: str, extra: dict[str, str]) -> dict:
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.pkl"
+        env = {**os.environ, **extra}
+        done = subprocess.run([sys.executable, "-c", CPU_SCRIPT, str(path)], env=env,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"{label}: {done.stderr[-2000:]}"
+        return pd.read_pickle(path)
+
+    here = run("this CPU", {})
+    for label, extra in _other_cpu_settings().items():
+        there = run(label, extra)
+        for case, tables in here.items():
+            for name, table in tables.items():
+                try:
+                    pd.testing.assert_frame_equal(table, there[case][name], check_exact=True)
+                except AssertionError as error:
+                    raise AssertionError(f"{label}: {case} {name} differs from this CPU's") from error

@@ -8,6 +8,7 @@ takes over the home's informal ties. Children move with their family. See docs/O
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 from scipy.special import ndtri
@@ -92,8 +93,13 @@ def _arrival_cdf(lam: float, kmax: int) -> np.ndarray:
 
 def _poisson_pmf(lam: float, kmax: int) -> np.ndarray:
     """P(0..kmax) of a Poisson(lam), the last entry taking the upper tail."""
-    k = np.arange(kmax + 1)
-    logp = -lam + k * np.log(max(lam, 1e-12)) - np.cumsum(np.log(np.maximum(k, 1)))
-    p = np.exp(logp)
+    # libm's log and exp, one number at a time: NumPy's array versions differ in the
+    # last bits between CPUs (docs/ODD.md 10.5).
+    log_lam = math.log(max(lam, 1e-12))
+    log_factorial = 0.0
+    p = np.empty(kmax + 1)
+    for k in range(kmax + 1):
+        log_factorial += math.log(max(k, 1))
+        p[k] = math.exp(-lam + k * log_lam - log_factorial)
     p[-1] = max(0.0, 1.0 - p[:-1].sum())
     return p

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels import linalg
 from sim.params import ModelParams
 from sim.state import State
 
@@ -44,7 +45,7 @@ def step(state: State, params: ModelParams) -> None:
     og.engagement *= og.active
 
     total = strength.sum(axis=2)
-    influence = np.matmul(strength, og.alignment[..., None])[..., 0] / np.maximum(total, 1e-9)
+    influence = linalg.matvec(strength, og.alignment) / np.maximum(total, 1e-9)
     legacy = og.legacy.sum(axis=2) / np.maximum(total, 1e-9)
     resistance = 1.0 - tp.entrenchment * np.clip(legacy, 0.0, 1.0)
     rise = ep.alignment_rate * og.engagement * np.maximum(influence - og.alignment, 0) * resistance

@@ -21,6 +21,7 @@ import numpy as np
 
 from sim import kernels
 from sim import orgs as O
+from sim.kernels import linalg
 from sim.params import ModelParams
 from sim.rng import Streams
 from sim.state import State
@@ -31,26 +32,31 @@ GATE_CODE = np.array([{"any": kernels.G_ANY, "children": kernels.G_CHILDREN,
                       for k in O.SERVICE_KINDS], dtype=np.int64)
 
 
-def kind_view(state: State, m: np.ndarray, params) -> dict[str, np.ndarray]:
-    """Per-kind capacity, quality and targeting (R, K) and ties between kinds (R, K, K)."""
+def kind_view(state: State, m: np.ndarray, kind_of: np.ndarray, params) -> dict[str, np.ndarray]:
+    """Per-kind capacity, quality and targeting (R, K) and ties between kinds (R, K, K).
+    m is the (O, K) membership matrix, kind_of each organisation's kind (-1: none)."""
     og, mods = state.orgs, state.mods
+    K = m.shape[1]
     cap = np.maximum(og.capacity + mods.capacity_add, 0.0) * mods.capacity_mult * og.active * params.funding
-    capacity = cap @ m
-    quality = np.where(capacity > 0, (cap * state.quality_now()) @ m / np.maximum(capacity, 1e-12), 0.0)
-    n = np.maximum(og.active @ m, 1)
-    alignment = (og.alignment * og.active) @ m / n
-    targeting = np.clip(og.targeting + mods.targeting_add, 0.0, 1.0) * og.active @ m / n
-    targeting = np.clip(targeting + params.alignment_targeting * alignment, 0.0, 1.0)
+    # Sums over each kind's organisations, in one deterministic product (sim.kernels.linalg).
+    per_org = np.stack([cap, cap * state.quality_now(), og.active, og.alignment * og.active,
+                        np.clip(og.targeting + mods.targeting_add, 0.0, 1.0) * og.active], axis=1)
+    capacity, weighted_quality, n, alignment, targeting = linalg.sum_by_group(per_org, kind_of, K).transpose(1, 0, 2)
+    quality = np.where(capacity > 0, weighted_quality / np.maximum(capacity, 1e-12), 0.0)
+    n = np.maximum(n, 1)
+    alignment = alignment / n
+    targeting = np.clip(targeting / n + params.alignment_targeting * alignment, 0.0, 1.0)
     strength = state.refresh_strength()
     count = np.maximum(m.sum(axis=0), 1)
-    between = (m.T @ strength @ m) / np.outer(count, count)
+    to_kind = linalg.sum_by_group(strength, kind_of, K)         # (R, O, K): S @ m
+    between = linalg.shared_times(m, to_kind) / np.outer(count, count)
     idx = np.arange(m.shape[1])
     between[:, idx, idx] = 0.0
     # Coordination frees capacity: fewer duplicated contacts where kinds are tied.
     coordination = between.sum(axis=2) / max(m.shape[1] - 1, 1)
     capacity = capacity * (1.0 + params.coordination_gain * coordination)
     return dict(capacity=capacity, quality=quality, targeting=targeting, between=between,
-                strength=strength)
+                strength=strength, to_kind=to_kind)
 
 
 def _intake_work(scratch, F: int, K: int) -> tuple:
@@ -68,7 +74,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     K = O.N_SERVICE_KINDS
     lay = O.layout(og.kind)
     m, schools, school_pos = lay.membership, lay.schools, lay.school_pos
-    view = kind_view(state, m, sp)
+    view = kind_view(state, m, lay.kind_of, sp)
 
     # Episodes run down (a family still engaged is not a candidate); who is in each family.
     agg = state.scratch.get("services.agg", (R, F, kernels.N_AGG))
@@ -82,7 +88,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     targeting = view["targeting"] + (1 - view["targeting"]) * 0.5 * maturity
     outreach = sp.outreach * (1 + maturity) * np.ones((1, K))
     if len(schools):
-        school_to_kind = (view["strength"][:, schools, :] @ m) / np.maximum(m.sum(axis=0), 1)
+        school_to_kind = view["to_kind"][:, schools, :] / np.maximum(m.sum(axis=0), 1)
     else:
         school_to_kind = np.zeros((R, 1, K))
     follow = sp.referral_follow_through * (1 + state.data_maturity) + state.mods.follow_add

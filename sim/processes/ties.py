@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import orgs as O
+from sim.kernels import linalg
 from sim.kernels import ties as KT
 from sim.params import ModelParams
 from sim.rng import Streams
@@ -51,7 +52,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     after_turnover = np.empty_like(strength)
     champions_lost = np.zeros(R, dtype=np.int64)
     KT.work_and_decay(og.trust, og.reciprocity, og.empathy, og.equity, strength,
-                      strength.sum(axis=2), np.matmul(strength, strength), og.engagement,
+                      strength.sum(axis=2), linalg.square(strength), og.engagement,
                       og.active, og.hardwired, og.neutral, og.champion, referral_share(state),
                       state.cluster_work, state.joint_extra, state.voice, tp.ordinary_work,
                       tp.shared_case_work, tp.joint_work_gain, tp.decay, tp.embeddedness,
@@ -62,7 +63,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     formed = np.zeros(R, dtype=np.int64)
     lost = np.zeros(R, dtype=np.int64)
     KT.form_and_lose(og.trust, og.reciprocity, og.empathy, og.equity, after_turnover,
-                     np.matmul(after_turnover, after_turnover), work, og.engagement, og.active,
+                     linalg.square(after_turnover), work, og.engagement, og.active,
                      og.champion, state.introductions, tp.formation, tp.champion_boost,
                      tp.closure, tp.new_tie_strength, tp.removal,
                      streams.base("ties.form", month), formed, lost)

@@ -1,0 +1,144 @@
+"""Matrix products that give the same bits on every CPU.
+
+BLAS (OpenBLAS, which NumPy's `@` calls) picks a kernel for the CPU it runs on, and
+kernels sum in different orders and with or without fused multiply-add, so a product's
+last bits depend on the machine: the organisation network of a run differed between an
+AVX-512 and an AVX2 node of the same cluster (docs/ODD.md 10.5). These loops sum every
+entry over k in increasing order, a multiply then an add (numba does not fuse them
+unless asked), so a result depends only on its inputs. A zero left factor is skipped:
+adding 0 x b changes no sum. The inner loop runs along rows, which the compiler
+vectorises without reordering any sum.
+"""
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+
+@nb.njit(cache=True, error_model="numpy")
+def times_shared(A, B):
+    """(R, n, p) @ (p, q) -> (R, n, q): every replicate's rows times one shared matrix."""
+    R, n, p = A.shape
+    q = B.shape[1]
+    out = np.zeros((R, n, q))
+    for r in range(R):
+        for i in range(n):
+            row = out[r, i]
+            for k in range(p):
+                a = A[r, i, k]
+                if a != 0.0:
+                    other = B[k]
+                    for j in range(q):
+                        row[j] += a * other[j]
+    return out
+
+
+@nb.njit(cache=True, error_model="numpy")
+def times_batched(A, B):
+    """(R, n, p) @ (R, p, q) -> (R, n, q): a product per replicate."""
+    R, n, p = A.shape
+    q = B.shape[2]
+    out = np.zeros((R, n, q))
+    for r in range(R):
+        for i in range(n):
+            row = out[r, i]
+            for k in range(p):
+                a = A[r, i, k]
+                if a != 0.0:
+                    other = B[r, k]
+                    for j in range(q):
+                        row[j] += a * other[j]
+    return out
+
+
+@nb.njit(cache=True, error_model="numpy")
+def shared_times(B, A):
+    """B.T @ A[r] for a (p, q) B and an (R, p, n) A -> (R, q, n), summed over p in
+    increasing order (a membership matrix's transpose times per-replicate rows)."""
+    p, q = B.shape
+    R, _, n = A.shape
+    out = np.zeros((R, q, n))
+    for r in range(R):
+        for k in range(p):
+            for i in range(q):
+                b = B[k, i]
+                if b != 0.0:
+                    for j in range(n):
+                        out[r, i, j] += b * A[r, k, j]
+    return out
+
+
+TILE = 32   # transposed reads and writes in tiles, so a column walk stays in cache
+
+
+@nb.njit(cache=True, error_model="numpy")
+def is_symmetric(X):
+    n = X.shape[0]
+    for i0 in range(0, n, TILE):
+        for j0 in range(i0, n, TILE):
+            for i in range(i0, min(i0 + TILE, n)):
+                for j in range(max(j0, i + 1), min(j0 + TILE, n)):
+                    if X[i, j] != X[j, i]:
+                        return False
+    return True
+
+
+@nb.njit(cache=True, error_model="numpy")
+def square(S):
+    """S[r] @ S[r] for (R, n, n) S, as times_batched(S, S) gives it, bit for bit. Where a
+    replicate's S is exactly symmetric (organisation ties are), the upper triangle is
+    summed and mirrored: (S S)[j, i] has the same products as (S S)[i, j] (a x b = b x a
+    exactly) in the same order of k, so half the work gives the same numbers."""
+    R, n, _ = S.shape
+    out = np.zeros((R, n, n))
+    for r in range(R):
+        X = S[r]
+        C = out[r]
+        symmetric = is_symmetric(X)
+        for i in range(n):
+            start = i if symmetric else 0
+            row = C[i, start:]                 # row slices: the loop below vectorises
+            for k in range(n):
+                a = X[i, k]
+                if a != 0.0:
+                    other = X[k, start:]
+                    for j in range(n - start):
+                        row[j] += a * other[j]
+        if symmetric:
+            for i0 in range(0, n, TILE):
+                for j0 in range(i0, n, TILE):
+                    for i in range(i0, min(i0 + TILE, n)):
+                        for j in range(max(j0, i + 1), min(j0 + TILE, n)):
+                            C[j, i] = C[i, j]
+    return out
+
+
+@nb.njit(cache=True, error_model="numpy")
+def sum_by_group(A, group, n_groups):
+    """(R, n, p) -> (R, n, n_groups): out[r, i, g] sums A[r, i, k] over the k with
+    group[k] == g, in increasing k (group -1: in no group). The same bits as
+    times_shared(A, M) for the 0/1 matrix M of the groups (a x 1 is a; a x 0 adds
+    nothing), without its inner loop over groups."""
+    R, n, p = A.shape
+    out = np.zeros((R, n, n_groups))
+    for r in range(R):
+        for i in range(n):
+            for k in range(p):
+                g = group[k]
+                if g >= 0:
+                    out[r, i, g] += A[r, i, k]
+    return out
+
+
+@nb.njit(cache=True, error_model="numpy")
+def matvec(A, v):
+    """(R, n, p) @ (R, p) -> (R, n), each entry summed over k in increasing order."""
+    R, n, p = A.shape
+    out = np.zeros((R, n))
+    for r in range(R):
+        for i in range(n):
+            total = 0.0
+            for k in range(p):
+                total += A[r, i, k] * v[r, k]
+            out[r, i] = total
+    return out

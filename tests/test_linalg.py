@@ -1,0 +1,60 @@
+"""sim.kernels.linalg: products summed in one fixed order, so every CPU gets the same bits."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.kernels import linalg
+
+
+def _sequential(A, B):
+    """A @ B with every entry summed over k in increasing order, in plain Python floats."""
+    n, p = A.shape
+    q = B.shape[1]
+    out = np.zeros((n, q))
+    for i in range(n):
+        for j in range(q):
+            total = 0.0
+            for k in range(p):
+                total += float(A[i, k]) * float(B[k, j])
+            out[i, j] = total
+    return out
+
+
+@pytest.fixture
+def sparse_rows():
+    rng = np.random.default_rng(3)
+    A = rng.random((2, 13, 13)) * (rng.random((2, 13, 13)) < 0.4)
+    A[1, 4] = 0.0                                   # an organisation with no ties
+    return A
+
+
+def test_products_are_the_sequential_sum_bit_for_bit(sparse_rows):
+    A = sparse_rows
+    m = (np.arange(13)[:, None] % 3 == np.arange(3)[None, :]).astype(float)   # membership
+    for r in range(2):
+        assert np.array_equal(linalg.times_batched(A, A)[r], _sequential(A[r], A[r]))
+        assert np.array_equal(linalg.times_shared(A, m)[r], _sequential(A[r], m))
+        assert np.array_equal(linalg.shared_times(m, A)[r], _sequential(m.T, A[r]))
+    assert np.allclose(linalg.times_batched(A, A), A @ A, rtol=1e-13, atol=0)
+
+
+def test_group_sums_and_matvec_are_the_products_they_replace(sparse_rows):
+    A = sparse_rows
+    group = np.array([0, 2, -1, 1, 0, 0, 2, -1, 1, 1, 0, 2, 2])      # -1: in no group
+    onehot = (group[:, None] == np.arange(3)[None, :]).astype(float)
+    assert np.array_equal(linalg.sum_by_group(A, group, 3), linalg.times_shared(A, onehot))
+    v = np.random.default_rng(5).random((2, 13))
+    assert np.array_equal(linalg.matvec(A, v), linalg.times_batched(A, v[..., None])[..., 0])
+    for r in range(2):
+        assert np.array_equal(linalg.matvec(A, v)[r], _sequential(A[r], v[r][:, None])[:, 0])
+
+
+def test_square_of_a_symmetric_matrix_mirrors_the_same_numbers(sparse_rows):
+    S = np.triu(sparse_rows) + np.triu(sparse_rows, 1).transpose(0, 2, 1)
+    squared = linalg.square(S)
+    assert np.array_equal(squared, linalg.times_batched(S, S))
+    assert np.array_equal(squared, squared.transpose(0, 2, 1))
+    # Not symmetric: the full product, not a mirrored half.
+    assert np.array_equal(linalg.square(sparse_rows), linalg.times_batched(sparse_rows, sparse_rows))
+    assert not np.array_equal(linalg.square(sparse_rows), linalg.square(sparse_rows).transpose(0, 2, 1))
