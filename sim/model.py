@@ -101,7 +101,7 @@ class PlaceModel(mesa.Model):
         st.local_norm = norms_local
         target = development.inputs(st, p)
         # libm's pow per age (as the development kernel takes it), not NumPy's array
-        # power, whose last bits depend on the CPU's vector instructions (ODD 10.5).
+        # power, whose last bits depend on the CPU's vector instructions (ODD 10.2).
         ages = st.children.age
         by_age = np.array([1.0 - math.pow(p.development.persistence, a) for a in range(int(ages.max(initial=0)) + 1)])
         share = by_age[ages]

@@ -334,7 +334,7 @@ def _other_cpu_settings() -> dict[str, dict[str, str]]:
 def test_results_do_not_depend_on_the_cpu_kernels_of_blas_or_numpy(tmp_path):
     """A sweep on a cluster runs on whatever nodes it gets. BLAS and NumPy's vector loops
     pick code by CPU and differ in the last bits, so the model uses neither for a number
-    that feeds a result (sim.kernels.linalg, docs/ODD.md 10.5): the organisation network
+    that feeds a result (sim.kernels.linalg, docs/ODD.md 10.2): the organisation network
     and the reporters came out different under these settings before that."""
     def run(label: str, extra: dict[str, str]) -> dict:
         path = tmp_path / f"{len(list(tmp_path.iterdir()))}.pkl"

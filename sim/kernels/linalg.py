@@ -2,8 +2,8 @@
 
 BLAS (OpenBLAS, which NumPy's `@` calls) picks a kernel for the CPU it runs on, and
 kernels sum in different orders and with or without fused multiply-add, so a product's
-last bits depend on the machine: the organisation network of a run differed between an
-AVX-512 and an AVX2 node of the same cluster (docs/ODD.md 10.5). These loops sum every
+last bits depend on the machine: a run's organisation network came out different when
+OpenBLAS was made to use an older CPU's kernels (docs/ODD.md 10.2). These loops sum every
 entry over k in increasing order, a multiply then an add (numba does not fuse them
 unless asked), so a result depends only on its inputs. A zero left factor is skipped:
 adding 0 x b changes no sum. The inner loop runs along rows, which the compiler

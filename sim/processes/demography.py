@@ -94,7 +94,7 @@ def _arrival_cdf(lam: float, kmax: int) -> np.ndarray:
 def _poisson_pmf(lam: float, kmax: int) -> np.ndarray:
     """P(0..kmax) of a Poisson(lam), the last entry taking the upper tail."""
     # libm's log and exp, one number at a time: NumPy's array versions differ in the
-    # last bits between CPUs (docs/ODD.md 10.5).
+    # last bits between CPUs (docs/ODD.md 10.2).
     log_lam = math.log(max(lam, 1e-12))
     log_factorial = 0.0
     p = np.empty(kmax + 1)
