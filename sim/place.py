@@ -6,6 +6,8 @@ same place. The rules are in docs/ODD.md ("Initialisation").
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import ndtri
@@ -115,16 +117,16 @@ def draw_families(ps: Place, params: ModelParams, streams: Streams, stream: str,
     the place's residents (a changing intake is a scenario choice, not built in).
     """
     fp, npar = params.families, params.norms
-    names = [f"{stream}.z{i}" for i in range(6)] + [f"{stream}.u{i}" for i in range(4)]
-    drawn = streams.uniforms_at(names, month, rep, slot)
+    drawn = streams.uniforms_at(_draw_names(stream), month, rep, slot)
     # Standard normals: six attributes (z0 is the family's common factor), then the
     # norm threshold's (from u2).
     z, u = ndtri(np.concatenate([drawn[:6], drawn[8:9]])), drawn[6:]
     rho = fp.indicator_correlation
 
     def cut(rate: np.ndarray) -> np.ndarray:
-        """Per replicate: a binary indicator is rho z0 + sqrt(1 - rho^2) noise above this."""
-        return ndtri(np.clip(1 - rate, 1e-9, 1 - 1e-9))
+        """Per replicate: a binary indicator is rho z0 + sqrt(1 - rho^2) noise above this
+        (a place's rates never change, so the cut is worked out once: _cut)."""
+        return _cut(rate.dtype.str, rate.shape, rate.tobytes())
 
     # deprivation = mean + sd z0; workless, no qualifications, poor health: probit with
     # the common factor; housing = mean + sd (rho z0 + sqrt(1 - rho^2) z4); arrears =
@@ -138,6 +140,19 @@ def draw_families(ps: Place, params: ModelParams, streams: Streams, stream: str,
                      float(np.sqrt(1 - rho ** 2)), fp.within_area_sd, fp.need_cut,
                      npar.initial_share, npar.threshold_mean, npar.threshold_sd,
                      *(into[name] for name in DRAWN))
+
+
+@functools.lru_cache(maxsize=16)
+def _draw_names(stream: str) -> tuple[str, ...]:
+    return tuple(f"{stream}.z{i}" for i in range(6)) + tuple(f"{stream}.u{i}" for i in range(4))
+
+
+@functools.lru_cache(maxsize=256)
+def _cut(dtype: str, shape: tuple, data: bytes) -> np.ndarray:
+    rate = np.frombuffer(data, dtype=dtype).reshape(shape)
+    cut = ndtri(np.clip(1 - rate, 1e-9, 1 - 1e-9))
+    cut.flags.writeable = False            # shared between calls
+    return cut
 
 
 def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable,

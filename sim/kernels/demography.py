@@ -12,11 +12,15 @@ D_LEFT, D_EVICTIONS, D_MOVED, D_MOVED_OUT, D_BIRTHS, D_MOVED_IN, D_DROPPED, N_DC
 
 
 @nb.njit(cache=True, error_model="numpy")
-def leave_and_move(alive, age, fam, evict_pending, leave_age, monthly_move, base, moving, counts):
+def leave_and_move(alive, age, fam, evict_pending, leave_age, monthly_move, base, moving, counts,
+                   moved_rep, moved_home):
     """Families move out (draw slot 2f of `base`, or last month's eviction); every living
-    child ages a month, leaves at `leave_age`, or leaves with its family."""
+    child ages a month, leaves at `leave_age`, or leaves with its family. Returns how
+    many homes were vacated; their (replicate, home) pairs are the first entries of
+    moved_rep and moved_home, in the order np.nonzero(moving) gives."""
     R, C = alive.shape
     F = moving.shape[1]
+    n_moved = 0
     for r in range(R):
         for f in range(F):
             evicted = evict_pending[r, f]
@@ -26,6 +30,9 @@ def leave_and_move(alive, age, fam, evict_pending, leave_age, monthly_move, base
                 evict_pending[r, f] = False
             if moving[r, f]:
                 counts[r, D_MOVED] += 1
+                moved_rep[n_moved] = r
+                moved_home[n_moved] = f
+                n_moved += 1
         for c in range(C):
             if not alive[r, c]:
                 continue
@@ -36,6 +43,7 @@ def leave_and_move(alive, age, fam, evict_pending, leave_age, monthly_move, base
             elif moving[r, fam[r, c]]:
                 alive[r, c] = False
                 counts[r, D_MOVED_OUT] += 1
+    return n_moved
 
 
 @nb.njit(cache=True, error_model="numpy")

@@ -42,11 +42,13 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     moving = np.empty((R, F), dtype=bool)
     monthly_move = 1.0 - (1.0 - place.mobility) ** (1.0 / 12.0)
     family_base = streams.base("demography.families", month)
-    KD.leave_and_move(ch.alive, ch.age, ch.fam, fa.evict_pending, dp.leave_age_months,
-                      monthly_move, family_base, moving, counts)
+    moved_rep = state.scratch.get("demography.moved_rep", (R * F,), np.int64)
+    moved_home = state.scratch.get("demography.moved_home", (R * F,), np.int64)
+    n_moved = KD.leave_and_move(ch.alive, ch.age, ch.fam, fa.evict_pending, dp.leave_age_months,
+                                monthly_move, family_base, moving, counts, moved_rep, moved_home)
 
     # Newcomer families take over the vacated homes.
-    rep, slot = np.nonzero(moving)
+    rep, slot = moved_rep[:n_moved].copy(), moved_home[:n_moved].copy()
     if len(rep):
         draw_families(ps, params, streams, "demography.newcomers", month, rep, slot,
                       {name: getattr(fa, name) for name in DRAWN})
