@@ -88,18 +88,24 @@ def main(argv: list[str] | None = None) -> None:
     commit = resolved.stdout.strip()
     with tempfile.TemporaryDirectory(prefix="placesim-ab-") as tmp:
         base_dir = Path(tmp) / "base"
-        subprocess.run(["git", "worktree", "add", "--detach", str(base_dir), commit],
-                       cwd=SOURCE_ROOT, check=True, capture_output=True)
+        added = subprocess.run(["git", "worktree", "add", "--detach", str(base_dir), commit],
+                               cwd=SOURCE_ROOT, capture_output=True, text=True)
+        if added.returncode:
+            raise SystemExit(f"ab: could not check {args.rev} out into a worktree: {added.stderr.strip()}")
         try:
             base, head = [], []
             for i in range(args.pairs):
-                base.append(time_run(base_dir, args.place, args.years))
-                head.append(time_run(SOURCE_ROOT, args.place, args.years))
+                # Alternate which goes first, so neither always runs after the other.
+                order = ((base, base_dir), (head, SOURCE_ROOT))
+                for times, checkout in (order if i % 2 == 0 else order[::-1]):
+                    times.append(time_run(checkout, args.place, args.years))
                 print(f"pair {i + 1}/{args.pairs}: {args.rev} {base[-1]:.3f} s, "
                       f"this checkout {head[-1]:.3f} s", flush=True)
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(base_dir)],
-                           cwd=SOURCE_ROOT, capture_output=True)
+            removed = subprocess.run(["git", "worktree", "remove", "--force", str(base_dir)],
+                                     cwd=SOURCE_ROOT, capture_output=True, text=True)
+            if removed.returncode:             # the folder goes with tmp; forget it in git too
+                subprocess.run(["git", "worktree", "prune"], cwd=SOURCE_ROOT, capture_output=True)
     print(f"{args.place}, {args.years} years, CPU seconds of one run each")
     print(summarise(base, head).describe(args.rev))
 

@@ -22,7 +22,6 @@ gives the same numbers whatever batch it runs in.
 """
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import mesa
@@ -33,6 +32,7 @@ from sim.interventions.base import Intervention
 from sim.params import ModelParams, PlaceParams
 from sim.place import build_state, empty_flows
 from sim.interventions import ordered
+from sim.kernels.development import settled_shares
 from sim.processes import (demography, development, engagement, families, informal, norms,
                            schools, services, system, ties)
 from sim.registry import check
@@ -100,11 +100,9 @@ class PlaceModel(mesa.Model):
         norms_local = families.neighbour_mean(st, st.families.norm.astype(float))
         st.local_norm = norms_local
         target = development.inputs(st, p)
-        # libm's pow per age (as the development kernel takes it), not NumPy's array
-        # power, whose last bits depend on the CPU's vector instructions (ODD 10.2).
-        ages = st.children.age
-        by_age = np.array([1.0 - math.pow(p.development.persistence, a) for a in range(int(ages.max(initial=0)) + 1)])
-        share = by_age[ages]
+        # The development kernel's own integer power, not NumPy's array power, whose last
+        # bits depend on the CPU's vector instructions (ODD 10.2).
+        share = settled_shares(p.development.persistence, st.children.age)
         st.children.env = np.where(st.children.alive[..., None], share[..., None] * target, 0.0)
         st.child_summary = st.child_summary_now()
 

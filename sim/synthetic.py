@@ -60,7 +60,7 @@ def cholesky(a: np.ndarray) -> np.ndarray:
             for k in range(j):
                 total -= out[i, k] * out[j, k]
             if i == j:
-                if total <= 0.0:
+                if not total > 0.0:          # NaN too
                     raise ValueError(f"cholesky: matrix is not positive definite (pivot {i} is {total:g})")
                 out[i, j] = math.sqrt(total)
             else:

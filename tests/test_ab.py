@@ -37,3 +37,34 @@ def test_reads_what_wallsend_speed_prints(monkeypatch, capsys):
 def test_unreadable_output_is_an_error():
     with pytest.raises(RuntimeError, match="best"):
         ab.parse_cpu("Traceback (most recent call last): ...")
+
+
+@pytest.mark.skipif(not (ab.SOURCE_ROOT / ".git").exists(), reason="needs a git checkout")
+def test_main_times_both_checkouts_in_alternating_order_and_cleans_up(monkeypatch, capsys):
+    """The worktree is made from the named commit, each pair runs both, the order flips
+    from pair to pair, and the worktree is gone afterwards."""
+    import subprocess as sp
+
+    calls = []
+
+    def fake_time_run(checkout, place, years):
+        calls.append(checkout)
+        assert (checkout / "benchmarks" / "wallsend_speed.py").exists()
+        return 1.0 if checkout == ab.SOURCE_ROOT else 2.0
+
+    monkeypatch.setattr(ab, "time_run", fake_time_run)
+    ab.main(["HEAD", "--pairs", "3", "--years", "1"])
+    out = capsys.readouterr().out
+    base_dir = next(c for c in calls if c != ab.SOURCE_ROOT)
+    assert calls == [base_dir, ab.SOURCE_ROOT, ab.SOURCE_ROOT, base_dir, base_dir, ab.SOURCE_ROOT]
+    assert "median 0.500" in out and "faster in 3 of 3 pairs" in out
+    assert not base_dir.exists()
+    listed = sp.run(["git", "worktree", "list"], cwd=ab.SOURCE_ROOT, capture_output=True, text=True).stdout
+    assert str(base_dir) not in listed
+
+
+@pytest.mark.skipif(not (ab.SOURCE_ROOT / ".git").exists(), reason="needs a git checkout")
+def test_main_rejects_what_is_not_a_commit(capsys):
+    with pytest.raises(SystemExit):
+        ab.main(["no-such-commit-anywhere"])
+    assert "is not a commit" in capsys.readouterr().err

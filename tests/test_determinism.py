@@ -302,7 +302,14 @@ def test_the_fingerprint_tool_names_the_columns_that_changed():
 # -- the same bits on other CPUs --------------------------------------------------------
 
 CPU_SCRIPT = """
-import pickle, sys
+import os, pickle, sys
+if os.environ.get("NPY_DISABLE_CPU_FEATURES"):
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:
+        from numpy.core._multiarray_umath import __cpu_features__
+    if not any(__cpu_features__.get(f) for f in os.environ["NPY_DISABLE_CPU_FEATURES"].split()):
+        print("numpy vector loops off")
 from experiments.config import build_interventions, compose_run_config
 from sim.run import simulate
 out = {}
@@ -316,16 +323,32 @@ pickle.dump(out, open(sys.argv[1], "wb"))
 """
 
 
-def _other_cpu_settings() -> dict[str, dict[str, str]]:
-    """Environments that make this machine's libraries take the code paths of other CPUs:
-    OpenBLAS's kernels for older x86 cores, NumPy without its AVX2 and AVX-512 loops."""
-    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+def _cpu_features() -> tuple[list[str], dict[str, bool]]:
+    """NumPy's dispatch targets and this CPU's features (NumPy 2 and 1.x names)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:                                   # NumPy 1.x
+        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    return list(__cpu_dispatch__), dict(__cpu_features__)
 
-    settings = {"OpenBLAS Sandybridge kernels": {"OPENBLAS_CORETYPE": "Sandybridge"},
-                "OpenBLAS Haswell kernels": {"OPENBLAS_CORETYPE": "Haswell"}}
-    vector = [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
+
+def _other_cpu_settings() -> dict[str, tuple[dict[str, str], str]]:
+    """Environments that make this machine's libraries take the code paths of other CPUs,
+    each with a line the subprocess must print to show the setting took: OpenBLAS's
+    kernels for older x86 cores (only where this CPU can run them), NumPy without its
+    AVX2 and AVX-512 loops."""
+    dispatch, features = _cpu_features()
+    settings = {}
+    if features.get("AVX"):
+        settings["OpenBLAS Sandybridge kernels"] = (
+            {"OPENBLAS_CORETYPE": "Sandybridge", "OPENBLAS_VERBOSE": "2"}, "Core: Sandybridge")
+    if features.get("AVX2") and features.get("FMA3"):
+        settings["OpenBLAS Haswell kernels"] = (
+            {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_VERBOSE": "2"}, "Core: Haswell")
+    vector = [f for f in dispatch if features.get(f)]
     if vector:
-        settings["NumPy baseline loops only"] = {"NPY_DISABLE_CPU_FEATURES": " ".join(vector)}
+        settings["NumPy baseline loops only"] = (
+            {"NPY_DISABLE_CPU_FEATURES": " ".join(vector)}, "numpy vector loops off")
     return settings
 
 
@@ -336,17 +359,22 @@ def test_results_do_not_depend_on_the_cpu_kernels_of_blas_or_numpy(tmp_path):
     pick code by CPU and differ in the last bits, so the model uses neither for a number
     that feeds a result (sim.kernels.linalg, docs/ODD.md 10.2): the organisation network
     and the reporters came out different under these settings before that."""
-    def run(label: str, extra: dict[str, str]) -> dict:
+    def run(label: str, extra: dict[str, str], shows: str | None) -> dict:
         path = tmp_path / f"{len(list(tmp_path.iterdir()))}.pkl"
         env = {**os.environ, **extra}
         done = subprocess.run([sys.executable, "-c", CPU_SCRIPT, str(path)], env=env,
                               capture_output=True, text=True)
         assert done.returncode == 0, f"{label}: {done.stderr[-2000:]}"
+        if shows:
+            assert shows in done.stdout + done.stderr, f"{label}: the setting did not take"
         return pd.read_pickle(path)
 
-    here = run("this CPU", {})
-    for label, extra in _other_cpu_settings().items():
-        there = run(label, extra)
+    settings = _other_cpu_settings()
+    if not settings:
+        pytest.skip("no other CPU code paths to try on this machine")
+    here = run("this CPU", {}, None)
+    for label, (extra, shows) in settings.items():
+        there = run(label, extra, shows)
         for case, tables in here.items():
             for name, table in tables.items():
                 try:

@@ -58,3 +58,16 @@ def test_square_of_a_symmetric_matrix_mirrors_the_same_numbers(sparse_rows):
     # Not symmetric: the full product, not a mirrored half.
     assert np.array_equal(linalg.square(sparse_rows), linalg.times_batched(sparse_rows, sparse_rows))
     assert not np.array_equal(linalg.square(sparse_rows), linalg.square(sparse_rows).transpose(0, 2, 1))
+
+
+def test_square_checks_symmetry_and_mirrors_across_tiles():
+    """70 organisations: more than two of square's 32 x 32 tiles each way."""
+    rng = np.random.default_rng(11)
+    A = rng.random((1, 70, 70)) * (rng.random((1, 70, 70)) < 0.5)
+    S = np.triu(A) + np.triu(A, 1).transpose(0, 2, 1)
+    squared = linalg.square(S)
+    assert np.array_equal(squared, linalg.times_batched(S, S))
+    assert np.array_equal(squared, squared.transpose(0, 2, 1))
+    lopsided = S.copy()
+    lopsided[0, 1, 69] += 0.25                    # one asymmetric pair, in a far tile
+    assert np.array_equal(linalg.square(lopsided), linalg.times_batched(lopsided, lopsided))

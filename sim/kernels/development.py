@@ -28,6 +28,25 @@ def below_rate_exp(u, rate, x):
     return u < rate * math.exp(x)
 
 
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def settled_share(persistence, age):
+    """1 - persistence^age: how far a child's environmental score has come toward a
+    steady input by `age` months. An integer power, which numba computes by repeated
+    multiplication (no libm), so it is the same number everywhere it is used."""
+    return 1.0 - persistence ** age
+
+
+@nb.njit(cache=True, error_model="numpy")
+def settled_shares(persistence, age):
+    """settled_share for every entry of an integer age array (the start of a run)."""
+    out = np.empty(age.shape)
+    flat_age = age.ravel()
+    flat_out = out.ravel()
+    for i in range(flat_age.shape[0]):
+        flat_out[i] = settled_share(persistence, flat_age[i])
+    return out
+
+
 @nb.njit(cache=True, error_model="numpy")
 def family_inputs(coef, deprivation, no_qual, workless, hle, stress, housing, informal,
                   poor_health, local_norm, out):
@@ -123,7 +142,7 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
             l, h, w = child_input(r, c, f, school, age, ability, env, coef,
                                   band_edges, quality, child_support, fam_in, supported)
             if fresh[r, c]:
-                share = 1.0 - persistence ** age[r, c]
+                share = settled_share(persistence, age[r, c])
                 env[r, c, 0], env[r, c, 1], env[r, c, 2] = share * l, share * h, share * w
             keep = 1.0 - persistence
             base = noise_base[r]
