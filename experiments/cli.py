@@ -6,6 +6,7 @@ start fast.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 VERBS = {
@@ -51,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     from experiments.kernel_cache import refresh_stale_kernel_cache
 
     refresh_stale_kernel_cache()            # before any compiled kernel runs
+    # numba would take Intel's SVML `exp` and `log` where the icc_rt package is installed
+    # (conda installs it beside numba): CPU-specific last bits (docs/ODD.md 10.2). Set
+    # before numba is imported; workers inherit it.
+    os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
     try:
         module = importlib.import_module(name)
     except ModuleNotFoundError as exc:

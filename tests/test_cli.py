@@ -160,3 +160,19 @@ def test_run_help_is_hydras_own_help_text(capsys):
     assert hydras.startswith("test_cli is powered by Hydra.")
     assert "wallsend" in hydras and "years: 3" in hydras
     assert app_help("test_cli", ["place=wallsend", "run.years=3"]) + "\n" == hydras
+
+
+def test_the_command_line_keeps_numba_off_intel_svml(monkeypatch, capsys):
+    """With icc_rt installed numba would take SVML's CPU-specific exp and log (ODD 10.2);
+    every verb sets NUMBA_DISABLE_INTEL_SVML before numba is imported."""
+    import os
+
+    from experiments import cli
+
+    monkeypatch.delenv("NUMBA_DISABLE_INTEL_SVML", raising=False)
+    try:
+        cli.main(["run", "--help"])
+    except SystemExit:
+        pass
+    assert "Configuration groups" in capsys.readouterr().out
+    assert os.environ["NUMBA_DISABLE_INTEL_SVML"] == "1"
