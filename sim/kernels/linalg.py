@@ -16,42 +16,6 @@ import numpy as np
 
 
 @nb.njit(cache=True, error_model="numpy")
-def times_shared(A, B):
-    """(R, n, p) @ (p, q) -> (R, n, q): every replicate's rows times one shared matrix."""
-    R, n, p = A.shape
-    q = B.shape[1]
-    out = np.zeros((R, n, q))
-    for r in range(R):
-        for i in range(n):
-            row = out[r, i]
-            for k in range(p):
-                a = A[r, i, k]
-                if a != 0.0:
-                    other = B[k]
-                    for j in range(q):
-                        row[j] += a * other[j]
-    return out
-
-
-@nb.njit(cache=True, error_model="numpy")
-def times_batched(A, B):
-    """(R, n, p) @ (R, p, q) -> (R, n, q): a product per replicate."""
-    R, n, p = A.shape
-    q = B.shape[2]
-    out = np.zeros((R, n, q))
-    for r in range(R):
-        for i in range(n):
-            row = out[r, i]
-            for k in range(p):
-                a = A[r, i, k]
-                if a != 0.0:
-                    other = B[r, k]
-                    for j in range(q):
-                        row[j] += a * other[j]
-    return out
-
-
-@nb.njit(cache=True, error_model="numpy")
 def shared_times(B, A):
     """B.T @ A[r] for a (p, q) B and an (R, p, n) A -> (R, q, n), summed over p in
     increasing order (a membership matrix's transpose times per-replicate rows)."""
@@ -73,6 +37,7 @@ TILE = 32   # transposed reads and writes in tiles, so a column walk stays in ca
 
 @nb.njit(cache=True, error_model="numpy")
 def is_symmetric(X):
+    """Whether the square matrix X equals its transpose exactly."""
     n = X.shape[0]
     for i0 in range(0, n, TILE):
         for j0 in range(i0, n, TILE):
@@ -85,7 +50,7 @@ def is_symmetric(X):
 
 @nb.njit(cache=True, error_model="numpy")
 def square(S):
-    """S[r] @ S[r] for (R, n, n) S, as times_batched(S, S) gives it, bit for bit. Where a
+    """S[r] @ S[r] for (R, n, n) S, every entry summed over k in increasing order. Where a
     replicate's S is exactly symmetric (organisation ties are), the upper triangle is
     summed and mirrored: (S S)[j, i] has the same products as (S S)[i, j] (a x b = b x a
     exactly) in the same order of k, so half the work gives the same numbers."""
@@ -116,9 +81,8 @@ def square(S):
 @nb.njit(cache=True, error_model="numpy")
 def sum_by_group(A, group, n_groups):
     """(R, n, p) -> (R, n, n_groups): out[r, i, g] sums A[r, i, k] over the k with
-    group[k] == g, in increasing k (group -1: in no group). The same bits as
-    times_shared(A, M) for the 0/1 matrix M of the groups (a x 1 is a; a x 0 adds
-    nothing), without its inner loop over groups."""
+    group[k] == g, in increasing k (group -1: in no group): A[r] @ M for the 0/1 matrix M
+    of the groups, summed in that order (a x 1 is a; a x 0 adds nothing)."""
     R, n, p = A.shape
     out = np.zeros((R, n, n_groups))
     for r in range(R):
