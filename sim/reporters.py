@@ -33,18 +33,27 @@ def _mean_over(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (values * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
 
 
+def _count(flags: np.ndarray) -> np.ndarray:
+    """(R,) int64: True per replicate. A row at a time for a few replicates (NumPy's
+    whole-array count is three times faster than its count along an axis), along the
+    axis for many."""
+    if flags.shape[0] <= 4:
+        return np.array([np.count_nonzero(row) for row in flags], dtype=np.int64)
+    return np.count_nonzero(flags, axis=1)
+
+
 def _share(flags: np.ndarray) -> np.ndarray:
     """Share of True per replicate: the same number as flags.mean(axis=1), faster."""
-    return np.count_nonzero(flags, axis=1) / flags.shape[1]
+    return _count(flags) / flags.shape[1]
 
 
 def population(model):
     st = model.state
-    return np.count_nonzero(st.children.alive, axis=1) + st.families.adults.sum(axis=1)
+    return _count(st.children.alive) + st.families.adults.sum(axis=1)
 
 
 def children(model):
-    return np.count_nonzero(model.state.children.alive, axis=1)
+    return _count(model.state.children.alive)
 
 
 def births(model):

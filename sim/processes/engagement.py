@@ -19,9 +19,12 @@ from sim.state import State
 MOMENTUM_WINDOW = 12  # months over which network growth counts as visible progress
 
 
-def relationship_capital(strength: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """(R,) mean over active organisations of min(1, total tie strength / 3)."""
-    per_org = np.minimum(strength.sum(axis=2) / 3.0, 1.0)
+def relationship_capital(strength: np.ndarray, active: np.ndarray,
+                         total: np.ndarray | None = None) -> np.ndarray:
+    """(R,) mean over active organisations of min(1, total tie strength / 3); `total`, if
+    given, is strength.sum(axis=2)."""
+    total = strength.sum(axis=2) if total is None else total
+    per_org = np.minimum(total / 3.0, 1.0)
     return (per_org * active).sum(axis=1) / np.maximum(active.sum(axis=1), 1)
 
 
@@ -29,7 +32,8 @@ def step(state: State, params: ModelParams) -> None:
     og = state.orgs
     ep, tp = params.engagement, params.ties
     strength = state.strength
-    capital = relationship_capital(strength, og.active)
+    total = strength.sum(axis=2)                                        # (R, O) tie strength
+    capital = relationship_capital(strength, og.active, total)
     history = state.strength_history
     history.append(capital)
     if len(history) > MOMENTUM_WINDOW + 1:
@@ -39,12 +43,11 @@ def step(state: State, params: ModelParams) -> None:
     target = (ep.base + ep.need_motivation * state.place.area_z
               + ep.culture * state.place.partnership
               + ep.progress_gain * (state.progress + momentum))
-    own_capital = np.minimum(strength.sum(axis=2) / 3.0, 1.0)          # (R, O)
+    own_capital = np.minimum(total / 3.0, 1.0)                           # (R, O)
     target = np.clip(target[:, None] + ep.network_value * own_capital, 0.0, 1.0)
     og.engagement += ep.rate * (target - og.engagement)
     og.engagement *= og.active
 
-    total = strength.sum(axis=2)
     influence = linalg.matvec(strength, og.alignment) / np.maximum(total, 1e-9)
     legacy = og.legacy.sum(axis=2) / np.maximum(total, 1e-9)
     resistance = 1.0 - tp.entrenchment * np.clip(legacy, 0.0, 1.0)
