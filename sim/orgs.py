@@ -153,6 +153,7 @@ class Layout:
     is_service: np.ndarray   # (O,) bool: delivers a family-facing service kind
     kind_pos: np.ndarray     # (O,) its kind's position in SERVICE_KINDS (0 if not a service)
     kind_of: np.ndarray      # (O,) int64: its kind's position, -1 if not a service (membership's column)
+    kind_count: np.ndarray   # (K,) organisations delivering each kind, at least 1 (a divisor)
 
 
 def layout(kinds: np.ndarray) -> Layout:
@@ -171,10 +172,12 @@ def _layout(dtype: str, data: bytes) -> Layout:
     services = np.array(SERVICE_KINDS)
     schools = np.flatnonzero(np.isin(k, SCHOOL_KINDS))
     is_service = np.isin(k, SERVICE_KINDS)
-    out = Layout(membership=(k[:, None] == services[None, :]).astype(float), schools=schools,
+    membership = (k[:, None] == services[None, :]).astype(float)
+    out = Layout(membership=membership, schools=schools,
                  school_pos=np.searchsorted(schools, np.arange(len(k))), is_service=is_service,
                  kind_pos=np.searchsorted(services, np.where(is_service, k, SERVICE_KINDS[0])),
-                 kind_of=np.full(len(k), -1, dtype=np.int64))
+                 kind_of=np.full(len(k), -1, dtype=np.int64),
+                 kind_count=np.maximum(membership.sum(axis=0), 1))
     out.kind_of[is_service] = out.kind_pos[is_service]
     for array in vars(out).values():
         array.flags.writeable = False

@@ -32,10 +32,11 @@ GATE_CODE = np.array([{"any": kernels.G_ANY, "children": kernels.G_CHILDREN,
                       for k in O.SERVICE_KINDS], dtype=np.int64)
 
 
-def kind_view(state: State, m: np.ndarray, kind_of: np.ndarray, params) -> dict[str, np.ndarray]:
-    """Per-kind capacity, quality and targeting (R, K) and ties between kinds (R, K, K).
-    m is the (O, K) membership matrix, kind_of each organisation's kind (-1: none)."""
+def kind_view(state: State, lay: O.Layout, params) -> dict[str, np.ndarray]:
+    """Per-kind capacity, quality and targeting (R, K) and ties between kinds (R, K, K),
+    from the place's organisation layout (sim.orgs.layout)."""
     og, mods = state.orgs, state.mods
+    m, kind_of = lay.membership, lay.kind_of
     K = m.shape[1]
     cap = np.maximum(og.capacity + mods.capacity_add, 0.0) * mods.capacity_mult * og.active * params.funding
     # Sums over each kind's organisations, in one deterministic product (sim.kernels.linalg).
@@ -47,7 +48,7 @@ def kind_view(state: State, m: np.ndarray, kind_of: np.ndarray, params) -> dict[
     alignment = alignment / n
     targeting = np.clip(targeting / n + params.alignment_targeting * alignment, 0.0, 1.0)
     strength = state.refresh_strength()
-    count = np.maximum(m.sum(axis=0), 1)
+    count = lay.kind_count
     to_kind = linalg.sum_by_group(strength, kind_of, K)         # (R, O, K): S @ m
     between = linalg.shared_times(m, to_kind) / np.outer(count, count)
     idx = np.arange(m.shape[1])
@@ -73,8 +74,8 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     R, F = fa.deprivation.shape
     K = O.N_SERVICE_KINDS
     lay = O.layout(og.kind)
-    m, schools, school_pos = lay.membership, lay.schools, lay.school_pos
-    view = kind_view(state, m, lay.kind_of, sp)
+    schools, school_pos = lay.schools, lay.school_pos
+    view = kind_view(state, lay, sp)
 
     # Episodes run down (a family still engaged is not a candidate); who is in each family.
     agg = state.scratch.get("services.agg", (R, F, kernels.N_AGG))
@@ -88,7 +89,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     targeting = view["targeting"] + (1 - view["targeting"]) * 0.5 * maturity
     outreach = sp.outreach * (1 + maturity) * np.ones((1, K))
     if len(schools):
-        school_to_kind = view["to_kind"][:, schools, :] / np.maximum(m.sum(axis=0), 1)
+        school_to_kind = view["to_kind"][:, schools, :] / lay.kind_count
     else:
         school_to_kind = np.zeros((R, 1, K))
     follow = sp.referral_follow_through * (1 + state.data_maturity) + state.mods.follow_add
