@@ -144,10 +144,14 @@ def test_stream_base_kernel_matches_the_numpy_hash():
     the documented hash done with NumPy's wrapping uint64 arithmetic."""
     from sim.rng import _GOLDEN, _mix, stream_id
 
-    s = Streams([0, 5, 2**40])
-    for name, month in (("families", 3), ("services.intake", -24), ("ties.form", 240)):
-        salt = np.full(1, (stream_id(name) << 20) ^ (month & 0xFFFFF), dtype=np.uint64)
-        np.testing.assert_array_equal(s.base(name, month), _mix(s.keys ^ _mix(salt + _GOLDEN)))
+    # A few replicates take the plain-integer path, many the kernel (Streams.bases).
+    for seeds in ([0, 5, 2**40], list(range(9))):
+        s = Streams(seeds)
+        for name, month in (("families", 3), ("services.intake", -24), ("ties.form", 240)):
+            salt = np.full(1, (stream_id(name) << 20) ^ (month & 0xFFFFF), dtype=np.uint64)
+            base = s.base(name, month)
+            assert base.dtype == np.uint64 and base.shape == (len(seeds),)
+            np.testing.assert_array_equal(base, _mix(s.keys ^ _mix(salt + _GOLDEN)))
 
 
 def test_normal_draws_look_standard_normal():
