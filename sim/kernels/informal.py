@@ -59,6 +59,16 @@ def informal_month(run_families, run_trust, run_norms, settle,
     one read (7% faster than three arrays); neighbours_* (R, F).
     """
     R, F = stress.shape
+    # The coefficients as locals: stores to the family arrays might alias `coef`, so
+    # the compiler reloaded every coef[...] after each one (7% of the kernel).
+    (job_rate, debt_build, debt_repay, evict_rate, stress_rate,
+     hle_rate, buffer, stress0, stress_dep, stress_work,
+     stress_debt, stress_housing, stress_health, hle0, hle_qual,
+     hle_stress, hle_dep, hle_norm, hle_informal, full_ties) = (
+        coef[F_JOB], coef[F_DEBT_BUILD], coef[F_DEBT_REPAY], coef[F_EVICT], coef[F_STRESS_RATE],
+        coef[F_HLE_RATE], coef[F_BUFFER], coef[F_S0], coef[F_SDEP], coef[F_SWORK],
+        coef[F_SDEBT], coef[F_SHOUSE], coef[F_SHEALTH], coef[F_H0], coef[F_HQUAL],
+        coef[F_HSTRESS], coef[F_HDEP], coef[F_HNORM], coef[F_HINFORMAL], coef[F_FULL_TIES])
     for r in range(R):
         # What the neighbours show: last month's stress and norms, trust after contact.
         for f in range(F):
@@ -92,7 +102,8 @@ def informal_month(run_families, run_trust, run_norms, settle,
                 neighbours_trust[r, f] = shown[f, 1]
                 local[r, f] = shown[f, 2]
         rate = workless_rate[r]
-        losing = coef[F_JOB] * rate / max(1.0 - rate, 1e-6)
+        fbase, nbase, lower, start_trust = family_base[r], norm_base[r], lowering[r], starting[r]
+        losing = job_rate * rate / max(1.0 - rate, 1e-6)
         for f in range(F):
             if run_families:
                 if supported[r, f]:
@@ -100,48 +111,53 @@ def informal_month(run_families, run_trust, run_norms, settle,
                     s_hle, s_work = sup[r, f, CH_HLE], sup[r, f, CH_WORK]
                 else:
                     s_stress = s_debt = s_housing = s_hle = s_work = 0.0
+                # Values read once into locals and stored once (a store might alias
+                # any array, so a re-read after it goes to memory again).
+                out_of_work = workless[r, f]
+                arrears = debt[r, f]
+                housing_f = housing[r, f]
+                stress_f = stress[r, f]
                 if not settle:
-                    u0 = uniform(family_base[r], 2 * f)
-                    finding = min(max(coef[F_JOB] * (1.0 + s_work), 0.0), 1.0)
-                    if workless[r, f]:
-                        workless[r, f] = u0 >= finding
-                    else:
-                        workless[r, f] = u0 < losing
-                    pressure = (1.0 if workless[r, f] else 0.0) + 0.5 * max(housing[r, f], 0.0)
-                    repay = 0.0 if workless[r, f] else coef[F_DEBT_REPAY]
-                    debt[r, f] = min(max(debt[r, f] + coef[F_DEBT_BUILD] * pressure - repay
-                                         - s_debt, 0.0), 1.0)
-                ties_scale = min(degree[r, f] / coef[F_FULL_TIES], 1.0)
+                    u0 = uniform(fbase, 2 * f)
+                    finding = min(max(job_rate * (1.0 + s_work), 0.0), 1.0)
+                    out_of_work = u0 >= finding if out_of_work else u0 < losing
+                    workless[r, f] = out_of_work
+                    pressure = (1.0 if out_of_work else 0.0) + 0.5 * max(housing_f, 0.0)
+                    repay = 0.0 if out_of_work else debt_repay
+                    arrears = min(max(arrears + debt_build * pressure - repay - s_debt, 0.0), 1.0)
+                    debt[r, f] = arrears
+                ties_scale = min(degree[r, f] / full_ties, 1.0)
                 inf = ties_scale * neighbours_unstressed[r, f]
                 informal[r, f] = inf
-                drive = (coef[F_S0] + coef[F_SDEP] * deprivation[r, f]
-                         + coef[F_SWORK] * (1.0 if workless[r, f] else 0.0) + coef[F_SDEBT] * debt[r, f]
-                         + coef[F_SHOUSE] * (housing[r, f] - s_housing)
-                         + coef[F_SHEALTH] * (1.0 if poor_health[r, f] else 0.0)
-                         - coef[F_BUFFER] * inf - s_stress)
+                dep = deprivation[r, f]
+                drive = (stress0 + stress_dep * dep
+                         + stress_work * (1.0 if out_of_work else 0.0) + stress_debt * arrears
+                         + stress_housing * (housing_f - s_housing)
+                         + stress_health * (1.0 if poor_health[r, f] else 0.0)
+                         - buffer * inf - s_stress)
                 target_stress = 1.0 / (1.0 + math.exp(-drive))
-                target_hle = (coef[F_H0] - coef[F_HQUAL] * (1.0 if no_qual[r, f] else 0.0)
-                              - coef[F_HSTRESS] * stress[r, f] - coef[F_HDEP] * deprivation[r, f]
-                              + coef[F_HNORM] * (1.0 if norm[r, f] else 0.0)
-                              + coef[F_HINFORMAL] * inf + s_hle)
+                target_hle = (hle0 - hle_qual * (1.0 if no_qual[r, f] else 0.0)
+                              - hle_stress * stress_f - hle_dep * dep
+                              + hle_norm * (1.0 if norm[r, f] else 0.0)
+                              + hle_informal * inf + s_hle)
                 if settle:
                     stress[r, f] = target_stress
                     hle[r, f] = target_hle
                 else:
-                    stress[r, f] += coef[F_STRESS_RATE] * (target_stress - stress[r, f])
-                    hle[r, f] += coef[F_HLE_RATE] * (target_hle - hle[r, f])
+                    stress[r, f] = stress_f + stress_rate * (target_stress - stress_f)
+                    hle[r, f] += hle_rate * (target_hle - hle[r, f])
                     # No arrears, no eviction risk: the chance is 0 and a draw is never
                     # below 0. Every family draws (no branch on arrears, a coin toss).
-                    evict_p = coef[F_EVICT] * debt[r, f] * debt[r, f] * (
+                    evict_p = evict_rate * arrears * arrears * (
                         math.exp(-s_housing) if s_housing != 0.0 else 1.0)
-                    evict_pending[r, f] = uniform(family_base[r], 2 * f + 1) < evict_p
+                    evict_pending[r, f] = uniform(fbase, 2 * f + 1) < evict_p
             if run_trust:
                 t = trust[r, f] + spread * (neighbours_trust[r, f] - trust[r, f])
-                t += relapse * (starting[r] - t)
+                t += relapse * (start_trust - t)
                 trust[r, f] = min(max(t, 0.0), 1.0)
             if run_norms:
-                t = threshold[r, f] - lowering[r]
+                t = threshold[r, f] - lower
                 if not norm[r, f]:
                     norm[r, f] = local[r, f] >= t
-                elif local[r, f] < t - hysteresis and uniform(norm_base[r], f) < abandon:
+                elif local[r, f] < t - hysteresis and uniform(nbase, f) < abandon:
                     norm[r, f] = False
