@@ -66,23 +66,21 @@ def family_inputs(coef, deprivation, no_qual, workless, hle, stress, housing, in
 
 
 @nb.njit(inline="always", cache=True, error_model="numpy")
-def child_input(r, c, f, school, age, ability, env, coef, band_edges, quality,
+def child_input(r, c, f, s, a, zh, zw, school_effect, cross, band_edges, quality,
                 child_support, fam_in, supported):
     """The environmental input to child c's three domains this month (docs/ODD.md):
     the family part, plus school value added, plus support damped by health and
-    wellbeing deficits, minus the deficits' own drag on learning."""
-    zh = ability[r, c, 1] + env[r, c, 1]
-    zw = ability[r, c, 2] + env[r, c, 2]
+    wellbeing deficits, minus the deficits' own drag on learning. The child's school s,
+    age a and health and wellbeing scores zh, zw come as values (the caller has them).
+    Also returns the child's age band (sim.orgs.AGE_BANDS)."""
     deficit = 0.5 * (max(-zh, 0.0) + max(-zw, 0.0))
-    damp = min(max(1.0 - coef[C_CROSS] * deficit, 0.0), 1.0)
-    s = school[r, c]
+    damp = min(max(1.0 - cross * deficit, 0.0), 1.0)
     q = quality[r, s] if s >= 0 else 0.0
-    a = age[r, c]
     band = 0
     for e in range(band_edges.shape[0]):
         if a >= band_edges[e]:
             band = e + 1
-    learn = fam_in[r, f, 0] + coef[C_SCHOOL] * q - coef[C_CROSS] * deficit
+    learn = fam_in[r, f, 0] + school_effect * q - cross * deficit
     health = fam_in[r, f, 1]
     wellbeing = fam_in[r, f, 2]
     if supported:               # support is zero otherwise: skip the scattered reads
@@ -90,7 +88,7 @@ def child_input(r, c, f, school, age, ability, env, coef, band_edges, quality,
         learn += child_support[r, f, b3] * damp
         health += child_support[r, f, b3 + 1]
         wellbeing += child_support[r, f, b3 + 2]
-    return learn, health, wellbeing
+    return learn, health, wellbeing, band
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -104,8 +102,10 @@ def child_inputs(alive, fam, school, age, ability, env, coef, band_edges, qualit
                 out[r, c, 0] = out[r, c, 1] = out[r, c, 2] = 0.0
                 continue
             f = fam[r, c]
-            l, h, w = child_input(r, c, f, school, age, ability, env, coef, band_edges,
-                                  quality, child_support, fam_in, family_supported[r, f])
+            l, h, w, _ = child_input(r, c, f, school[r, c], age[r, c],
+                                     ability[r, c, 1] + env[r, c, 1], ability[r, c, 2] + env[r, c, 2],
+                                     coef[C_SCHOOL], coef[C_CROSS], band_edges, quality,
+                                     child_support, fam_in, family_supported[r, f])
             out[r, c, 0], out[r, c, 1], out[r, c, 2] = l, h, w
 
 
@@ -132,36 +132,40 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
     assessed_age = np.zeros(m_age.max() + 1 if n_m else 1, dtype=np.bool_)
     for m in range(n_m):
         assessed_age[m_age[m]] = True
+    # Coefficients and per-replicate values in locals, and each child's values read once
+    # and stored once: a store might alias any array, so the compiler re-reads an array
+    # element after every store.
+    school_effect, cross = coef[C_SCHOOL], coef[C_CROSS]
+    keep = 1.0 - persistence
     for r in range(R):
         s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+        base, ebase = noise_base[r], event_base[r]
         for c in range(C):
             if not alive[r, c]:
                 continue
             f = fam[r, c]
-            supported = family_supported[r, f]
-            l, h, w = child_input(r, c, f, school, age, ability, env, coef,
-                                  band_edges, quality, child_support, fam_in, supported)
-            if fresh[r, c]:
-                share = settled_share(persistence, age[r, c])
-                env[r, c, 0], env[r, c, 1], env[r, c, 2] = share * l, share * h, share * w
-            keep = 1.0 - persistence
-            base = noise_base[r]
-            env[r, c, 0] = persistence * env[r, c, 0] + keep * l + noise_scale * (uniform(base, c * 3) - 0.5)
-            env[r, c, 1] = persistence * env[r, c, 1] + keep * h + noise_scale * (uniform(base, c * 3 + 1) - 0.5)
-            env[r, c, 2] = persistence * env[r, c, 2] + keep * w + noise_scale * (uniform(base, c * 3 + 2) - 0.5)
             a = age[r, c]
+            s = school[r, c]
+            supported = family_supported[r, f]
+            a0, a1, a2 = ability[r, c, 0], ability[r, c, 1], ability[r, c, 2]
+            e0, e1, e2 = env[r, c, 0], env[r, c, 1], env[r, c, 2]
+            l, h, w, band = child_input(r, c, f, s, a, a1 + e1, a2 + e2, school_effect, cross,
+                                        band_edges, quality, child_support, fam_in, supported)
+            if fresh[r, c]:
+                share = settled_share(persistence, a)
+                e0, e1, e2 = share * l, share * h, share * w
+            e0 = persistence * e0 + keep * l + noise_scale * (uniform(base, c * 3) - 0.5)
+            e1 = persistence * e1 + keep * h + noise_scale * (uniform(base, c * 3 + 1) - 0.5)
+            e2 = persistence * e2 + keep * w + noise_scale * (uniform(base, c * 3 + 2) - 0.5)
+            env[r, c, 0], env[r, c, 1], env[r, c, 2] = e0, e1, e2
             if supported:
                 support_months[r, c] += 1
-                band = 0
-                for e in range(band_edges.shape[0]):
-                    if a >= band_edges[e]:
-                        band = e + 1
                 for d in range(3):
                     if child_support[r, f, band * 3 + d] > 0.0:
                         support_domains[r, c] |= np.int8(1 << d)
-            z0 = ability[r, c, 0] + env[r, c, 0]
-            z1 = ability[r, c, 1] + env[r, c, 1]
-            z2 = ability[r, c, 2] + env[r, c, 2]
+            z0 = a0 + e0
+            z1 = a1 + e1
+            z2 = a2 + e2
             s0 += z0
             s1 += z1
             s2 += z2
@@ -185,12 +189,11 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
             # Every child draws; a rate of 0 (no school, a school kind without exclusions,
             # under 10 for admissions) never fires, as u > 0. No branch on school or age,
             # which vary at random from slot to slot.
-            s = school[r, c]
             excl = excl_rate * excl_factor[max(s, 0)] if s >= 0 else 0.0
-            if below_rate_exp(uniform(event_base[r], 2 * c), excl, -excl_slope * z2):
+            if below_rate_exp(uniform(ebase, 2 * c), excl, -excl_slope * z2):
                 events[r, 0] += 1
             adm = adm_rate if a >= 120 else 0.0
-            if below_rate_exp(uniform(event_base[r], 2 * c + 1), adm, -adm_slope * z2):
+            if below_rate_exp(uniform(ebase, 2 * c + 1), adm, -adm_slope * z2):
                 events[r, 1] += 1
         summary[r, 0] += s0
         summary[r, 1] += s1
