@@ -75,6 +75,14 @@ def _run_checks(overrides, seeds, months) -> dict[str, list[str]]:
              f"caseload {caseload.tolist()} != before {active_before.tolist()} + intake {intake.tolist()}")
         note("nonnegative_counts", (intake >= 0).all() and (state.families.engaged >= 0).all(),
              "negative intake or engagement")
+        # The kernels keep each family's count of kinds by hand through run-down,
+        # discharge and intake; support reads it to find the families it supports.
+        kinds_now = (state.families.engaged > 0).sum(axis=2)
+        counted = state.scratch.get("services.n_engaged", kinds_now.shape, np.int8)
+        note("caseload_bookkeeping", np.array_equal(counted, kinds_now),
+             "a family's count of kinds differs from its episodes")
+        note("caseload_bookkeeping", np.array_equal(state.family_supported_now, kinds_now > 0),
+             "supported now differs from having an episode")
 
     mp = pytest.MonkeyPatch()
     mp.setattr(services, "step", checked_services_step)

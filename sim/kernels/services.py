@@ -16,11 +16,14 @@ G_ANY, G_CHILDREN, G_YOUNG, G_TEEN = range(4)
 
 
 @nb.njit(cache=True, error_model="numpy")
-def family_aggregates(alive, fam, age, ability, env, school, school_pos, engaged, out, hub, active_now):
+def family_aggregates(alive, fam, age, ability, env, school, school_pos, engaged, out, hub, active_now,
+                      n_engaged):
     """Start of the services month, in one pass over families and one over children.
 
     Runs every family's support episodes down by a month and counts the families still
-    engaged per kind (active_now, (R, K)); per family (R, F, N_AGG) sums children, under-5s,
+    engaged per kind (active_now, (R, K)) and the kinds each family is still engaged with
+    (n_engaged, (R, F) int8: discharge and intake keep it current, and support reads it
+    instead of scanning every family's K kinds again); per family (R, F, N_AGG) sums children, under-5s,
     11-18s and the children's health and wellbeing deficits; hub[r, f] is the local school
     of one of the family's children (the last in slot order), as its position in the
     place's list of schools (school_pos maps an organisation index to it), -1 if none.
@@ -32,11 +35,14 @@ def family_aggregates(alive, fam, age, ability, env, school, school_pos, engaged
     active_now[:] = 0
     for r in range(R):
         for f in range(F):
+            count = np.int8(0)                    # int8: an int64 sum here cost 50%
             for k in range(K):                    # without branches: most are 0
                 e = engaged[r, f, k]
                 e -= e > 0
                 engaged[r, f, k] = e
                 active_now[r, k] += e > 0
+                count += np.int8(e > 0)
+            n_engaged[r, f] = count
         for c in range(C):
             if not alive[r, c]:
                 continue
@@ -54,7 +60,7 @@ def family_aggregates(alive, fam, age, ability, env, school, school_pos, engaged
 
 
 @nb.njit(cache=True, error_model="numpy")
-def service_discharge(engaged, capacity, base, active_now):
+def service_discharge(engaged, capacity, base, active_now, n_engaged):
     """Where a kind's capacity fell below its caseload (a cut, a closure, less
     coordination), end the surplus episodes, chosen at random, so no kind is ever over
     capacity."""
@@ -75,6 +81,7 @@ def service_discharge(engaged, capacity, base, active_now):
             order = np.argsort(key[:n])
             for j in range(min(surplus, n)):
                 engaged[r, idx[order[j]], k] = 0
+                n_engaged[r, idx[order[j]]] -= 1
             active_now[r, k] -= min(surplus, n)
 
 
@@ -82,7 +89,8 @@ def service_discharge(engaged, capacity, base, active_now):
 def service_intake(agg, home_learning, stress, debt, housing, workless, need_feature, need_weight,
                    gate_code, engaged, outreach, targeting, between, school_to_kind, hub_pos,
                    follow, trust, takeup_power, eligibility, free, seek_base, priority_base,
-                   episode, intake, intake_by_referral, feats, gates, need, cand, idx, key, share):
+                   episode, intake, intake_by_referral, n_engaged, feats, gates, need, cand, idx, key,
+                   share):
     """Need, identification, seeking and intake, kind by kind.
 
     Need: features in sim.orgs.FEATURES order (young, teen, home-learning deficit, child
@@ -190,6 +198,7 @@ def service_intake(agg, home_learning, stress, debt, housing, workless, need_fea
                 took = m
             for j in range(took):
                 engaged[r, idx[k, order[j]], k] = episode
+                n_engaged[r, idx[k, order[j]]] += 1
                 by_ref += share[k, order[j]]
             intake[r, k] = took
             intake_by_referral[r, k] = by_ref
@@ -198,7 +207,7 @@ def service_intake(agg, home_learning, stress, debt, housing, workless, need_fea
 @nb.njit(cache=True, error_model="numpy")
 def service_support(engaged, quality_factor, contact_value, family_table, child_table,
                     family_effect, child_effect, agg, neediest, family_support, child_support,
-                    family_contact, supported_now, ever_supported, summary):
+                    family_contact, supported_now, ever_supported, summary, n_engaged):
     """Monthly inputs to supported families and their children, and what the reporters need.
 
     family_support and child_support are written only for families supported now (the
@@ -222,9 +231,7 @@ def service_support(engaged, quality_factor, contact_value, family_table, child_
         for f in range(F):
             weight_sum = 0.0
             value = 0.0
-            n = 0
-            for k in range(K):                    # most families: nothing to add up
-                n += engaged[r, f, k] > 0
+            n = n_engaged[r, f]                   # most families: nothing to add up
             if n > 0:
                 for j in range(n_fc):
                     family_support[r, f, j] = 0.0

@@ -81,8 +81,9 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     agg = state.scratch.get("services.agg", (R, F, kernels.N_AGG))
     hub_pos = state.scratch.get("services.hub", (R, F), np.int64)
     active_now = np.empty((R, K), dtype=np.int64)
+    n_engaged = state.scratch.get("services.n_engaged", (R, F), np.int8)
     kernels.family_aggregates(ch.alive, ch.fam, ch.age, ch.ability, ch.env, ch.school,
-                              school_pos, fa.engaged, agg, hub_pos, active_now)
+                              school_pos, fa.engaged, agg, hub_pos, active_now, n_engaged)
 
     # Identification: outreach sharpened by targeting and data, referrals along ties.
     maturity = state.data_maturity[:, None]
@@ -96,7 +97,8 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
 
     # Never over capacity: end surplus episodes where capacity fell; count free places.
     cap_floor = np.floor(view["capacity"]).astype(np.int64)
-    kernels.service_discharge(fa.engaged, cap_floor, streams.base("services.discharge", month), active_now)
+    kernels.service_discharge(fa.engaged, cap_floor, streams.base("services.discharge", month), active_now,
+                              n_engaged)
     free = np.maximum(cap_floor - active_now, 0)
 
     intake = np.zeros((R, K), dtype=np.int64)
@@ -106,7 +108,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
                            targeting, view["between"], school_to_kind, hub_pos, follow, fa.trust,
                            params.trust.takeup_power, sp.eligibility, free,
                            streams.base("services.intake", month), streams.base("services.priority", month),
-                           sp.episode_months, intake, by_referral,
+                           sp.episode_months, intake, by_referral, n_engaged,
                            *_intake_work(state.scratch, F, K))
     state.flows.intake = intake
     state.flows.intake_by_referral = by_referral
@@ -126,7 +128,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
                             O.CHILD_EFFECT.reshape(K, -1), sp.family_effect, child_input,
                             agg, fa.neediest, state.family_support, child_support,
                             state.family_contact, state.family_supported_now, fa.ever_supported,
-                            summary)
+                            summary, n_engaged)
     state.flows.first_supported = summary[:, 4].astype(np.int64)
     state.saturation = summary[:, 0]
     state.families_supported = summary[:, 1]
