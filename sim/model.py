@@ -76,6 +76,7 @@ class PlaceModel(mesa.Model):
             intervention.initialize(self)
         self.organisations = [Organisation(self, r, i) for r in range(self.n_replicates)
                               for i in range(len(self.state.orgs.kind))]
+        self.collecting = None   # values reporters share while the collector runs (sim.reporters)
         self.datacollector = Collector(model_reporters=REPORTERS)
         self.datacollector.collect(self)
 

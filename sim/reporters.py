@@ -11,7 +11,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.processes.engagement import relationship_capital
+from sim.kernels import indicators as KI
 
 # Stage thresholds (assumptions; docs/ODD.md).
 STAGE_RULES = (
@@ -23,14 +23,19 @@ STAGES = ("building relationships", "testing and prototyping", "hardwiring",
           "system and culture change")
 
 
-def _members(model) -> np.ndarray:
-    """(R, O) active organisations other than the core team."""
+def _org_indicators(model) -> np.ndarray:
+    """(R, KI.N_INDICATORS): the organisation indicators (sim.kernels.indicators), once
+    per collection: the collector keeps them in `model.collecting` while it runs the
+    reporters; a reporter called on its own computes them afresh."""
+    cache = getattr(model, "collecting", None)
+    if cache is not None and "orgs" in cache:
+        return cache["orgs"]
     og = model.state.orgs
-    return og.active & ~og.neutral[None, :]
-
-
-def _mean_over(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    return (values * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
+    values = KI.org_indicators(model.state.strength, og.active, og.neutral, og.engagement,
+                               og.champion, og.alignment, og.hardwired)
+    if cache is not None:
+        cache["orgs"] = values
+    return values
 
 
 def _count(flags: np.ndarray) -> np.ndarray:
@@ -40,6 +45,12 @@ def _count(flags: np.ndarray) -> np.ndarray:
     if flags.shape[0] <= 4:
         return np.array([np.count_nonzero(row) for row in flags], dtype=np.int64)
     return np.count_nonzero(flags, axis=1)
+
+
+def _mean(values: np.ndarray) -> np.ndarray:
+    """(R,) mean per replicate: the same number as values.mean(axis=1) (NumPy's mean is
+    this sum and division), without the wrapper."""
+    return np.add.reduce(values, axis=1) / values.shape[1]
 
 
 def _share(flags: np.ndarray) -> np.ndarray:
@@ -123,19 +134,19 @@ def workless_share(model):
 
 
 def mean_stress(model):
-    return model.state.families.stress.mean(axis=1)
+    return _mean(model.state.families.stress)
 
 
 def mean_debt(model):
-    return model.state.families.debt.mean(axis=1)
+    return _mean(model.state.families.debt)
 
 
 def mean_home_learning(model):
-    return model.state.families.home_learning.mean(axis=1)
+    return _mean(model.state.families.home_learning)
 
 
 def mean_trust(model):
-    return model.state.families.trust.mean(axis=1)
+    return _mean(model.state.families.trust)
 
 
 def norm_adoption(model):
@@ -177,10 +188,8 @@ def admissions(model):
 
 
 def tie_density(model):
-    mask = _members(model)
-    pairs = mask[:, :, None] & mask[:, None, :]
-    n = pairs.sum(axis=(1, 2)) - mask.sum(axis=1)
-    return ((model.state.strength > 0) & pairs).sum(axis=(1, 2)) / np.maximum(n, 1)
+    """Tied pairs among members (organisations other than the core team)."""
+    return _org_indicators(model)[:, KI.I_TIE_DENSITY]
 
 
 def families_newly_supported(model):
@@ -192,8 +201,7 @@ def families_newly_supported(model):
 
 def organisations_engaged(model):
     """Organisations (not the core team) with engagement above one half."""
-    og = model.state.orgs
-    return ((og.engagement > 0.5) & _members(model)).sum(axis=1)
+    return _org_indicators(model)[:, KI.I_ENGAGED].astype(np.int64)
 
 
 def leveraged(model):
@@ -202,9 +210,7 @@ def leveraged(model):
 
 
 def mean_tie_strength(model):
-    s = model.state.strength
-    tied = s > 0
-    return (s * tied).sum(axis=(1, 2)) / np.maximum(tied.sum(axis=(1, 2)), 1)
+    return _org_indicators(model)[:, KI.I_MEAN_STRENGTH]
 
 
 def ties_formed(model):
@@ -218,24 +224,21 @@ def ties_lost(model):
 
 
 def champions_share(model):
-    og = model.state.orgs
-    return _mean_over(og.champion, _members(model))
+    return _org_indicators(model)[:, KI.I_CHAMPIONS]
 
 
 def partner_engagement(model):
-    og = model.state.orgs
-    return _mean_over(og.engagement, _members(model))
+    return _org_indicators(model)[:, KI.I_ENGAGEMENT]
 
 
 # -- seed 003's six areas of a Children's Community, each 0-1 -------------------------
 
 def shared_purpose(model):
-    og = model.state.orgs
-    return _mean_over(og.alignment, _members(model))
+    return _org_indicators(model)[:, KI.I_ALIGNMENT]
 
 
 def relationships(model):
-    capital = relationship_capital(model.state.strength, _members(model))
+    capital = _org_indicators(model)[:, KI.I_CAPITAL]
     return 0.8 * capital + 0.2 * model.state.voice
 
 
@@ -244,13 +247,11 @@ def evidence_data(model):
 
 
 def infrastructure(model):
-    og = model.state.orgs
-    return _mean_over(og.hardwired, _members(model))
+    return _org_indicators(model)[:, KI.I_HARDWIRED]
 
 
 def capacity(model):
-    og = model.state.orgs
-    return _mean_over(og.engagement * (0.5 + 0.5 * og.champion), _members(model))
+    return _org_indicators(model)[:, KI.I_CAPACITY]
 
 
 def coordination(model):
@@ -357,11 +358,15 @@ class Collector(mesa.DataCollector):
 
     def collect(self, model) -> None:
         month = {}
-        for name, reporter in self.model_reporters.items():
-            if reporter is stage and all(n in month and self.model_reporters[n] is STAGE_SOURCE[n]
-                                         for n in STAGE_INPUTS):
-                value = stage_from(month)          # the indicators just collected
-            else:
-                value = reporter(model)
-            month[name] = value = np.array(value, copy=True)
-            self.model_vars[name].append(value)
+        model.collecting = {}                      # shared by reporters (_org_indicators)
+        try:
+            for name, reporter in self.model_reporters.items():
+                if reporter is stage and all(n in month and self.model_reporters[n] is STAGE_SOURCE[n]
+                                             for n in STAGE_INPUTS):
+                    value = stage_from(month)          # the indicators just collected
+                else:
+                    value = reporter(model)
+                month[name] = value = np.array(value, copy=True)
+                self.model_vars[name].append(value)
+        finally:
+            model.collecting = None

@@ -24,3 +24,41 @@ def test_stage_climbs_only_when_every_condition_of_the_next_holds():
     low["infrastructure"] = np.array([0.0, 0.0, 1.0])
     np.testing.assert_array_equal(stage_from(low), [1, 2, 4])
     assert stage is REPORTERS["stage"]
+
+
+def test_organisation_indicators_match_their_definitions(compose_small):
+    """The compiled pass (sim.kernels.indicators) against the indicators written out in
+    NumPy: counts exactly, means to rounding (the kernel sums in a fixed order)."""
+    from sim.reporters import REPORTERS as R
+
+    run = compose_small("scenario=core_team")
+    model = PlaceModel(run.place, run.model, run.england, [0, 1], run.interventions())
+    for _ in range(14):
+        model.step()
+    st, og = model.state, model.state.orgs
+    s = st.strength
+    members = og.active & ~og.neutral[None, :]
+    per_member = np.maximum(members.sum(axis=1), 1)
+
+    def mean_over(values):
+        return (values * members).sum(axis=1) / per_member
+
+    pairs = members[:, :, None] & members[:, None, :]
+    assert (s > 0).any() and members.any()
+    np.testing.assert_array_equal(
+        R["tie_density"](model),
+        ((s > 0) & pairs).sum(axis=(1, 2)) / np.maximum(pairs.sum(axis=(1, 2)) - members.sum(axis=1), 1))
+    np.testing.assert_array_equal(R["organisations_engaged"](model),
+                                  ((og.engagement > 0.5) & members).sum(axis=1))
+    np.testing.assert_array_equal(R["champions_share"](model), mean_over(og.champion))
+    expected = {
+        "mean_tie_strength": (s * (s > 0)).sum(axis=(1, 2)) / np.maximum((s > 0).sum(axis=(1, 2)), 1),
+        "partner_engagement": mean_over(og.engagement),
+        "shared_purpose": mean_over(og.alignment),
+        "infrastructure": mean_over(og.hardwired),
+        "capacity": mean_over(og.engagement * (0.5 + 0.5 * og.champion)),
+        "relationships": 0.8 * mean_over(np.minimum(s.sum(axis=2) / 3.0, 1.0)) + 0.2 * st.voice,
+    }
+    for name, value in expected.items():
+        np.testing.assert_allclose(R[name](model), value, rtol=1e-12, atol=1e-15, err_msg=name)
+    assert R["organisations_engaged"](model).dtype == np.int64
