@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 from scipy.special import ndtri
 
-from sim.kernels import stream_bases, uniforms_at
+from sim.kernels import stream_bases_at, uniforms_at
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -42,29 +42,18 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _S31)
 
 
-_MASK = (1 << 64) - 1
-_FEW_REPLICATES = 4
-
-
-def _mix_int(x: int) -> int:
-    """_mix on one Python int (the same wrapping arithmetic, without array overhead)."""
-    x &= _MASK
-    x ^= x >> 30
-    x = (x * 0xBF58476D1CE4E5B9) & _MASK
-    x ^= x >> 27
-    x = (x * 0x94D049BB133111EB) & _MASK
-    return x ^ (x >> 31)
-
-
 @functools.lru_cache(maxsize=None)
 def stream_id(name: str) -> int:
     """A stable 32-bit id for a named stream (Python's hash() is salted per process)."""
     return zlib.crc32(name.encode("utf-8"))
 
 
-def _salt_word(name: str, month: int) -> int:
-    """The word a stream's base mixes with each replicate's key (Streams.base)."""
-    return _mix_int(((stream_id(name) << 20) ^ (month & 0xFFFFF)) + int(_GOLDEN))
+@functools.lru_cache(maxsize=256)
+def _stream_ids(names: tuple[str, ...]) -> np.ndarray:
+    """The ids of several streams as a uint64 array (read-only, shared)."""
+    ids = np.array([stream_id(name) for name in names], dtype=np.uint64)
+    ids.flags.writeable = False
+    return ids
 
 
 class Streams:
@@ -77,7 +66,6 @@ class Streams:
             dtype=np.uint64,
         )
         self._slot_cache: dict[int, np.ndarray] = {}
-        self._key_ints = [int(k) for k in self.keys]
 
     @property
     def n(self) -> int:
@@ -113,13 +101,7 @@ class Streams:
     def bases(self, names: Sequence[str], month: int) -> np.ndarray:
         """(len(names), replicates): `base` of several streams, for a kernel that draws
         from all of them."""
-        words = [_salt_word(name, month) for name in names]
-        if len(self._key_ints) <= _FEW_REPLICATES:
-            # Python ints for a few replicates: a third of the time of the compiled call
-            # (about 15 streams a month; same numbers, _mix_int is _mix).
-            return np.array([[_mix_int(key ^ word) for key in self._key_ints] for word in words],
-                            dtype=np.uint64)
-        return stream_bases(self.keys, np.array(words, dtype=np.uint64))
+        return stream_bases_at(self.keys, _stream_ids(tuple(names)), month)
 
     def uniforms_at(self, names: Sequence[str], month: int, rep: np.ndarray,
                     slot: np.ndarray) -> np.ndarray:

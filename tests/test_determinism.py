@@ -140,18 +140,23 @@ def test_uniforms_at_is_uniform_at_stream_by_stream():
 
 
 def test_stream_base_kernel_matches_the_numpy_hash():
-    """Streams.base computes its word in plain integers and a kernel; check it against
-    the documented hash done with NumPy's wrapping uint64 arithmetic."""
+    """Streams.base and Streams.bases compute their words in a kernel
+    (sim.kernels.hashing.stream_bases_at); check them against the documented hash done
+    with NumPy's wrapping uint64 arithmetic."""
     from sim.rng import _GOLDEN, _mix, stream_id
 
-    # A few replicates take the plain-integer path, many the kernel (Streams.bases).
+    names = ("families", "services.intake", "ties.form")
     for seeds in ([0, 5, 2**40], list(range(9))):
         s = Streams(seeds)
-        for name, month in (("families", 3), ("services.intake", -24), ("ties.form", 240)):
-            salt = np.full(1, (stream_id(name) << 20) ^ (month & 0xFFFFF), dtype=np.uint64)
-            base = s.base(name, month)
-            assert base.dtype == np.uint64 and base.shape == (len(seeds),)
-            np.testing.assert_array_equal(base, _mix(s.keys ^ _mix(salt + _GOLDEN)))
+        for month in (3, -24, 240, 2**20 + 7):
+            expected = []
+            for name in names:
+                salt = np.full(1, (stream_id(name) << 20) ^ (month & 0xFFFFF), dtype=np.uint64)
+                expected.append(_mix(s.keys ^ _mix(salt + _GOLDEN)))
+                base = s.base(name, month)
+                assert base.dtype == np.uint64 and base.shape == (len(seeds),)
+                np.testing.assert_array_equal(base, expected[-1])
+            np.testing.assert_array_equal(s.bases(list(names), month), np.array(expected))
 
 
 def test_normal_draws_look_standard_normal():

@@ -11,7 +11,7 @@ One module per process (informal.py serves families, trust and norms, which walk
 same informal ties); this package re-exports their kernels and index constants so
 processes call `kernels.<name>`.
 """
-from sim.kernels.hashing import GOLDEN, mix, stream_bases, uniform, uniforms_at
+from sim.kernels.hashing import GOLDEN, mix, stream_bases_at, uniform, uniforms_at
 from sim.kernels.services import (A_HEALTH_DEF, A_KIDS, A_TEEN, A_WELLBEING_DEF, A_YOUNG,
                                   G_ANY, G_CHILDREN, G_TEEN, G_YOUNG, N_AGG,
                                   family_aggregates, service_discharge, service_intake,
@@ -26,7 +26,7 @@ from sim.kernels.informal import (CH_DEBT, CH_HLE, CH_HOUSING, CH_STRESS, CH_WOR
                                   F_HSTRESS, F_JOB, F_S0, F_SDEBT, F_SDEP, F_SHEALTH,
                                   F_SHOUSE, F_STRESS_RATE, F_SWORK, N_FCOEF, informal_month)
 
-__all__ = ["GOLDEN", "mix", "stream_bases", "uniform", "uniforms_at", "A_HEALTH_DEF",
+__all__ = ["GOLDEN", "mix", "stream_bases_at", "uniform", "uniforms_at", "A_HEALTH_DEF",
            "A_KIDS", "A_TEEN", "A_WELLBEING_DEF", "A_YOUNG", "G_ANY", "G_CHILDREN",
            "G_TEEN", "G_YOUNG", "N_AGG", "family_aggregates", "service_discharge",
            "service_intake", "service_support", "C_CROSS", "C_DEP", "C_HDEP", "C_HLE",

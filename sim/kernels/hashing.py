@@ -7,7 +7,7 @@ import numpy as np
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 M1 = np.uint64(0xBF58476D1CE4E5B9)
 M2 = np.uint64(0x94D049BB133111EB)
-S30, S27, S31, S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+S30, S27, S31, S11, S20 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11), np.uint64(20)
 ONE = np.uint64(1)
 TO_UNIT = 2.0 ** -53
 
@@ -29,14 +29,17 @@ def uniform(base, slot):
 
 
 @nb.njit(cache=True, error_model="numpy")
-def stream_bases(keys, salt_words):
-    """(S, R): mix(key ^ salt_word) for every salt word (S,) and replicate key (R,)
-    (sim.rng.Streams.base), in one call: stream bases are needed ~30 times a month, and
-    ten tiny NumPy operations each time cost more than the draws of a small place."""
-    out = np.empty((salt_words.shape[0], keys.shape[0]), dtype=np.uint64)
-    for s in range(salt_words.shape[0]):
+def stream_bases_at(keys, stream_ids, month):
+    """(S, R): the bases of S streams (ids from sim.rng.stream_id) in `month` for every
+    replicate key, mix(key ^ salt word) (sim.rng.Streams.base), salt words included:
+    stream bases are needed ~30 times a month, and a process that draws from ten
+    streams makes one call."""
+    out = np.empty((stream_ids.shape[0], keys.shape[0]), dtype=np.uint64)
+    low = np.uint64(month & 0xFFFFF)          # the month's low 20 bits, two's complement
+    for s in range(stream_ids.shape[0]):
+        salt = mix(((stream_ids[s] << S20) ^ low) + GOLDEN)
         for r in range(keys.shape[0]):
-            out[s, r] = mix(keys[r] ^ salt_words[s])
+            out[s, r] = mix(keys[r] ^ salt)
     return out
 
 

@@ -20,6 +20,8 @@ from sim.rng import Streams
 from sim.state import State
 
 MAX_ARRIVING_CHILDREN = 3
+ARRIVAL_AGE_STREAMS = tuple(f"demography.arrival_age{j}" for j in range(1, MAX_ARRIVING_CHILDREN + 1))
+ABILITY_STREAMS = tuple(f"demography.ability{d}" for d in range(3))
 
 
 def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams, month: int) -> None:
@@ -58,8 +60,7 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     # Births and the newcomers' children take free child slots.
     out_rep = state.scratch.get("demography.rep", (ch.alive.size,), np.int64)
     out_slot = state.scratch.get("demography.slot", (ch.alive.size,), np.int64)
-    age_bases = streams.bases([f"demography.arrival_age{j}" for j in range(1, MAX_ARRIVING_CHILDREN + 1)],
-                              month)
+    age_bases = streams.bases(ARRIVAL_AGE_STREAMS, month)
     arrival_cum = _arrival_cdf(float(ps.children_per_home), MAX_ARRIVING_CHILDREN)
     placed = KD.arrive(ch.alive, ch.age, ch.fam, ch.school, ch.support_months, ch.support_domains,
                        ch.env, moving, fa.adults, family_base, ps.births_per_month / F,
@@ -68,7 +69,7 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     g_rep, slots = out_rep[:placed].copy(), out_slot[:placed].copy()
     # A newcomer's environmental score is set in development.step (the `fresh` children):
     # where its new family's inputs would have brought it by its age; a newborn starts at 0.
-    normals = ndtri(streams.uniforms_at([f"demography.ability{d}" for d in range(3)], month, g_rep, slots))
+    normals = ndtri(streams.uniforms_at(ABILITY_STREAMS, month, g_rep, slots))
     ch.ability[g_rep, slots, :] = params.development.ability_sd * normals.T
     state.new_children = (g_rep, slots)
 
