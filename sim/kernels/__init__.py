@@ -14,8 +14,8 @@ processes call `kernels.<name>`.
 from sim.kernels.hashing import GOLDEN, mix, stream_bases_at, uniform, uniforms_at
 from sim.kernels.services import (A_HEALTH_DEF, A_KIDS, A_TEEN, A_WELLBEING_DEF, A_YOUNG,
                                   G_ANY, G_CHILDREN, G_TEEN, G_YOUNG, N_AGG,
-                                  family_aggregates, service_discharge, service_intake,
-                                  service_support)
+                                  family_aggregates, kind_totals, service_discharge,
+                                  service_intake, service_support)
 from sim.kernels.development import (C_CROSS, C_DEP, C_HDEP, C_HLE, C_HOUSING, C_HPOOR,
                                      C_INFORMAL, C_NBHD, C_QUAL, C_SCHOOL, C_STRESS, C_WORK,
                                      N_COEF, child_input, child_inputs, development_month,
@@ -28,7 +28,7 @@ from sim.kernels.informal import (CH_DEBT, CH_HLE, CH_HOUSING, CH_STRESS, CH_WOR
 
 __all__ = ["GOLDEN", "mix", "stream_bases_at", "uniform", "uniforms_at", "A_HEALTH_DEF",
            "A_KIDS", "A_TEEN", "A_WELLBEING_DEF", "A_YOUNG", "G_ANY", "G_CHILDREN",
-           "G_TEEN", "G_YOUNG", "N_AGG", "family_aggregates", "service_discharge",
+           "G_TEEN", "G_YOUNG", "N_AGG", "family_aggregates", "kind_totals", "service_discharge",
            "service_intake", "service_support", "C_CROSS", "C_DEP", "C_HDEP", "C_HLE",
            "C_HOUSING", "C_HPOOR", "C_INFORMAL", "C_NBHD", "C_QUAL", "C_SCHOOL",
            "C_STRESS", "C_WORK", "N_COEF", "child_input", "child_inputs",

@@ -7,12 +7,58 @@ import numba as nb
 import numpy as np
 
 from sim.kernels.hashing import uniform
+from sim.kernels.linalg import shared_times, sum_by_group
 
 
 # Columns of the per-family child aggregates.
 A_KIDS, A_YOUNG, A_TEEN, A_HEALTH_DEF, A_WELLBEING_DEF, N_AGG = range(6)
 # Gate codes: which families a kind serves (sim.orgs.GATE).
 G_ANY, G_CHILDREN, G_YOUNG, G_TEEN = range(4)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def kind_totals(capacity, capacity_add, capacity_mult, active, funding, quality, quality_add,
+                alignment, targeting, targeting_add, alignment_targeting, kind_of, membership,
+                kind_count, strength, cap_out, quality_out, targeting_out):
+    """Per service kind (R, K): capacity, capacity-weighted quality and targeting, summed
+    over each kind's organisations in increasing order (as linalg.sum_by_group sums),
+    and the tie strength between kinds (R, K, K), from organisation state and this
+    month's modifiers (docs/ODD.md 7.4; sim.processes.services.kind_view). Returns
+    (to_kind, between): each organisation's ties to each kind (R, O, K) and the mean tie
+    strength between the organisations of two kinds (0 on the diagonal). One call for
+    what took about twenty small NumPy operations."""
+    R, O = capacity.shape
+    K = kind_count.shape[0]
+    for r in range(R):
+        cap_k = np.zeros(K)
+        quality_k = np.zeros(K)
+        n_k = np.zeros(K)
+        aligned_k = np.zeros(K)
+        targeting_k = np.zeros(K)
+        for o in range(O):
+            g = kind_of[o]
+            if g < 0:
+                continue
+            act = 1.0 if active[r, o] else 0.0
+            c = max(capacity[r, o] + capacity_add[r, o], 0.0) * capacity_mult[r, o] * act * funding
+            cap_k[g] += c
+            quality_k[g] += c * (quality[r, o] + quality_add[r, o])
+            n_k[g] += act
+            aligned_k[g] += alignment[r, o] * act
+            targeting_k[g] += min(max(targeting[r, o] + targeting_add[r, o], 0.0), 1.0) * act
+        for k in range(K):
+            cap_out[r, k] = cap_k[k]
+            quality_out[r, k] = quality_k[k] / max(cap_k[k], 1e-12) if cap_k[k] > 0 else 0.0
+            n = max(n_k[k], 1.0)
+            targeting_out[r, k] = min(max(targeting_k[k] / n + alignment_targeting * (aligned_k[k] / n),
+                                          0.0), 1.0)
+    to_kind = sum_by_group(strength, kind_of, K)                # (R, O, K): S @ membership
+    between = shared_times(membership, to_kind)
+    for r in range(R):
+        for i in range(K):
+            for j in range(K):
+                between[r, i, j] = 0.0 if i == j else between[r, i, j] / float(kind_count[i] * kind_count[j])
+    return to_kind, between
 
 
 @nb.njit(cache=True, error_model="numpy")

@@ -21,7 +21,6 @@ import numpy as np
 
 from sim import kernels
 from sim import orgs as O
-from sim.kernels import linalg
 from sim.params import ModelParams
 from sim.rng import Streams
 from sim.state import State
@@ -36,25 +35,15 @@ def kind_view(state: State, lay: O.Layout, params) -> dict[str, np.ndarray]:
     """Per-kind capacity, quality and targeting (R, K) and ties between kinds (R, K, K),
     from the place's organisation layout (sim.orgs.layout)."""
     og, mods = state.orgs, state.mods
-    m, kind_of = lay.membership, lay.kind_of
-    K = m.shape[1]
-    cap = np.maximum(og.capacity + mods.capacity_add, 0.0) * mods.capacity_mult * og.active * params.funding
-    # Sums over each kind's organisations, in one deterministic product (sim.kernels.linalg).
-    per_org = np.stack([cap, cap * state.quality_now(), og.active, og.alignment * og.active,
-                        np.clip(og.targeting + mods.targeting_add, 0.0, 1.0) * og.active], axis=1)
-    capacity, weighted_quality, n, alignment, targeting = linalg.sum_by_group(per_org, kind_of, K).transpose(1, 0, 2)
-    quality = np.where(capacity > 0, weighted_quality / np.maximum(capacity, 1e-12), 0.0)
-    n = np.maximum(n, 1)
-    alignment = alignment / n
-    targeting = np.clip(targeting / n + params.alignment_targeting * alignment, 0.0, 1.0)
+    R, K = og.capacity.shape[0], lay.membership.shape[1]
+    capacity, quality, targeting = np.empty((R, K)), np.empty((R, K)), np.empty((R, K))
     strength = state.refresh_strength()
-    count = lay.kind_count
-    to_kind = linalg.sum_by_group(strength, kind_of, K)         # (R, O, K): S @ m
-    between = linalg.shared_times(m, to_kind) / np.outer(count, count)
-    idx = np.arange(m.shape[1])
-    between[:, idx, idx] = 0.0
+    to_kind, between = kernels.kind_totals(
+        og.capacity, mods.capacity_add, mods.capacity_mult, og.active, params.funding, og.quality,
+        mods.quality_add, og.alignment, og.targeting, mods.targeting_add, params.alignment_targeting,
+        lay.kind_of, lay.membership, lay.kind_count, strength, capacity, quality, targeting)
     # Coordination frees capacity: fewer duplicated contacts where kinds are tied.
-    coordination = between.sum(axis=2) / max(m.shape[1] - 1, 1)
+    coordination = between.sum(axis=2) / max(K - 1, 1)
     capacity = capacity * (1.0 + params.coordination_gain * coordination)
     return dict(capacity=capacity, quality=quality, targeting=targeting, between=between,
                 strength=strength, to_kind=to_kind)
