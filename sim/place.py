@@ -252,7 +252,7 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
         champion=champion & active, engagement=np.repeat(engagement_level[:, None], n_org, axis=1),
         alignment=np.zeros((R, n_org)), hardwired=np.zeros((R, n_org)),
         trust=elements[0], reciprocity=elements[1], empathy=elements[2], equity=elements[3],
-        legacy=legacy,
+        legacy=legacy, legacy_total=legacy.sum(axis=2),
     )
 
     ties = _family_ties(streams, F, place.informal_ties)

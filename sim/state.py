@@ -95,6 +95,7 @@ class Organisations:
     empathy: np.ndarray
     equity: np.ndarray
     legacy: np.ndarray         # (R, O, O) strength of ties that pre-date the run
+    legacy_total: np.ndarray   # (R, O) legacy summed over partners (fixed, as legacy is)
 
     def strength(self) -> np.ndarray:
         """Tie strength (R, O, O): the mean of the four elements of a good relationship."""

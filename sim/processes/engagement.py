@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels import linalg
+from sim.kernels.engagement import engagement_month
 from sim.params import ModelParams
 from sim.state import State
 
@@ -43,16 +43,7 @@ def step(state: State, params: ModelParams) -> None:
     target = (ep.base + ep.need_motivation * state.place.area_z
               + ep.culture * state.place.partnership
               + ep.progress_gain * (state.progress + momentum))
-    own_capital = np.minimum(total / 3.0, 1.0)                           # (R, O)
-    target = np.clip(target[:, None] + ep.network_value * own_capital, 0.0, 1.0)
-    og.engagement += ep.rate * (target - og.engagement)
-    og.engagement *= og.active
-
-    influence = linalg.matvec(strength, og.alignment) / np.maximum(total, 1e-9)
-    legacy = og.legacy.sum(axis=2) / np.maximum(total, 1e-9)
-    resistance = 1.0 - tp.entrenchment * np.clip(legacy, 0.0, 1.0)
-    rise = ep.alignment_rate * og.engagement * np.maximum(influence - og.alignment, 0) * resistance
-    erode = 0.1 * ep.alignment_rate * (1 - og.hardwired) * og.alignment
-    og.alignment = np.clip(og.alignment + rise - erode, 0.0, 1.0)
-    og.alignment[:, og.neutral] = og.active[:, og.neutral]
-    og.engagement[:, og.neutral] = og.active[:, og.neutral]
+    # The rest, organisation by organisation, in one compiled pass (sim.kernels.engagement).
+    engagement_month(target, total, strength, og.legacy_total, og.active, og.neutral, og.hardwired,
+                     og.engagement, og.alignment, ep.network_value, ep.rate, tp.entrenchment,
+                     ep.alignment_rate)

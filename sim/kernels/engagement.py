@@ -1,0 +1,41 @@
+"""Engagement and alignment: a month of every organisation's update in one pass
+(sim/processes/engagement.py holds the equations; docs/ODD.md 7.10)."""
+from __future__ import annotations
+
+import numba as nb
+
+from sim.kernels.linalg import matvec
+
+
+@nb.njit(cache=True, error_model="numpy")
+def engagement_month(target, total, strength, legacy_total, active, neutral, hardwired,
+                     engagement, alignment, network_value, rate, entrenchment, alignment_rate):
+    """Engagement relaxes toward clip(target[r] + network_value x min(total / 3, 1), 0, 1)
+    and is 0 where inactive; alignment rises toward the strength-weighted alignment of
+    partners (last month's, summed in increasing order as linalg.matvec does), slowed by
+    the share of ties that pre-date the run, and erodes unless hardwired; the core team
+    (neutral) has both at its activity. engagement and alignment (R, O) are updated in
+    place; total (R, O) is each organisation's tie strength summed over partners and
+    legacy_total the same for the starting ties."""
+    R, O = engagement.shape
+    pulled = matvec(strength, alignment)
+    for r in range(R):
+        for o in range(O):
+            act = 1.0 if active[r, o] else 0.0
+            t = total[r, o]
+            goal = min(max(target[r] + network_value * min(t / 3.0, 1.0), 0.0), 1.0)
+            e = engagement[r, o]
+            e += rate * (goal - e)
+            e *= act
+            a = alignment[r, o]
+            influence = pulled[r, o] / max(t, 1e-9)
+            legacy = legacy_total[r, o] / max(t, 1e-9)
+            resistance = 1.0 - entrenchment * min(max(legacy, 0.0), 1.0)
+            rise = alignment_rate * e * max(influence - a, 0.0) * resistance
+            erode = 0.1 * alignment_rate * (1.0 - hardwired[r, o]) * a
+            a = min(max(a + rise - erode, 0.0), 1.0)
+            if neutral[o]:
+                a = act
+                e = act
+            engagement[r, o] = e
+            alignment[r, o] = a
