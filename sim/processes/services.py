@@ -103,9 +103,10 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     state.flows.intake_by_referral = by_referral
 
     # Monthly support for families and their children, scaled by quality.
-    quality_factor = np.clip(1.0 + view["quality"], 0.0, 2.0)
-    contact_value = np.clip(0.5 + 0.5 * view["quality"]
-                            + params.trust.voice_gain * state.voice[:, None], 0.0, 1.0)
+    # Clipped with minimum and maximum: the same numbers as np.clip, without its wrapper.
+    quality_factor = np.minimum(np.maximum(1.0 + view["quality"], 0.0), 2.0)
+    contact_value = np.minimum(np.maximum(0.5 + 0.5 * view["quality"]
+                                          + params.trust.voice_gain * state.voice[:, None], 0.0), 1.0)
     if not state.child_support.flags.c_contiguous:
         state.child_support = np.ascontiguousarray(state.child_support)
     child_support = state.child_support.reshape(R, F, -1)      # a view: written in place

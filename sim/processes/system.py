@@ -20,8 +20,8 @@ def step(state: State, params: ModelParams) -> None:
     gain = sp.data_gain * state.data_work / 100.0 * (0.5 + 0.5 * state.voice)
     dm += np.minimum(gain, 1.0) * np.maximum(state.data_ceiling - dm, 0.0)
     dm -= sp.data_decay * (dm - sp.data_baseline)
-    np.clip(dm, 0.0, 1.0, out=dm)
+    np.minimum(np.maximum(dm, 0.0, out=dm), 1.0, out=dm)      # np.clip, without its wrapper
     v = state.voice
     v += np.minimum(sp.voice_gain * state.community_hours / 100.0, 1.0) * np.maximum(state.voice_ceiling - v, 0.0)
     v -= sp.voice_decay * v
-    np.clip(v, 0.0, 1.0, out=v)
+    np.minimum(np.maximum(v, 0.0, out=v), 1.0, out=v)
