@@ -62,3 +62,27 @@ def test_organisation_indicators_match_their_definitions(compose_small):
     for name, value in expected.items():
         np.testing.assert_allclose(R[name](model), value, rtol=1e-12, atol=1e-15, err_msg=name)
     assert R["organisations_engaged"](model).dtype == np.int64
+
+
+def test_family_indicators_match_their_definitions(compose_small):
+    """The family reporters' compiled pass against NumPy: counts and shares exactly,
+    means to rounding (the kernel sums in family order, NumPy pairwise)."""
+    from sim.reporters import REPORTERS as R
+
+    run = compose_small()
+    model = PlaceModel(run.place, run.model, run.england, [0, 1])
+    for _ in range(7):
+        model.step()
+    ch, fa = model.state.children, model.state.families
+    children = ch.alive.sum(axis=1)
+    np.testing.assert_array_equal(R["children"](model), children)
+    np.testing.assert_array_equal(R["population"](model), children + fa.adults.sum(axis=1))
+    assert R["population"](model).dtype == np.int64
+    for name, flags in (("share_in_need", fa.in_need), ("workless_share", fa.workless),
+                        ("norm_adoption", fa.norm)):
+        np.testing.assert_array_equal(R[name](model), flags.mean(axis=1), err_msg=name)
+    for name, values in (("mean_stress", fa.stress), ("mean_debt", fa.debt),
+                         ("mean_home_learning", fa.home_learning), ("mean_trust", fa.trust)):
+        np.testing.assert_allclose(R[name](model), values.mean(axis=1), rtol=1e-12, atol=1e-15,
+                                   err_msg=name)
+    assert 0 < fa.workless.mean() < 1 and fa.stress.std() > 0
