@@ -217,7 +217,7 @@ def service_intake(agg, home_learning, stress, debt, housing, workless, need_fea
                 # Ties from the family's school and its services to this kind.
                 hub = hub_pos[r, f]
                 via = school_to_kind[r, hub, k] if hub >= 0 else 0.0
-                for k2 in range(K):
+                for k2 in range(K if n_engaged[r, f] > 0 else 0):   # most use no service
                     if engaged[r, f, k2] > 0:
                         via += between[r, k2, k]
                 referral = follow[r] * v * via
