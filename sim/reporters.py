@@ -354,9 +354,12 @@ REPORTER_INFO = {
 
 
 class Collector(mesa.DataCollector):
-    """mesa's DataCollector for the model reporters, keeping a plain copy of each month's
-    array where mesa keeps a deepcopy: every reporter returns a NumPy array, and the
-    deepcopies alone took a third of a small place's month."""
+    """mesa's DataCollector for the model reporters, keeping each month's array as the
+    reporter returned it, where mesa keeps a deepcopy (the deepcopies alone took a third
+    of a small place's month). So a reporter must return an array that nothing changes
+    afterwards: a new one, or one the model replaces rather than updates (this month's
+    flows); tests/test_reporters.py checks that earlier months' records stay as they were.
+    """
 
     def collect(self, model) -> None:
         month = {}
@@ -368,7 +371,7 @@ class Collector(mesa.DataCollector):
                     value = stage_from(month)          # the indicators just collected
                 else:
                     value = reporter(model)
-                month[name] = value = np.array(value, copy=True)
+                month[name] = value = np.asarray(value)
                 self.model_vars[name].append(value)
         finally:
             model.collecting = None

@@ -19,6 +19,24 @@ def test_every_collected_value_is_its_reporter_applied_to_the_model(compose_smal
                                           err_msg=name)
 
 
+def test_records_of_earlier_months_stay_as_collected(compose_small):
+    """The collector keeps each reporter's array without a copy, so no reporter may hand
+    it an array that the model changes later: a month's records, copied when collected,
+    must still be the same after a year more of a scenario that acts on everything."""
+    run = compose_small("scenario=core_team")
+    model = PlaceModel(run.place, run.model, run.england, [0, 1], run.interventions())
+    snapshots = []
+    for _ in range(3):
+        model.step()
+        snapshots.append({name: values[-1].copy() for name, values in model.datacollector.model_vars.items()})
+    for _ in range(12):
+        model.step()
+    for month, snapshot in enumerate(snapshots, start=1):
+        for name, value in snapshot.items():
+            np.testing.assert_array_equal(model.datacollector.model_vars[name][month], value,
+                                          err_msg=f"{name}, month {month}")
+
+
 def test_stage_climbs_only_when_every_condition_of_the_next_holds():
     low = {name: np.array([0.0, 1.0, 1.0]) for name in STAGE_INPUTS}
     low["infrastructure"] = np.array([0.0, 0.0, 1.0])
