@@ -52,9 +52,12 @@ def network_snapshot(model: PlaceModel) -> dict[str, np.ndarray]:
 
 
 def network_table(snapshots: list[dict[str, np.ndarray]]) -> pd.DataFrame:
-    """A batch's snapshots as one table (one DataFrame instead of one per snapshot)."""
-    return pd.DataFrame({name: np.concatenate([s[name] for s in snapshots])
-                         for name in snapshots[0]})
+    """A batch's snapshots as one table (one DataFrame instead of one per snapshot), in
+    (seed, month, source, target) order: each snapshot lists replicates in seed order and
+    ties in (source, target) order, so a stable sort by seed is all it takes."""
+    columns = {name: np.concatenate([s[name] for s in snapshots]) for name in snapshots[0]}
+    order = np.argsort(columns["seed"], kind="stable")
+    return pd.DataFrame({name: values[order] for name, values in columns.items()})
 
 
 def organisations_table(model: PlaceModel) -> pd.DataFrame:
@@ -83,7 +86,7 @@ def simulate(place: PlaceParams, params: ModelParams, england: IndicatorTable,
              batch_size: int = 64, start_year: int = 2016,
              on_month: Callable[[int], None] | None = None,
              network_every: int = 12) -> RunResult:
-    """Run one replicate per seed for `months` months.
+    """Run one replicate per distinct seed for `months` months; tables in seed order.
 
     Args:
         interventions: a factory giving fresh intervention objects for each batch.
@@ -93,7 +96,10 @@ def simulate(place: PlaceParams, params: ModelParams, england: IndicatorTable,
         network_every: months between snapshots of the organisation network (0: start
             and end only).
     """
-    seeds = [int(s) for s in seeds]
+    # Results come in seed order, one replicate per distinct seed, whatever the order and
+    # repeats of `seeds` and the batching (a replicate's numbers depend only on its seed):
+    # each batch's tables are built in that order, so they only need joining.
+    seeds = sorted({int(s) for s in seeds})
     ts_parts, ms_parts, net_parts = [], [], []
     orgs = None
     for lo in range(0, len(seeds), batch_size):
@@ -116,32 +122,31 @@ def simulate(place: PlaceParams, params: ModelParams, england: IndicatorTable,
             ms_parts.append(_milestones(counts, batch, start_year))
         finally:
             model.release()          # also when a run fails: a sweep worker goes on
-    # Rows in seed order whatever the batching, so results are identical row for row.
-    def ordered(parts, keys):
-        df = pd.concat(parts, ignore_index=True).drop_duplicates(keys)
-        return df.sort_values(keys, kind="stable").reset_index(drop=True)
+    def joined(parts):
+        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
-    return RunResult(ordered(ts_parts, ["seed", "month"]),
-                     ordered(ms_parts, ["seed", "year", "milestone", "group"]),
-                     ordered(net_parts, ["seed", "month", "source", "target"]), orgs)
+    return RunResult(joined(ts_parts), joined(ms_parts), joined(net_parts), orgs)
 
 
 def _milestones(counts: np.ndarray, seeds: list[int], start_year: int) -> pd.DataFrame:
-    """Sum monthly milestone counts into years: (year, seed, milestone, group) rows."""
+    """Sum monthly milestone counts into years: rows in (seed, year, milestone, group)
+    order, milestones and groups by name."""
     months = counts.shape[0]
     years = int(np.ceil(months / 12))
     padded = np.zeros((years * 12, *counts.shape[1:]), dtype=np.int64)
     padded[:months] = counts
     yearly = padded.reshape(years, 12, *counts.shape[1:]).sum(axis=1)   # (Y, R, M, G, 2)
-    Y, R, M, G, _ = yearly.shape
-    idx = np.indices((Y, R, M, G)).reshape(4, -1)
+    by_name = (np.argsort(MILESTONES, kind="stable"), np.argsort(GROUPS, kind="stable"))
+    yearly = yearly[:, :, by_name[0]][:, :, :, by_name[1]].transpose(1, 0, 2, 3, 4)  # (R, Y, M, G, 2)
+    R, Y, M, G, _ = yearly.shape
+    idx = np.indices((R, Y, M, G)).reshape(4, -1)
     reached = yearly[..., 0].ravel()
     assessed = yearly[..., 1].ravel()
     return pd.DataFrame({
-        "seed": np.asarray(seeds)[idx[1]],
-        "year": start_year + idx[0],
-        "milestone": np.asarray(MILESTONES)[idx[2]],
-        "group": np.asarray(GROUPS)[idx[3]],
+        "seed": np.asarray(seeds)[idx[0]],
+        "year": start_year + idx[1],
+        "milestone": np.asarray(MILESTONES)[by_name[0]][idx[2]],
+        "group": np.asarray(GROUPS)[by_name[1]][idx[3]],
         "reached": reached,
         "assessed": assessed,
         "share": np.where(assessed > 0, reached / np.maximum(assessed, 1), np.nan),

@@ -71,6 +71,16 @@ def test_replicate_is_bit_identical_whatever_its_batch(small_run):
         full = getattr(three, name)
         part = full[full.seed == 6].reset_index(drop=True)
         pd.testing.assert_frame_equal(getattr(alone, name), part, check_exact=True)
+    # seeds in any order, and a repeated seed, give one replicate per seed, rows sorted
+    shuffled = _simulate(small_run, [7, 5, 6, 7], batch_size=2)
+    _assert_same(one, shuffled)
+    keys = {"timeseries": ["seed", "month"], "milestones": ["seed", "year", "milestone", "group"],
+            "network": ["seed", "month", "source", "target"]}
+    for name, by in keys.items():
+        table = getattr(shuffled, name)
+        assert not table.duplicated(by).any(), name
+        pd.testing.assert_frame_equal(table, table.sort_values(by, kind="stable").reset_index(drop=True),
+                                      check_exact=True, obj=name)
 
 
 def test_seed_order_does_not_change_rows(small_run):
