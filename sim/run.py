@@ -74,7 +74,7 @@ def _timeseries(model: PlaceModel, start_year: int) -> pd.DataFrame:
             "month": np.tile(months, R),
             "year": np.tile(start_year + months / 12.0, R)}
     for name in REPORTERS:
-        values = np.stack(model.datacollector.model_vars[name])        # (T, R)
+        values = np.concatenate(model.datacollector.model_vars[name]).reshape(len(months), R)  # (T, R)
         cols[name] = values.T.ravel()
     cols["cost"] = np.tile([model.monthly_cost(int(m)) for m in months], R)
     return pd.DataFrame(cols)
