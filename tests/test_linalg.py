@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numba as nb
 import pytest
 
 from sim.kernels import linalg
@@ -66,3 +67,23 @@ def test_square_checks_symmetry_and_mirrors_across_tiles():
     lopsided = S.copy()
     lopsided[0, 1, 69] += 0.25                    # one asymmetric pair, in a far tile
     assert np.array_equal(linalg.square(lopsided), _square_reference(lopsided))
+
+
+@nb.njit(cache=False)
+def _row_sums(x):
+    out = np.empty(x.shape[0])
+    for i in range(x.shape[0]):
+        out[i] = linalg.row_sum(x[i], 0, x.shape[1])
+    return out
+
+
+def test_row_sum_is_numpys_row_sum_bit_for_bit():
+    """Kernels take over row sums NumPy used to do (per-kind coordination, organisations'
+    tie totals); the model's results stay the same only while row_sum keeps NumPy's
+    pairwise order. A NumPy that sums rows differently fails here first."""
+    rng = np.random.default_rng(3)
+    for n in list(range(0, 300)) + [1000, 4099]:
+        x = rng.standard_normal((64, n)) * rng.lognormal(0.0, 3.0, (64, 1))
+        np.testing.assert_array_equal(_row_sums(x), x.sum(axis=1), err_msg=f"length {n}")
+        if n >= 16:     # and it is not the plain running sum (which NumPy's cumsum is)
+            assert not np.array_equal(_row_sums(x), np.cumsum(x, axis=1)[:, -1]), n

@@ -106,3 +106,39 @@ def matvec(A, v):
                 total += A[r, i, k] * v[r, k]
             out[r, i] = total
     return out
+
+
+@nb.njit(cache=True, error_model="numpy")
+def row_sum(a, lo, n):
+    """a[lo:lo + n] summed as NumPy sums a row (`x.sum(axis=-1)` of a C-contiguous x):
+    pairwise, eight running sums over each block of up to 128, joined as
+    ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)), the rest added in order; fewer
+    than eight in order. So a kernel can take a row sum NumPy used to take and give the
+    same bits (tests/test_linalg.py checks it against NumPy for every length to 300)."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    if n <= 128:
+        s0, s1, s2, s3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        s4, s5, s6, s7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        i = 8
+        while i < n - (n % 8):
+            s0 += a[lo + i]
+            s1 += a[lo + i + 1]
+            s2 += a[lo + i + 2]
+            s3 += a[lo + i + 3]
+            s4 += a[lo + i + 4]
+            s5 += a[lo + i + 5]
+            s6 += a[lo + i + 6]
+            s7 += a[lo + i + 7]
+            i += 8
+        res = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+    half = n // 2
+    half -= half % 8
+    return row_sum(a, lo, half) + row_sum(a, lo + half, n - half)
