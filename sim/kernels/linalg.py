@@ -108,37 +108,69 @@ def matvec(A, v):
     return out
 
 
-@nb.njit(cache=True, error_model="numpy")
-def row_sum(a, lo, n):
-    """a[lo:lo + n] summed as NumPy sums a row (`x.sum(axis=-1)` of a C-contiguous x):
-    pairwise, eight running sums over each block of up to 128, joined as
-    ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)), the rest added in order; fewer
-    than eight in order. So a kernel can take a row sum NumPy used to take and give the
-    same bits (tests/test_linalg.py checks it against NumPy for every length to 300)."""
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def _block_sum(a, lo, n):
+    """NumPy's pairwise sum of a block of at most 128 (see row_sum)."""
     if n < 8:
         res = 0.0
         for i in range(n):
             res += a[lo + i]
         return res
+    s0, s1, s2, s3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    s4, s5, s6, s7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        s0 += a[lo + i]
+        s1 += a[lo + i + 1]
+        s2 += a[lo + i + 2]
+        s3 += a[lo + i + 3]
+        s4 += a[lo + i + 4]
+        s5 += a[lo + i + 5]
+        s6 += a[lo + i + 6]
+        s7 += a[lo + i + 7]
+        i += 8
+    res = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@nb.njit(cache=True, error_model="numpy")
+def row_sum(a, lo, n):
+    """a[lo:lo + n] summed as NumPy sums a row (`x.sum(axis=-1)` of a C-contiguous x):
+    blocks of up to 128 with eight running sums each, joined as
+    ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)), the rest added in order (fewer
+    than eight: in order); a longer row splits in two halves (the first a multiple of 8)
+    whose sums are added. So a kernel can take a row sum NumPy used to take and give the
+    same bits (tests/test_linalg.py checks it against NumPy for every length to 300).
+    The halving runs on a task stack, not by recursion, which numba cannot cache."""
     if n <= 128:
-        s0, s1, s2, s3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-        s4, s5, s6, s7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-        i = 8
-        while i < n - (n % 8):
-            s0 += a[lo + i]
-            s1 += a[lo + i + 1]
-            s2 += a[lo + i + 2]
-            s3 += a[lo + i + 3]
-            s4 += a[lo + i + 4]
-            s5 += a[lo + i + 5]
-            s6 += a[lo + i + 6]
-            s7 += a[lo + i + 7]
-            i += 8
-        res = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-        while i < n:
-            res += a[lo + i]
-            i += 1
-        return res
-    half = n // 2
-    half -= half % 8
-    return row_sum(a, lo, half) + row_sum(a, lo + half, n - half)
+        return _block_sum(a, lo, n)
+    # Tasks: (0, start, length) sums a range, (1, 0, 0) adds the two values on top.
+    kind = np.empty(128, dtype=np.int64)
+    start = np.empty(128, dtype=np.int64)
+    length = np.empty(128, dtype=np.int64)
+    values = np.empty(64)
+    kind[0], start[0], length[0] = 0, lo, n
+    tasks = 1
+    held = 0
+    while tasks > 0:
+        tasks -= 1
+        if kind[tasks] == 1:
+            held -= 1
+            values[held - 1] = values[held - 1] + values[held]
+            continue
+        first, m = start[tasks], length[tasks]
+        if m <= 128:
+            values[held] = _block_sum(a, first, m)
+            held += 1
+            continue
+        half = m // 2
+        half -= half % 8
+        # Run in order: the first half, the second, then their sum.
+        kind[tasks], start[tasks], length[tasks] = 1, 0, 0
+        kind[tasks + 1], start[tasks + 1], length[tasks + 1] = 0, first + half, m - half
+        kind[tasks + 2], start[tasks + 2], length[tasks + 2] = 0, first, half
+        tasks += 3
+    return values[0]
