@@ -7,7 +7,7 @@ import numba as nb
 import numpy as np
 
 from sim.kernels.hashing import uniform
-from sim.kernels.linalg import shared_times, sum_by_group
+from sim.kernels.linalg import row_sum, shared_times, sum_by_group
 
 
 # Columns of the per-family child aggregates.
@@ -19,22 +19,30 @@ G_ANY, G_CHILDREN, G_YOUNG, G_TEEN = range(4)
 @nb.njit(cache=True, error_model="numpy")
 def kind_totals(capacity, capacity_add, capacity_mult, active, funding, quality, quality_add,
                 alignment, targeting, targeting_add, alignment_targeting, kind_of, membership,
-                kind_count, strength, cap_out, quality_out, targeting_out):
-    """Per service kind (R, K): capacity, capacity-weighted quality and targeting, summed
-    over each kind's organisations in increasing order (as linalg.sum_by_group sums),
-    and the tie strength between kinds (R, K, K), from organisation state and this
-    month's modifiers (docs/ODD.md 7.4; sim.processes.services.kind_view). Returns
-    (to_kind, between): each organisation's ties to each kind (R, O, K) and the mean tie
-    strength between the organisations of two kinds (0 on the diagonal). One call for
-    what took about twenty small NumPy operations."""
+                kind_count, strength, schools, maturity, outreach_rate, follow_through,
+                follow_add, voice, voice_gain, coordination_gain,
+                cap_out, cap_floor, targeting_out, outreach, follow, quality_factor,
+                contact_value, school_to_kind):
+    """What services need of their kinds this month (docs/ODD.md 7.4;
+    sim.processes.services.kind_view), in one call for what took about forty small NumPy
+    operations. Per service kind (R, K): capacity, capacity-weighted quality and
+    targeting, summed over each kind's organisations in increasing order (as
+    linalg.sum_by_group sums); the mean tie strength between the organisations of two
+    kinds (R, K, K, 0 on the diagonal), which raises capacity by coordination (a row sum
+    in NumPy's order, linalg.row_sum); targeting and outreach sharpened by data maturity;
+    referral follow-through (R,); quality as the support factor and the value of a
+    contact; each school's ties to each kind (R, schools, K; left as given, zeros, if
+    the place has no school). Returns the ties between kinds."""
     R, O = capacity.shape
     K = kind_count.shape[0]
+    quality_k = np.empty((R, K))
+    targeting_k = np.empty((R, K))
     for r in range(R):
         cap_k = np.zeros(K)
-        quality_k = np.zeros(K)
+        weighted = np.zeros(K)
         n_k = np.zeros(K)
         aligned_k = np.zeros(K)
-        targeting_k = np.zeros(K)
+        aimed_k = np.zeros(K)
         for o in range(O):
             g = kind_of[o]
             if g < 0:
@@ -42,23 +50,40 @@ def kind_totals(capacity, capacity_add, capacity_mult, active, funding, quality,
             act = 1.0 if active[r, o] else 0.0
             c = max(capacity[r, o] + capacity_add[r, o], 0.0) * capacity_mult[r, o] * act * funding
             cap_k[g] += c
-            quality_k[g] += c * (quality[r, o] + quality_add[r, o])
+            weighted[g] += c * (quality[r, o] + quality_add[r, o])
             n_k[g] += act
             aligned_k[g] += alignment[r, o] * act
-            targeting_k[g] += min(max(targeting[r, o] + targeting_add[r, o], 0.0), 1.0) * act
+            aimed_k[g] += min(max(targeting[r, o] + targeting_add[r, o], 0.0), 1.0) * act
         for k in range(K):
             cap_out[r, k] = cap_k[k]
-            quality_out[r, k] = quality_k[k] / max(cap_k[k], 1e-12) if cap_k[k] > 0 else 0.0
+            quality_k[r, k] = weighted[k] / max(cap_k[k], 1e-12) if cap_k[k] > 0 else 0.0
             n = max(n_k[k], 1.0)
-            targeting_out[r, k] = min(max(targeting_k[k] / n + alignment_targeting * (aligned_k[k] / n),
-                                          0.0), 1.0)
+            targeting_k[r, k] = min(max(aimed_k[k] / n + alignment_targeting * (aligned_k[k] / n),
+                                        0.0), 1.0)
     to_kind = sum_by_group(strength, kind_of, K)                # (R, O, K): S @ membership
     between = shared_times(membership, to_kind)
     for r in range(R):
+        m = maturity[r]
         for i in range(K):
             for j in range(K):
                 between[r, i, j] = 0.0 if i == j else between[r, i, j] / float(kind_count[i] * kind_count[j])
-    return to_kind, between
+        for k in range(K):
+            # Coordination frees capacity: fewer duplicated contacts where kinds are tied.
+            coordination = row_sum(between[r, k], 0, K) / max(K - 1, 1)
+            c = cap_out[r, k] * (1.0 + coordination_gain * coordination)
+            cap_out[r, k] = c
+            cap_floor[r, k] = math.floor(c)
+            t = targeting_k[r, k]
+            targeting_out[r, k] = t + (1.0 - t) * 0.5 * m
+            outreach[r, k] = outreach_rate * (1.0 + m)
+            q = quality_k[r, k]
+            quality_factor[r, k] = min(max(1.0 + q, 0.0), 2.0)
+            contact_value[r, k] = min(max(0.5 + 0.5 * q + voice_gain * voice[r], 0.0), 1.0)
+        follow[r] = follow_through * (1.0 + m) + follow_add[r]
+        for i in range(schools.shape[0]):
+            for k in range(K):
+                school_to_kind[r, i, k] = to_kind[r, schools[i], k] / kind_count[k]
+    return between
 
 
 @nb.njit(cache=True, error_model="numpy")

@@ -31,22 +31,27 @@ GATE_CODE = np.array([{"any": kernels.G_ANY, "children": kernels.G_CHILDREN,
                       for k in O.SERVICE_KINDS], dtype=np.int64)
 
 
-def kind_view(state: State, lay: O.Layout, params) -> dict[str, np.ndarray]:
-    """Per-kind capacity, quality and targeting (R, K) and ties between kinds (R, K, K),
-    from the place's organisation layout (sim.orgs.layout)."""
-    og, mods = state.orgs, state.mods
+def kind_view(state: State, lay: O.Layout, params: ModelParams) -> dict[str, np.ndarray]:
+    """This month's view of each service kind (kernels.kind_totals): capacity (R, K) and its
+    floor, targeting and outreach sharpened by data maturity, referral follow-through
+    (R,), the support factor and contact value of its quality, the ties between kinds
+    (R, K, K) and each school's ties to each kind (R, schools, K)."""
+    og, mods, sp = state.orgs, state.mods, params.services
     R, K = og.capacity.shape[0], lay.membership.shape[1]
-    capacity, quality, targeting = np.empty((R, K)), np.empty((R, K)), np.empty((R, K))
-    strength = state.refresh_strength()
-    to_kind, between = kernels.kind_totals(
-        og.capacity, mods.capacity_add, mods.capacity_mult, og.active, params.funding, og.quality,
-        mods.quality_add, og.alignment, og.targeting, mods.targeting_add, params.alignment_targeting,
-        lay.kind_of, lay.membership, lay.kind_count, strength, capacity, quality, targeting)
-    # Coordination frees capacity: fewer duplicated contacts where kinds are tied.
-    coordination = between.sum(axis=2) / max(K - 1, 1)
-    capacity = capacity * (1.0 + params.coordination_gain * coordination)
-    return dict(capacity=capacity, quality=quality, targeting=targeting, between=between,
-                strength=strength, to_kind=to_kind)
+    view = {name: np.empty((R, K)) for name in ("capacity", "targeting", "outreach",
+                                                "quality_factor", "contact_value")}
+    view["cap_floor"] = np.empty((R, K), dtype=np.int64)
+    view["follow"] = np.empty(R)
+    view["school_to_kind"] = np.zeros((R, max(len(lay.schools), 1), K))
+    view["between"] = kernels.kind_totals(
+        og.capacity, mods.capacity_add, mods.capacity_mult, og.active, sp.funding, og.quality,
+        mods.quality_add, og.alignment, og.targeting, mods.targeting_add, sp.alignment_targeting,
+        lay.kind_of, lay.membership, lay.kind_count, state.refresh_strength(), lay.schools,
+        state.data_maturity, sp.outreach, sp.referral_follow_through, mods.follow_add,
+        state.voice, params.trust.voice_gain, sp.coordination_gain,
+        view["capacity"], view["cap_floor"], view["targeting"], view["outreach"], view["follow"],
+        view["quality_factor"], view["contact_value"], view["school_to_kind"])
+    return view
 
 
 def _intake_work(scratch, F: int, K: int) -> tuple:
@@ -63,8 +68,8 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     R, F = fa.deprivation.shape
     K = O.N_SERVICE_KINDS
     lay = O.layout(og.kind)
-    schools, school_pos = lay.schools, lay.school_pos
-    view = kind_view(state, lay, sp)
+    school_pos = lay.school_pos
+    view = kind_view(state, lay, params)
 
     # Episodes run down (a family still engaged is not a candidate); who is in each family.
     agg = state.scratch.get("services.agg", (R, F, kernels.N_AGG))
@@ -74,18 +79,8 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     kernels.family_aggregates(ch.alive, ch.fam, ch.age, ch.ability, ch.env, ch.school,
                               school_pos, fa.engaged, agg, hub_pos, active_now, n_engaged)
 
-    # Identification: outreach sharpened by targeting and data, referrals along ties.
-    maturity = state.data_maturity[:, None]
-    targeting = view["targeting"] + (1 - view["targeting"]) * 0.5 * maturity
-    outreach = sp.outreach * (1 + maturity) * np.ones((1, K))
-    if len(schools):
-        school_to_kind = view["to_kind"][:, schools, :] / lay.kind_count
-    else:
-        school_to_kind = np.zeros((R, 1, K))
-    follow = sp.referral_follow_through * (1 + state.data_maturity) + state.mods.follow_add
-
     # Never over capacity: end surplus episodes where capacity fell; count free places.
-    cap_floor = np.floor(view["capacity"]).astype(np.int64)
+    cap_floor = view["cap_floor"]
     kernels.service_discharge(fa.engaged, cap_floor, streams.base("services.discharge", month), active_now,
                               n_engaged)
     free = np.maximum(cap_floor - active_now, 0)
@@ -93,8 +88,9 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     intake = np.zeros((R, K), dtype=np.int64)
     by_referral = np.zeros((R, K))
     kernels.service_intake(agg, fa.home_learning, fa.stress, fa.debt, fa.housing, fa.workless,
-                           O.NEED_FEATURE, O.NEED_WEIGHT, GATE_CODE, fa.engaged, outreach,
-                           targeting, view["between"], school_to_kind, hub_pos, follow, fa.trust,
+                           O.NEED_FEATURE, O.NEED_WEIGHT, GATE_CODE, fa.engaged, view["outreach"],
+                           view["targeting"], view["between"], view["school_to_kind"], hub_pos,
+                           view["follow"], fa.trust,
                            params.trust.takeup_power, sp.eligibility, free,
                            streams.base("services.intake", month), streams.base("services.priority", month),
                            sp.episode_months, intake, by_referral, n_engaged,
@@ -103,10 +99,6 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     state.flows.intake_by_referral = by_referral
 
     # Monthly support for families and their children, scaled by quality.
-    # Clipped with minimum and maximum: the same numbers as np.clip, without its wrapper.
-    quality_factor = np.minimum(np.maximum(1.0 + view["quality"], 0.0), 2.0)
-    contact_value = np.minimum(np.maximum(0.5 + 0.5 * view["quality"]
-                                          + params.trust.voice_gain * state.voice[:, None], 0.0), 1.0)
     if not state.child_support.flags.c_contiguous:
         state.child_support = np.ascontiguousarray(state.child_support)
     child_support = state.child_support.reshape(R, F, -1)      # a view: written in place
@@ -114,7 +106,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     # A completed episode adds child_effect SD: the monthly input that achieves it.
     persistence = params_all.development.persistence
     child_input = sp.child_effect / (1.0 - persistence ** sp.episode_months)
-    kernels.service_support(fa.engaged, quality_factor, contact_value, O.FAMILY_EFFECT,
+    kernels.service_support(fa.engaged, view["quality_factor"], view["contact_value"], O.FAMILY_EFFECT,
                             O.CHILD_EFFECT.reshape(K, -1), sp.family_effect, child_input,
                             agg, fa.neediest, state.family_support, child_support,
                             state.family_contact, state.family_supported_now, fa.ever_supported,
@@ -124,4 +116,4 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     state.families_supported = summary[:, 1]
     state.reach_neediest = summary[:, 2]
     state.kind_capacity = view["capacity"]
-    state.capacity_used = (active_now + intake).sum(axis=1) / np.maximum(np.floor(view["capacity"]).sum(axis=1), 1)
+    state.capacity_used = (active_now + intake).sum(axis=1) / np.maximum(cap_floor.sum(axis=1), 1)
