@@ -52,9 +52,10 @@ def coefficients(params: ModelParams) -> np.ndarray:
 
 
 def family_part(state: State, params: ModelParams) -> np.ndarray:
-    """(R, F, 3): the family and neighbourhood part of each child's input."""
+    """(R, F, 3): the family and neighbourhood part of each child's input (a work array of
+    State.scratch: valid until the next call)."""
     fa = state.families
-    out = np.empty((*fa.deprivation.shape, 3))
+    out = state.scratch.get("development.family_part", (*fa.deprivation.shape, 3))
     kernels.family_inputs(coefficients(params), fa.deprivation, fa.no_qualifications,
                           fa.workless, fa.home_learning, fa.stress, fa.housing,
                           fa.informal_support, fa.poor_health, state.local_norm, out)
