@@ -1,12 +1,13 @@
 """Is this checkout faster than another commit? Interleaved runs, side by side.
 
 Usage:
-    python -m benchmarks.ab REV [--pairs 8] [--place wallsend] [--years 20]
+    python -m benchmarks.ab REV [--pairs 8] [--repeats 1] [--place wallsend] [--years 20]
 
 Checks REV out into a temporary git worktree and times a 20-year run
-(`benchmarks.wallsend_speed`, one run after a warm-up, CPU seconds) alternately there
-and in this checkout, `--pairs` times each, every run in a fresh single-threaded
-process. On a shared machine the same code's time moves by a third from minute to
+(`benchmarks.wallsend_speed` after a warm-up, CPU seconds; the best of `--repeats` runs)
+alternately there and in this checkout, `--pairs` times each, every timing in a fresh
+single-threaded process. The best of three resolves a few per cent where single runs,
+which also move with each process's memory layout, did not. On a shared machine the same code's time moves by a third from minute to
 minute, so a speed claim needs both versions measured in the same minutes: the ratio of
 each pair (this checkout / REV) is the figure, and the summary gives its median, its
 range and in how many pairs this checkout was faster.
@@ -60,10 +61,11 @@ def parse_cpu(output: str) -> float:
     return float(found.group(1))
 
 
-def time_run(checkout: Path, place: str, years: int) -> float:
-    """CPU seconds of one run of `checkout`'s own code (the working folder comes first on
-    sys.path with `python -m`, so `sim` is imported from there)."""
-    done = subprocess.run([sys.executable, "-m", "benchmarks.wallsend_speed", "--repeats", "1",
+def time_run(checkout: Path, place: str, years: int, repeats: int = 1) -> float:
+    """CPU seconds of `checkout`'s own code, the best of `repeats` runs in one process (the
+    working folder comes first on sys.path with `python -m`, so `sim` is imported from
+    there)."""
+    done = subprocess.run([sys.executable, "-m", "benchmarks.wallsend_speed", "--repeats", str(repeats),
                            "--place", place, "--years", str(years)],
                           cwd=checkout, env={**os.environ, **THREAD_ENV},
                           capture_output=True, text=True)
@@ -76,11 +78,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("rev", help="the commit to compare with (anything git accepts)")
     parser.add_argument("--pairs", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=1, help="runs per timing; the best counts")
     parser.add_argument("--place", default="wallsend")
     parser.add_argument("--years", type=int, default=20)
     args = parser.parse_args(argv)
     if args.pairs < 1:
         parser.error(f"--pairs: {args.pairs} is not allowed; give 1 or more")
+    if args.repeats < 1:
+        parser.error(f"--repeats: {args.repeats} is not allowed; give 1 or more")
     resolved = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{args.rev}^{{commit}}"],
                               cwd=SOURCE_ROOT, capture_output=True, text=True)
     if resolved.returncode:
@@ -98,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
                 # Alternate which goes first, so neither always runs after the other.
                 order = ((base, base_dir), (head, SOURCE_ROOT))
                 for times, checkout in (order if i % 2 == 0 else order[::-1]):
-                    times.append(time_run(checkout, args.place, args.years))
+                    times.append(time_run(checkout, args.place, args.years, args.repeats))
                 print(f"pair {i + 1}/{args.pairs}: {args.rev} {base[-1]:.3f} s, "
                       f"this checkout {head[-1]:.3f} s", flush=True)
         finally:
@@ -106,7 +111,8 @@ def main(argv: list[str] | None = None) -> None:
                                      cwd=SOURCE_ROOT, capture_output=True, text=True)
             if removed.returncode:             # the folder goes with tmp; forget it in git too
                 subprocess.run(["git", "worktree", "prune"], cwd=SOURCE_ROOT, capture_output=True)
-    print(f"{args.place}, {args.years} years, CPU seconds of one run each")
+    each = "one run each" if args.repeats == 1 else f"the best of {args.repeats} runs each"
+    print(f"{args.place}, {args.years} years, CPU seconds of {each}")
     print(summarise(base, head).describe(args.rev))
 
 

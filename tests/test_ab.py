@@ -47,14 +47,16 @@ def test_main_times_both_checkouts_in_alternating_order_and_cleans_up(monkeypatc
 
     calls = []
 
-    def fake_time_run(checkout, place, years):
+    def fake_time_run(checkout, place, years, repeats):
         calls.append(checkout)
+        assert repeats == 2
         assert (checkout / "benchmarks" / "wallsend_speed.py").exists()
         return 1.0 if checkout == ab.SOURCE_ROOT else 2.0
 
     monkeypatch.setattr(ab, "time_run", fake_time_run)
-    ab.main(["HEAD", "--pairs", "3", "--years", "1"])
+    ab.main(["HEAD", "--pairs", "3", "--years", "1", "--repeats", "2"])
     out = capsys.readouterr().out
+    assert "the best of 2 runs each" in out
     base_dir = next(c for c in calls if c != ab.SOURCE_ROOT)
     assert calls == [base_dir, ab.SOURCE_ROOT, ab.SOURCE_ROOT, base_dir, base_dir, ab.SOURCE_ROOT]
     assert "median 0.500" in out and "faster in 3 of 3 pairs" in out
