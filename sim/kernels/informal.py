@@ -3,8 +3,9 @@
 Each takes a mean over every family's ties: families of last month's stress (what calm
 neighbours can give), trust of trust after this month's contacts, norms of last month's
 norms. None reads what another writes this month (families read the norm before norms
-change it, as in the listed order), so the model runs all three in one call: one walk
-over the ties takes the three means, and one pass applies each family's three updates.
+change it, as in the listed order), so the model runs all three in one call: a first
+pass records what each family shows its neighbours, then one pass over the families
+walks each one's ties for the three means and applies its three updates.
 Each process's own step (sim/processes/families.py, trust.py, norms.py, and the process
 tests) runs the same kernel with the other two switched off, so there is one copy of
 each equation; tests/test_processes.py checks that one call equals the three in turn.
@@ -38,8 +39,7 @@ def informal_month(run_families, run_trust, run_norms, settle,
                    no_qual, sup, supported, workless_rate, coef, family_base, evict_pending,
                    trust, contact, starting, gain, spread, relapse,
                    norm, threshold, lowering, hysteresis, abandon, norm_base, local,
-                   indptr, indices, degree, shown, neighbours_unstressed,
-                   neighbours_trust):
+                   indptr, indices, degree, shown):
     """A month of the processes switched on, in the order families, trust, norms.
 
     Families (docs/ODD.md 7.5): work and arrears move; informal support is what
@@ -56,7 +56,7 @@ def informal_month(run_families, run_trust, run_norms, settle,
     Family arrays are (R, F); sup (R, F, channels); workless_rate, starting, lowering and
     the bases (R,). Work arrays: shown (F, 3), what each family of the replicate being
     walked shows its neighbours (1 - stress, trust, norm), side by side so that a tie is
-    one read (7% faster than three arrays); neighbours_* (R, F).
+    one read (7% faster than three arrays).
     """
     R, F = stress.shape
     # The coefficients as locals: stores to the family arrays might alias `coef`, so
@@ -79,10 +79,16 @@ def informal_month(run_families, run_trust, run_norms, settle,
             shown[f, 0] = 1.0 - stress[r, f]
             shown[f, 1] = trust[r, f]
             shown[f, 2] = 1.0 if norm[r, f] else 0.0
-        # One walk over the ties takes all three means (side by side in `shown`, one
-        # read per tie); a switched-off process's means are never read into state.
+        # One pass: a family's walk over its ties takes all three means (side by side in
+        # `shown`, one read per tie), then its updates; a switched-off process's means
+        # are never read into state.
         offset = r * F
+        rate = workless_rate[r]
+        fbase, nbase, lower, start_trust = family_base[r], norm_base[r], lowering[r], starting[r]
+        losing = job_rate * rate / max(1.0 - rate, 1e-6)
         for f in range(F):
+            # The family's neighbour means: the walk reads only `shown`, fixed above, so
+            # each family is updated as soon as its means are known.
             i = offset + f
             total_u = 0.0
             total_t = 0.0
@@ -94,17 +100,14 @@ def informal_month(run_families, run_trust, run_norms, settle,
                 total_n += shown[g, 2]
             d = degree[r, f]
             if d > 0:                  # a family with no ties is its own reference
-                neighbours_unstressed[r, f] = total_u / max(d, 1.0)
-                neighbours_trust[r, f] = total_t / max(d, 1.0)
-                local[r, f] = total_n / max(d, 1.0)
+                mean_unstressed = total_u / max(d, 1.0)
+                mean_trust = total_t / max(d, 1.0)
+                share_norm = total_n / max(d, 1.0)
             else:
-                neighbours_unstressed[r, f] = shown[f, 0]
-                neighbours_trust[r, f] = shown[f, 1]
-                local[r, f] = shown[f, 2]
-        rate = workless_rate[r]
-        fbase, nbase, lower, start_trust = family_base[r], norm_base[r], lowering[r], starting[r]
-        losing = job_rate * rate / max(1.0 - rate, 1e-6)
-        for f in range(F):
+                mean_unstressed = shown[f, 0]
+                mean_trust = shown[f, 1]
+                share_norm = shown[f, 2]
+            local[r, f] = share_norm
             if run_families:
                 if supported[r, f]:
                     s_stress, s_debt, s_housing = sup[r, f, CH_STRESS], sup[r, f, CH_DEBT], sup[r, f, CH_HOUSING]
@@ -127,7 +130,7 @@ def informal_month(run_families, run_trust, run_norms, settle,
                     arrears = min(max(arrears + debt_build * pressure - repay - s_debt, 0.0), 1.0)
                     debt[r, f] = arrears
                 ties_scale = min(degree[r, f] / full_ties, 1.0)
-                inf = ties_scale * neighbours_unstressed[r, f]
+                inf = ties_scale * mean_unstressed
                 informal[r, f] = inf
                 dep = deprivation[r, f]
                 drive = (stress0 + stress_dep * dep
@@ -152,12 +155,12 @@ def informal_month(run_families, run_trust, run_norms, settle,
                         math.exp(-s_housing) if s_housing != 0.0 else 1.0)
                     evict_pending[r, f] = uniform(fbase, 2 * f + 1) < evict_p
             if run_trust:
-                t = trust[r, f] + spread * (neighbours_trust[r, f] - trust[r, f])
+                t = trust[r, f] + spread * (mean_trust - trust[r, f])
                 t += relapse * (start_trust - t)
                 trust[r, f] = min(max(t, 0.0), 1.0)
             if run_norms:
                 t = threshold[r, f] - lower
                 if not norm[r, f]:
-                    norm[r, f] = local[r, f] >= t
-                elif local[r, f] < t - hysteresis and uniform(nbase, f) < abandon:
+                    norm[r, f] = share_norm >= t
+                elif share_norm < t - hysteresis and uniform(nbase, f) < abandon:
                     norm[r, f] = False

@@ -41,8 +41,7 @@ def run(state: State, params: ModelParams, streams: Streams | None, month: int, 
         *families_process.kernel_inputs(state, params, family_base),
         *trust_process.kernel_inputs(state, params),
         *norms_process.kernel_inputs(state, params, norm_base), local,
-        *ties(state), work.get("informal.shown", (shape[1], 3)),
-        work.get("informal.neighbours_unstressed", shape), work.get("informal.neighbours_trust", shape))
+        *ties(state), work.get("informal.shown", (shape[1], 3)))
     if norms:
         state.local_norm = local
 
