@@ -15,7 +15,9 @@ def test_split_attributes_kernel_time_to_the_process_that_called_it():
     for name, ns in split.process_ns.items():
         assert 0 <= split.kernel_ns.get(name, 0) <= ns, name
     assert split.kernel_ns["informal"] > 0 and split.kernel_ns["ties"] > 0
-    assert split.kernel_ns.get("collect", 0) == 0 and split.process_ns["collect"] > 0
+    # The reporters call two kernels (sim.kernels.indicators) and much Python around them.
+    assert 0 < split.kernel_ns["collect"] < split.process_ns["collect"]
+    assert {"family_indicators", "org_indicators", "kind_totals", "engagement_month"} <= set(split.by_kernel_ns)
     assert {"informal_month", "service_intake", "development_month", "square"} <= set(split.by_kernel_ns)
     assert sum(split.process_ns.values()) <= split.total_ns
     assert sum(split.by_kernel_ns.values()) == sum(split.kernel_ns.values())
