@@ -1,19 +1,19 @@
-"""The family and organisation indicators the reporters read, each set in one compiled pass.
+"""The family and organisation indicators the reporters read, each set in one compiled call.
 
 Nine reporters summarise the families (counts of children and adults, shares workless,
-in need and holding the norm, mean stress, arrears, home learning and trust): each was a
-NumPy pass of its own over the family arrays, which by the end of a month have left the
-cache; one pass reads them together. Nine reporters (sim/reporters.py) summarise the organisations: the partnership network's
-density and mean strength, relationship capital, and the members' champions,
-engagement, alignment, hardwiring and capacity. Each took a few small NumPy calls, a
-third of a month's reporting at Wallsend; one pass over the tie matrix gives them all.
-Sums run in a fixed order (organisation by organisation), so the values are the same on
-every CPU (docs/ODD.md 10.2).
+in need and holding the norm, mean stress, arrears, home learning and trust), nine the
+organisations (the partnership network's density and mean strength, relationship
+capital, and the members' champions, engagement, alignment, hardwiring and capacity).
+Each was a few small NumPy calls, together a third of a month's reporting at Wallsend;
+here each set is one call. Sums run in NumPy's order (sim.kernels.linalg.row_sum), so
+every indicator is the number the NumPy formula gives (tests/test_reporters.py).
 """
 from __future__ import annotations
 
 import numba as nb
 import numpy as np
+
+from sim.kernels.linalg import row_sum
 
 # Columns of family_indicators' output.
 (F_CHILDREN, F_ADULTS, F_WORKLESS, F_IN_NEED, F_NORM, F_STRESS, F_DEBT, F_HOME_LEARNING,
@@ -30,49 +30,51 @@ def org_indicators(strength, active, neutral, engagement, champion, alignment, h
     members x (members - 1); mean strength: over every tied pair (members or not);
     capital: the members' mean of min(1, total tie strength / 3); champions, engagement,
     alignment, hardwiring: the members' means; capacity: the members' mean of
-    engagement x (1 + champion) / 2; engaged: members with engagement above one half."""
+    engagement x (1 + champion) / 2; engaged: members with engagement above one half.
+    A mean over members is the sum of value x member over all organisations, divided
+    by the number of members (at least 1), as the NumPy formulas take it."""
     R, n = active.shape
     out = np.zeros((R, N_INDICATORS))
-    member = np.empty(n, dtype=np.bool_)
+    member = np.empty(n)
+    tied_strength = np.empty(n * n)
+    capital = np.empty(n)
+    engaged_v = np.empty(n)
+    aligned_v = np.empty(n)
+    hard_v = np.empty(n)
+    capacity_v = np.empty(n)
     for r in range(R):
         members = 0
         for i in range(n):
-            member[i] = active[r, i] and not neutral[i]
-            members += member[i]
+            member[i] = 1.0 if active[r, i] and not neutral[i] else 0.0
+            members += active[r, i] and not neutral[i]
         tied_pairs = 0
         tied = 0
-        tied_strength = 0.0
-        capital = engaged_sum = aligned = hard = capacity = 0.0
         champions = 0
         engaged = 0
         for i in range(n):
-            total = 0.0
             for j in range(n):
                 s = strength[r, i, j]
-                total += s
-                if s > 0:
-                    tied += 1
-                    tied_strength += s
-                    if member[i] and member[j]:
-                        tied_pairs += 1
-            if member[i]:
-                capital += min(total / 3.0, 1.0)
-                champions += champion[r, i]
-                e = engagement[r, i]
-                engaged_sum += e
-                aligned += alignment[r, i]
-                hard += hardwired[r, i]
-                capacity += e * (0.5 + 0.5 * (1.0 if champion[r, i] else 0.0))
-                engaged += e > 0.5
+                tied_strength[i * n + j] = s if s > 0 else 0.0
+                tied += s > 0
+                tied_pairs += (s > 0) and member[i] > 0 and member[j] > 0
+            m = member[i]
+            e = engagement[r, i]
+            capital[i] = min(row_sum(strength[r, i], 0, n) / 3.0, 1.0) * m
+            engaged_v[i] = e * m
+            aligned_v[i] = alignment[r, i] * m
+            hard_v[i] = hardwired[r, i] * m
+            capacity_v[i] = e * (0.5 + 0.5 * (1.0 if champion[r, i] else 0.0)) * m
+            champions += champion[r, i] and m > 0
+            engaged += e > 0.5 and m > 0
         per_member = max(members, 1)
         out[r, I_TIE_DENSITY] = tied_pairs / max(members * members - members, 1)
-        out[r, I_MEAN_STRENGTH] = tied_strength / max(tied, 1)
-        out[r, I_CAPITAL] = capital / per_member
+        out[r, I_MEAN_STRENGTH] = row_sum(tied_strength, 0, n * n) / max(tied, 1)
+        out[r, I_CAPITAL] = row_sum(capital, 0, n) / per_member
         out[r, I_CHAMPIONS] = champions / per_member
-        out[r, I_ENGAGEMENT] = engaged_sum / per_member
-        out[r, I_ALIGNMENT] = aligned / per_member
-        out[r, I_HARDWIRED] = hard / per_member
-        out[r, I_CAPACITY] = capacity / per_member
+        out[r, I_ENGAGEMENT] = row_sum(engaged_v, 0, n) / per_member
+        out[r, I_ALIGNMENT] = row_sum(aligned_v, 0, n) / per_member
+        out[r, I_HARDWIRED] = row_sum(hard_v, 0, n) / per_member
+        out[r, I_CAPACITY] = row_sum(capacity_v, 0, n) / per_member
         out[r, I_ENGAGED] = engaged
     return out
 
@@ -81,7 +83,7 @@ def org_indicators(strength, active, neutral, engagement, champion, alignment, h
 def family_indicators(alive, adults, workless, in_need, norm, stress, debt, home_learning, trust):
     """(R, N_FAMILY_INDICATORS) per replicate: living children, adults, and families
     workless, in need and holding the norm (counts); mean stress, arrears, home learning
-    and trust over families (sums in family order)."""
+    and trust over families (row sums in NumPy's order, divided by the families)."""
     R, F = stress.shape
     out = np.zeros((R, N_FAMILY_INDICATORS))
     for r in range(R):
@@ -90,23 +92,18 @@ def family_indicators(alive, adults, workless, in_need, norm, stress, debt, home
             kids += alive[r, c]
         grown = 0
         n_workless = n_need = n_norm = 0
-        total_stress = total_debt = total_hle = total_trust = 0.0
         for f in range(F):
             grown += adults[r, f]
             n_workless += workless[r, f]
             n_need += in_need[r, f]
             n_norm += norm[r, f]
-            total_stress += stress[r, f]
-            total_debt += debt[r, f]
-            total_hle += home_learning[r, f]
-            total_trust += trust[r, f]
         out[r, F_CHILDREN] = kids
         out[r, F_ADULTS] = grown
         out[r, F_WORKLESS] = n_workless
         out[r, F_IN_NEED] = n_need
         out[r, F_NORM] = n_norm
-        out[r, F_STRESS] = total_stress / F
-        out[r, F_DEBT] = total_debt / F
-        out[r, F_HOME_LEARNING] = total_hle / F
-        out[r, F_TRUST] = total_trust / F
+        out[r, F_STRESS] = row_sum(stress[r], 0, F) / F
+        out[r, F_DEBT] = row_sum(debt[r], 0, F) / F
+        out[r, F_HOME_LEARNING] = row_sum(home_learning[r], 0, F) / F
+        out[r, F_TRUST] = row_sum(trust[r], 0, F) / F
     return out
