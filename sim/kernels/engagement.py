@@ -1,9 +1,9 @@
-"""Engagement and alignment: a month of every organisation's update in one pass
-(sim/processes/engagement.py holds the equations; docs/ODD.md 7.10)."""
+"""Engagement and alignment: tie totals and relationship capital, then every
+organisation's update, each in one pass (the equations: docs/ODD.md 7.10;
+sim/processes/engagement.py calls these)."""
 from __future__ import annotations
 
 import numba as nb
-
 import numpy as np
 
 from sim.kernels.linalg import matvec, row_sum
@@ -35,8 +35,8 @@ def engagement_month(capital, oldest, base, need_motivation, area_z, culture_lif
                      engagement, alignment, network_value, rate, entrenchment, alignment_rate):
     """The target: base + need_motivation x area_z + culture_lift + progress_gain x
     (progress + momentum), momentum being the rise of relationship capital since `oldest`
-    (a year ago, or now early in a run; never negative). Engagement relaxes toward clip(target[r] + network_value x min(total / 3, 1), 0, 1)
-    and is 0 where inactive; alignment rises toward the strength-weighted alignment of
+    (a year ago, or now early in a run; never negative). Engagement relaxes toward
+    clip(target + network_value x min(total / 3, 1), 0, 1) and is 0 where inactive; alignment rises toward the strength-weighted alignment of
     partners (last month's, summed in increasing order as linalg.matvec does), slowed by
     the share of ties that pre-date the run, and erodes unless hardwired; the core team
     (neutral) has both at its activity. engagement and alignment (R, O) are updated in
