@@ -36,8 +36,9 @@ def engagement_month(capital, oldest, base, need_motivation, area_z, culture_lif
     """The target: base + need_motivation x area_z + culture_lift + progress_gain x
     (progress + momentum), momentum being the rise of relationship capital since `oldest`
     (a year ago, or now early in a run; never negative). Engagement relaxes toward
-    clip(target + network_value x min(total / 3, 1), 0, 1) and is 0 where inactive; alignment rises toward the strength-weighted alignment of
-    partners (last month's, summed in increasing order as linalg.matvec does), slowed by
+    clip(target + network_value x min(total / 3, 1), 0, 1) and is 0 where inactive;
+    alignment rises toward the strength-weighted alignment of partners (last month's,
+    summed in increasing order as linalg.matvec does), slowed by
     the share of ties that pre-date the run, and erodes unless hardwired; the core team
     (neutral) has both at its activity. engagement and alignment (R, O) are updated in
     place; total (R, O) is each organisation's tie strength summed over partners and
