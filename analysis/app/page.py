@@ -69,6 +69,7 @@ class StrategyPage:
         self.first_latency_pending = False
         self._drawn = None
         self.last_result = None
+        self.last_good = None          # the last run that finished: what a failed run falls back to
         self._syncing = False
         self._closed = False
         self._io = ThreadPoolExecutor(1, thread_name_prefix="placesim-open")
@@ -256,8 +257,16 @@ class StrategyPage:
         self.job = None
         self.progress.visible = False
         if job.error:
+            # A failed run may have drawn its first waves already; the page promises the
+            # last run that worked, so that goes back up.
+            if self.last_good is not None and self._drawn is not self.last_good:
+                with self.pn.io.hold():
+                    self.draw(self.last_good)
+                self._drawn = self.last_good
             self._fail(job.error)
             return
+        if job.result is not None:
+            self.last_good = job.result
         self.status.object = self._status_html()
 
     def _fail(self, message: str) -> None:
