@@ -4,7 +4,7 @@ built from a `placesim compare` folder (or a sweep folder with sensitivity resul
 It reads only saved results: compare.json, summary.csv (the numbers the report quotes,
 exactly as `placesim compare` wrote them), each scenario's timeseries.parquet,
 milestones.parquet and config.yaml, and the parameter registry (sim.registry over
-experiments.config.Config and sim.interventions.KINDS).
+configs.compose.Config and sim.interventions.KINDS).
 
 Built from maintained parts:
 
@@ -277,7 +277,7 @@ def _need(folder: Path, what: str, have: Any, need: tuple[str, ...]) -> None:
 
 
 def _system_keys() -> tuple[str, ...]:
-    from experiments.run import SYSTEM_SERIES
+    from sim.outcomes import SYSTEM_SERIES
 
     return tuple(SYSTEM_SERIES)
 
@@ -636,7 +636,7 @@ def difference_figure(ctx: "Context") -> tuple[str, str]:
 @_figure
 def system_figure(ctx: "Context") -> tuple[str, str]:
     from analysis.summarise import band
-    from experiments.run import SYSTEM_SERIES
+    from sim.outcomes import SYSTEM_SERIES
 
     plt = _mpl()
     fig, axes = plt.subplots(2, 3, figsize=(7.2, 5.2), squeeze=False)
@@ -743,8 +743,8 @@ def _context(inputs: CompareInputs) -> Context:
 
 
 def _place_sentences(ctx: Context) -> list[str]:
-    from experiments.evidence import table1
-    from experiments.params_doc import PLACE_DIR, yaml_header
+    from configs.evidence import table1
+    from configs.compose import PLACE_DIR, yaml_header
     from sim.synthetic import INDICATORS
 
     cfg = ctx.inputs.configs["baseline"].get("place") or {}
@@ -867,7 +867,7 @@ def _marker_name(i: int) -> str:
 
 def _system_periods(ctx: Context, name: str) -> dict[str, Any]:
     """Per seed mean of the six areas (and their mean) before, during and after support."""
-    from experiments.run import SYSTEM_SERIES
+    from sim.outcomes import SYSTEM_SERIES
 
     cols = list(SYSTEM_SERIES)
     months = ctx.months
@@ -901,7 +901,7 @@ def _what_is_left(ctx: Context, name: str) -> str:
 
 
 def _system_table(ctx: Context, name: str) -> str:
-    from experiments.run import SYSTEM_SERIES
+    from sim.outcomes import SYSTEM_SERIES
     from sim.reporters import STAGES
 
     periods = _system_periods(ctx, name)
@@ -994,8 +994,8 @@ def assumption_rows(configs: dict[str, dict], sensitivity: pd.DataFrame | None =
     """One row per registry parameter behind the report: the values the runs used (from
     the baseline's config.yaml; the scenarios' own settings from theirs), with the
     evidence class of its source (experiments.params_doc.evidence_class)."""
-    from experiments.config import Config
-    from experiments.params_doc import evidence_class, fmt, plausible
+    from configs.compose import Config
+    from configs.evidence import evidence_class, fmt, plausible
     from sim.interventions import KINDS
     from sim.registry import entries
 
@@ -1174,7 +1174,7 @@ def _sweep_config(inputs: SweepInputs) -> dict:
         except Exception:  # noqa: BLE001 - fall back to the preset
             pass
     try:
-        from experiments.config import load_scenario
+        from configs.compose import load_scenario
 
         spec = load_scenario(str(inputs.manifest.get("scenario") or "baseline"))
         return {"scenario": dataclasses.asdict(spec)}

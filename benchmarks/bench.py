@@ -122,7 +122,7 @@ def rss_mb() -> float:
 
 
 def _config(overrides):
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
 
     return compose_run_config(list(overrides))
 

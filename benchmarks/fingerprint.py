@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.config import build_interventions, compose_run_config
+from configs.compose import build_interventions, compose_run_config
 from sim.run import simulate
 
 CASES = (  # overrides, seeds, months, with the scenario's interventions

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from experiments.config import compose_run_config
+from configs.compose import compose_run_config
 from sim.run import simulate
 
 

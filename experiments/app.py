@@ -66,7 +66,7 @@ def _worker_init(generations, progress, warm: tuple | None = None) -> None:
     _W["gen"], _W["progress"] = generations, progress
     if warm is not None:
         try:
-            from experiments.config import ScenarioSpec, build_interventions
+            from configs.compose import ScenarioSpec, build_interventions
             from sim.run import simulate
 
             place, model, england, interventions = warm
@@ -88,7 +88,7 @@ def _worker_run(slot: int, gen: int, progress_slot: int, place, model, england, 
 
     The run stops (Cancelled) as soon as generation `slot` moves past `gen`; months done
     are added to progress counter `progress_slot`."""
-    from experiments.config import ScenarioSpec, build_interventions
+    from configs.compose import ScenarioSpec, build_interventions
     from sim.run import simulate
 
     generations, progress = _W["gen"], _W["progress"]
@@ -319,7 +319,7 @@ class LiveEngine:
     def resolve(self, place: str):
         """(PlaceParams, ModelParams, england table) of a place preset, composed once."""
         if place not in self._resolved:
-            from experiments.config import compose_run_config
+            from configs.compose import compose_run_config
 
             r = compose_run_config([f"place={place}", f"seed={self.seed}", f"run.years={self.years}",
                                     f"run.start_year={self.start_year}"])

@@ -25,7 +25,7 @@ FIELD = {"eyfs_gld": "threshold_eyfs", "ks2": "threshold_ks2", "ks4": "threshold
 
 
 def targets() -> dict[str, float]:
-    from experiments.evidence import england_milestone_reference
+    from configs.evidence import england_milestone_reference
 
     out = {k: v / 100.0 for k, v in england_milestone_reference().items()}
     out.update(OTHER_TARGETS)
@@ -33,7 +33,7 @@ def targets() -> dict[str, float]:
 
 
 def collect_scores(replicates: int, years: int, burn_in_years: int = 5) -> dict[str, np.ndarray]:
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
     from sim.model import PlaceModel
 
     rc = compose_run_config(["place=england_average"])
@@ -56,8 +56,8 @@ def area_check(replicates: int = 96, years: int = 8) -> None:
     indicators for the yearly share reaching each benchmark (outputs, not inputs)."""
     import pandas as pd
 
-    from experiments.config import compose_run_config
-    from experiments.evidence import table2
+    from configs.compose import compose_run_config
+    from configs.evidence import table2
     from sim.model import PlaceModel
     from sim.run import simulate
     from sim.synthetic import INDICATORS

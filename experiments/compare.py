@@ -21,7 +21,7 @@ log = logging.getLogger("placesim")
 
 
 def run_compare(resolved, out: Path) -> dict:
-    from experiments.config import ResolvedRun, build_interventions, load_scenario
+    from configs.compose import ResolvedRun, build_interventions, load_scenario
     from experiments.output import write_text
     from experiments.run import execute
 
@@ -52,7 +52,7 @@ def write_summary(out: Path) -> "object":
     from analysis.plots import (cost_effect, difference_over_time, save, scenario_milestones,
                                 timeseries_panels)
     from experiments.output import atomic_write, write_parquet
-    from experiments.run import SYSTEM_SERIES
+    from sim.outcomes import SYSTEM_SERIES
 
     import pandas as pd
 

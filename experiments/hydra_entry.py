@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from typing import Callable
 
-from experiments.config import CONFIG_DIR, ConfigError, compose, register, to_params
+from configs.compose import CONFIG_DIR, ConfigError, compose, register, to_params
 
 # Hydra's own flags: anything in this set (or starting with these) is not an override.
 HYDRA_FLAGS = {"-h", "--help", "--hydra-help", "--info", "-i", "--cfg", "-c", "--resolve",
@@ -121,7 +121,7 @@ def start_task(verb: str, cfg):
 
     from hydra.core.hydra_config import HydraConfig
 
-    from experiments.config import ConfigError, plausibility_warnings, resolve
+    from configs.compose import ConfigError, plausibility_warnings, resolve
 
     logging.getLogger("MESA").setLevel(logging.WARNING)     # launcher workers too
     try:

@@ -1,6 +1,6 @@
 """`placesim params`: write docs/parameters.md from the parameter registry.
 
-The registry is the dataclasses themselves (sim/params.py, experiments/config.py and the
+The registry is the dataclasses themselves (sim/params.py, configs/compose.py and the
 intervention classes in sim/interventions), walked by `sim.registry.entries`. This module
 only formats what the registry says, so the document cannot drift from the code:
 `placesim params --check` (run by tests/test_docs.py) fails when docs/parameters.md
@@ -20,99 +20,15 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Iterator
 
+from configs.compose import PLACE_DIR, SCENARIO_DIR, SWEEP_DIR, yaml_comments, yaml_header
+from configs.evidence import CLASSES, evidence_class, fmt, hard, plausible, unlocated_seed_citations
 from sim.registry import Entry, Spec, entries
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "parameters.md"
 CONFIGS = ROOT / "configs"
-PLACE_DIR = CONFIGS / "place"
-SCENARIO_DIR = CONFIGS / "scenario"
-SWEEP_DIR = CONFIGS / "sweep"
-
-# -- evidence classes ---------------------------------------------------------------
-
-CLASSES = OrderedDict([
-    ("seed", "a number or mechanism taken from the seed documents (../shared/seeds), cited by line"),
-    ("cited paper", "published research or official statistics, cited by author and year or agency"),
-    ("calibrated", "set so that the model reproduces a target (the target is named in the source)"),
-    ("assumption", "a modelling guess; the sensitivity analysis should tell whether it matters"),
-    ("design choice", "a scope decision of the design brief, a scenario choice or a user's setting"),
-    ("other", "the source text names no evidence of the kinds above (see the source column)"),
-])
-_SEED = re.compile(r"\bseed 00\d\b", re.I)
-_AUTHOR_YEAR = re.compile(r"[A-Z][\w'\-]+(?: et al\.?| (?:&|and) [A-Z][\w'\-]+)?,? \(?(?:19|20)\d\d\b")
-_AGENCY = re.compile(r"\b(?:DfE|ONS|NHS(?: Digital)?|PHE|English Housing Survey)\b")
-_LOCATOR = re.compile(r"\bL\d+|\bTable \d|key learning|exploration area|challenge \d|section", re.I)
-
-
-def evidence_class(source: str) -> str:
-    """The evidence class of a registry source text (see CLASSES).
-
-    A source that starts with "calibrated" or "assumption" is that, whatever it cites
-    in passing; otherwise it is "seed" and/or "cited paper" by what it cites.
-    """
-    s = source.strip()
-    low = s.lower()
-    if low.startswith("calibrated"):
-        return "calibrated"
-    if low.startswith("assumption"):
-        return "assumption"
-    kinds = []
-    if _SEED.search(s):
-        kinds.append("seed")
-    if _AUTHOR_YEAR.search(s) or _AGENCY.search(s):
-        kinds.append("cited paper")
-    if kinds:
-        return " + ".join(kinds)
-    if low.startswith(("design brief", "user choice", "scenario choice")):
-        return "design choice"
-    return "other"
-
-
-def unlocated_seed_citations(source: str) -> list[str]:
-    """Parts of a source that cite a seed without a line, table or section."""
-    parts = [p.strip() for p in source.split(";")]
-    return [p for p in parts if _SEED.search(p) and not _LOCATOR.search(p)]
-
 
 # -- formatting -----------------------------------------------------------------------
-
-def fmt(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, str) and not value:
-        return '""'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if value == int(value) and abs(value) < 1e15:
-            return str(int(value)) if abs(value) >= 1 or value == 0 else repr(value)
-        return f"{value:.6g}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(fmt(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{}" if not value else "{" + ", ".join(f"{k}: {fmt(v)}" for k, v in value.items()) + "}"
-    return str(value)
-
-
-def plausible(spec: Spec) -> str:
-    if spec.low is None and spec.high is None:
-        return "-"
-    if spec.low == spec.high:
-        return f"{fmt(spec.low)} (fixed)"
-    return f"{fmt(spec.low)} to {fmt(spec.high)}"
-
-
-def hard(spec: Spec) -> str:
-    lo, hi = spec.hard_low, spec.hard_high
-    if lo is None and hi is None:
-        return "none"
-    if hi is None:
-        return f">= {fmt(lo)}"
-    if lo is None:
-        return f"<= {fmt(hi)}"
-    return f"[{fmt(lo)}, {fmt(hi)}]"
-
 
 def cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
@@ -193,35 +109,6 @@ HEADER = ["key", "default", "unit", "plausible range", "hard limits", "source", 
 
 # -- YAML presets ---------------------------------------------------------------------------
 
-def yaml_comments(path: Path) -> dict[str, str]:
-    """`dotted.key -> trailing comment` of a simple block-style YAML file. A child without
-    its own comment inherits its parent's (e.g. the `indicators:` line)."""
-    out: dict[str, str] = {}
-    stack: list[tuple[int, str]] = []
-    for line in path.read_text().splitlines():
-        m = re.match(r"^(\s*)([A-Za-z_][\w]*)\s*:\s*([^#]*?)\s*(?:#\s*(.*))?$", line)
-        if not m:
-            continue
-        indent, key, _value, comment = len(m.group(1)), m.group(2), m.group(3), m.group(4) or ""
-        while stack and stack[-1][0] >= indent:
-            stack.pop()
-        parent = stack[-1][1] if stack else ""
-        dotted = f"{parent}.{key}" if parent else key
-        out[dotted] = comment.strip() or (out.get(parent, "") if parent else "")
-        stack.append((indent, dotted))
-    return out
-
-
-def yaml_header(path: Path) -> str:
-    """The leading comment block of a YAML file, as one paragraph."""
-    lines = []
-    for line in path.read_text().splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line.lstrip("#").strip())
-    return " ".join(lines)
-
-
 def flatten(d: Any, prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     if isinstance(d, dict):
@@ -254,7 +141,7 @@ def place_presets() -> list[tuple[str, Path, dict[str, Any], Any]]:
 def render() -> str:
     import yaml
 
-    from experiments.config import Config
+    from configs.compose import Config
 
     cfg = Config()
     notes: list[str] = []
@@ -262,7 +149,7 @@ def render() -> str:
         "# Parameters",
         "",
         "Generated by `placesim params` (experiments/params_doc.py) from the parameter registry:",
-        "the dataclasses in sim/params.py, experiments/config.py and sim/interventions/. Do not",
+        "the dataclasses in sim/params.py, configs/compose.py and sim/interventions/. Do not",
         "edit this file; change the registry and run `placesim params` again. A test",
         "(tests/test_docs.py) fails when this file is out of date.",
         "",

@@ -13,27 +13,10 @@ import sys
 from pathlib import Path
 
 from experiments.hydra_entry import launch, start_task
+from sim.outcomes import KEY_SERIES, SYSTEM_SERIES
 from experiments.memory import release_freed_memory
 
 log = logging.getLogger("placesim")
-
-KEY_SERIES = {
-    "mean_learning": ("Mean learning score", "SD (0 = England mean)"),
-    "mean_wellbeing": ("Mean wellbeing score", "SD (0 = England mean)"),
-    "mean_trust": ("Trust in services", "0-1 scale"),
-    "norm_adoption": ("Families holding the pro-learning norm", "fraction of families"),
-    "reach_neediest": ("Neediest tenth of families supported", "fraction"),
-    "tie_density": ("Partnership ties among organisations", "fraction of pairs"),
-}
-SYSTEM_SERIES = {
-    "shared_purpose": ("Shared purpose", "0-1 index"),
-    "relationships": ("Relationships and networks", "0-1 index"),
-    "evidence_data": ("Evidence, data and learning", "0-1 index"),
-    "infrastructure": ("Infrastructure to embed", "0-1 index"),
-    "capacity": ("Capacity for system change", "0-1 index"),
-    "coordination": ("Coordination (share of intake by referral)", "0-1 index"),
-}
-
 
 def progress_bar(total: int, desc: str):
     """tqdm with count, rate and ETA; quiet under CI=true or when not on a terminal."""
@@ -72,7 +55,7 @@ def execute(resolved, out: Path, interventions=None, label: str = "baseline") ->
 
 def plot_run(out: Path, result, cfg) -> None:
     from analysis.plots import milestones_over_time, network_picture, save, timeseries_panels
-    from experiments.evidence import england_milestone_reference
+    from configs.evidence import england_milestone_reference
 
     place = cfg.place.name
     save(milestones_over_time(result.milestones, england_milestone_reference(),

@@ -199,7 +199,7 @@ def run_task(job: dict) -> dict:
 
     import pandas as pd
 
-    from experiments.config import build_interventions
+    from configs.compose import build_interventions
     from experiments.memory import release_freed_memory
     from experiments.output import write_parquet, write_text
     from sim.run import simulate
@@ -334,7 +334,7 @@ def execute(jobs: list[dict], spec, total_runs: int, progress) -> tuple[int, int
 def task(cfg) -> None:
     from hydra.core.hydra_config import HydraConfig
 
-    from experiments.config import ConfigError, resolve
+    from configs.compose import ConfigError, resolve
     from experiments.run import progress_bar
 
     logging.getLogger("MESA").setLevel(logging.WARNING)

@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 from scipy.special import ndtri
 
-from sim.kernels import stream_bases_at, uniforms_at
+from sim.kernels.hashing import stream_bases_at, uniforms_at
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -1,7 +1,7 @@
 """Shared fixtures for the model-foundation tests.
 
 - `small_overrides` / `compose_small`: a small place (600 people, 250 homes) composed
-  through the real Hydra config layer (experiments.config.compose_run_config);
+  through the real Hydra config layer (configs.compose.compose_run_config);
 - `small_run`, `short_result`: that config, and a 24-month simulate() of two
   replicates, cached for the session (per xdist worker);
 - `tiny`: a factory for a hand-sized state (sim.place.build_state on a 40-person place
@@ -71,7 +71,7 @@ def small_overrides() -> list[str]:
 @pytest.fixture(scope="session")
 def compose_small():
     """compose_run_config(SMALL + extra): the real Hydra path, typed and validated."""
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
 
     def make(*extra: str):
         return compose_run_config([*SMALL, *extra])
@@ -86,7 +86,7 @@ def small_run(compose_small):
 
 @pytest.fixture(scope="session")
 def england():
-    from experiments.evidence import table1
+    from configs.evidence import table1
 
     return table1()
 

@@ -98,9 +98,9 @@ def test_choices_read_back_from_their_scenario():
 
 @pytest.fixture()
 def config_copy(tmp_path, monkeypatch):
-    """A copy of configs/ that experiments.config reads instead (so no test writes into
+    """A copy of configs/ that configs.compose reads instead (so no test writes into
     the real presets while other tests list them)."""
-    from experiments import config
+    from configs import compose as config
 
     target = tmp_path / "configs"
     shutil.copytree(config.CONFIG_DIR, target, ignore=shutil.ignore_patterns("__pycache__"))
@@ -109,7 +109,7 @@ def config_copy(tmp_path, monkeypatch):
 
 
 def test_saved_scenario_is_accepted_by_run_and_compare_unchanged(config_copy):
-    from experiments.config import build_interventions, compose_run_config, load_scenario
+    from configs.compose import build_interventions, compose_run_config, load_scenario
     from sim.run import simulate
 
     c = C.Choices(staff=2, strategy="wide", leaves=True, exit=3.0, pilots=("ready_for_school",),
@@ -155,7 +155,7 @@ def test_saving_refuses_bad_names_and_shipped_presets(config_copy):
 
 
 def test_default_scenario_dir_is_where_run_and_compare_look():
-    from experiments.config import scenario_file
+    from configs.compose import scenario_file
 
     assert C.default_scenario_dir() == scenario_file("x").parent
 
@@ -248,7 +248,7 @@ def compare_folder(once_across_workers):
 
     def make(folder: Path):
         from experiments.compare import run_compare, write_summary
-        from experiments.config import compose_run_config
+        from configs.compose import compose_run_config
 
         resolved = compose_run_config(["place.population=600", "place.homes=250", "run.years=2",
                                        "run.replicates=2", "run.plots=false",

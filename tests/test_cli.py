@@ -144,7 +144,7 @@ def test_run_help_is_hydras_own_help_text(capsys):
     exactly what Hydra's default help prints for the same overrides."""
     import hydra
 
-    from experiments.config import CONFIG_DIR, register
+    from configs.compose import CONFIG_DIR, register
     from experiments.hydra_entry import app_help
 
     register()

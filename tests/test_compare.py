@@ -10,7 +10,7 @@ import pytest
 
 from conftest import placesim as run_placesim
 
-from experiments.config import ScenarioSpec, compose_run_config
+from configs.compose import ScenarioSpec, compose_run_config
 
 SMALL = ["place.population=800", "place.homes=350", "run.years=3", "run.replicates=3"]
 
@@ -75,7 +75,7 @@ def test_bad_scenarios_are_one_line_and_run_nothing(tmp_path, args, message):
 
 
 def test_a_scenario_that_fails_halfway_keeps_the_others(tmp_path, monkeypatch):
-    import experiments.config as config
+    import configs.compose as config
     from experiments.compare import run_compare, write_summary
     from sim import interventions
     from sim.interventions.base import Intervention

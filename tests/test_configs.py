@@ -28,7 +28,7 @@ def test_the_expected_groups_exist():
 
 @pytest.mark.parametrize("group,name", PRESETS, ids=[f"{g}={n}" for g, n in PRESETS])
 def test_every_preset_composes_builds_and_steps(group, name):
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
     from sim.model import PlaceModel
 
     overrides = [f"{group}={name}", "run.replicates=1"]
@@ -52,14 +52,14 @@ def test_every_preset_composes_builds_and_steps(group, name):
 
 @pytest.mark.parametrize("place", PLACES)
 def test_place_presets_sit_inside_the_plausible_ranges(place):
-    from experiments.config import compose_run_config, plausibility_warnings
+    from configs.compose import compose_run_config, plausibility_warnings
 
     resolved = compose_run_config([f"place={place}"])
     assert plausibility_warnings(resolved.config) == []
 
 
 def test_place_presets_differ_from_the_default():
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
 
     pembury = compose_run_config(["place=pembury"]).place
     wallsend = compose_run_config(["place=wallsend"]).place
@@ -71,7 +71,7 @@ def test_place_presets_differ_from_the_default():
 # -- the registry -----------------------------------------------------------------------------
 
 def _registry():
-    from experiments.config import Config
+    from configs.compose import Config
     from sim.registry import entries
 
     rows = list(entries(Config()))
@@ -129,7 +129,7 @@ def test_every_numeric_field_is_registered():
     """No number escapes the registry: every int or float field of the params
     dataclasses (and of the interventions) declares its unit, range and source."""
     import sim.params as P
-    from experiments.config import RunSettings
+    from configs.compose import RunSettings
 
     classes = [c for c in vars(P).values() if isinstance(c, type) and dataclasses.is_dataclass(c)]
     classes.append(RunSettings)
@@ -159,7 +159,7 @@ def test_indicator_defaults_are_the_table1_means():
 
 
 def test_the_config_layer_reads_table1_as_given():
-    from experiments.evidence import table1
+    from configs.evidence import table1
     from sim.synthetic import INDICATORS
 
     table = pd.read_csv(CONFIGS / "data" / "seed004_table1_indicators.csv").set_index("indicator")
@@ -187,7 +187,7 @@ def test_every_shared_table_is_in_configs_data():
 # -- one-line errors --------------------------------------------------------------------------
 
 def _error(overrides: list[str]) -> str:
-    from experiments.config import ConfigError, compose_run_config
+    from configs.compose import ConfigError, compose_run_config
 
     with pytest.raises(ConfigError) as info:
         compose_run_config(overrides)
@@ -241,7 +241,7 @@ def test_more_homes_than_people_is_refused():
 
 
 def test_good_overrides_reach_the_typed_params():
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
 
     r = compose_run_config(["place=wallsend", "place.population=3000", "place.homes=1300",
                             "model.ties.decay=0.03", "seed=7", "run.replicates=3"])

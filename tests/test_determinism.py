@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import kernels
+from sim.kernels import hashing
 from sim.rng import Streams
 
 TABLES = ("timeseries", "milestones", "network", "organisations")
@@ -198,7 +198,7 @@ def _kernel_uniforms(base, width):
     out = np.empty((base.shape[0], width))
     for r in range(base.shape[0]):
         for s in range(width):
-            out[r, s] = kernels.uniform(base[r], s)
+            out[r, s] = hashing.uniform(base[r], s)
     return out
 
 
@@ -329,7 +329,7 @@ if os.environ.get("NPY_DISABLE_CPU_FEATURES"):
         from numpy.core._multiarray_umath import __cpu_features__
     if not any(__cpu_features__.get(f) for f in os.environ["NPY_DISABLE_CPU_FEATURES"].split()):
         print("numpy vector loops off")
-from experiments.config import build_interventions, compose_run_config
+from configs.compose import build_interventions, compose_run_config
 from sim.run import simulate
 out = {}
 for overrides, seeds, months in ((["place=pembury"], [0, 1, 2, 3], 60),

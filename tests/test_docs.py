@@ -35,7 +35,7 @@ def results_md() -> str:
 
 @pytest.fixture(scope="module")
 def resolved():
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
 
     return compose_run_config(TINY)
 
@@ -102,7 +102,7 @@ def test_parameters_md_is_up_to_date():
 
 
 def test_evidence_classes():
-    from experiments.params_doc import evidence_class, unlocated_seed_citations
+    from configs.evidence import evidence_class, unlocated_seed_citations
 
     assert evidence_class("calibrated: England-average place reaches 68.09% (seed 004 Table 2)") == "calibrated"
     assert evidence_class("assumption (seed 004 L820-842: the indicators overlap)") == "assumption"
@@ -116,7 +116,7 @@ def test_evidence_classes():
 
 
 def test_odd_names_every_parameter_and_process():
-    from experiments.config import Config
+    from configs.compose import Config
     from sim.registry import entries
 
     odd = (DOCS / "ODD.md").read_text()

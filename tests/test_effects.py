@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.config import build_interventions, compose_run_config, load_scenario
+from configs.compose import build_interventions, compose_run_config, load_scenario
 from sim.run import simulate
 
 SEEDS = list(range(100, 108))

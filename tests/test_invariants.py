@@ -44,7 +44,7 @@ INVARIANTS = (
 
 
 def _run_checks(overrides, seeds, months) -> dict[str, list[str]]:
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
     from sim.model import PlaceModel
     from sim.processes import services
 

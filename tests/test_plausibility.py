@@ -18,7 +18,7 @@ COMPARED = ["place.population=3000", "place.homes=1300"]
 
 
 def _milestones(overrides: list[str], replicates: int) -> pd.DataFrame:
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
     from sim.run import simulate
 
     r = compose_run_config(overrides)
@@ -81,7 +81,7 @@ def presets(once_across_workers):
 
 def test_the_presets_are_ordered_by_deprivation_as_configured():
     """Guard for the comparison below: Smallshaw-Hurst is the most deprived preset."""
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
 
     imd = {p: compose_run_config([f"place={p}"]).place.indicators.deprivation
            for p in ("smallshaw_hurst", "pembury", "wallsend")}

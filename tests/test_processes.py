@@ -707,7 +707,7 @@ PRESETS = ("england_average", "pembury", "smallshaw_hurst", "synthetic", "wallse
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_the_built_place_matches_its_preset(preset):
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
     from sim.place import build_state
     from sim.rng import Streams
 
@@ -733,7 +733,7 @@ def test_the_built_place_matches_its_preset(preset):
 
 
 def test_share_in_need_places_the_family_distribution():
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
     from sim.place import build_state
     from sim.rng import Streams
 
@@ -747,7 +747,7 @@ def test_in_need_share_of_an_england_average_place_follows_the_need_cut():
     share above need_cut is 1 - Phi(need_cut / within_area_sd) (ODD, Initialisation)."""
     from scipy.stats import norm
 
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
     from sim.place import build_state
     from sim.rng import Streams
 

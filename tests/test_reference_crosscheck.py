@@ -45,7 +45,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def config():
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
 
     return compose_run_config(OVERRIDES)
 

@@ -291,7 +291,7 @@ class SaveError(ValueError):
 
 def default_scenario_dir() -> Path:
     """configs/scenario: where `placesim run scenario=NAME` and `compare` find presets."""
-    from experiments import config
+    from configs import compose as config
 
     return Path(config.CONFIG_DIR) / "scenario"
 
@@ -323,7 +323,7 @@ def check_scenario_text(text: str) -> None:
     ScenarioSpec, then building every intervention); raise SaveError with one line."""
     from omegaconf import OmegaConf
 
-    from experiments.config import ConfigError, ScenarioSpec, build_interventions, one_line
+    from configs.compose import ConfigError, ScenarioSpec, build_interventions, one_line
 
     try:
         merged = OmegaConf.merge(OmegaConf.structured(ScenarioSpec), OmegaConf.create(text))

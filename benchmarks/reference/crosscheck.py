@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-norm-adoption", action="store_true")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
-    from experiments.config import compose_run_config
+    from configs.compose import compose_run_config
 
     cfg = compose_run_config([f"place={args.place}", f"place.population={args.population}",
                               f"place.homes={args.homes}"])

@@ -74,7 +74,7 @@ class ReferenceModel(mesa.Model):
     Args:
         place: the place preset.
         params: behavioural parameters (the same dataclasses the vectorised model reads).
-        england: seed 004 Table 1 (experiments.evidence.table1()).
+        england: seed 004 Table 1 (configs.evidence.table1()).
         seed: the replicate's seed: it fixes the starting place, and seeds the Generator.
         alteration: a deliberately changed rule (tests only).
         initial: a prebuilt starting state (R = 1) to copy, instead of building one.

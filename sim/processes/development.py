@@ -16,7 +16,7 @@ import functools
 
 import numpy as np
 
-from sim import kernels
+from sim.kernels import development as KDV
 from sim import orgs as O
 from sim.params import ModelParams
 from sim.rng import Streams
@@ -35,19 +35,19 @@ def family_of(values: np.ndarray, fam: np.ndarray) -> np.ndarray:
 def coefficients(params: ModelParams) -> np.ndarray:
     """The development coefficients in the order sim.kernels expects."""
     dv = params.development
-    coef = np.zeros(kernels.N_COEF)
-    coef[kernels.C_DEP] = dv.deprivation_effect
-    coef[kernels.C_QUAL] = dv.qualification_effect
-    coef[kernels.C_WORK] = dv.workless_effect
-    coef[kernels.C_HLE] = dv.home_learning_effect
-    coef[kernels.C_SCHOOL] = dv.school_effect
-    coef[kernels.C_NBHD] = dv.neighbourhood_effect
-    coef[kernels.C_CROSS] = dv.cross_domain
-    coef[kernels.C_HDEP] = dv.health_deprivation_effect
-    coef[kernels.C_HPOOR] = dv.health_poor_effect
-    coef[kernels.C_STRESS] = dv.stress_effect
-    coef[kernels.C_HOUSING] = dv.housing_effect
-    coef[kernels.C_INFORMAL] = dv.informal_support_effect
+    coef = np.zeros(KDV.N_COEF)
+    coef[KDV.C_DEP] = dv.deprivation_effect
+    coef[KDV.C_QUAL] = dv.qualification_effect
+    coef[KDV.C_WORK] = dv.workless_effect
+    coef[KDV.C_HLE] = dv.home_learning_effect
+    coef[KDV.C_SCHOOL] = dv.school_effect
+    coef[KDV.C_NBHD] = dv.neighbourhood_effect
+    coef[KDV.C_CROSS] = dv.cross_domain
+    coef[KDV.C_HDEP] = dv.health_deprivation_effect
+    coef[KDV.C_HPOOR] = dv.health_poor_effect
+    coef[KDV.C_STRESS] = dv.stress_effect
+    coef[KDV.C_HOUSING] = dv.housing_effect
+    coef[KDV.C_INFORMAL] = dv.informal_support_effect
     return coef
 
 
@@ -56,7 +56,7 @@ def family_part(state: State, params: ModelParams) -> np.ndarray:
     State.scratch: valid until the next call)."""
     fa = state.families
     out = state.scratch.get("development.family_part", (*fa.deprivation.shape, 3))
-    kernels.family_inputs(coefficients(params), fa.deprivation, fa.no_qualifications,
+    KDV.family_inputs(coefficients(params), fa.deprivation, fa.no_qualifications,
                           fa.workless, fa.home_learning, fa.stress, fa.housing,
                           fa.informal_support, fa.poor_health, state.local_norm, out)
     return out
@@ -66,7 +66,7 @@ def inputs(state: State, params: ModelParams) -> np.ndarray:
     """The environmental input (R, C, 3) each living child receives this month."""
     ch = state.children
     out = np.empty(ch.env.shape)
-    kernels.child_inputs(ch.alive, ch.fam, ch.school, ch.age, ch.ability, ch.env,
+    KDV.child_inputs(ch.alive, ch.fam, ch.school, ch.age, ch.ability, ch.env,
                          coefficients(params), BAND_EDGES, state.quality_now(),
                          state.child_support.reshape(*state.child_support.shape[:2], -1),
                          state.family_supported_now, family_part(state, params), out)
@@ -107,7 +107,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
         fresh[state.new_children] = True
     supported = state.family_supported_now
     events = np.zeros((ch.alive.shape[0], 2), dtype=np.int64)
-    kernels.development_month(
+    KDV.development_month(
         ch.alive, fresh, ch.fam, ch.school, ch.age, ch.ability, ch.env, ch.support_months,
         ch.support_domains, coefficients(params), BAND_EDGES, state.quality_now(),
         state.child_support.reshape(*state.child_support.shape[:2], -1), supported,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import kernels
+from sim.kernels import informal as KI
 from sim.params import ModelParams
 from sim.rng import Streams
 from sim.state import State
@@ -43,7 +43,7 @@ def coefficients(params: ModelParams) -> np.ndarray:
 
 
 def kernel_inputs(state: State, params: ModelParams, base: np.ndarray) -> tuple:
-    """The families' arguments of kernels.informal_month, in its order."""
+    """The families' arguments of KI.informal_month, in its order."""
     fa = state.families
     return (fa.workless, fa.debt, fa.stress, fa.home_learning, fa.informal_support, fa.housing,
             fa.deprivation, fa.poor_health, fa.no_qualifications, state.family_support,

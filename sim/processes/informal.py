@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import kernels
+from sim.kernels import informal as KI
 from sim.params import ModelParams
 from sim.processes import families as families_process
 from sim.processes import norms as norms_process
@@ -36,7 +36,7 @@ def run(state: State, params: ModelParams, streams: Streams | None, month: int, 
     family_base = streams.base("families", month) if families and not settle else no_draws
     norm_base = streams.base("norms.abandon", month) if norms else no_draws
     local = work.get("norms.local" if norms else "informal.local", shape)
-    kernels.informal_month(
+    KI.informal_month(
         families, trust, norms, settle,
         *families_process.kernel_inputs(state, params, family_base),
         *trust_process.kernel_inputs(state, params),

@@ -19,20 +19,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import kernels
+from sim.kernels import services as KSV
 from sim import orgs as O
 from sim.params import ModelParams
 from sim.rng import Streams
 from sim.state import State
 
 
-GATE_CODE = np.array([{"any": kernels.G_ANY, "children": kernels.G_CHILDREN,
-                       "young": kernels.G_YOUNG, "teen": kernels.G_TEEN}[O.GATE[k]]
+GATE_CODE = np.array([{"any": KSV.G_ANY, "children": KSV.G_CHILDREN,
+                       "young": KSV.G_YOUNG, "teen": KSV.G_TEEN}[O.GATE[k]]
                       for k in O.SERVICE_KINDS], dtype=np.int64)
 
 
 def kind_view(state: State, lay: O.Layout, params: ModelParams) -> dict[str, np.ndarray]:
-    """This month's view of each service kind (kernels.kind_totals): capacity (R, K) and its
+    """This month's view of each service kind (KSV.kind_totals): capacity (R, K) and its
     floor, targeting and outreach sharpened by data maturity, referral follow-through
     (R,), the support factor and contact value of its quality, the ties between kinds
     (R, K, K) and each school's ties to each kind (R, schools, K)."""
@@ -43,7 +43,7 @@ def kind_view(state: State, lay: O.Layout, params: ModelParams) -> dict[str, np.
     view["cap_floor"] = np.empty((R, K), dtype=np.int64)
     view["follow"] = np.empty(R)
     view["school_to_kind"] = np.zeros((R, max(len(lay.schools), 1), K))
-    view["between"] = kernels.kind_totals(
+    view["between"] = KSV.kind_totals(
         og.capacity, mods.capacity_add, mods.capacity_mult, og.active, sp.funding, og.quality,
         mods.quality_add, og.alignment, og.targeting, mods.targeting_add, sp.alignment_targeting,
         lay.kind_of, lay.membership, lay.kind_count, state.refresh_strength(), lay.schools,
@@ -55,7 +55,7 @@ def kind_view(state: State, lay: O.Layout, params: ModelParams) -> dict[str, np.
 
 
 def _intake_work(scratch, F: int, K: int) -> tuple:
-    """The work arrays of kernels.service_intake (see its docstring)."""
+    """The work arrays of KSV.service_intake (see its docstring)."""
     return (scratch.get("intake.feats", (len(O.FEATURES), F)), scratch.get("intake.gates", (4, F), np.bool_),
             scratch.get("intake.need", (F,)), scratch.get("intake.cand", (F,), np.int32),
             scratch.get("intake.idx", (K, F), np.int32), scratch.get("intake.key", (K, F)),
@@ -72,22 +72,22 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     view = kind_view(state, lay, params)
 
     # Episodes run down (a family still engaged is not a candidate); who is in each family.
-    agg = state.scratch.get("services.agg", (R, F, kernels.N_AGG))
+    agg = state.scratch.get("services.agg", (R, F, KSV.N_AGG))
     hub_pos = state.scratch.get("services.hub", (R, F), np.int64)
     active_now = np.empty((R, K), dtype=np.int64)
     n_engaged = state.scratch.get("services.n_engaged", (R, F), np.int8)
-    kernels.family_aggregates(ch.alive, ch.fam, ch.age, ch.ability, ch.env, ch.school,
+    KSV.family_aggregates(ch.alive, ch.fam, ch.age, ch.ability, ch.env, ch.school,
                               school_pos, fa.engaged, agg, hub_pos, active_now, n_engaged)
 
     # Never over capacity: end surplus episodes where capacity fell; count free places.
     cap_floor = view["cap_floor"]
-    kernels.service_discharge(fa.engaged, cap_floor, streams.base("services.discharge", month), active_now,
+    KSV.service_discharge(fa.engaged, cap_floor, streams.base("services.discharge", month), active_now,
                               n_engaged)
     free = np.maximum(cap_floor - active_now, 0)
 
     intake = np.zeros((R, K), dtype=np.int64)
     by_referral = np.zeros((R, K))
-    kernels.service_intake(agg, fa.home_learning, fa.stress, fa.debt, fa.housing, fa.workless,
+    KSV.service_intake(agg, fa.home_learning, fa.stress, fa.debt, fa.housing, fa.workless,
                            O.NEED_FEATURE, O.NEED_WEIGHT, GATE_CODE, fa.engaged, view["outreach"],
                            view["targeting"], view["between"], view["school_to_kind"], hub_pos,
                            view["follow"], fa.trust,
@@ -106,7 +106,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     # A completed episode adds child_effect SD: the monthly input that achieves it.
     persistence = params_all.development.persistence
     child_input = sp.child_effect / (1.0 - persistence ** sp.episode_months)
-    kernels.service_support(fa.engaged, view["quality_factor"], view["contact_value"], O.FAMILY_EFFECT,
+    KSV.service_support(fa.engaged, view["quality_factor"], view["contact_value"], O.FAMILY_EFFECT,
                             O.CHILD_EFFECT.reshape(K, -1), sp.family_effect, child_input,
                             agg, fa.neediest, state.family_support, child_support,
                             state.family_contact, state.family_supported_now, fa.ever_supported,

@@ -14,7 +14,10 @@ from typing import Any, Dict, List
 from sim.params import ModelParams, PlaceParams
 from sim.registry import check, outside_plausible, param
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+CONFIG_DIR = Path(__file__).resolve().parent
+PLACE_DIR = CONFIG_DIR / "place"
+SCENARIO_DIR = CONFIG_DIR / "scenario"
+SWEEP_DIR = CONFIG_DIR / "sweep"
 
 
 @dataclass
@@ -229,7 +232,7 @@ class ResolvedRun:
 
 
 def resolve(cfg: Any) -> ResolvedRun:
-    from experiments.evidence import table1
+    from configs.evidence import table1
 
     return ResolvedRun(to_params(cfg), table1())
 
@@ -269,3 +272,34 @@ def compose(overrides: list[str], config_name: str = "config") -> Any:
 
 def compose_run_config(overrides: list[str]) -> ResolvedRun:
     return resolve(compose(overrides))
+
+
+# -- comments of the YAML presets (their documentation) ------------------------------------
+
+def yaml_comments(path: Path) -> dict[str, str]:
+    """`dotted.key -> trailing comment` of a simple block-style YAML file. A child without
+    its own comment inherits its parent's (e.g. the `indicators:` line)."""
+    out: dict[str, str] = {}
+    stack: list[tuple[int, str]] = []
+    for line in path.read_text().splitlines():
+        m = re.match(r"^(\s*)([A-Za-z_][\w]*)\s*:\s*([^#]*?)\s*(?:#\s*(.*))?$", line)
+        if not m:
+            continue
+        indent, key, _value, comment = len(m.group(1)), m.group(2), m.group(3), m.group(4) or ""
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1] if stack else ""
+        dotted = f"{parent}.{key}" if parent else key
+        out[dotted] = comment.strip() or (out.get(parent, "") if parent else "")
+        stack.append((indent, dotted))
+    return out
+
+
+def yaml_header(path: Path) -> str:
+    """The leading comment block of a YAML file, as one paragraph."""
+    lines = []
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    return " ".join(lines)
