@@ -28,7 +28,7 @@ def neighbour_mean(state: State, values: np.ndarray) -> np.ndarray:
 
 def coefficients(params: ModelParams) -> np.ndarray:
     """The family coefficients in the order sim.kernels.informal_month expects."""
-    fp, K = params.families, kernels
+    fp, K = params.families, KI
     coef = np.zeros(K.N_FCOEF)
     coef[K.F_JOB], coef[K.F_DEBT_BUILD], coef[K.F_DEBT_REPAY] = fp.job_finding, fp.debt_build, fp.debt_repay
     coef[K.F_EVICT], coef[K.F_STRESS_RATE], coef[K.F_HLE_RATE] = fp.eviction_rate, fp.stress_rate, fp.hle_rate
