@@ -1,115 +1,190 @@
-"""Organisation ties: joint work, strengthening, decay, turnover, formation and loss,
-in two passes over organisation pairs (sim/processes/ties.py holds the equations and
-calls these; the two matrix products and row sums stay in NumPy, between the passes)."""
+"""Organisation ties, compiled: joint work, strengthening, decay and turnover in one pass
+over organisation pairs, formation and loss in a second; the matrix product of the
+strength after the first pass (shared partners) is taken between them. The readable
+statement of the same rules is `tie_month_numpy` in sim/processes/ties.py, which builds
+these records and calls the passes (`tie_month`); tests/test_rules_ties.py checks that
+the two agree exactly."""
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba as nb
+import numpy as np
 
 from sim.kernels.hashing import uniform
+from sim.kernels.linalg import row_sum
+
+
+class TieRules(NamedTuple):
+    """params.ties by the registry's names, and this month's champion turnover."""
+
+    formation: float
+    closure: float
+    embeddedness: float
+    champion_boost: float
+    joint_work_gain: float
+    decay: float
+    competition: float
+    champion_emergence: float
+    personal_share: float
+    new_tie_strength: float
+    removal: float
+    ordinary_work: float
+    shared_case_work: float
+    monthly_turnover: np.ndarray   # (R,) turnover x the month's turnover_mult / 12
+
+
+class TieElements(NamedTuple):
+    """The four elements of each tie (R, O, O), updated in place."""
+
+    trust: np.ndarray
+    reciprocity: np.ndarray
+    empathy: np.ndarray
+    equity: np.ndarray
+
+
+class TieOrgs(NamedTuple):
+    """What the ties read of the organisations; champion (R, O) is updated in place."""
+
+    engagement: np.ndarray     # (R, O)
+    active: np.ndarray         # (R, O) bool
+    hardwired: np.ndarray      # (R, O)
+    neutral: np.ndarray        # (O,) bool: the core team
+    champion: np.ndarray       # (R, O) bool
+
+
+class TieInputs(NamedTuple):
+    """This month's inputs from other processes and interventions, and the draws."""
+
+    referral_share: np.ndarray  # (R, O) a service's intake by referral over its kind's capacity
+    cluster_work: np.ndarray   # (O, O) standing joint work of a schools partnership
+    joint_extra: np.ndarray    # (R, O, O) interventions' joint work
+    introductions: np.ndarray  # (R, O, O) interventions' meeting chance
+    voice: np.ndarray          # (R,)
+    turnover_base: np.ndarray  # (R,) uint64: stream "ties.turnover" (Streams.base)
+    form_base: np.ndarray      # (R,) uint64: stream "ties.form"
+
+
+class TieResults(NamedTuple):
+    """The month's results: work and strength after the first pass (the second updates
+    strength in place), and counts per replicate (int64, champions_lost from 0)."""
+
+    work: np.ndarray           # (R, O, O) joint work on each pair
+    strength: np.ndarray       # (R, O, O)
+    champions_lost: np.ndarray
+    formed: np.ndarray         # pairs
+    lost: np.ndarray           # pairs
 
 
 @nb.njit(cache=True, error_model="numpy")
-def work_and_decay(trust, reciprocity, empathy, equity, strength, row_sum, two_paths,
-                   engagement, active, hardwired, neutral, champion, referral_share,
-                   cluster_work, joint_extra, voice, ordinary_work, shared_case_work,
-                   gain_rate, decay_rate, embeddedness, competition, leave_chance,
-                   personal_share, emergence, turnover_base, work, strength_out, champions_lost):
-    """Joint work on each pair (written to `work`); ties gain trust, reciprocity and
-    equity with it (empathy with convening), decay without it and under competition,
+def work_and_decay(rules, ties, orgs, inputs, strength, shared_partners, out):
+    """Joint work on each pair (to out.work); ties gain trust, reciprocity and equity with
+    it (empathy with interventions' joint work), decay without it and under competition,
     slowed by shared partners and hardwiring; champions leave (taking the personal share
-    of trust and empathy) and emerge. Arrays (R, O, O) or (R, O); leave_chance (R,).
-    `strength` is the strength at the start of the month; the new one goes to strength_out."""
-    R, n = engagement.shape
+    of trust and empathy) and emerge. `strength` is the strength at the start of the
+    month and `shared_partners` its square; the new strength goes to out.strength. Row
+    sums are NumPy's (linalg.row_sum)."""
+    R, n = orgs.engagement.shape
+    trust, reciprocity, empathy, equity = ties.trust, ties.reciprocity, ties.empathy, ties.equity
+    engagement, active, hardwired = orgs.engagement, orgs.active, orgs.hardwired
+    neutral, champion = orgs.neutral, orgs.champion
+    referral_share, joint_extra = inputs.referral_share, inputs.joint_extra
+    work, strength_out = out.work, out.strength
+    row_total = np.empty(n)
     for r in range(R):
-        target = 0.5 + 0.5 * voice[r]
+        for i in range(n):
+            row_total[i] = row_sum(strength[r, i], 0, n)
+        target = 0.5 + 0.5 * inputs.voice[r]
+        base = inputs.turnover_base[r]
         leaves = champion[r].copy()
         for i in range(n):
-            leaves[i] = (champion[r, i] and uniform(turnover_base[r], 2 * i) < leave_chance[r]
+            leaves[i] = (champion[r, i] and uniform(base, 2 * i) < rules.monthly_turnover[r]
                          and not neutral[i])
         any_leave = False
         for i in range(n):
             if leaves[i]:
                 any_leave = True
-                champions_lost[r] += 1
+                out.champions_lost[r] += 1
         for i in range(n):
             e_i = engagement[r, i] * active[r, i]
             for j in range(n):
                 e_j = engagement[r, j] * active[r, j]
                 s = strength[r, i, j]
                 tied = s > 0
-                a_ij = e_i * s / max(row_sum[r, i], 1e-9)
-                a_ji = e_j * strength[r, j, i] / max(row_sum[r, j], 1e-9)
-                w = ordinary_work * (a_ij + a_ji)
+                a_ij = e_i * s / max(row_total[i], 1e-9)
+                a_ji = e_j * strength[r, j, i] / max(row_total[j], 1e-9)
+                w = rules.ordinary_work * (a_ij + a_ji)
                 if tied:
-                    w += shared_case_work * (referral_share[r, i] + referral_share[r, j])
-                w = w + cluster_work[i, j] + joint_extra[r, i, j]
+                    w += rules.shared_case_work * (referral_share[r, i] + referral_share[r, j])
+                w = w + inputs.cluster_work[i, j] + joint_extra[r, i, j]
                 work[r, i, j] = w
                 hw = 0.5 * (hardwired[r, i] + hardwired[r, j])
                 t, q, em, eq = trust[r, i, j], reciprocity[r, i, j], empathy[r, i, j], equity[r, i, j]
                 if tied:
-                    gain = gain_rate * min(w, 2.0)
+                    gain = rules.joint_work_gain * min(w, 2.0)
                     t += gain * (1 - t)
                     q += gain * (1 - q)
-                    em += gain_rate * min(joint_extra[r, i, j], 2.0) * (1 - em)
+                    em += rules.joint_work_gain * min(joint_extra[r, i, j], 2.0) * (1 - em)
                     eq += gain * (target - eq)
                 idle = min(max(1.0 - w, 0.0), 1.0)
-                embedded = 1.0 + embeddedness * two_paths[r, i, j]
+                embedded = 1.0 + rules.embeddedness * shared_partners[r, i, j]
                 rivals = 0.0 if (neutral[i] or neutral[j]) else 1.0
-                keep = 1.0 - (decay_rate * idle / embedded + competition * rivals) * (1 - hw)
+                keep = 1.0 - (rules.decay * idle / embedded + rules.competition * rivals) * (1 - hw)
                 t *= keep
                 q *= keep
                 em *= keep
                 eq *= keep
                 if any_leave and (leaves[i] or leaves[j]):
-                    lost = personal_share * (1 - hw)
+                    lost = rules.personal_share * (1 - hw)
                     t *= 1 - lost
                     em *= 1 - lost
                 trust[r, i, j], reciprocity[r, i, j], empathy[r, i, j], equity[r, i, j] = t, q, em, eq
                 strength_out[r, i, j] = 0.25 * (t + q + em + eq)
         for i in range(n):
             c = champion[r, i]
-            c = (c and not leaves[i]) or (not c and uniform(turnover_base[r], 2 * i + 1) < emergence)
+            c = (c and not leaves[i]) or (not c and uniform(base, 2 * i + 1) < rules.champion_emergence)
             champion[r, i] = c and active[r, i]
 
 
 @nb.njit(cache=True, error_model="numpy")
-def form_and_lose(trust, reciprocity, empathy, equity, strength, two_paths, work, engagement,
-                  active, champion, introductions, formation, champion_boost, closure,
-                  new_strength, removal, form_base, formed, lost_count):
+def form_and_lose(rules, ties, orgs, inputs, shared_partners, out):
     """New ties between untied, active pairs with chance 1 - exp(-rate), rate = chance
     meeting (champions and engagement) + closure x shared partners + introductions +
     joint work (one draw per unordered pair, slot i*O + j, i < j); then ties below the
-    removal floor or with an absent organisation are lost. Updates `strength`; counts
-    are pairs (ordered entries / 2, as the matrices are symmetric)."""
-    R, n = engagement.shape
+    removal floor or with an absent organisation are lost. Reads and updates
+    out.strength (the first pass's; `shared_partners` is its square) and reads out.work;
+    counts are pairs (ordered entries / 2, as the matrices are symmetric)."""
+    R, n = orgs.engagement.shape
+    trust, reciprocity, empathy, equity = ties.trust, ties.reciprocity, ties.empathy, ties.equity
+    engagement, active, champion = orgs.engagement, orgs.active, orgs.champion
+    strength, work = out.strength, out.work
+    new = rules.new_tie_strength
     for r in range(R):
         n_formed = 0
         n_lost = 0
         for i in range(n):
-            ci = (champion_boost if champion[r, i] else 1.0) * (0.5 + engagement[r, i])
+            ci = (rules.champion_boost if champion[r, i] else 1.0) * (0.5 + engagement[r, i])
             for j in range(n):
                 if i == j:
                     continue
-                cj = (champion_boost if champion[r, j] else 1.0) * (0.5 + engagement[r, j])
+                cj = (rules.champion_boost if champion[r, j] else 1.0) * (0.5 + engagement[r, j])
                 pair_active = active[r, i] and active[r, j]
                 if strength[r, i, j] > 0 or not pair_active:
                     continue
-                rate = (formation * ci * cj + closure * two_paths[r, i, j]
-                        + introductions[r, i, j] + work[r, i, j])
-                u = uniform(form_base[r], i * n + j) if i < j else uniform(form_base[r], j * n + i)
-                if u < 1.0 - math.exp(-rate):
-                    trust[r, i, j] = reciprocity[r, i, j] = new_strength
-                    empathy[r, i, j] = equity[r, i, j] = new_strength
+                rate = (rules.formation * ci * cj + rules.closure * shared_partners[r, i, j]
+                        + inputs.introductions[r, i, j] + work[r, i, j])
+                slot = i * n + j if i < j else j * n + i
+                if uniform(inputs.form_base[r], slot) < 1.0 - math.exp(-rate):
+                    trust[r, i, j] = reciprocity[r, i, j] = empathy[r, i, j] = equity[r, i, j] = new
                     n_formed += 1
         for i in range(n):
             for j in range(n):
                 s = 0.25 * (trust[r, i, j] + reciprocity[r, i, j] + empathy[r, i, j] + equity[r, i, j])
-                if s > 0 and (s < removal or not (active[r, i] and active[r, j])):
+                if s > 0 and (s < rules.removal or not (active[r, i] and active[r, j])):
                     trust[r, i, j] = reciprocity[r, i, j] = empathy[r, i, j] = equity[r, i, j] = 0.0
                     s = 0.0
                     n_lost += 1
                 strength[r, i, j] = s
-        formed[r] = n_formed // 2
-        lost_count[r] = n_lost // 2
+        out.formed[r] = n_formed // 2
+        out.lost[r] = n_lost // 2

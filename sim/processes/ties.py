@@ -12,7 +12,10 @@ trust, reciprocity, empathy and equity; its strength is their mean.
   core team's ties); hardwiring slows both. Below a floor a tie is lost.
 - Turnover: a champion who leaves takes the personal part of the organisation's ties
   with them unless hardwired (seed 003 L219-221).
-Equations: docs/ODD.md, "Organisation ties".
+
+The rules are stated in `tie_month_numpy` (plain NumPy, the registry's names); `step`
+runs the same rules compiled (`tie_month`: sim.kernels.ties); tests/test_rules_ties.py
+checks that the two agree exactly. Equations: docs/ODD.md, "Organisation ties".
 """
 from __future__ import annotations
 
@@ -21,8 +24,9 @@ import numpy as np
 from sim import orgs as O
 from sim.kernels import linalg
 from sim.kernels import ties as KT
-from sim.params import ModelParams
-from sim.rng import Streams
+from sim.kernels.ties import TieElements, TieInputs, TieOrgs, TieResults, TieRules
+from sim.params import ModelParams, Ties
+from sim.rng import Streams, uniform_from_base
 from sim.state import State
 
 
@@ -38,35 +42,127 @@ def referral_share(state: State) -> np.ndarray:
     return np.where(is_service[None, :], share[:, kind_pos], 0.0)
 
 
+def tie_rules(ties: Ties, turnover_mult: np.ndarray) -> TieRules:
+    """params.ties as the kernels take it, with this month's chance that a champion
+    leaves (the yearly turnover times the interventions' multiplier, over 12)."""
+    return TieRules(
+        formation=float(ties.formation), closure=float(ties.closure),
+        embeddedness=float(ties.embeddedness), champion_boost=float(ties.champion_boost),
+        joint_work_gain=float(ties.joint_work_gain), decay=float(ties.decay),
+        competition=float(ties.competition), champion_emergence=float(ties.champion_emergence),
+        personal_share=float(ties.personal_share), new_tie_strength=float(ties.new_tie_strength),
+        removal=float(ties.removal), ordinary_work=float(ties.ordinary_work),
+        shared_case_work=float(ties.shared_case_work),
+        monthly_turnover=ties.turnover * turnover_mult / 12.0)
+
+
+def tie_month(rules: TieRules, ties: TieElements, orgs: TieOrgs, inputs: TieInputs,
+              strength: np.ndarray) -> TieResults:
+    """The month compiled: the two passes of sim.kernels.ties, with shared-partner
+    strength (a matrix product) taken before each. `strength` is the start's; ties and
+    orgs.champion are updated in place."""
+    R = strength.shape[0]
+    out = TieResults(work=np.empty_like(strength), strength=np.empty_like(strength),
+                     champions_lost=np.zeros(R, dtype=np.int64),
+                     formed=np.zeros(R, dtype=np.int64), lost=np.zeros(R, dtype=np.int64))
+    KT.work_and_decay(rules, ties, orgs, inputs, strength, linalg.square(strength), out)
+    KT.form_and_lose(rules, ties, orgs, inputs, linalg.square(out.strength), out)
+    return out
+
+
+def tie_month_numpy(rules: TieRules, ties: TieElements, orgs: TieOrgs, inputs: TieInputs,
+                    strength: np.ndarray) -> tuple[TieElements, np.ndarray, TieResults]:
+    """The month's rules in plain NumPy: what `tie_month` computes, returned as new
+    elements, new champions and the results (the inputs are not changed). Arrays are
+    (R, O, O) for pairs [r, o, o'] and (R, O) for organisations; `x[:, :, None]` is o's
+    value on the pair, `x[:, None, :]` o''s. Shared-partner strength S S is
+    linalg.square: a matrix product summed in a fixed order, so the bits do not depend
+    on the machine's BLAS."""
+    R, n = orgs.engagement.shape
+    S = strength
+    tied = S > 0
+    pair = lambda x: (x[:, :, None], x[:, None, :])        # noqa: E731  o's and o''s value
+
+    # Joint work: each organisation's attention shared over its ties by strength, shared
+    # referrals on tied pairs, school-cluster work and interventions' joint work.
+    e = orgs.engagement * orgs.active
+    attention = e[:, :, None] * S / np.maximum(S.sum(axis=2), 1e-9)[:, :, None]
+    work = rules.ordinary_work * (attention + attention.transpose(0, 2, 1))
+    ref_o, ref_p = pair(inputs.referral_share)
+    work = np.where(tied, work + rules.shared_case_work * (ref_o + ref_p), work)
+    work = work + inputs.cluster_work + inputs.joint_extra
+
+    # Strengthening (tied pairs only).
+    gain = rules.joint_work_gain * np.minimum(work, 2.0)
+    equity_target = (0.5 + 0.5 * inputs.voice)[:, None, None]
+    trust = np.where(tied, ties.trust + gain * (1 - ties.trust), ties.trust)
+    reciprocity = np.where(tied, ties.reciprocity + gain * (1 - ties.reciprocity), ties.reciprocity)
+    empathy = np.where(tied, ties.empathy + rules.joint_work_gain * np.minimum(inputs.joint_extra, 2.0)
+                       * (1 - ties.empathy), ties.empathy)
+    equity = np.where(tied, ties.equity + gain * (equity_target - ties.equity), ties.equity)
+
+    # Decay without joint work and under competition (not on the core team's ties),
+    # slowed by shared partners and by hardwiring.
+    hw_o, hw_p = pair(orgs.hardwired)
+    hw = 0.5 * (hw_o + hw_p)
+    idle = np.minimum(np.maximum(1.0 - work, 0.0), 1.0)
+    embedded = 1.0 + rules.embeddedness * linalg.square(S)
+    rivals = np.where(orgs.neutral[:, None] | orgs.neutral[None, :], 0.0, 1.0)
+    keep = 1.0 - (rules.decay * idle / embedded + rules.competition * rivals) * (1 - hw)
+    trust, reciprocity, empathy, equity = trust * keep, reciprocity * keep, empathy * keep, equity * keep
+
+    # Turnover: a leaving champion takes the personal share of trust and empathy.
+    draw = uniform_from_base(inputs.turnover_base, (n, 2))
+    leaves = orgs.champion & (draw[..., 0] < rules.monthly_turnover[:, None]) & ~orgs.neutral
+    leaves_o, leaves_p = pair(leaves)
+    kept = 1 - rules.personal_share * (1 - hw)
+    trust = np.where(leaves_o | leaves_p, trust * kept, trust)
+    empathy = np.where(leaves_o | leaves_p, empathy * kept, empathy)
+    champion = ((orgs.champion & ~leaves) | (~orgs.champion & (draw[..., 1] < rules.champion_emergence))
+                ) & orgs.active
+    S = 0.25 * (trust + reciprocity + empathy + equity)
+
+    # Formation between untied, active, distinct pairs: one draw per unordered pair.
+    c = np.where(champion, rules.champion_boost, 1.0) * (0.5 + orgs.engagement)
+    c_o, c_p = pair(c)
+    rate = (rules.formation * c_o * c_p + rules.closure * linalg.square(S)
+            + inputs.introductions + work)
+    draw = uniform_from_base(inputs.form_base, (n, n))
+    upper = np.triu(np.ones((n, n), dtype=bool), 1)
+    draw = np.where(upper, draw, draw.transpose(0, 2, 1))    # pair (o, o') at slot min x O + max
+    act_o, act_p = pair(orgs.active)
+    # 1 - exp(-rate): NumPy's exp and the kernel's (libm) may differ in the last bit, which
+    # flips a formation only if a draw falls in that bit (chance ~1e-16 per pair).
+    form = ~(S > 0) & act_o & act_p & ~np.eye(n, dtype=bool) & (draw < 1.0 - np.exp(-rate))
+    new = rules.new_tie_strength
+    trust, reciprocity = np.where(form, new, trust), np.where(form, new, reciprocity)
+    empathy, equity = np.where(form, new, empathy), np.where(form, new, equity)
+
+    # Loss: below the removal floor, or an organisation gone.
+    S = 0.25 * (trust + reciprocity + empathy + equity)
+    lose = (S > 0) & ((S < rules.removal) | ~(act_o & act_p))
+    trust, reciprocity, empathy, equity = (np.where(lose, 0.0, x) for x in (trust, reciprocity, empathy, equity))
+    S = np.where(lose, 0.0, S)
+
+    results = TieResults(work=work, strength=S, champions_lost=leaves.sum(axis=1),
+                         formed=form.sum(axis=(1, 2)) // 2, lost=lose.sum(axis=(1, 2)) // 2)
+    return TieElements(trust, reciprocity, empathy, equity), champion, results
+
+
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
-    """A month of tie dynamics in two compiled passes (sim.kernels.ties); the equations
-    are in this module's docstring and docs/ODD.md. Joint work on a pair is
-    ordinary_work x (each side's engagement shared over its ties in proportion to
-    strength) + shared_case_work x (both sides' referral shares, on tied pairs) +
-    standing cluster work + interventions' joint work."""
+    """A month of tie dynamics (`tie_month`; the rules: `tie_month_numpy`)."""
     og = state.orgs
-    tp = params.ties
-    R, n = og.capacity.shape
     strength = state.refresh_strength()
-    work = np.empty_like(strength)
-    after_turnover = np.empty_like(strength)
-    champions_lost = np.zeros(R, dtype=np.int64)
-    KT.work_and_decay(og.trust, og.reciprocity, og.empathy, og.equity, strength,
-                      strength.sum(axis=2), linalg.square(strength), og.engagement,
-                      og.active, og.hardwired, og.neutral, og.champion, referral_share(state),
-                      state.cluster_work, state.joint_extra, state.voice, tp.ordinary_work,
-                      tp.shared_case_work, tp.joint_work_gain, tp.decay, tp.embeddedness,
-                      tp.competition, tp.turnover * state.mods.turnover_mult / 12.0,
-                      tp.personal_share, tp.champion_emergence,
-                      streams.base("ties.turnover", month), work, after_turnover, champions_lost)
-    state.flows.champions_lost = champions_lost
-    formed = np.zeros(R, dtype=np.int64)
-    lost = np.zeros(R, dtype=np.int64)
-    KT.form_and_lose(og.trust, og.reciprocity, og.empathy, og.equity, after_turnover,
-                     linalg.square(after_turnover), work, og.engagement, og.active,
-                     og.champion, state.introductions, tp.formation, tp.champion_boost,
-                     tp.closure, tp.new_tie_strength, tp.removal,
-                     streams.base("ties.form", month), formed, lost)
-    state.flows.ties_formed = formed
-    state.flows.ties_lost = lost
-    state.strength = after_turnover          # after formation and loss (form_and_lose)
+    inputs = TieInputs(referral_share=referral_share(state), cluster_work=state.cluster_work,
+                       joint_extra=state.joint_extra, introductions=state.introductions,
+                       voice=state.voice, turnover_base=streams.base("ties.turnover", month),
+                       form_base=streams.base("ties.form", month))
+    out = tie_month(tie_rules(params.ties, state.mods.turnover_mult),
+                    TieElements(og.trust, og.reciprocity, og.empathy, og.equity),
+                    TieOrgs(engagement=og.engagement, active=og.active, hardwired=og.hardwired,
+                            neutral=og.neutral, champion=og.champion),
+                    inputs, strength)
+    state.flows.champions_lost = out.champions_lost
+    state.flows.ties_formed = out.formed
+    state.flows.ties_lost = out.lost
+    state.strength = out.strength          # after formation and loss
