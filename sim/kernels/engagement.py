@@ -1,12 +1,51 @@
-"""Engagement and alignment: tie totals and relationship capital, then every
-organisation's update, each in one pass (the equations: docs/ODD.md 7.10;
-sim/processes/engagement.py calls these)."""
+"""Engagement and alignment, compiled: tie totals and relationship capital, then every
+organisation's update, each in one pass. The readable statement of the same rules is in
+sim/processes/engagement.py (`tie_capital_numpy`, `engagement_month_numpy`), which builds
+these records and calls the kernels; tests/test_rules_engagement.py checks that the two
+agree exactly."""
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numba as nb
 import numpy as np
 
 from sim.kernels.linalg import matvec, row_sum
+
+
+class EngagementRules(NamedTuple):
+    """params.engagement by the registry's names, params.ties.entrenchment, and the
+    place's lasting lift from its history of partnership working."""
+
+    base: float
+    need_motivation: float
+    network_value: float
+    progress_gain: float
+    rate: float
+    alignment_rate: float
+    entrenchment: float
+    culture_lift: float        # culture x the place's partnership strength
+
+
+class EngagementOrgs(NamedTuple):
+    """What engagement reads of the organisations; engagement and alignment (R, O) are
+    updated in place."""
+
+    active: np.ndarray         # (R, O) bool
+    neutral: np.ndarray        # (O,) bool: the core team
+    hardwired: np.ndarray      # (R, O)
+    legacy_total: np.ndarray   # (R, O) strength of the starting ties, summed over partners
+    engagement: np.ndarray
+    alignment: np.ndarray
+
+
+class EngagementInputs(NamedTuple):
+    """This month's per-replicate inputs (R,)."""
+
+    area_z: np.ndarray         # area deprivation, SD
+    progress: np.ndarray       # visible progress communicated to partners
+    capital: np.ndarray        # relationship capital now (tie_capital)
+    capital_before: np.ndarray  # relationship capital a year ago (now, early in a run)
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -30,40 +69,33 @@ def tie_capital(strength, active):
 
 
 @nb.njit(cache=True, error_model="numpy")
-def engagement_month(capital, oldest, base, need_motivation, area_z, culture_lift, progress_gain,
-                     progress, total, strength, legacy_total, active, neutral, hardwired,
-                     engagement, alignment, network_value, rate, entrenchment, alignment_rate):
-    """The target: base + need_motivation x area_z + culture_lift + progress_gain x
-    (progress + momentum), momentum being the rise of relationship capital since `oldest`
-    (a year ago, or now early in a run; never negative). Engagement relaxes toward
-    clip(target + network_value x min(total / 3, 1), 0, 1) and is 0 where inactive;
-    alignment rises toward the strength-weighted alignment of partners (last month's,
-    summed in increasing order as linalg.matvec does), slowed by
-    the share of ties that pre-date the run, and erodes unless hardwired; the core team
-    (neutral) has both at its activity. engagement and alignment (R, O) are updated in
-    place; total (R, O) is each organisation's tie strength summed over partners and
-    legacy_total the same for the starting ties."""
-    R, O = engagement.shape
+def engagement_month(rules, orgs, inputs, strength, total):
+    """Engagement relaxes toward its target, alignment toward the strength-weighted
+    alignment of partners (last month's, summed in increasing order as linalg.matvec
+    does); the core team has both at its activity. `total` is each organisation's tie
+    strength summed over partners (tie_capital)."""
+    R, O = orgs.engagement.shape
+    engagement, alignment = orgs.engagement, orgs.alignment
     pulled = matvec(strength, alignment)
     for r in range(R):
-        momentum = max(capital[r] - oldest[r], 0.0)
-        target = (base + need_motivation * area_z[r] + culture_lift
-                  + progress_gain * (progress[r] + momentum))
+        momentum = max(inputs.capital[r] - inputs.capital_before[r], 0.0)
+        target = (rules.base + rules.need_motivation * inputs.area_z[r] + rules.culture_lift
+                  + rules.progress_gain * (inputs.progress[r] + momentum))
         for o in range(O):
-            act = 1.0 if active[r, o] else 0.0
+            act = 1.0 if orgs.active[r, o] else 0.0
             t = total[r, o]
-            goal = min(max(target + network_value * min(t / 3.0, 1.0), 0.0), 1.0)
+            goal = min(max(target + rules.network_value * min(t / 3.0, 1.0), 0.0), 1.0)
             e = engagement[r, o]
-            e += rate * (goal - e)
+            e += rules.rate * (goal - e)
             e *= act
             a = alignment[r, o]
             influence = pulled[r, o] / max(t, 1e-9)
-            legacy = legacy_total[r, o] / max(t, 1e-9)
-            resistance = 1.0 - entrenchment * min(max(legacy, 0.0), 1.0)
-            rise = alignment_rate * e * max(influence - a, 0.0) * resistance
-            erode = 0.1 * alignment_rate * (1.0 - hardwired[r, o]) * a
+            legacy = orgs.legacy_total[r, o] / max(t, 1e-9)
+            resistance = 1.0 - rules.entrenchment * min(max(legacy, 0.0), 1.0)
+            rise = rules.alignment_rate * e * max(influence - a, 0.0) * resistance
+            erode = 0.1 * rules.alignment_rate * (1.0 - orgs.hardwired[r, o]) * a
             a = min(max(a + rise - erode, 0.0), 1.0)
-            if neutral[o]:
+            if orgs.neutral[o]:
                 a = act
                 e = act
             engagement[r, o] = e

@@ -6,30 +6,89 @@ year); without progress it falls back: early momentum is not self-sustaining (se
 key learning 1). Alignment (the share of an organisation's agenda that carries the
 children's priorities, seed 003 L231, L2172-2174) spreads from aligned partners along
 ties, more slowly through ties that pre-date the run (entrenched routines, seed 003
-L2354-2355), and erodes unless hardwired. Equations: docs/ODD.md, "Engagement".
+L2354-2355), and erodes unless hardwired.
+
+The rules are stated in `tie_capital_numpy` and `engagement_month_numpy` (plain NumPy,
+the registry's names); `step` runs the same rules compiled (sim.kernels.engagement);
+tests/test_rules_engagement.py checks that the two agree exactly. Equations:
+docs/ODD.md, "Engagement and alignment".
 """
 from __future__ import annotations
 
-from sim.kernels.engagement import engagement_month, tie_capital
+import numpy as np
+
+from sim.kernels import engagement as KE
+from sim.kernels import linalg
+from sim.kernels.engagement import EngagementInputs, EngagementOrgs, EngagementRules
 from sim.params import ModelParams
 from sim.state import State
 
 MOMENTUM_WINDOW = 12  # months over which network growth counts as visible progress
 
 
+def engagement_rules(params: ModelParams, partnership: float) -> EngagementRules:
+    """params.engagement (and ties.entrenchment) as the kernel takes them, with the
+    lasting lift of a place whose starting partnership strength is `partnership`."""
+    ep = params.engagement
+    return EngagementRules(
+        base=float(ep.base), need_motivation=float(ep.need_motivation),
+        network_value=float(ep.network_value), progress_gain=float(ep.progress_gain),
+        rate=float(ep.rate), alignment_rate=float(ep.alignment_rate),
+        entrenchment=float(params.ties.entrenchment),
+        culture_lift=float(ep.culture * partnership))
+
+
+def tie_capital_numpy(strength: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each organisation's tie strength summed over partners (R, O), and relationship
+    capital (R,): the mean over active organisations of min(1, that total / 3)."""
+    total = strength.sum(axis=2)
+    capital = (np.minimum(total / 3.0, 1.0) * active).sum(axis=1) / np.maximum(active.sum(axis=1), 1)
+    return total, capital
+
+
+def engagement_month_numpy(rules: EngagementRules, orgs: EngagementOrgs, inputs: EngagementInputs,
+                           strength: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The month's rules in plain NumPy: new engagement and alignment (R, O), what
+    sim.kernels.engagement.engagement_month writes in place. Per-replicate values (R,)
+    take [:, None] to apply to every organisation."""
+    act = orgs.active * 1.0
+    momentum = np.maximum(inputs.capital - inputs.capital_before, 0.0)
+    target = (rules.base + rules.need_motivation * inputs.area_z + rules.culture_lift
+              + rules.progress_gain * (inputs.progress + momentum))
+    goal = np.clip(target[:, None] + rules.network_value * np.minimum(total / 3.0, 1.0), 0.0, 1.0)
+    engagement = (orgs.engagement + rules.rate * (goal - orgs.engagement)) * act
+
+    # Alignment: pulled toward partners' by strength (S @ alignment, summed in a fixed
+    # order by linalg.matvec), slowed by the share of ties that pre-date the run.
+    a = orgs.alignment
+    influence = linalg.matvec(strength, a) / np.maximum(total, 1e-9)
+    legacy = orgs.legacy_total / np.maximum(total, 1e-9)
+    resistance = 1.0 - rules.entrenchment * np.clip(legacy, 0.0, 1.0)
+    rise = rules.alignment_rate * engagement * np.maximum(influence - a, 0.0) * resistance
+    erode = 0.1 * rules.alignment_rate * (1.0 - orgs.hardwired) * a
+    alignment = np.clip(a + rise - erode, 0.0, 1.0)
+
+    # The core team: fully engaged and aligned while present.
+    engagement = np.where(orgs.neutral, act, engagement)
+    alignment = np.where(orgs.neutral, act, alignment)
+    return engagement, alignment
+
+
 def step(state: State, params: ModelParams) -> None:
     """A month of engagement and alignment in two compiled passes (sim.kernels.engagement):
     tie totals and relationship capital, then every organisation's update."""
     og = state.orgs
-    ep, tp = params.engagement, params.ties
     strength = state.strength
-    total, capital = tie_capital(strength, og.active)
+    total, capital = KE.tie_capital(strength, og.active)
     history = state.strength_history
     history.append(capital)
     if len(history) > MOMENTUM_WINDOW + 1:
         history.pop(0)
-    engagement_month(capital, history[0], ep.base, ep.need_motivation, state.place.area_z,
-                     ep.culture * state.place.partnership, ep.progress_gain, state.progress,
-                     total, strength, og.legacy_total, og.active, og.neutral, og.hardwired,
-                     og.engagement, og.alignment, ep.network_value, ep.rate, tp.entrenchment,
-                     ep.alignment_rate)
+    KE.engagement_month(
+        engagement_rules(params, state.place.partnership),
+        EngagementOrgs(active=og.active, neutral=og.neutral, hardwired=og.hardwired,
+                       legacy_total=og.legacy_total, engagement=og.engagement,
+                       alignment=og.alignment),
+        EngagementInputs(area_z=state.place.area_z, progress=state.progress, capital=capital,
+                         capital_before=history[0]),
+        strength, total)
