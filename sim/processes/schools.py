@@ -4,6 +4,10 @@ Levels by age: early years 2-3 (if the family takes it up), primary from 4 (rece
 secondary from 11, sixth form or college 16-18 (if the young person stays on). A child
 keeps its school until the next transition. If the place has no school of a level the
 child attends one outside the area (school index -2: average quality, no local ties).
+
+The rule is stated in `enrol_numpy` (plain NumPy); `step` runs it compiled
+(sim.kernels.schools.enrol); tests/test_rules_schools.py checks that the two agree
+exactly. Equations: docs/ODD.md, "Schools".
 """
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ import numpy as np
 
 from sim import orgs as O
 from sim.kernels import schools as KS
-from sim.params import ModelParams
-from sim.rng import Streams
+from sim.kernels.schools import LevelSettings, Pupils, SchoolInputs, SchoolRules
+from sim.params import Demography, ModelParams
+from sim.rng import Streams, uniform_from_base
 from sim.state import State
 
 # (first month of age, kind, optional: take-up parameter name or None for compulsory)
@@ -52,15 +57,51 @@ def _level_table(dtype: str, data: bytes) -> tuple[np.ndarray, np.ndarray]:
 ENTRY_AGES = np.array([lv[0] for lv in LEVELS], dtype=np.int64)
 
 
+def school_rules(demography: Demography) -> SchoolRules:
+    """The levels' entry ages and take-up (1 for compulsory levels, else the
+    params.demography share named in LEVELS)."""
+    return SchoolRules(entry_age=ENTRY_AGES,
+                       takeup=np.array([1.0 if name is None else float(getattr(demography, name))
+                                        for _, _, name in LEVELS]))
+
+
+def enrol_numpy(rules: SchoolRules, settings: LevelSettings, pupils: Pupils,
+                inputs: SchoolInputs) -> np.ndarray:
+    """The rule in plain NumPy: the new school of every child (R, C), what
+    sim.kernels.schools.enrol writes in place. Due: a living child at an entry age, or
+    a newcomer (inputs.everyone: any child) old enough for the first level. Its level is
+    the last whose entry age it has reached; it attends with the level's take-up (draw
+    "schools.takeup" at its slot) and picks a setting uniformly (draw "schools.pick"),
+    or one outside the area if the place has none; one who does not attend has none."""
+    alive, age = pupils.alive, pupils.age
+    old_enough = alive & (age >= rules.entry_age[0])
+    due = alive & np.isin(age, rules.entry_age)
+    if inputs.everyone:
+        due |= old_enough
+    else:
+        newcomer = np.zeros_like(alive)
+        newcomer[inputs.new_rep, inputs.new_slot] = True
+        due |= newcomer & old_enough
+    level = np.maximum(np.searchsorted(rules.entry_age, age, side="right") - 1, 0)
+    C = alive.shape[1]
+    takeup = rules.takeup[level]
+    attends = (takeup >= 1.0) | (uniform_from_base(inputs.takeup_base, (C,)) < takeup)
+    n = settings.count[level]
+    pick = np.minimum((uniform_from_base(inputs.pick_base, (C,)) * n).astype(np.int64), n - 1)
+    school = np.where(n > 0, settings.options[level, np.maximum(pick, 0)], OUTSIDE)
+    return np.where(due, np.where(attends, school, NONE), pupils.school)
+
+
 def step(state: State, params: ModelParams, streams: Streams, month: int, everyone: bool = False) -> None:
     """Enrol children at transition ages and newcomers; `everyone` at the start of a run
-    (sim.kernels.schools.enrol). Compulsory levels have take-up 1: every child attends."""
+    (sim.kernels.schools.enrol; the rule: `enrol_numpy`)."""
     ch = state.children
-    options, n_options = level_table(state.orgs.kind)
-    takeup = np.array([1.0 if name is None else getattr(params.demography, name)
-                       for _, _, name in LEVELS])
+    options, count = level_table(state.orgs.kind)
     new_rep, new_slot = (state.new_children if len(state.new_children)
                          else (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)))
-    KS.enrol(ch.alive, ch.age, ch.school, np.asarray(new_rep, dtype=np.int64),
-             np.asarray(new_slot, dtype=np.int64), everyone, ENTRY_AGES, takeup, options,
-             n_options, streams.base("schools.takeup", month), streams.base("schools.pick", month))
+    inputs = SchoolInputs(new_rep=np.asarray(new_rep, dtype=np.int64),
+                          new_slot=np.asarray(new_slot, dtype=np.int64), everyone=bool(everyone),
+                          takeup_base=streams.base("schools.takeup", month),
+                          pick_base=streams.base("schools.pick", month))
+    KS.enrol(school_rules(params.demography), LevelSettings(options=options, count=count),
+             Pupils(alive=ch.alive, age=ch.age, school=ch.school), inputs)
