@@ -4,7 +4,9 @@ Each moves toward its ceiling in proportion to this month's hours (data work fro
 core team, partners and data inputs; community-engagement hours), and drifts back
 without them: data maturity needs residents' input too (seed 003 L2123-2125), so voice
 multiplies its gain. Ceilings are raised by data-sharing agreements and by the
-participation ladder (sim/interventions). Equations: docs/ODD.md, "System".
+participation ladder (sim/interventions). The rules are stated here, in `step` (plain
+NumPy on (R,) arrays: no kernel); tests/test_rules_system.py checks them against the
+equations of docs/ODD.md, "System: data maturity and voice".
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from sim.state import State
 
 
 def step(state: State, params: ModelParams) -> None:
+    """Data maturity, then voice, each toward its ceiling by this month's hours and back
+    by its decay, in place; data maturity's gain uses last month's voice."""
     sp = params.system
     dm = state.data_maturity
     gain = sp.data_gain * state.data_work / 100.0 * (0.5 + 0.5 * state.voice)

@@ -1,0 +1,57 @@
+"""sim.processes.system.step (no kernel: the rules are stated there) against the
+equations of docs/ODD.md 7.11, written out per replicate, on small random states."""
+from __future__ import annotations
+
+import dataclasses
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from sim.params import ModelParams, System
+from sim.processes import system
+
+
+def random_state(seed: int, R: int = 6):
+    """Hours or none, ceilings above and below the current values, voice and data
+    maturity anywhere in [0, 1]; every parameter a different value."""
+    rng = np.random.default_rng(seed)
+    params = ModelParams(system=dataclasses.replace(
+        System(), data_baseline=rng.uniform(0.0, 0.3), data_gain=rng.uniform(0.01, 0.5),
+        data_decay=rng.uniform(0.0, 0.1), voice_gain=rng.uniform(0.01, 0.5),
+        voice_decay=rng.uniform(0.0, 0.1)))
+    state = SimpleNamespace(
+        data_maturity=rng.random(R), voice=rng.random(R),
+        data_work=np.where(rng.random(R) < 0.7, rng.uniform(0.0, 400.0, R), 0.0),
+        community_hours=np.where(rng.random(R) < 0.7, rng.uniform(0.0, 400.0, R), 0.0),
+        data_ceiling=rng.uniform(0.3, 1.0, R), voice_ceiling=rng.uniform(0.0, 1.0, R))
+    return state, params
+
+
+def odd_7_11(state, p: System, r: int) -> tuple[float, float]:
+    """docs/ODD.md 7.11 for replicate r, line by line."""
+    dm, v = state.data_maturity[r], state.voice[r]
+    dm = dm + min(p.data_gain * state.data_work[r] / 100 * (0.5 + 0.5 * v), 1) * max(state.data_ceiling[r] - dm, 0)
+    dm = dm - p.data_decay * (dm - p.data_baseline)
+    v = v + min(p.voice_gain * state.community_hours[r] / 100, 1) * max(state.voice_ceiling[r] - v, 0)
+    v = v - p.voice_decay * v
+    return min(max(dm, 0.0), 1.0), min(max(v, 0.0), 1.0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_step_follows_the_odd_equations(seed):
+    state, params = random_state(seed)
+    want = [odd_7_11(state, params.system, r) for r in range(len(state.voice))]
+    system.step(state, params)
+    assert np.array_equal(state.data_maturity, [dm for dm, _ in want])
+    assert np.array_equal(state.voice, [v for _, v in want])
+
+
+def test_without_hours_data_maturity_stays_at_its_baseline_and_voice_at_zero():
+    state, params = random_state(0)
+    state.data_work[:] = state.community_hours[:] = 0.0
+    state.data_maturity[:] = params.system.data_baseline
+    state.voice[:] = 0.0
+    for _ in range(24):
+        system.step(state, params)
+    assert np.all(state.data_maturity == params.system.data_baseline) and not state.voice.any()
