@@ -74,14 +74,12 @@ def tie_month_numpy(rules: TieRules, ties: TieElements, orgs: TieOrgs, inputs: T
                     strength: np.ndarray) -> tuple[TieElements, np.ndarray, TieResults]:
     """The month's rules in plain NumPy: what `tie_month` computes, returned as new
     elements, new champions and the results (the inputs are not changed). Arrays are
-    (R, O, O) for pairs [r, o, o'] and (R, O) for organisations; `x[:, :, None]` is o's
-    value on the pair, `x[:, None, :]` o''s. Shared-partner strength S S is
-    linalg.square: a matrix product summed in a fixed order, so the bits do not depend
-    on the machine's BLAS."""
-    R, n = orgs.engagement.shape
+    (R, O, O) for pairs [r, o, o'] and (R, O) for organisations (`pair` puts o's and
+    o''s value on each pair). Shared-partner strength S S is linalg.square: a matrix
+    product summed in a fixed order, so the bits do not depend on the machine's BLAS."""
+    n = orgs.engagement.shape[1]
     S = strength
     tied = S > 0
-    pair = lambda x: (x[:, :, None], x[:, None, :])        # noqa: E731  o's and o''s value
 
     # Joint work: each organisation's attention shared over its ties by strength, shared
     # referrals on tied pairs, school-cluster work and interventions' joint work.
@@ -112,14 +110,15 @@ def tie_month_numpy(rules: TieRules, ties: TieElements, orgs: TieOrgs, inputs: T
     trust, reciprocity, empathy, equity = trust * keep, reciprocity * keep, empathy * keep, equity * keep
 
     # Turnover: a leaving champion takes the personal share of trust and empathy.
-    draw = uniform_from_base(inputs.turnover_base, (n, 2))
-    leaves = orgs.champion & (draw[..., 0] < rules.monthly_turnover[:, None]) & ~orgs.neutral
+    draw = uniform_from_base(inputs.turnover_base, (n, 2))     # slots (o, 0) and (o, 1)
+    leave_draw, emerge_draw = draw[..., 0], draw[..., 1]
+    leaves = orgs.champion & (leave_draw < rules.monthly_turnover[:, None]) & ~orgs.neutral
     leaves_o, leaves_p = pair(leaves)
     kept = 1 - rules.personal_share * (1 - hw)
     trust = np.where(leaves_o | leaves_p, trust * kept, trust)
     empathy = np.where(leaves_o | leaves_p, empathy * kept, empathy)
-    champion = ((orgs.champion & ~leaves) | (~orgs.champion & (draw[..., 1] < rules.champion_emergence))
-                ) & orgs.active
+    emerges = ~orgs.champion & (emerge_draw < rules.champion_emergence)
+    champion = ((orgs.champion & ~leaves) | emerges) & orgs.active
     S = 0.25 * (trust + reciprocity + empathy + equity)
 
     # Formation between untied, active, distinct pairs: one draw per unordered pair.
@@ -147,6 +146,11 @@ def tie_month_numpy(rules: TieRules, ties: TieElements, orgs: TieOrgs, inputs: T
     results = TieResults(work=work, strength=S, champions_lost=leaves.sum(axis=1),
                          formed=form.sum(axis=(1, 2)) // 2, lost=lose.sum(axis=(1, 2)) // 2)
     return TieElements(trust, reciprocity, empathy, equity), champion, results
+
+
+def pair(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An organisation value (R, O) on each pair [r, o, o']: o's and o''s."""
+    return x[:, :, None], x[:, None, :]
 
 
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
