@@ -76,7 +76,8 @@ def engagement_month_numpy(rules: EngagementRules, orgs: EngagementOrgs, inputs:
 
 def step(state: State, params: ModelParams) -> None:
     """A month of engagement and alignment in two compiled passes (sim.kernels.engagement):
-    tie totals and relationship capital, then every organisation's update."""
+    tie totals and relationship capital, then every organisation's update (the rules:
+    `tie_capital_numpy`, `engagement_month_numpy`)."""
     og = state.orgs
     strength = state.strength
     total, capital = KE.tie_capital(strength, og.active)
