@@ -66,7 +66,8 @@ def _random_state(seed: int, R: int = 3, F: int = 7):
     # Thresholds at shares a family can hold exactly (k / degree), to test the boundary.
     share = np.where(degree > 0, rng.integers(0, 4, (R, F)) / np.maximum(degree, 1), 0.5)
     fa = KI.FamilyArrays(
-        workless=rng.random((R, F)) < 0.4, debt=rng.choice([0.0, 0.3, 1.0], (R, F)) * rng.random((R, F)),
+        workless=rng.random((R, F)) < 0.4,
+        debt=rng.choice([0.0, 0.3, 1.0], (R, F)) * rng.random((R, F)),
         stress=rng.random((R, F)), home_learning=rng.normal(0, 0.5, (R, F)),
         informal_support=rng.random((R, F)), evict_pending=rng.random((R, F)) < 0.5,
         trust=rng.random((R, F)), norm=norm, local_norm=np.full((R, F), np.nan),
@@ -113,8 +114,9 @@ def test_the_compiled_month_equals_the_statement_on_small_states(seed):
     R = fa.stress.shape[0]
     rules = _random_rules(rng)
     workless_rate = np.array([0.0, 0.3, 0.9])[:R]
+    seeds = [seed, seed + 100, seed + 200][:R]
     compiled, stated = _month_both_ways(rules, fa, received, ties, degree, lowering, workless_rate,
-                                        rng.random(R), [seed, seed + 100, seed + 200][:R], month=seed + 1)
+                                        rng.random(R), seeds, month=seed + 1)
     _assert_same(compiled, stated)
     # The month moved every part (a test that compares two unchanged states proves nothing).
     for name in ("workless", "debt", "stress", "home_learning", "trust"):
@@ -144,8 +146,8 @@ def test_no_ties_at_all_and_nothing_received():
     quiet = KI.Received(family_support=received.family_support,
                         family_supported_now=np.zeros_like(received.family_supported_now),
                         family_contact=np.zeros_like(received.family_contact))
-    compiled, stated = _month_both_ways(_random_rules(rng), fa, quiet, none, np.zeros((2, 4)), lowering,
-                                        np.full(2, 0.1), np.full(2, 0.4), [1, 2], month=7)
+    compiled, stated = _month_both_ways(_random_rules(rng), fa, quiet, none, np.zeros((2, 4)),
+                                        lowering, np.full(2, 0.1), np.full(2, 0.4), [1, 2], month=7)
     _assert_same(compiled, stated)
     np.testing.assert_array_equal(compiled.informal_support, 0.0)     # no ties, no support
 
@@ -156,8 +158,8 @@ def test_the_compiled_settle_round_equals_the_statement(seed):
     F = fa.stress.shape[1]
     rules = _random_rules(rng).families
     compiled, stated = copy.deepcopy(fa), copy.deepcopy(fa)
-    KI.settle_families(rules, compiled, received, KI.InformalTies(ties.indptr, ties.indices, degree),
-                       np.full((F, 3), np.nan))
+    KI.settle_families(rules, compiled, received,
+                       KI.InformalTies(ties.indptr, ties.indices, degree), np.full((F, 3), np.nan))
     families.settle_numpy(rules, stated, received, degree,
                           informal.neighbour_mean(ties, degree, 1.0 - fa.stress))
     _assert_same(compiled, stated)
@@ -168,7 +170,7 @@ def test_the_compiled_settle_round_equals_the_statement(seed):
 def test_the_compiled_month_equals_the_statement_mid_run(compose_small):
     """On a place mid-run (scenario core_team), with services' support and contacts."""
     from sim.model import PlaceModel
-    from sim.processes import norms, schools, services, demography
+    from sim.processes import demography, norms, schools, services
 
     run = compose_small("scenario=core_team")
     model = PlaceModel(run.place, run.model, run.england, [0, 1, 2], run.interventions())
@@ -181,9 +183,9 @@ def test_the_compiled_month_equals_the_statement_mid_run(compose_small):
     assert st.family_supported_now.any() and (st.family_contact > 0).any()
     ps = st.place
     fa = informal.family_arrays(st, np.full(st.families.stress.shape, np.nan))
-    compiled, stated = _month_both_ways(informal.rules(p), fa, informal.received(st), ps.family_ties,
-                                        ps.degree, norms.lowering(st, p), ps.workless_rate,
-                                        ps.starting_trust, model.seeds, month)
+    compiled, stated = _month_both_ways(informal.rules(p), fa, informal.received(st),
+                                        ps.family_ties, ps.degree, norms.lowering(st, p),
+                                        ps.workless_rate, ps.starting_trust, model.seeds, month)
     _assert_same(compiled, stated)
     # And the model's own step is that kernel.
     informal.step(st, p, rs, month)
@@ -202,7 +204,8 @@ def test_a_record_is_built_from_the_registry_by_name():
             if isinstance(getattr(getattr(params, group), f.name), float):
                 k += 1
                 numbers[f.name] = 0.001 * k
-        params = dataclasses.replace(params, **{group: dataclasses.replace(getattr(params, group), **numbers)})
+        renumbered = dataclasses.replace(getattr(params, group), **numbers)
+        params = dataclasses.replace(params, **{group: renumbered})
     rules = informal.rules(params)
     for record, group in ((rules.families, params.families), (rules.trust, params.trust),
                           (rules.norms, params.norms)):

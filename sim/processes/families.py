@@ -47,7 +47,8 @@ def support_now(received: Received) -> dict[str, np.ndarray]:
 
 
 def targets_numpy(rules: FamilyRules, fa: FamilyArrays, workless: np.ndarray, debt: np.ndarray,
-                  informal: np.ndarray, sup: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+                  informal: np.ndarray,
+                  sup: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Target stress and home learning, from this month's work, arrears and informal
     support and last month's stress."""
     drive = (rules.stress_intercept

@@ -57,7 +57,8 @@ def informal_ties(state: State) -> KI.InformalTies:
     return KI.InformalTies(indptr=t.indptr, indices=t.indices, degree=state.place.degree)
 
 
-def neighbour_mean(family_ties: sp.csr_matrix, degree: np.ndarray, values: np.ndarray) -> np.ndarray:
+def neighbour_mean(family_ties: sp.csr_matrix, degree: np.ndarray,
+                   values: np.ndarray) -> np.ndarray:
     """Mean of a family quantity (R, F) over each family's informal ties; a family with
     no ties is its own reference (nothing pulls it either way)."""
     total = (family_ties @ values.ravel()).reshape(values.shape)
@@ -112,8 +113,8 @@ def settle(state: State, params: ModelParams) -> None:
     fa, ps = state.families, state.place
     threshold = fa.norm_threshold - norms.lowering(state, params)[:, None]
     for _ in range(NORM_SETTLE_ROUNDS):
-        adopt = norms.adopting(fa.norm, neighbour_mean(ps.family_ties, ps.degree, fa.norm.astype(float)),
-                               threshold)
+        local_norm = neighbour_mean(ps.family_ties, ps.degree, fa.norm.astype(float))
+        adopt = norms.adopting(fa.norm, local_norm, threshold)
         if not adopt.any():
             break
         fa.norm |= adopt

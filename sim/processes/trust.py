@@ -23,7 +23,8 @@ def rules(params: ModelParams) -> TrustRules:
 
 def contact_numpy(rules: TrustRules, trust: np.ndarray, family_contact: np.ndarray) -> None:
     """Trust moves toward the value of this month's contact, where there is one (in place)."""
-    trust[:] = np.where(family_contact > 0, trust + rules.contact_gain * (family_contact - trust), trust)
+    moved = trust + rules.contact_gain * (family_contact - trust)
+    trust[:] = np.where(family_contact > 0, moved, trust)
 
 
 def trust_numpy(rules: TrustRules, trust: np.ndarray, mean_trust: np.ndarray,
