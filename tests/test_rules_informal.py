@@ -88,10 +88,10 @@ def _month_both_ways(rules, fa, received, ties, degree, lowering, workless_rate,
     """(kernel's families, statement's families) after one month from the same state."""
     R, F = fa.stress.shape
     streams = Streams(seeds)
-    families_draws, abandon_draws = streams.bases(("families", "norms.abandon"), month)
+    families_base, abandon_base = streams.bases(("families", "norms.abandon"), month)
     replicates = KI.ReplicateValues(workless_rate=workless_rate, starting_trust=starting_trust,
-                                    lowering=lowering, families_draws=families_draws,
-                                    abandon_draws=abandon_draws)
+                                    lowering=lowering, families_base=families_base,
+                                    abandon_base=abandon_base)
     compiled, stated = copy.deepcopy(fa), copy.deepcopy(fa)
     KI.informal_month(rules, compiled, received,
                       replicates, KI.InformalTies(ties.indptr, ties.indices, degree),

@@ -108,13 +108,13 @@ class Received(NamedTuple):
 
 class ReplicateValues(NamedTuple):
     """One value per replicate, (R,): the place's workless_rate and starting_trust, this
-    month's norm-threshold lowering, and the starts (sim.rng.Streams.base) of the
-    "families" and "norms.abandon" streams."""
+    month's norm-threshold lowering, and the bases (sim.rng.Streams.base) of the
+    "families" and "norms.abandon" streams, from which the kernel draws."""
     workless_rate: np.ndarray
     starting_trust: np.ndarray
     lowering: np.ndarray
-    families_draws: np.ndarray
-    abandon_draws: np.ndarray
+    families_base: np.ndarray
+    abandon_base: np.ndarray
 
 
 class InformalTies(NamedTuple):
@@ -200,7 +200,7 @@ def informal_month(rules, families, received, replicates, ties, shown):
             shown[f, 2] = 1.0 if norm[r, f] else 0.0
         offset = r * F
         rate = replicates.workless_rate[r]
-        families_draws, abandon_draws = replicates.families_draws[r], replicates.abandon_draws[r]
+        families_base, abandon_base = replicates.families_base[r], replicates.abandon_base[r]
         lowering, start_trust = replicates.lowering[r], replicates.starting_trust[r]
         losing = fr.job_finding * rate / max(1.0 - rate, 1e-6)
         for f in range(F):
@@ -219,7 +219,7 @@ def informal_month(rules, families, received, replicates, ties, shown):
             families.local_norm[r, f] = share_norm
             # Families.
             s_stress, s_debt, s_housing, s_hle, s_work = _support(received, r, f)
-            u0 = uniform(families_draws, 2 * f)
+            u0 = uniform(families_base, 2 * f)
             finding = min(max(fr.job_finding * (1.0 + s_work), 0.0), 1.0)
             out_of_work = u0 >= finding if workless[r, f] else u0 < losing
             workless[r, f] = out_of_work
@@ -238,7 +238,7 @@ def informal_month(rules, families, received, replicates, ties, shown):
             # Every family draws (no branch on arrears, a coin toss).
             evict_p = fr.eviction_rate * arrears * arrears * (
                 math.exp(-s_housing) if s_housing != 0.0 else 1.0)
-            families.evict_pending[r, f] = uniform(families_draws, 2 * f + 1) < evict_p
+            families.evict_pending[r, f] = uniform(families_base, 2 * f + 1) < evict_p
             # Trust.
             t = trust[r, f] + tr.spread * (mean_trust - trust[r, f])
             t += tr.relapse * (start_trust - t)
@@ -247,7 +247,7 @@ def informal_month(rules, families, received, replicates, ties, shown):
             theta = families.norm_threshold[r, f] - lowering
             if not norm[r, f]:
                 norm[r, f] = share_norm >= theta
-            elif share_norm < theta - nr.hysteresis and uniform(abandon_draws, f) < nr.abandon:
+            elif share_norm < theta - nr.hysteresis and uniform(abandon_base, f) < nr.abandon:
                 norm[r, f] = False
 
 

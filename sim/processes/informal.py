@@ -30,6 +30,7 @@ class Draws(NamedTuple):
 
 
 def rules(params: ModelParams) -> KI.InformalRules:
+    """The three processes' records, as the kernel takes them."""
     return KI.InformalRules(families=families.rules(params), trust=trust.rules(params),
                             norms=norms.rules(params))
 
@@ -47,12 +48,14 @@ def family_arrays(state: State, local_norm: np.ndarray) -> KI.FamilyArrays:
 
 
 def received(state: State) -> KI.Received:
+    """What services left for this month."""
     return KI.Received(family_support=state.family_support,
                        family_supported_now=state.family_supported_now,
                        family_contact=state.family_contact)
 
 
 def informal_ties(state: State) -> KI.InformalTies:
+    """The place's informal ties as the kernels walk them."""
     t = state.place.family_ties
     return KI.InformalTies(indptr=t.indptr, indices=t.indices, degree=state.place.degree)
 
@@ -68,8 +71,8 @@ def neighbour_mean(family_ties: sp.csr_matrix, degree: np.ndarray,
 def informal_month_numpy(rules: KI.InformalRules, fa: KI.FamilyArrays, received: KI.Received,
                          replicates: KI.ReplicateValues, family_ties: sp.csr_matrix,
                          degree: np.ndarray, draws: Draws) -> None:
-    """The month of KI.informal_month in plain NumPy, in place (the stream starts in
-    `replicates` are not read: `draws` holds the numbers)."""
+    """The month of KI.informal_month in plain NumPy, in place (the stream bases in
+    `replicates` are not read: `draws` holds the numbers drawn from them)."""
     trust.contact_numpy(rules.trust, fa.trust, received.family_contact)
     # Every mean is taken before any family changes: last month's stress and norms, trust
     # after this month's contacts.
@@ -88,17 +91,18 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     of ties holding the norm as state.local_norm for development."""
     F = state.families.stress.shape[1]
     local_norm = state.scratch.get("norms.local", state.families.stress.shape)
-    families_draws, abandon_draws = streams.bases(("families", "norms.abandon"), month)
+    families_base, abandon_base = streams.bases(("families", "norms.abandon"), month)
     replicates = KI.ReplicateValues(
         workless_rate=state.place.workless_rate, starting_trust=state.place.starting_trust,
-        lowering=norms.lowering(state, params), families_draws=families_draws,
-        abandon_draws=abandon_draws)
+        lowering=norms.lowering(state, params), families_base=families_base,
+        abandon_base=abandon_base)
     KI.informal_month(rules(params), family_arrays(state, local_norm), received(state),
                       replicates, informal_ties(state), state.scratch.get("informal.shown", (F, 3)))
     state.local_norm = local_norm
 
 
-def settle_families(state: State, params: ModelParams, rounds: int = FAMILY_SETTLE_ROUNDS) -> None:
+def settle_families(state: State, params: ModelParams,
+                    rounds: int = FAMILY_SETTLE_ROUNDS) -> None:
     """Stress and home learning at their targets, each round from the neighbours' stress
     of the round before (start of a run; no draws, no time passing)."""
     shown = state.scratch.get("informal.shown", (state.families.stress.shape[1], 3))
@@ -111,7 +115,7 @@ def settle(state: State, params: ModelParams) -> None:
     """The start of a run (ODD 5.7, steps 4-5): norms spread by adoption alone until no
     family adopts, then families settle; state.local_norm from the settled norms."""
     fa, ps = state.families, state.place
-    threshold = fa.norm_threshold - norms.lowering(state, params)[:, None]
+    threshold = norms.lowered(fa.norm_threshold, norms.lowering(state, params))
     for _ in range(NORM_SETTLE_ROUNDS):
         local_norm = neighbour_mean(ps.family_ties, ps.degree, fa.norm.astype(float))
         adopt = norms.adopting(fa.norm, local_norm, threshold)

@@ -32,6 +32,11 @@ def lowering(state: State, params: ModelParams) -> np.ndarray:
             + params.system.voice_norm_lowering * state.voice)
 
 
+def lowered(norm_threshold: np.ndarray, lowering: np.ndarray) -> np.ndarray:
+    """Each family's threshold (R, F) after this month's lowering (R,)."""
+    return norm_threshold - lowering[:, None]
+
+
 def adopting(norm: np.ndarray, local_norm: np.ndarray, threshold: np.ndarray) -> np.ndarray:
     """Families that adopt: not holding the norm, and the share of their ties holding it
     has reached their (lowered) threshold."""
@@ -43,7 +48,7 @@ def norms_numpy(rules: NormRules, norm: np.ndarray, norm_threshold: np.ndarray,
     """A month of the norms, in place (ODD 7.7). `local_norm` is the share of each family's
     ties holding the norm last month, `lowering` (R,), `draws` the "norms.abandon"
     stream's uniforms (R, F)."""
-    threshold = norm_threshold - lowering[:, None]
+    threshold = lowered(norm_threshold, lowering)
     adopt = adopting(norm, local_norm, threshold)
     abandon = norm & (local_norm < threshold - rules.hysteresis) & (draws < rules.abandon)
     norm[:] = (norm | adopt) & ~abandon
