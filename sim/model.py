@@ -33,8 +33,8 @@ from sim.params import ModelParams, PlaceParams
 from sim.place import build_state, empty_flows
 from sim.interventions import ordered
 from sim.kernels.development import settled_shares
-from sim.processes import (demography, development, engagement, families, informal, norms,
-                           schools, services, system, ties)
+from sim.processes import (demography, development, engagement, informal, schools, services,
+                           system, ties)
 from sim.registry import check
 from sim.reporters import REPORTERS, Collector
 from sim.rng import Streams
@@ -96,10 +96,7 @@ class PlaceModel(mesa.Model):
         st, p = self.state, self.params
         for burn in range(1, SERVICE_BURN_IN + 1):         # caseloads fill up
             services.step(st, p, self.streams, -burn)
-        norms.settle(st, p)
-        families.settle(st, p)
-        norms_local = families.neighbour_mean(st, st.families.norm.astype(float))
-        st.local_norm = norms_local
+        informal.settle(st, p)                             # norms, then families
         target = development.inputs(st, p)
         # The development kernel's own integer power, not NumPy's array power, whose last
         # bits depend on the CPU's vector instructions (ODD 10.2).

@@ -17,8 +17,8 @@ from conftest import replace, set_family_ties
 from sim import orgs as O
 from sim.params import (Demography, Development, Engagement, Families, ModelParams, Norms,
                         Services, Ties, Trust)
-from sim.processes import (demography, development, engagement, families, norms, schools,
-                           services, ties, trust)
+from sim.processes import (demography, development, engagement, informal, schools, services,
+                           ties)
 from sim.state import GROUPS, MILESTONES
 
 
@@ -233,8 +233,8 @@ def test_no_capacity_no_intake_and_no_support(tiny):
     stale = copy.deepcopy(state)
     stale.family_support[:] = 99.0
     stale.child_support[:] = 99.0
-    families.step(state, params, streams, 2)
-    families.step(stale, params, streams, 2)
+    informal.step(state, params, streams, 2)
+    informal.step(stale, params, streams, 2)
     development.step(state, params, streams, 2)
     development.step(stale, params, streams, 2)
     for name in ("stress", "debt", "home_learning", "workless", "evict_pending"):
@@ -278,7 +278,7 @@ def test_arrears_build_when_workless_and_are_repaid_in_work(tiny):
     fa.debt[:] = 0.5
     fa.workless[:] = False
     fa.workless[0, :6] = True
-    families.step(state, params, streams, 1)
+    informal.step(state, params, streams, 1)
     np.testing.assert_array_equal(fa.workless[0, :6], True)       # no one finds or loses work
     np.testing.assert_array_equal(fa.workless[0, 6:], False)
     np.testing.assert_allclose(fa.debt[0, :6], 0.53, rtol=0, atol=1e-12)
@@ -295,7 +295,7 @@ def test_eviction_follows_arrears(tiny):
     fa.debt[:] = 0.0
     fa.workless[0, :4] = False                     # working, no arrears: stays at 0
     fa.debt[0, 4:] = 1.0                           # workless at full arrears
-    families.step(state, params, streams, 1)
+    informal.step(state, params, streams, 1)
     np.testing.assert_array_equal(fa.evict_pending[0, :4], False)
     np.testing.assert_array_equal(fa.evict_pending[0, 4:], True)
 
@@ -313,12 +313,12 @@ def test_informal_support_buffers_stress(tiny):
     fa.stress[:] = 0.2
     state.family_support[:] = 0.0
     start = copy.deepcopy(state)
-    families.settle(state, params, rounds=1)          # one round: stress <- its target
-    informal, target = fa.informal_support, fa.stress
-    assert informal[0, 0] > 0 and informal[0, 1] == 0
+    informal.settle_families(state, params, rounds=1)     # one round: stress <- its target
+    support, target = fa.informal_support, fa.stress
+    assert support[0, 0] > 0 and support[0, 1] == 0
     assert target[0, 0] < target[0, 1]
     no_buffer = _params(families=replace(Families(), informal_buffer=0.0))
-    families.settle(start, no_buffer, rounds=1)
+    informal.settle_families(start, no_buffer, rounds=1)
     target0 = start.families.stress
     assert target0[0, 0] == pytest.approx(target0[0, 1], abs=1e-15)
 
@@ -344,7 +344,7 @@ def test_trust_moves_toward_neighbours_mean_by_exactly_the_spread_rate(tiny):
     start = np.linspace(0.05, 0.95, F)
     state.families.trust[:] = start
     state.family_contact[:] = 0.0
-    trust.step(state, params)
+    informal.step(state, params, streams, 1)
     nb = _neighbours(F, EDGES)
     expected = np.array([start[f] + 0.05 * (np.mean(start[nb[f]]) - start[f]) for f in range(F)])
     np.testing.assert_allclose(state.families.trust, [expected, expected], rtol=0, atol=1e-12)
@@ -357,13 +357,13 @@ def test_good_contacts_raise_trust_and_relapse_pulls_it_back(tiny):
     fa.trust[:] = 0.5
     state.family_contact[:] = 0.0
     state.family_contact[0, 0] = 0.9
-    trust.step(state, params)
+    informal.step(state, params, streams, 1)
     assert fa.trust[0, 0] == pytest.approx(0.54, abs=1e-12)
     np.testing.assert_allclose(fa.trust[0, 1:], 0.5, rtol=0, atol=1e-12)
     params = _params(trust=replace(Trust(), contact_gain=0.0, relapse=0.1, spread=0.0))
     state.place.starting_trust[:] = 0.3
     fa.trust[:] = 0.5
-    trust.step(state, params)
+    informal.step(state, params, streams, 1)
     np.testing.assert_allclose(fa.trust[0], 0.48, rtol=0, atol=1e-12)
 
 
@@ -373,7 +373,7 @@ def test_isolated_family_trust_is_not_pulled_toward_zero(tiny):
     set_family_ties(state, [(0, 1)])                 # homes 2.. have no ties
     state.families.trust[:] = 0.6
     state.family_contact[:] = 0.0
-    trust.step(state, params)
+    informal.step(state, params, streams, 1)
     np.testing.assert_allclose(state.families.trust[0, 2:], 0.6, rtol=0, atol=1e-12)
 
 
@@ -405,7 +405,7 @@ def norm_state(tiny, tiny_place):
 
 def test_complex_contagion_adoption_and_hysteresis(norm_state):
     state, params, streams = norm_state(abandon=1.0, hysteresis=0.1)
-    norms.step(state, params, streams, 1)
+    informal.step(state, params, streams, 1)
     fa = state.families
     assert fa.norm[0, 0]            # A: 3/3 >= 0.7, adopts
     assert not fa.norm[0, 4]        # B: 1/3 < 0.5, does not
@@ -417,14 +417,14 @@ def test_complex_contagion_adoption_and_hysteresis(norm_state):
 
 def test_adopter_keeps_the_norm_when_abandon_is_zero(norm_state):
     state, params, streams = norm_state(abandon=0.0, hysteresis=0.1)
-    norms.step(state, params, streams, 1)
+    informal.step(state, params, streams, 1)
     assert state.families.norm[0, 11]
 
 
 def test_saturation_lowers_the_adoption_threshold(norm_state):
     state, params, streams = norm_state(abandon=0.0, hysteresis=0.1)
     state.saturation[:] = 0.5       # threshold 0.7 - 0.4 * 0.5 = 0.5 <= 1/2
-    norms.step(state, params, streams, 1)
+    informal.step(state, params, streams, 1)
     fa = state.families
     assert fa.norm[0, 14]           # E: 1/2 >= 0.7 - 0.2
     assert fa.norm[0, 4]            # B: 1/3 >= 0.5 - 0.2
@@ -756,36 +756,3 @@ def test_in_need_share_of_an_england_average_place_follows_the_need_cut():
     fp = r.model.families
     expected = 1 - norm.cdf(fp.need_cut / fp.within_area_sd)
     assert state.families.in_need.mean() == pytest.approx(expected, abs=0.015)
-
-
-# == families, trust and norms in one pass ======================================================
-
-def test_the_fused_informal_pass_equals_families_trust_norms_in_turn(compose_small):
-    """sim.processes.informal (what the model runs) gives, bit for bit, what the three
-    processes give one after the other, on a place mid-run with support, contacts,
-    evictions and norms moving."""
-    from sim.model import PlaceModel
-    from sim.processes import informal
-
-    run = compose_small("scenario=core_team")
-    model = PlaceModel(run.place, run.model, run.england, [0, 1, 2], run.interventions())
-    for _ in range(6):
-        model.step()
-    for month in (7, 8):
-        st, p, rs = model.state, model.params, model.streams
-        demography.step(st, p, model.place, rs, month)
-        schools.step(st, p, rs, month)
-        services.step(st, p, rs, month)
-        fused, apart = copy.deepcopy(st), copy.deepcopy(st)
-        informal.step(fused, p, rs, month)
-        families.step(apart, p, rs, month)
-        trust.step(apart, p)
-        norms.step(apart, p, rs, month)
-        assert fused.family_supported_now.any() and (fused.family_contact > 0).any()
-        for name in ("workless", "debt", "stress", "home_learning", "informal_support", "trust",
-                     "norm", "evict_pending"):
-            np.testing.assert_array_equal(getattr(fused.families, name),
-                                          getattr(apart.families, name), err_msg=name)
-        np.testing.assert_array_equal(fused.local_norm, apart.local_norm)
-        assert (fused.families.trust != st.families.trust).any()
-        model.state = fused

@@ -4,42 +4,51 @@ A family adopts when the share of its informal ties holding the norm reaches its
 threshold (Granovetter 1978; Centola & Macy 2007); saturation of the area with good
 services lowers every threshold (the HCZ 'tipping point', seed 004). An adopter whose
 support falls a margin below its threshold may give the norm up, so the way up and the
-way down differ (hysteresis). Equations: docs/ODD.md, "Norms".
+way down differ (hysteresis).
+
+The rule in plain NumPy is `norms_numpy`; the model runs it compiled, with families and
+trust in one walk over the informal ties (sim.processes.informal, sim.kernels.informal).
+Equations: docs/ODD.md, "Norms".
 """
 from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels.informal import NormRules
 from sim.params import ModelParams
-from sim.processes.families import neighbour_mean
-from sim.rng import Streams
 from sim.state import State
 
 
-def kernel_inputs(state: State, params: ModelParams, base: np.ndarray) -> tuple:
-    """The norms' arguments of kernels.informal_month, in its order."""
-    fa, npar = state.families, params.norms
-    lowering = npar.saturation_lowering * state.saturation + params.system.voice_norm_lowering * state.voice
-    return fa.norm, fa.norm_threshold, lowering, npar.hysteresis, npar.abandon, base
+def rules(params: ModelParams) -> NormRules:
+    """The norms' parameters as the kernel takes them."""
+    npar = params.norms
+    return NormRules(hysteresis=float(npar.hysteresis), abandon=float(npar.abandon))
 
 
-def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
-    """Adoption and abandonment (sim.kernels.informal_month); records each family's local
-    share for development and home learning. The model runs this together with families
-    and trust (sim.processes.informal)."""
-    from sim.processes import informal          # informal imports this module
-
-    informal.run(state, params, streams, month, families=False, trust=False)
+def lowering(state: State, params: ModelParams) -> np.ndarray:
+    """(R,) how far this month's saturation with good services and residents' voice lower
+    every adoption threshold."""
+    return (params.norms.saturation_lowering * state.saturation
+            + params.system.voice_norm_lowering * state.voice)
 
 
-def settle(state: State, params: ModelParams, rounds: int = 50) -> None:
-    """Adoption alone, repeated until no family changes (start of a run; no draws)."""
-    fa = state.families
-    threshold = fa.norm_threshold - params.norms.saturation_lowering * state.saturation[:, None]
-    for _ in range(rounds):
-        local = neighbour_mean(state, fa.norm.astype(float))
-        adopt = ~fa.norm & (local >= threshold)
-        if not adopt.any():
-            break
-        fa.norm |= adopt
-    state.local_norm = neighbour_mean(state, fa.norm.astype(float))
+def lowered(norm_threshold: np.ndarray, lowering: np.ndarray) -> np.ndarray:
+    """Each family's threshold (R, F) after this month's lowering (R,)."""
+    return norm_threshold - lowering[:, None]
+
+
+def adopting(norm: np.ndarray, local_norm: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """Families that adopt: not holding the norm, and the share of their ties holding it
+    has reached their (lowered) threshold."""
+    return ~norm & (local_norm >= threshold)
+
+
+def norms_numpy(rules: NormRules, norm: np.ndarray, norm_threshold: np.ndarray,
+                local_norm: np.ndarray, lowering: np.ndarray, draws: np.ndarray) -> None:
+    """A month of the norms, in place (ODD 7.7). `local_norm` is the share of each family's
+    ties holding the norm last month, `lowering` (R,), `draws` the "norms.abandon"
+    stream's uniforms (R, F)."""
+    threshold = lowered(norm_threshold, lowering)
+    adopt = adopting(norm, local_norm, threshold)
+    abandon = norm & (local_norm < threshold - rules.hysteresis) & (draws < rules.abandon)
+    norm[:] = (norm | adopt) & ~abandon

@@ -1,24 +1,36 @@
 """Trust in services: good contacts raise it, it spreads along informal ties, and it
 drifts back toward the place's starting level (its history of initiatives that came and
 went, seed 003 L2022). Being listened to (local voice) adds to a contact's value.
-Equations: docs/ODD.md, "Trust".
+
+The rule in plain NumPy is `contact_numpy` then `trust_numpy`; the model runs it
+compiled, with families and norms in one walk over the informal ties
+(sim.processes.informal, sim.kernels.informal). Equations: docs/ODD.md, "Trust".
 """
 from __future__ import annotations
 
+import numpy as np
+
+from sim.kernels.informal import TrustRules
 from sim.params import ModelParams
-from sim.state import State
 
 
-def kernel_inputs(state: State, params: ModelParams) -> tuple:
-    """Trust's arguments of kernels.informal_month, in its order."""
+def rules(params: ModelParams) -> TrustRules:
+    """The trust parameters as the kernel takes them."""
     tp = params.trust
-    return (state.families.trust, state.family_contact, state.place.starting_trust,
-            tp.contact_gain, tp.spread, tp.relapse)
+    return TrustRules(contact_gain=float(tp.contact_gain), spread=float(tp.spread),
+                      relapse=float(tp.relapse))
 
 
-def step(state: State, params: ModelParams) -> None:
-    """Contact, spread along informal ties, relapse (sim.kernels.informal_month). The model
-    runs this together with families and norms (sim.processes.informal)."""
-    from sim.processes import informal          # informal imports this module
+def contact_numpy(rules: TrustRules, trust: np.ndarray, family_contact: np.ndarray) -> None:
+    """Trust moves toward the value of this month's contact, where there is one (in place)."""
+    moved = trust + rules.contact_gain * (family_contact - trust)
+    trust[:] = np.where(family_contact > 0, moved, trust)
 
-    informal.run(state, params, None, 0, families=False, norms=False)
+
+def trust_numpy(rules: TrustRules, trust: np.ndarray, mean_trust: np.ndarray,
+                starting_trust: np.ndarray) -> None:
+    """After everyone's contact: toward the ties' mean `mean_trust`, then back toward the
+    place's starting level (R,), kept in 0-1 (in place)."""
+    moved = trust + rules.spread * (mean_trust - trust)
+    moved = moved + rules.relapse * (starting_trust[:, None] - moved)
+    trust[:] = np.clip(moved, 0.0, 1.0)
