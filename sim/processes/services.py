@@ -26,94 +26,112 @@ from sim.rng import Streams
 from sim.state import State
 
 
-GATE_CODE = np.array([{"any": KSV.G_ANY, "children": KSV.G_CHILDREN,
-                       "young": KSV.G_YOUNG, "teen": KSV.G_TEEN}[O.GATE[k]]
-                      for k in O.SERVICE_KINDS], dtype=np.int64)
+# Each kind's gate as its position in KSV.GATES (KindView.gate).
+GATE_POSITION = np.array([KSV.GATES.index(O.GATE[k]) for k in O.SERVICE_KINDS], dtype=np.int64)
 
 
-def kind_view(state: State, lay: O.Layout, params: ModelParams) -> dict[str, np.ndarray]:
-    """This month's view of each service kind (KSV.kind_totals): capacity (R, K) and its
-    floor, targeting and outreach sharpened by data maturity, referral follow-through
-    (R,), the support factor and contact value of its quality, the ties between kinds
-    (R, K, K) and each school's ties to each kind (R, schools, K)."""
-    og, mods, sp = state.orgs, state.mods, params.services
-    R, K = og.capacity.shape[0], lay.membership.shape[1]
-    view = {name: np.empty((R, K)) for name in ("capacity", "targeting", "outreach",
-                                                "quality_factor", "contact_value")}
-    view["cap_floor"] = np.empty((R, K), dtype=np.int64)
-    view["follow"] = np.empty(R)
-    view["school_to_kind"] = np.zeros((R, max(len(lay.schools), 1), K))
-    view["between"] = KSV.kind_totals(
-        og.capacity, mods.capacity_add, mods.capacity_mult, og.active, sp.funding, og.quality,
-        mods.quality_add, og.alignment, og.targeting, mods.targeting_add, sp.alignment_targeting,
-        lay.kind_of, lay.membership, lay.kind_count, state.refresh_strength(), lay.schools,
-        state.data_maturity, sp.outreach, sp.referral_follow_through, mods.follow_add,
-        state.voice, params.trust.voice_gain, sp.coordination_gain,
-        view["capacity"], view["cap_floor"], view["targeting"], view["outreach"], view["follow"],
-        view["quality_factor"], view["contact_value"], view["school_to_kind"])
-    return view
+def service_rules(params: ModelParams) -> KSV.ServiceRules:
+    """params.services (and the take-up and voice gains of params.trust) as the kernels'
+    record; the monthly child input is the one at which a completed episode adds
+    child_effect SD (docs/ODD.md 7.4)."""
+    sp = params.services
+    persistence = params.development.persistence
+    return KSV.ServiceRules(
+        funding=float(sp.funding), alignment_targeting=float(sp.alignment_targeting),
+        coordination_gain=float(sp.coordination_gain), outreach=float(sp.outreach),
+        referral_follow_through=float(sp.referral_follow_through),
+        eligibility=float(sp.eligibility), episode_months=int(sp.episode_months),
+        family_effect=float(sp.family_effect),
+        child_monthly_input=float(sp.child_effect / (1.0 - persistence ** sp.episode_months)),
+        voice_gain=float(params.trust.voice_gain), takeup_power=float(params.trust.takeup_power))
 
 
-def _intake_work(scratch, F: int, K: int) -> tuple:
+def empty_view(R: int, K: int, n_schools: int) -> KSV.KindView:
+    """A KindView whose monthly arrays kind_totals fills (school_to_kind stays zero for a
+    place with no school), with sim.orgs's per-kind tables."""
+    return KSV.KindView(
+        capacity=np.empty((R, K)), capacity_floor=np.empty((R, K), dtype=np.int64),
+        targeting=np.empty((R, K)), outreach=np.empty((R, K)), follow=np.empty(R),
+        quality_factor=np.empty((R, K)), contact_value=np.empty((R, K)),
+        between=np.empty((R, K, K)), school_to_kind=np.zeros((R, max(n_schools, 1), K)),
+        need_feature=O.NEED_FEATURE, need_weight=O.NEED_WEIGHT, gate=GATE_POSITION,
+        family_effect=O.FAMILY_EFFECT, child_effect=O.CHILD_EFFECT.reshape(len(O.SERVICE_KINDS), -1))
+
+
+def kind_records(state: State, lay: O.Layout) -> tuple:
+    """The organisations, this month's modifiers, the kind layout and the system, as the
+    records kind_totals reads."""
+    og, mods = state.orgs, state.mods
+    providers = KSV.Providers(capacity=og.capacity, active=og.active, quality=og.quality,
+                              alignment=og.alignment, targeting=og.targeting,
+                              strength=state.refresh_strength())
+    modifiers = KSV.ProviderModifiers(capacity_add=mods.capacity_add, capacity_mult=mods.capacity_mult,
+                                      quality_add=mods.quality_add, targeting_add=mods.targeting_add,
+                                      follow_add=mods.follow_add)
+    kinds = KSV.KindLayout(kind_of=lay.kind_of, membership=lay.membership,
+                           kind_count=lay.kind_count, schools=lay.schools)
+    system = KSV.SystemNow(data_maturity=state.data_maturity, voice=state.voice)
+    return providers, modifiers, kinds, system
+
+
+def family_records(state: State) -> tuple[KSV.ChildArrays, KSV.FamilyArrays]:
+    ch, fa = state.children, state.families
+    children = KSV.ChildArrays(alive=ch.alive, fam=ch.fam, age=ch.age, ability=ch.ability,
+                               env=ch.env, school=ch.school)
+    families = KSV.FamilyArrays(home_learning=fa.home_learning, stress=fa.stress, debt=fa.debt,
+                                housing=fa.housing, workless=fa.workless, trust=fa.trust,
+                                neediest=fa.neediest, ever_supported=fa.ever_supported)
+    return children, families
+
+
+def _households(scratch, R: int, F: int) -> KSV.Households:
+    """The work arrays family_aggregates fills."""
+    return KSV.Households(*(scratch.get(f"services.{name}", (R, F)) for name in KSV.Households._fields[:-1]),
+                          hub=scratch.get("services.hub", (R, F), np.int64))
+
+
+def _intake_work(scratch, F: int, K: int) -> KSV.IntakeWork:
     """The work arrays of KSV.service_intake (see its docstring)."""
-    return (scratch.get("intake.feats", (len(O.FEATURES), F)), scratch.get("intake.gates", (4, F), np.bool_),
-            scratch.get("intake.need", (F,)), scratch.get("intake.cand", (F,), np.int32),
-            scratch.get("intake.idx", (K, F), np.int32), scratch.get("intake.key", (K, F)),
-            scratch.get("intake.share", (K, F)))
+    return KSV.IntakeWork(
+        feats=scratch.get("intake.feats", (len(O.FEATURES), F)),
+        gates=scratch.get("intake.gates", (len(KSV.GATES), F), np.bool_),
+        need=scratch.get("intake.need", (F,)), cand=scratch.get("intake.cand", (F,), np.int32),
+        idx=scratch.get("intake.idx", (K, F), np.int32), key=scratch.get("intake.key", (K, F)),
+        share=scratch.get("intake.share", (K, F)))
 
 
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
-    fa, og, ch = state.families, state.orgs, state.children
-    params_all, sp = params, params.services
+    fa = state.families
     R, F = fa.deprivation.shape
     K = O.N_SERVICE_KINDS
-    lay = O.layout(og.kind)
-    school_pos = lay.school_pos
-    view = kind_view(state, lay, params)
+    lay = O.layout(state.orgs.kind)
+    rules = service_rules(params)
+    view = empty_view(R, K, len(lay.schools))
+    KSV.kind_totals(rules, *kind_records(state, lay), view)
+    children, families = family_records(state)
 
     # Episodes run down (a family still engaged is not a candidate); who is in each family.
-    agg = state.scratch.get("services.agg", (R, F, KSV.N_AGG))
-    hub_pos = state.scratch.get("services.hub", (R, F), np.int64)
-    active_now = np.empty((R, K), dtype=np.int64)
-    n_engaged = state.scratch.get("services.n_engaged", (R, F), np.int8)
-    KSV.family_aggregates(ch.alive, ch.fam, ch.age, ch.ability, ch.env, ch.school,
-                              school_pos, fa.engaged, agg, hub_pos, active_now, n_engaged)
+    households = _households(state.scratch, R, F)
+    caseload = KSV.Caseload(engaged=fa.engaged, running=np.empty((R, K), dtype=np.int64),
+                            n_engaged=state.scratch.get("services.n_engaged", (R, F), np.int8))
+    KSV.family_aggregates(children, lay.school_pos, caseload, households)
 
-    # Never over capacity: end surplus episodes where capacity fell; count free places.
-    cap_floor = view["cap_floor"]
-    KSV.service_discharge(fa.engaged, cap_floor, streams.base("services.discharge", month), active_now,
-                              n_engaged)
-    free = np.maximum(cap_floor - active_now, 0)
+    # Never over capacity: end surplus episodes where capacity fell.
+    KSV.service_discharge(caseload, view.capacity_floor, streams.base("services.discharge", month))
 
-    intake = np.zeros((R, K), dtype=np.int64)
-    by_referral = np.zeros((R, K))
-    KSV.service_intake(agg, fa.home_learning, fa.stress, fa.debt, fa.housing, fa.workless,
-                           O.NEED_FEATURE, O.NEED_WEIGHT, GATE_CODE, fa.engaged, view["outreach"],
-                           view["targeting"], view["between"], view["school_to_kind"], hub_pos,
-                           view["follow"], fa.trust,
-                           params.trust.takeup_power, sp.eligibility, free,
-                           streams.base("services.intake", month), streams.base("services.priority", month),
-                           sp.episode_months, intake, by_referral, n_engaged,
-                           *_intake_work(state.scratch, F, K))
-    state.flows.intake = intake
-    state.flows.intake_by_referral = by_referral
+    draws = KSV.IntakeDraws(seek=streams.base("services.intake", month),
+                            priority=streams.base("services.priority", month))
+    state.flows.intake, state.flows.intake_by_referral = KSV.service_intake(
+        rules, view, families, households, caseload, draws, _intake_work(state.scratch, F, K))
 
     # Monthly support for families and their children, scaled by quality.
     if not state.child_support.flags.c_contiguous:
         state.child_support = np.ascontiguousarray(state.child_support)
-    child_support = state.child_support.reshape(R, F, -1)      # a view: written in place
-    summary = np.empty((R, 5))
-    # A completed episode adds child_effect SD: the monthly input that achieves it.
-    persistence = params_all.development.persistence
-    child_input = sp.child_effect / (1.0 - persistence ** sp.episode_months)
-    KSV.service_support(fa.engaged, view["quality_factor"], view["contact_value"], O.FAMILY_EFFECT,
-                            O.CHILD_EFFECT.reshape(K, -1), sp.family_effect, child_input,
-                            agg, fa.neediest, state.family_support, child_support,
-                            state.family_contact, state.family_supported_now, fa.ever_supported,
-                            summary, n_engaged)
-    state.flows.first_supported = summary[:, 4].astype(np.int64)
-    state.saturation = summary[:, 0]
-    state.families_supported = summary[:, 1]
-    state.reach_neediest = summary[:, 2]
-    state.kind_capacity = view["capacity"]
-    state.capacity_used = (active_now + intake).sum(axis=1) / np.maximum(cap_floor.sum(axis=1), 1)
+    support = KSV.Support(family_support=state.family_support,
+                          child_support=state.child_support.reshape(R, F, -1),   # a view: written in place
+                          family_contact=state.family_contact,
+                          supported_now=state.family_supported_now)
+    (state.saturation, state.families_supported, state.reach_neediest,
+     state.flows.first_supported) = KSV.service_support(rules, view, families, households, caseload, support)
+    state.kind_capacity = view.capacity
+    state.capacity_used = caseload.running.sum(axis=1) / np.maximum(view.capacity_floor.sum(axis=1), 1)
