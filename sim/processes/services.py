@@ -13,7 +13,14 @@ Each month, for each family-facing kind of service (sim.orgs.SERVICE_KINDS):
    episodes at random, so no kind is ever over capacity;
 5. supported families get monthly inputs (orgs.FAMILY_EFFECT, orgs.CHILD_EFFECT) scaled
    by service quality, handed to the family and development processes.
-Equations: docs/ODD.md, "Services".
+
+Each rule is stated in plain NumPy below, in the registry's names (the statement to
+review): `kind_view_numpy` (each kind's capacity, targeting, ties and quality this
+month), `count_households_numpy` (episodes run down; who lives in each family),
+`discharge_numpy`, `need_numpy`, `eligible_numpy`, `demand_numpy` and `intake_numpy`
+(intake within capacity), `support_numpy`. `step` runs the compiled kernels of
+sim.kernels.services, which tests/test_rules_services.py checks against these exactly.
+Equations: docs/ODD.md 7.4, "Services".
 """
 from __future__ import annotations
 
@@ -81,6 +88,7 @@ def kind_records(state: State, lay: O.Layout) -> tuple:
 
 
 def family_records(state: State) -> tuple[KSV.ChildArrays, KSV.FamilyArrays]:
+    """The children and the families' circumstances, as the kernels' records."""
     ch, fa = state.children, state.families
     children = KSV.ChildArrays(alive=ch.alive, fam=ch.fam, age=ch.age, ability=ch.ability,
                                env=ch.env, school=ch.school)
@@ -332,6 +340,8 @@ def support_numpy(rules: KSV.ServiceRules, view: KSV.KindView, families: KSV.Fam
 
 
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
+    """A month of services, by the compiled kernels (the same rules as the *_numpy
+    functions above)."""
     fa = state.families
     R, F = fa.deprivation.shape
     K = O.N_SERVICE_KINDS
