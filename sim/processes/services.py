@@ -358,10 +358,11 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     KSV.family_aggregates(children, lay.school_pos, caseload, households)
 
     # Never over capacity: end surplus episodes where capacity fell.
-    KSV.service_discharge(caseload, view.capacity_floor, streams.base("services.discharge", month))
+    discharge, seek, priority = streams.bases(("services.discharge", "services.intake",
+                                               "services.priority"), month)
+    KSV.service_discharge(caseload, view.capacity_floor, discharge)
 
-    draws = KSV.IntakeDraws(seek=streams.base("services.intake", month),
-                            priority=streams.base("services.priority", month))
+    draws = KSV.IntakeDraws(seek=seek, priority=priority)
     state.flows.intake, state.flows.intake_by_referral = KSV.service_intake(
         rules, view, families, households, caseload, draws, _intake_work(state.scratch, F, K))
 
