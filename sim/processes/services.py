@@ -13,7 +13,14 @@ Each month, for each family-facing kind of service (sim.orgs.SERVICE_KINDS):
    episodes at random, so no kind is ever over capacity;
 5. supported families get monthly inputs (orgs.FAMILY_EFFECT, orgs.CHILD_EFFECT) scaled
    by service quality, handed to the family and development processes.
-Equations: docs/ODD.md, "Services".
+
+Each rule is stated in plain NumPy below, in the registry's names (the statement to
+review): `kind_view_numpy` (each kind's capacity, targeting, ties and quality this
+month), `count_households_numpy` (episodes run down; who lives in each family),
+`discharge_numpy`, `need_numpy`, `eligible_numpy`, `demand_numpy` and `intake_numpy`
+(intake within capacity), `support_numpy`. `step` runs the compiled kernels of
+sim.kernels.services, which tests/test_rules_services.py checks against these exactly.
+Equations: docs/ODD.md 7.4, "Services".
 """
 from __future__ import annotations
 
@@ -26,94 +33,347 @@ from sim.rng import Streams
 from sim.state import State
 
 
-GATE_CODE = np.array([{"any": KSV.G_ANY, "children": KSV.G_CHILDREN,
-                       "young": KSV.G_YOUNG, "teen": KSV.G_TEEN}[O.GATE[k]]
-                      for k in O.SERVICE_KINDS], dtype=np.int64)
+# Each kind's gate as its position in KSV.GATES (KindView.gate).
+GATE_POSITION = np.array([KSV.GATES.index(O.GATE[k]) for k in O.SERVICE_KINDS], dtype=np.int64)
 
 
-def kind_view(state: State, lay: O.Layout, params: ModelParams) -> dict[str, np.ndarray]:
-    """This month's view of each service kind (KSV.kind_totals): capacity (R, K) and its
-    floor, targeting and outreach sharpened by data maturity, referral follow-through
-    (R,), the support factor and contact value of its quality, the ties between kinds
-    (R, K, K) and each school's ties to each kind (R, schools, K)."""
-    og, mods, sp = state.orgs, state.mods, params.services
-    R, K = og.capacity.shape[0], lay.membership.shape[1]
-    view = {name: np.empty((R, K)) for name in ("capacity", "targeting", "outreach",
-                                                "quality_factor", "contact_value")}
-    view["cap_floor"] = np.empty((R, K), dtype=np.int64)
-    view["follow"] = np.empty(R)
-    view["school_to_kind"] = np.zeros((R, max(len(lay.schools), 1), K))
-    view["between"] = KSV.kind_totals(
-        og.capacity, mods.capacity_add, mods.capacity_mult, og.active, sp.funding, og.quality,
-        mods.quality_add, og.alignment, og.targeting, mods.targeting_add, sp.alignment_targeting,
-        lay.kind_of, lay.membership, lay.kind_count, state.refresh_strength(), lay.schools,
-        state.data_maturity, sp.outreach, sp.referral_follow_through, mods.follow_add,
-        state.voice, params.trust.voice_gain, sp.coordination_gain,
-        view["capacity"], view["cap_floor"], view["targeting"], view["outreach"], view["follow"],
-        view["quality_factor"], view["contact_value"], view["school_to_kind"])
-    return view
+def service_rules(params: ModelParams) -> KSV.ServiceRules:
+    """params.services (and the take-up and voice gains of params.trust) as the kernels'
+    record; the monthly child input is the one at which a completed episode adds
+    child_effect SD (docs/ODD.md 7.4)."""
+    sp = params.services
+    persistence = params.development.persistence
+    return KSV.ServiceRules(
+        funding=float(sp.funding), alignment_targeting=float(sp.alignment_targeting),
+        coordination_gain=float(sp.coordination_gain), outreach=float(sp.outreach),
+        referral_follow_through=float(sp.referral_follow_through),
+        eligibility=float(sp.eligibility), episode_months=int(sp.episode_months),
+        family_effect=float(sp.family_effect),
+        child_monthly_input=float(sp.child_effect / (1.0 - persistence ** sp.episode_months)),
+        voice_gain=float(params.trust.voice_gain), takeup_power=float(params.trust.takeup_power))
 
 
-def _intake_work(scratch, F: int, K: int) -> tuple:
+def kind_tables() -> dict[str, np.ndarray]:
+    """sim.orgs's fixed per-kind tables, as KindView's fields (rows in SERVICE_KINDS order)."""
+    return dict(need_feature=O.NEED_FEATURE, need_weight=O.NEED_WEIGHT, gate=GATE_POSITION,
+                family_effect=O.FAMILY_EFFECT,
+                child_effect=O.CHILD_EFFECT.reshape(O.N_SERVICE_KINDS, -1))
+
+
+def empty_view(R: int, K: int, n_schools: int) -> KSV.KindView:
+    """A KindView whose monthly arrays kind_totals fills (school_to_kind stays zero for a
+    place with no school)."""
+    return KSV.KindView(
+        capacity=np.empty((R, K)), capacity_floor=np.empty((R, K), dtype=np.int64),
+        targeting=np.empty((R, K)), outreach=np.empty((R, K)), follow=np.empty(R),
+        quality_factor=np.empty((R, K)), contact_value=np.empty((R, K)),
+        between=np.empty((R, K, K)), school_to_kind=np.zeros((R, max(n_schools, 1), K)),
+        **kind_tables())
+
+
+def kind_records(state: State, lay: O.Layout) -> tuple:
+    """The organisations, this month's modifiers, the kind layout and the system, as the
+    records kind_totals reads."""
+    og, mods = state.orgs, state.mods
+    providers = KSV.Providers(capacity=og.capacity, active=og.active, quality=og.quality,
+                              alignment=og.alignment, targeting=og.targeting,
+                              strength=state.refresh_strength())
+    modifiers = KSV.ProviderModifiers(capacity_add=mods.capacity_add, capacity_mult=mods.capacity_mult,
+                                      quality_add=mods.quality_add, targeting_add=mods.targeting_add,
+                                      follow_add=mods.follow_add)
+    kinds = KSV.KindLayout(kind_of=lay.kind_of, membership=lay.membership,
+                           kind_count=lay.kind_count, schools=lay.schools)
+    system = KSV.SystemNow(data_maturity=state.data_maturity, voice=state.voice)
+    return providers, modifiers, kinds, system
+
+
+def family_records(state: State) -> tuple[KSV.ChildArrays, KSV.FamilyArrays]:
+    """The children and the families' circumstances, as the kernels' records."""
+    ch, fa = state.children, state.families
+    children = KSV.ChildArrays(alive=ch.alive, fam=ch.fam, age=ch.age, ability=ch.ability,
+                               env=ch.env, school=ch.school)
+    families = KSV.FamilyArrays(home_learning=fa.home_learning, stress=fa.stress, debt=fa.debt,
+                                housing=fa.housing, workless=fa.workless, trust=fa.trust,
+                                neediest=fa.neediest, ever_supported=fa.ever_supported)
+    return children, families
+
+
+def _households(scratch, R: int, F: int) -> KSV.Households:
+    """The work arrays family_aggregates fills."""
+    return KSV.Households(*(scratch.get(f"services.{name}", (R, F)) for name in KSV.Households._fields[:-1]),
+                          hub=scratch.get("services.hub", (R, F), np.int64))
+
+
+def _intake_work(scratch, F: int, K: int) -> KSV.IntakeWork:
     """The work arrays of KSV.service_intake (see its docstring)."""
-    return (scratch.get("intake.feats", (len(O.FEATURES), F)), scratch.get("intake.gates", (4, F), np.bool_),
-            scratch.get("intake.need", (F,)), scratch.get("intake.cand", (F,), np.int32),
-            scratch.get("intake.idx", (K, F), np.int32), scratch.get("intake.key", (K, F)),
-            scratch.get("intake.share", (K, F)))
+    return KSV.IntakeWork(
+        feats=scratch.get("intake.feats", (len(O.FEATURES), F)),
+        gates=scratch.get("intake.gates", (len(KSV.GATES), F), np.bool_),
+        need=scratch.get("intake.need", (F,)), cand=scratch.get("intake.cand", (F,), np.int32),
+        idx=scratch.get("intake.idx", (K, F), np.int32), key=scratch.get("intake.key", (K, F)),
+        share=scratch.get("intake.share", (K, F)))
+
+
+# == The rules in plain NumPy ==================================================================
+# The statement to review, in the registry's names; the compiled kernels of
+# sim.kernels.services do the same, and tests/test_rules_services.py checks them against
+# these functions exactly. Nothing here changes its inputs; each returns what the month
+# makes of them. Equations: docs/ODD.md 7.4.
+
+def kind_view_numpy(rules: KSV.ServiceRules, providers: KSV.Providers, mods: KSV.ProviderModifiers,
+                    layout: KSV.KindLayout, system: KSV.SystemNow) -> KSV.KindView:
+    """Each service kind this month (KSV.kind_totals): capacity, quality and targeting
+    summed over its organisations, the ties between kinds and from each school, and what
+    data maturity, coordination and voice make of them."""
+    R, n_orgs = providers.capacity.shape
+    K = len(layout.kind_count)
+    active = providers.active.astype(float)
+    cap = (np.maximum(providers.capacity + mods.capacity_add, 0.0) * mods.capacity_mult
+           * active * rules.funding)
+    quality_now = providers.quality + mods.quality_add
+    aimed = np.clip(providers.targeting + mods.targeting_add, 0.0, 1.0) * active
+    # Sums over each kind's organisations, in increasing order (loops over a few dozen
+    # organisations; S @ membership in the same order of terms).
+    capacity, weighted, n_active = np.zeros((R, K)), np.zeros((R, K)), np.zeros((R, K))
+    aligned, aimed_k = np.zeros((R, K)), np.zeros((R, K))
+    to_kind = np.zeros((R, n_orgs, K))              # tie strength from each organisation to a kind
+    for o in np.flatnonzero(layout.kind_of >= 0):
+        k = layout.kind_of[o]
+        capacity[:, k] += cap[:, o]
+        weighted[:, k] += cap[:, o] * quality_now[:, o]
+        n_active[:, k] += active[:, o]
+        aligned[:, k] += providers.alignment[:, o] * active[:, o]
+        aimed_k[:, k] += aimed[:, o]
+        to_kind[:, :, k] += providers.strength[:, :, o]
+    quality = np.where(capacity > 0, weighted / np.maximum(capacity, 1e-12), 0.0)
+    n = np.maximum(n_active, 1.0)
+    targeting = np.clip(aimed_k / n + rules.alignment_targeting * (aligned / n), 0.0, 1.0)
+    # Mean tie strength between the organisations of two kinds; none within a kind.
+    shared = np.zeros((R, K, K))
+    for o in np.flatnonzero(layout.kind_of >= 0):
+        shared[:, layout.kind_of[o], :] += to_kind[:, o, :]
+    between = shared / (layout.kind_count[:, None] * layout.kind_count[None, :])
+    between[:, np.arange(K), np.arange(K)] = 0.0
+    # Coordination frees capacity: fewer duplicated contacts where kinds are tied.
+    coordination = between.sum(axis=2) / max(K - 1, 1)
+    capacity = capacity * (1.0 + rules.coordination_gain * coordination)
+    maturity = system.data_maturity[:, None]
+    school_to_kind = np.zeros((R, max(len(layout.schools), 1), K))
+    school_to_kind[:, :len(layout.schools)] = to_kind[:, layout.schools, :] / layout.kind_count
+    return KSV.KindView(
+        capacity=capacity, capacity_floor=np.floor(capacity).astype(np.int64),
+        targeting=targeting + (1.0 - targeting) * 0.5 * maturity,
+        outreach=np.broadcast_to(rules.outreach * (1.0 + maturity), (R, K)),
+        follow=rules.referral_follow_through * (1.0 + system.data_maturity) + mods.follow_add,
+        quality_factor=np.clip(1.0 + quality, 0.0, 2.0),
+        contact_value=np.clip(0.5 + 0.5 * quality + rules.voice_gain * system.voice[:, None], 0.0, 1.0),
+        between=between, school_to_kind=school_to_kind, **kind_tables())
+
+
+def count_households_numpy(children: KSV.ChildArrays, school_pos: np.ndarray,
+                           engaged: np.ndarray) -> tuple[KSV.Caseload, KSV.Households]:
+    """Episodes run down by a month (KSV.family_aggregates); who lives in each family:
+    children, under-5s, 11-18s, the children's health and wellbeing deficits, and the
+    local school of its child in the highest slot (-1 if none)."""
+    R, F, K = engaged.shape
+    engaged = engaged - (engaged > 0)
+    caseload = KSV.Caseload(engaged=engaged, n_engaged=(engaged > 0).sum(axis=2).astype(np.int8),
+                            running=(engaged > 0).sum(axis=1))
+    rep = np.broadcast_to(np.arange(R)[:, None], children.alive.shape)
+    home = (rep * F + children.fam)[children.alive]          # each child's family, in slot order
+
+    def per_family(value) -> np.ndarray:
+        return np.bincount(home, weights=np.asarray(value, dtype=float)[children.alive],
+                           minlength=R * F).reshape(R, F)
+
+    score = children.ability + children.env
+    slot = np.broadcast_to(np.arange(children.alive.shape[1]), children.alive.shape)
+    at_school = children.alive & (children.school >= 0)
+    last_slot = np.full(R * F, -1)
+    np.maximum.at(last_slot, (rep * F + children.fam)[at_school], slot[at_school])
+    last_slot = last_slot.reshape(R, F)
+    school = np.take_along_axis(children.school, np.maximum(last_slot, 0), axis=1)
+    households = KSV.Households(
+        kids=per_family(np.ones(children.alive.shape)), young=per_family(children.age < 60),
+        teen=per_family(children.age >= 132),
+        health_deficit=per_family(np.maximum(-score[..., 1], 0.0)),
+        wellbeing_deficit=per_family(np.maximum(-score[..., 2], 0.0)),
+        hub=np.where(last_slot >= 0, school_pos[np.maximum(school, 0)], -1))
+    return caseload, households
+
+
+def discharge_numpy(caseload: KSV.Caseload, capacity_floor: np.ndarray,
+                    u_discharge: np.ndarray) -> KSV.Caseload:
+    """Where a kind runs more episodes than its whole places (KSV.service_discharge), the
+    surplus episodes with the smallest draws U["services.discharge"] (R, F, K) end."""
+    engaged = caseload.engaged
+    surplus = np.maximum(caseload.running - capacity_floor, 0)           # (R, K)
+    key = np.where(engaged > 0, u_discharge, np.inf)
+    rank = key.argsort(axis=1).argsort(axis=1)                           # 0 = smallest draw
+    ends = (engaged > 0) & (rank < surplus[:, None, :])
+    engaged = np.where(ends, 0, engaged).astype(engaged.dtype)
+    return KSV.Caseload(engaged=engaged,
+                        n_engaged=caseload.n_engaged - ends.sum(axis=2).astype(np.int8),
+                        running=caseload.running - ends.sum(axis=1))
+
+
+def need_numpy(view: KSV.KindView, families: KSV.FamilyArrays,
+               households: KSV.Households) -> np.ndarray:
+    """need[r, f, k] = clip(sum_j NEED[k, j] x feature_j, 0, 1), the features in
+    sim.orgs.FEATURES order, each in [0, 1]."""
+    per_kid = np.maximum(households.kids, 1.0)
+    features = (
+        (households.young > 0).astype(float),                            # young
+        (households.teen > 0).astype(float),                             # teen
+        np.clip(-families.home_learning / 2.0, 0.0, 1.0),                # hle_deficit
+        np.clip(households.health_deficit / per_kid / 1.5, 0.0, 1.0),    # health_deficit
+        np.clip(households.wellbeing_deficit / per_kid / 1.5, 0.0, 1.0),  # wellbeing_deficit
+        families.stress,                                                 # stress
+        families.debt,                                                   # debt
+        np.clip((families.housing + 1.0) / 3.0, 0.0, 1.0),               # housing
+        families.workless.astype(float),                                 # workless
+    )
+    K = len(view.gate)
+    need = np.zeros((*families.stress.shape, K))
+    for k in range(K):
+        for feature, weight in zip(view.need_feature[k], view.need_weight[k]):
+            need[..., k] += features[feature] * weight
+    return np.clip(need, 0.0, 1.0)
+
+
+def demand_numpy(rules: KSV.ServiceRules, view: KSV.KindView, families: KSV.FamilyArrays,
+                 households: KSV.Households, engaged: np.ndarray,
+                 need: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Identification and take-up: (demand, referral, pressure), each (R, F, K). A
+    referral comes only along ties: from the family's children's school and from the
+    kinds it is already engaged with."""
+    R, F, K = engaged.shape
+    hub = households.hub
+    via = np.where(hub[..., None] >= 0,
+                   view.school_to_kind[np.arange(R)[:, None], np.maximum(hub, 0)], 0.0)
+    for used in range(K):
+        via = via + np.where(engaged[:, :, used, None] > 0, view.between[:, None, used, :], 0.0)
+    t = view.targeting[:, None, :]
+    referral = view.follow[:, None, None] * need * via
+    pressure = view.outreach[:, None, :] * need * ((1.0 - t) + 2.0 * t * need) + referral
+    take = families.trust[..., None] ** rules.takeup_power
+    return pressure / (1.0 + pressure) * take, referral, pressure
+
+
+def eligible_numpy(rules: KSV.ServiceRules, view: KSV.KindView, households: KSV.Households,
+                   engaged: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """(R, F, K) bool: no running episode of the kind, inside its gate (KSV.GATES), need
+    above params.services.eligibility."""
+    gates = {"any": np.ones(households.kids.shape, dtype=bool), "children": households.kids != 0,
+             "young": households.young > 0, "teen": households.teen > 0}
+    inside = np.stack([gates[KSV.GATES[g]] for g in view.gate], axis=-1)
+    return (engaged == 0) & inside & (need > rules.eligibility)
+
+
+def intake_numpy(rules: KSV.ServiceRules, view: KSV.KindView, families: KSV.FamilyArrays,
+                 households: KSV.Households, caseload: KSV.Caseload, u_seek: np.ndarray,
+                 u_priority: np.ndarray) -> tuple[KSV.Caseload, np.ndarray, np.ndarray]:
+    """Need, identification, seeking and intake within capacity (KSV.service_intake):
+    the new caseload, the intake (R, K) and the expected number of it by referral.
+
+    An eligible family seeks support when U["services.intake"] < demand; where more seek
+    than a kind has free places, the free places go to the seekers with the smallest
+    -ln U["services.priority"] / demand (an exponential race). Places are given once
+    every kind has chosen, so this month's intake is no referral source this month."""
+    engaged = caseload.engaged
+    R, F, K = engaged.shape
+    need = need_numpy(view, families, households)
+    demand, referral, pressure = demand_numpy(rules, view, families, households, engaged, need)
+    free = np.maximum(view.capacity_floor - caseload.running, 0)
+    seeks = (eligible_numpy(rules, view, households, engaged, need) & (free[:, None, :] > 0)
+             & (demand > 0.0) & (u_seek < demand))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        race = -np.log(u_priority) / demand
+        by_referral_share = np.where(pressure > 0.0, referral / pressure, 0.0)
+    taken = np.zeros_like(seeks)
+    by_referral = np.zeros((R, K))
+    for r in range(R):
+        for k in range(K):
+            seekers = np.flatnonzero(seeks[r, :, k])
+            if len(seekers) > free[r, k]:
+                seekers = seekers[np.argsort(race[r, seekers, k])][:free[r, k]]
+            taken[r, seekers, k] = True
+            # Summed in the kernel's order; NumPy sums more than eight terms pairwise.
+            by_referral[r, k] = by_referral_share[r, seekers, k].sum()
+    intake = taken.sum(axis=1)
+    caseload = KSV.Caseload(engaged=np.where(taken, rules.episode_months, engaged).astype(engaged.dtype),
+                            n_engaged=caseload.n_engaged + taken.sum(axis=2).astype(np.int8),
+                            running=caseload.running + intake)
+    return caseload, intake, by_referral
+
+
+def support_numpy(rules: KSV.ServiceRules, view: KSV.KindView, families: KSV.FamilyArrays,
+                  households: KSV.Households, caseload: KSV.Caseload) -> tuple:
+    """Monthly inputs to supported families and their children (KSV.service_support):
+    (Support, ever_supported, saturation, share of families supported, share of the
+    neediest tenth supported, families supported for the first time). A family engaged
+    with no kind gets 0 here (the kernel leaves its rows alone; readers skip them)."""
+    on = caseload.engaged > 0                                            # (R, F, K)
+    R, F, K = on.shape
+    family_support = np.zeros((R, F, view.family_effect.shape[1]))
+    child_support = np.zeros((R, F, view.child_effect.shape[1]))
+    weight_sum, value = np.zeros((R, F)), np.zeros((R, F))
+    for k in range(K):                  # each kind the family uses adds, in kind order
+        quality_factor = np.where(on[..., k], view.quality_factor[:, None, k], 0.0)
+        weight_sum += quality_factor
+        value += np.where(on[..., k], view.contact_value[:, None, k], 0.0)
+        family_support += rules.family_effect * quality_factor[..., None] * view.family_effect[k]
+        child_support += rules.child_monthly_input * quality_factor[..., None] * view.child_effect[k]
+    n_kinds = on.sum(axis=2)
+    supported_now = n_kinds > 0
+    with_children = households.kids > 0
+    saturation = (np.where(with_children, np.minimum(weight_sum, 1.0), 0.0).sum(axis=1)
+                  / np.maximum(with_children.sum(axis=1), 1))
+    first = supported_now & ~families.ever_supported
+    support = KSV.Support(family_support=family_support, child_support=child_support,
+                          family_contact=np.where(supported_now, value / np.maximum(n_kinds, 1), 0.0),
+                          supported_now=supported_now)
+    return (support, families.ever_supported | supported_now, saturation,
+            supported_now.sum(axis=1) / max(F, 1),
+            (supported_now & families.neediest).sum(axis=1) / np.maximum(families.neediest.sum(axis=1), 1),
+            first.sum(axis=1))
 
 
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
-    fa, og, ch = state.families, state.orgs, state.children
-    params_all, sp = params, params.services
+    """A month of services, by the compiled kernels (the same rules as the *_numpy
+    functions above)."""
+    fa = state.families
     R, F = fa.deprivation.shape
     K = O.N_SERVICE_KINDS
-    lay = O.layout(og.kind)
-    school_pos = lay.school_pos
-    view = kind_view(state, lay, params)
+    lay = O.layout(state.orgs.kind)
+    rules = service_rules(params)
+    view = empty_view(R, K, len(lay.schools))
+    KSV.kind_totals(rules, *kind_records(state, lay), view)
+    children, families = family_records(state)
 
     # Episodes run down (a family still engaged is not a candidate); who is in each family.
-    agg = state.scratch.get("services.agg", (R, F, KSV.N_AGG))
-    hub_pos = state.scratch.get("services.hub", (R, F), np.int64)
-    active_now = np.empty((R, K), dtype=np.int64)
-    n_engaged = state.scratch.get("services.n_engaged", (R, F), np.int8)
-    KSV.family_aggregates(ch.alive, ch.fam, ch.age, ch.ability, ch.env, ch.school,
-                              school_pos, fa.engaged, agg, hub_pos, active_now, n_engaged)
+    households = _households(state.scratch, R, F)
+    caseload = KSV.Caseload(engaged=fa.engaged, running=np.empty((R, K), dtype=np.int64),
+                            n_engaged=state.scratch.get("services.n_engaged", (R, F), np.int8))
+    KSV.family_aggregates(children, lay.school_pos, caseload, households)
 
-    # Never over capacity: end surplus episodes where capacity fell; count free places.
-    cap_floor = view["cap_floor"]
-    KSV.service_discharge(fa.engaged, cap_floor, streams.base("services.discharge", month), active_now,
-                              n_engaged)
-    free = np.maximum(cap_floor - active_now, 0)
+    # Never over capacity: end surplus episodes where capacity fell.
+    discharge, seek, priority = streams.bases(("services.discharge", "services.intake",
+                                               "services.priority"), month)
+    KSV.service_discharge(caseload, view.capacity_floor, discharge)
 
-    intake = np.zeros((R, K), dtype=np.int64)
-    by_referral = np.zeros((R, K))
-    KSV.service_intake(agg, fa.home_learning, fa.stress, fa.debt, fa.housing, fa.workless,
-                           O.NEED_FEATURE, O.NEED_WEIGHT, GATE_CODE, fa.engaged, view["outreach"],
-                           view["targeting"], view["between"], view["school_to_kind"], hub_pos,
-                           view["follow"], fa.trust,
-                           params.trust.takeup_power, sp.eligibility, free,
-                           streams.base("services.intake", month), streams.base("services.priority", month),
-                           sp.episode_months, intake, by_referral, n_engaged,
-                           *_intake_work(state.scratch, F, K))
-    state.flows.intake = intake
-    state.flows.intake_by_referral = by_referral
+    draws = KSV.IntakeDraws(seek=seek, priority=priority)
+    state.flows.intake, state.flows.intake_by_referral = KSV.service_intake(
+        rules, view, families, households, caseload, draws, _intake_work(state.scratch, F, K))
 
     # Monthly support for families and their children, scaled by quality.
     if not state.child_support.flags.c_contiguous:
         state.child_support = np.ascontiguousarray(state.child_support)
-    child_support = state.child_support.reshape(R, F, -1)      # a view: written in place
-    summary = np.empty((R, 5))
-    # A completed episode adds child_effect SD: the monthly input that achieves it.
-    persistence = params_all.development.persistence
-    child_input = sp.child_effect / (1.0 - persistence ** sp.episode_months)
-    KSV.service_support(fa.engaged, view["quality_factor"], view["contact_value"], O.FAMILY_EFFECT,
-                            O.CHILD_EFFECT.reshape(K, -1), sp.family_effect, child_input,
-                            agg, fa.neediest, state.family_support, child_support,
-                            state.family_contact, state.family_supported_now, fa.ever_supported,
-                            summary, n_engaged)
-    state.flows.first_supported = summary[:, 4].astype(np.int64)
-    state.saturation = summary[:, 0]
-    state.families_supported = summary[:, 1]
-    state.reach_neediest = summary[:, 2]
-    state.kind_capacity = view["capacity"]
-    state.capacity_used = (active_now + intake).sum(axis=1) / np.maximum(cap_floor.sum(axis=1), 1)
+    support = KSV.Support(family_support=state.family_support,
+                          child_support=state.child_support.reshape(R, F, -1),   # a view: written in place
+                          family_contact=state.family_contact,
+                          supported_now=state.family_supported_now)
+    (state.saturation, state.families_supported, state.reach_neediest,
+     state.flows.first_supported) = KSV.service_support(rules, view, families, households, caseload, support)
+    state.kind_capacity = view.capacity
+    state.capacity_used = caseload.running.sum(axis=1) / np.maximum(view.capacity_floor.sum(axis=1), 1)
