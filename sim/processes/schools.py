@@ -7,8 +7,6 @@ child attends one outside the area (school index -2: average quality, no local t
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from sim import orgs as O
@@ -34,18 +32,14 @@ def level_members(kinds: np.ndarray) -> list[np.ndarray]:
 
 def level_table(kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Settings of each level as a padded (levels, most) table and the count per level;
-    a place's list of organisations is fixed, so it is worked out once per place."""
-    return _level_table(*O.kinds_key(kinds))
-
-
-@functools.lru_cache(maxsize=64)
-def _level_table(dtype: str, data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    members = level_members(np.frombuffer(data, dtype=dtype).astype(np.int64))
+    a place's list of organisations is fixed, so it is worked out once, when the place is
+    built (`Place.school_levels`, `Place.school_level_count`)."""
+    members = level_members(np.asarray(kinds).astype(np.int64))
     table = np.zeros((len(LEVELS), max(1, max(len(m) for m in members))), dtype=np.int64)
     for i, m in enumerate(members):
         table[i, :len(m)] = m
     counts = np.array([len(m) for m in members], dtype=np.int64)
-    table.flags.writeable = counts.flags.writeable = False     # shared between models
+    table.flags.writeable = counts.flags.writeable = False
     return table, counts
 
 
@@ -56,7 +50,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int, everyo
     """Enrol children at transition ages and newcomers; `everyone` at the start of a run
     (sim.kernels.schools.enrol). Compulsory levels have take-up 1: every child attends."""
     ch = state.children
-    options, n_options = level_table(state.orgs.kind)
+    options, n_options = state.place.school_levels, state.place.school_level_count
     takeup = np.array([1.0 if name is None else getattr(params.demography, name)
                        for _, _, name in LEVELS])
     new_rep, new_slot = (state.new_children if len(state.new_children)

@@ -67,7 +67,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     params_all, sp = params, params.services
     R, F = fa.deprivation.shape
     K = O.N_SERVICE_KINDS
-    lay = O.layout(og.kind)
+    lay = state.place.layout
     school_pos = lay.school_pos
     view = kind_view(state, lay, params)
 
