@@ -58,7 +58,7 @@ PER_10K = {
     Kind.FAMILY_SUPPORT: 1.0, Kind.MONEY_ADVICE: 1.0, Kind.COMMUNITY_GROUP: 2.0,
 }
 
-# Family need features, computed each month inside sim.kernels.service_intake.
+# Family need features, computed each month inside sim.kernels.services.service_intake.
 FEATURES = ("young", "teen", "hle_deficit", "health_deficit", "wellbeing_deficit",
             "stress", "debt", "housing", "workless")
 F = {name: i for i, name in enumerate(FEATURES)}

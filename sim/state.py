@@ -248,7 +248,7 @@ class State:
     families_supported: np.ndarray  # (R,) share of families supported now
     reach_neediest: np.ndarray   # (R,) share of the neediest tenth supported now
     capacity_used: np.ndarray    # (R,) share of service capacity in use
-    child_summary: np.ndarray    # (R, 8) score sums and counts (kernels.development_month)
+    child_summary: np.ndarray    # (R, 8) score sums and counts (sim.kernels.development.development_month)
     exclusion_multiplier: float  # the place's exclusion rate relative to England
     n_pilots_planned: int = 0
     strength_history: list = field(default_factory=list)
