@@ -46,13 +46,15 @@ def run_interventions(model: "PlaceModel", month: int) -> None:
         intervention.step(model, month)
 
 
-# The month, in order. A new monthly process is one more entry here (docs/ODD.md 10.3
-# lists the files it touches); the benchmarks time these entries by name.
+# The month, in order (docs/ODD.md section 3). A new monthly process is one more entry
+# here (docs/ODD.md 10.7 lists the files it touches); the benchmarks time these entries
+# by name.
 MONTH: tuple[Process, ...] = (
     Process("demography", lambda m, t: demography.step(m.state, m.params, m.place, m.streams, t)),
     Process("schools", lambda m, t: schools.step(m.state, m.params, m.streams, t)),
     Process("interventions", run_interventions),
     Process("services", lambda m, t: services.step(m.state, m.params, m.streams, t)),
+    # families, trust and norms (ODD steps 5-7) in one compiled pass
     Process("informal", lambda m, t: informal.step(m.state, m.params, m.streams, t)),
     Process("development", lambda m, t: development.step(m.state, m.params, m.streams, t)),
     Process("ties", lambda m, t: ties.step(m.state, m.params, m.streams, t)),
@@ -65,7 +67,7 @@ class PlaceModel(mesa.Model):
     """A neighbourhood's children, families and organisations, for R replicates at once.
 
     A mesa Model without agent objects: children, families and organisations live in
-    the arrays of `state` (docs/ODD.md 10.3 says why).
+    the arrays of `state` (docs/ODD.md 10.7 says why).
 
     Args:
         place: the place preset.

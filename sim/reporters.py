@@ -1,5 +1,5 @@
-"""Named model reporters: each maps a model to one value per replicate, an array of
-shape (R,); `Collector` records them each month. Labels and units live in REPORTER_INFO, which
+"""Named model reporters (DataCollector style): each maps a model to one value per
+replicate, an array of shape (R,). Labels and units live in REPORTER_INFO, which
 docs/results.md and the plots read.
 
 The six system indicators follow seed 003's six areas (L1108-1131) and the stage
