@@ -36,10 +36,8 @@ from pathlib import Path
 MARK = "@@BENCH-RESULT@@"
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "NUMBA_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1", "CI": "true"}
-# "informal" is families, trust and norms, which the model runs as one pass.
-PROCESSES = ("demography", "schools", "services", "informal",
-             "development", "ties", "engagement", "system")
-# Reference methods timed as each process (benchmarks/reference/model.py).
+# Reference methods timed as each process of the model's month (sim.model.MONTH; the
+# reference has no interventions): benchmarks/reference/model.py.
 REFERENCE_METHODS = {"demography": ("demography",), "schools": ("enrol",), "services": ("services",),
                      "informal": ("families_month", "trust_month", "norms"),
                      "development": ("development",), "ties": ("partnership_ties",),
@@ -138,7 +136,8 @@ def _warm_up() -> None:
 
 
 def state_arrays(state) -> list:
-    """Every NumPy array of the model's state (sparse matrices by their data arrays)."""
+    """Every writable NumPy array of the model's state (sparse matrices by their data
+    arrays); the place's read-only lookups (Place.layout and the like) are left out."""
     import numpy as np
     import scipy.sparse as sp
 
@@ -146,7 +145,7 @@ def state_arrays(state) -> list:
 
     def add(value):
         if isinstance(value, np.ndarray):
-            if value.size and id(value) not in seen:
+            if value.size and value.flags.writeable and id(value) not in seen:
                 seen.add(id(value))
                 out.append(value)
         elif sp.issparse(value):
@@ -209,20 +208,19 @@ class Timers:
         return timed
 
 
-def _patch_processes(timers: Timers) -> list:
-    """Wrap sim.processes.<name>.step with timers (as a profiler would); returns undo list."""
-    import importlib
+def time_schedule(model, timers: Timers) -> None:
+    """Time each process of this model's month (sim.model.MONTH, by name) and its
+    collection, as a profiler would; the timers are the model's own, nothing global."""
+    model.schedule = tuple(p._replace(run=timers.wrap(p.name, p.run)) for p in model.schedule)
+    model.datacollector.collect = timers.wrap("collect", model.datacollector.collect)
 
-    undo = []
-    for name in PROCESSES:
-        try:
-            module = importlib.import_module(f"sim.processes.{name}")
-        except ModuleNotFoundError:
-            continue
-        original = module.step
-        module.step = timers.wrap(name, original)
-        undo.append((module, original))
-    return undo
+
+def process_names(summary: dict) -> list[str]:
+    """The processes as the model workers timed them: the month's, in order, then
+    "collect" and "other" (the rest of the month)."""
+    for row in summary["per_size"].values():
+        return list(row["process_ms"])
+    return []
 
 
 def worker_model(spec: dict) -> dict:
@@ -237,8 +235,7 @@ def worker_model(spec: dict) -> dict:
     model = PlaceModel(cfg.place, cfg.model, cfg.england, [0])
     init_s = cpu() - t0
     timers = Timers()
-    undo = _patch_processes(timers)
-    model.datacollector.collect = timers.wrap("collect", model.datacollector.collect)
+    time_schedule(model, timers)
     step_s, step_wall, children = 0.0, 0.0, 0
     months = int(spec["months"])
     for _ in range(months):
@@ -247,8 +244,6 @@ def worker_model(spec: dict) -> dict:
         step_s += cpu() - t0
         step_wall += time.perf_counter() - w0
         children += int(model.state.children.alive.sum())
-    for module, original in undo:
-        module.step = original
     st = model.state
     n_fam = st.families.deprivation.shape[1]
     n_org = len(st.orgs.kind)
@@ -353,8 +348,6 @@ def worker_profile(spec: dict) -> dict:
         from pyinstrument import Profiler
     except ImportError:
         return dict(available=False)
-    import importlib
-
     from sim.model import PlaceModel
 
     _warm_up()
@@ -363,20 +356,17 @@ def worker_profile(spec: dict) -> dict:
     model.step()
     profiler = Profiler(interval=0.0002)
     process = spec.get("process")
-    undo = None
     if process and process != "collect":
-        module = importlib.import_module(f"sim.processes.{process}")
-        original = module.step
+        chosen = next(p for p in model.schedule if p.name == process)
 
-        def profiled(*args, **kwargs):
+        def profiled(*args):
             profiler.start()
             try:
-                return original(*args, **kwargs)
+                return chosen.run(*args)
             finally:
                 profiler.stop()
 
-        module.step = profiled
-        undo = (module, original)
+        model.schedule = tuple(p._replace(run=profiled) if p is chosen else p for p in model.schedule)
         for _ in range(int(spec["months"])):
             model.step()
     else:
@@ -384,8 +374,6 @@ def worker_profile(spec: dict) -> dict:
         for _ in range(int(spec["months"])):
             model.step()
         profiler.stop()
-    if undo:
-        undo[0].step = undo[1]
     out = Path(spec["out"])
     stem = out / f"profile_{spec['label']}_{process or 'month'}"
     stem.with_suffix(".html").write_text(profiler.output_html())
@@ -686,7 +674,7 @@ def table_text(res: dict) -> str:
                  f"({fmt(s['exponent_top'])} between the two largest), reference {fmt(s['reference_exponent'])}.")
     lines.append("")
     lines.append("Where a month goes: ms per month per process (model | reference | reference/model).")
-    procs = list(PROCESSES) + ["collect", "other"]
+    procs = process_names(s)
     hdr = ("process",) + tuple(size_label(p) for p in s["per_size"])
     rows = []
     for name in procs:
@@ -829,7 +817,7 @@ def plot(res: dict, path: Path) -> None:
     ax.legend(fontsize=8)
 
     ax = axes[0, 1]                                     # shares of the model's month
-    names = list(PROCESSES) + ["collect", "other"]
+    names = process_names(s)
     bottom = np.zeros(len(pops))
     cmap = plt.get_cmap("tab20")
     for i, n in enumerate(names):

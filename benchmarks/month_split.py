@@ -13,12 +13,11 @@ microsecond), as a profiler would.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import time
 from dataclasses import dataclass, field
 
-from benchmarks.bench import PROCESSES, _config, _warm_up
+from benchmarks.bench import _config, _warm_up
 
 cpu_ns = time.process_time_ns
 
@@ -43,7 +42,7 @@ class Split:
         inside = sum(self.kernel_ns.values())
         timed = sum(self.process_ns.values())
         lines.append(f"  {'all':12s} {self.ms(timed):8.3f} {self.ms(inside):8.3f} {self.ms(timed - inside):8.3f}"
-                     f"   (the month's other {self.ms(self.total_ns - timed):.3f}: flows, modifiers, interventions)")
+                     f"   (the month's other {self.ms(self.total_ns - timed):.3f}: State.reset_month)")
         lines.append("  kernels:")
         for name, ns in sorted(self.by_kernel_ns.items(), key=lambda kv: -kv[1]):
             lines.append(f"    {name:24s} {self.ms(ns):8.3f}")
@@ -111,12 +110,8 @@ def measure(overrides: list[str], months: int) -> Split:
                 timed = wrapped.setdefault(id(value), wrap_kernel(value.py_func.__name__, value))
                 setattr(module, attr, timed)
                 undo.append((module, attr, value))
-        for name in PROCESSES:
-            module = importlib.import_module(f"sim.processes.{name}")
-            undo.append((module, "step", module.step))
-            module.step = wrap_process(name, module.step)
-        collector = model.datacollector
-        collector.collect = wrap_process("collect", collector.collect)
+        model.schedule = tuple(p._replace(run=wrap_process(p.name, p.run)) for p in model.schedule)
+        model.datacollector.collect = wrap_process("collect", model.datacollector.collect)
         t0 = cpu_ns()
         for _ in range(months):
             model.step()

@@ -1,20 +1,9 @@
 """PlaceModel: a batch of replicates of one neighbourhood, stepped a month at a time.
 
-The monthly order (docs/ODD.md, "Process overview and scheduling"):
-
- 1. demography   ageing, leaving at 19, moves out and in, evictions, births
- 2. schools      enrolment at transition ages and for newcomers
- 3. interventions act on capacity, ties, trust, targeting, time (scenario order)
- 4. services     need, identification, referral along ties, intake within capacity, support
- 5. families     work, arrears, informal support, stress, home learning, eviction risk
- 6. trust        contact, spread along family ties, relapse
- 7. norms        complex contagion, threshold lowered by service saturation
-    (5-7 run as one compiled pass, sim.processes.informal, with the same result)
- 8. development  three interacting domains; milestones, exclusions, admissions recorded
- 9. ties         organisation ties: joint work, decay, turnover, formation, loss
-10. engagement   partner engagement and agenda alignment
-11. system       data maturity and residents' voice move with this month's hours
-12. collect      the reporters
+A month resets its flows and monthly inputs (State.reset_month), runs the processes of
+MONTH in order, then collects the reporters (docs/ODD.md, section 3). Processes 5-7 of
+the ODD (families, trust, norms) run as one compiled pass, `informal`, with the same
+result.
 
 A batch holds several replicates side by side (first array axis); every rule acts
 within a replicate and every draw is keyed by the replicate's own seed, so a replicate
@@ -22,15 +11,14 @@ gives the same numbers whatever batch it runs in.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import mesa
 import numpy as np
 
-from sim.agents import ChildView, FamilyView, Organisation
 from sim.interventions.base import Intervention
 from sim.params import ModelParams, PlaceParams
-from sim.place import build_state, empty_flows
+from sim.place import build_state
 from sim.interventions import ordered
 from sim.kernels.development import settled_shares
 from sim.processes import (demography, development, engagement, informal, schools, services,
@@ -44,8 +32,42 @@ from sim.synthetic import IndicatorTable
 SERVICE_BURN_IN = 24  # months of service intake run before month 0 (negative months)
 
 
+class Process(NamedTuple):
+    """One step of the month: its name (as docs/ODD.md section 3 and the benchmarks call
+    it) and how the model runs it in a month."""
+
+    name: str
+    run: Callable[["PlaceModel", int], None]
+
+
+def run_interventions(model: "PlaceModel", month: int) -> None:
+    """The scenario's interventions, in their fixed order (sim.interventions.ordered)."""
+    for intervention in model.interventions:
+        intervention.step(model, month)
+
+
+# The month, in order (docs/ODD.md section 3). A new monthly process is one more entry
+# here (docs/ODD.md 10.7 lists the files it touches); the benchmarks time these entries
+# by name.
+MONTH: tuple[Process, ...] = (
+    Process("demography", lambda m, t: demography.step(m.state, m.params, m.place, m.streams, t)),
+    Process("schools", lambda m, t: schools.step(m.state, m.params, m.streams, t)),
+    Process("interventions", run_interventions),
+    Process("services", lambda m, t: services.step(m.state, m.params, m.streams, t)),
+    # families, trust and norms (ODD steps 5-7) in one compiled pass
+    Process("informal", lambda m, t: informal.step(m.state, m.params, m.streams, t)),
+    Process("development", lambda m, t: development.step(m.state, m.params, m.streams, t)),
+    Process("ties", lambda m, t: ties.step(m.state, m.params, m.streams, t)),
+    Process("engagement", lambda m, t: engagement.step(m.state, m.params)),
+    Process("system", lambda m, t: system.step(m.state, m.params)),
+)
+
+
 class PlaceModel(mesa.Model):
     """A neighbourhood's children, families and organisations, for R replicates at once.
+
+    A mesa Model without agent objects: children, families and organisations live in
+    the arrays of `state` (docs/ODD.md 10.7 says why).
 
     Args:
         place: the place preset.
@@ -67,17 +89,14 @@ class PlaceModel(mesa.Model):
         self.seeds = seeds
         self.streams = Streams(seeds)
         self.state = build_state(place, params, england, self.streams)
-        self.state.exclusion_multiplier = place.exclusion_multiplier
         self.month = 0
+        self.schedule = MONTH           # an instance's own, so a benchmark can time its entries
         self.interventions = ordered(list(interventions))
         schools.step(self.state, params, self.streams, 0, everyone=True)
         self._settle()
         for intervention in self.interventions:
             intervention.initialize(self)
-        self.organisations = [Organisation(self, r, i) for r in range(self.n_replicates)
-                              for i in range(len(self.state.orgs.kind))]
-        self.collecting = None   # values reporters share while the collector runs (sim.reporters)
-        self.datacollector = Collector(model_reporters=REPORTERS)
+        self.datacollector = Collector(REPORTERS)
         self.datacollector.collect(self)
 
     @property
@@ -105,35 +124,20 @@ class PlaceModel(mesa.Model):
         st.child_summary = st.child_summary_now()
 
     def step(self) -> None:
-        st, p, rs = self.state, self.params, self.streams
         month = self.month + 1
-        st.flows = empty_flows(self.n_replicates, st.flows.intake.shape[1])
-        st.reset_month(p)
-        demography.step(st, p, self.place, rs, month)
-        schools.step(st, p, rs, month)
-        for intervention in self.interventions:
-            intervention.step(self, month)
-        services.step(st, p, rs, month)
-        informal.step(st, p, rs, month)      # families, trust, norms (5-7) in one pass
-        development.step(st, p, rs, month)
-        ties.step(st, p, rs, month)
-        engagement.step(st, p)
-        system.step(st, p)
+        self.state.reset_month(self.params)
+        for process in self.schedule:
+            process.run(self, month)
         self.month = month
         self.datacollector.collect(self)
 
     def release(self) -> None:
         """Free the model's arrays now; the model is unusable afterwards.
 
-        Mesa 3.3 keeps every model as a key of the class-level `Agent._ids` (mesa issue
-        #3179, fixed upstream by PR #3180), so a worker that runs thousands of models
-        would hold every one of them; and agents and interventions refer back to the
-        model, so even without that its arrays would wait for Python's next full
-        garbage collection. A sweep worker's memory would creep up between collections.
+        Interventions refer back to the model (and mesa's Model holds its own bound
+        `step`), so without this its arrays would wait for Python's next full garbage
+        collection, and a sweep worker's memory would creep up between collections.
         """
-        self.remove_all_agents()
-        mesa.Agent._ids.pop(self, None)
-        self.organisations = []
         self.interventions = []
         self.datacollector = None
         self.state = None
@@ -141,9 +145,3 @@ class PlaceModel(mesa.Model):
     def monthly_cost(self, month: int) -> float:
         """Cost of the scenario's interventions in a month, per replicate (GBP)."""
         return float(sum(iv.cost(month) for iv in self.interventions))
-
-    def child(self, replicate: int, slot: int) -> ChildView:
-        return ChildView(self, replicate, slot)
-
-    def family(self, replicate: int, home: int) -> FamilyView:
-        return FamilyView(self, replicate, home)

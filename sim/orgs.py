@@ -6,7 +6,6 @@ parameters in `sim.params.Services`.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -144,8 +143,9 @@ for _i, _k in enumerate(SERVICE_KINDS):
 class Layout:
     """What a place's fixed list of organisation kinds implies for the monthly processes.
 
-    The list never changes during a run, so this is worked out once per place (`layout`)
-    rather than every month. The arrays are shared between models: read-only.
+    The list never changes during a run, so this is worked out once, when the place is
+    built (sim.place.build_state, kept as `Place.layout`), rather than every month. The
+    arrays are read-only.
     """
 
     membership: np.ndarray   # (O, K) 0/1: which organisations deliver each service kind
@@ -158,18 +158,7 @@ class Layout:
 
 
 def layout(kinds: np.ndarray) -> Layout:
-    return _layout(*kinds_key(kinds))
-
-
-def kinds_key(kinds: np.ndarray) -> tuple[str, bytes]:
-    """A hashable key for a list of organisation kinds, cheap enough to take monthly."""
-    kinds = np.asarray(kinds)
-    return kinds.dtype.str, kinds.tobytes()
-
-
-@functools.lru_cache(maxsize=64)
-def _layout(dtype: str, data: bytes) -> Layout:
-    k = np.frombuffer(data, dtype=dtype).astype(np.int64)
+    k = np.asarray(kinds).astype(np.int64)
     services = np.array(SERVICE_KINDS)
     schools = np.flatnonzero(np.isin(k, SCHOOL_KINDS))
     is_service = np.isin(k, SERVICE_KINDS)

@@ -16,8 +16,6 @@ from typing import Optional
 from sim.registry import nonneg, param, prob
 
 A = "assumption"
-S003 = "seed 003"
-S004 = "seed 004"
 
 
 @dataclass

@@ -16,8 +16,9 @@ from sim import orgs as O
 from sim.params import ModelParams, PlaceParams
 from sim.kernels import demography as KD
 from sim.rng import Streams
-from sim.state import (GROUPS, MILESTONES, Children, Families, Flows, Modifiers,
-                       Organisations, Place, State)
+from sim.processes.development import exclusion_factor
+from sim.processes.schools import level_table
+from sim.state import Children, Families, Flows, Modifiers, Organisations, Place, State
 from sim.synthetic import INDICATORS, IndicatorTable, draw_indicators
 
 CHILD_SLOT_HEADROOM = 1.6  # child slots per child at the start; births fill free slots
@@ -122,21 +123,15 @@ def draw_families(ps: Place, params: ModelParams, streams: Streams, stream: str,
     # norm threshold's (from u2).
     z, u = ndtri(np.concatenate([drawn[:6], drawn[8:9]])), drawn[6:]
     rho = fp.indicator_correlation
-
-    def cut(rate: np.ndarray) -> np.ndarray:
-        """Per replicate: a binary indicator is rho z0 + sqrt(1 - rho^2) noise above this
-        (a place's rates never change, so the cut is worked out once: _cut)."""
-        return _cut(rate.dtype.str, rate.shape, rate.tobytes())
-
     # deprivation = mean + sd z0; workless, no qualifications, poor health: probit with
-    # the common factor; housing = mean + sd (rho z0 + sqrt(1 - rho^2) z4); arrears =
-    # clip(0.3 workless + 0.1 max(deprivation, 0) + 0.1 u0); stress 0.3; home learning 0;
-    # trust = clip(start + 0.15 z5); norm held if u3 < initial share; threshold =
-    # clip(mean + sd z6, 0.02, 0.98); a second adult if u1 < its share.
+    # the common factor (above the place's cut); housing = mean + sd (rho z0 + sqrt(1 -
+    # rho^2) z4); arrears = clip(0.3 workless + 0.1 max(deprivation, 0) + 0.1 u0); stress
+    # 0.3; home learning 0; trust = clip(start + 0.15 z5); norm held if u3 < initial
+    # share; threshold = clip(mean + sd z6, 0.02, 0.98); a second adult if u1 < its share.
     KD.draw_families(np.asarray(rep, dtype=np.int64), np.asarray(slot, dtype=np.int64), z, u,
                      ps.family_mean, ps.housing_mean,
-                     ps.starting_trust, cut(ps.workless_rate), cut(ps.no_qualifications_rate),
-                     cut(ps.poor_health_rate), ps.second_adult_share, rho,
+                     ps.starting_trust, ps.workless_cut, ps.no_qualifications_cut,
+                     ps.poor_health_cut, ps.second_adult_share, rho,
                      float(np.sqrt(1 - rho ** 2)), fp.within_area_sd, fp.need_cut,
                      npar.initial_share, npar.threshold_mean, npar.threshold_sd,
                      *(into[name] for name in DRAWN))
@@ -144,15 +139,15 @@ def draw_families(ps: Place, params: ModelParams, streams: Streams, stream: str,
 
 @functools.lru_cache(maxsize=16)
 def _draw_names(stream: str) -> tuple[str, ...]:
+    """The names of a family draw's streams (a pure function of one string; kept so the
+    names are not formatted again for every month's newcomers)."""
     return tuple(f"{stream}.z{i}" for i in range(6)) + tuple(f"{stream}.u{i}" for i in range(4))
 
 
-@functools.lru_cache(maxsize=256)
-def _cut(dtype: str, shape: tuple, data: bytes) -> np.ndarray:
-    rate = np.frombuffer(data, dtype=dtype).reshape(shape)
-    cut = ndtri(np.clip(1 - rate, 1e-9, 1 - 1e-9))
-    cut.flags.writeable = False            # shared between calls
-    return cut
+def probit_cut(rate: np.ndarray) -> np.ndarray:
+    """Per replicate: a binary indicator held by a share `rate` of families is
+    rho z0 + sqrt(1 - rho^2) noise above this (a standard normal's upper quantile)."""
+    return ndtri(np.clip(1 - rate, 1e-9, 1 - 1e-9))
 
 
 def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable,
@@ -175,14 +170,25 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
         mu = fp.area_weight * area_z
     workless_rate = np.clip(fp.workless_per_jsa * ind[:, 1] / 100.0, 0.01, 0.7)
 
+    # -- the place's fixed structure and its lookups ------------------------------------
+    kinds = org_kinds(place)
+    school_levels, school_level_count = level_table(kinds)
+    ties = _family_ties(streams, F, place.informal_ties)
+    no_qualifications_rate, poor_health_rate = ind[:, 2] / 100.0, 1 - ind[:, 0] / 100.0
     place_state = Place(
         indicators=ind, area_z=area_z, family_mean=mu, workless_rate=workless_rate,
-        no_qualifications_rate=ind[:, 2] / 100.0, poor_health_rate=1 - ind[:, 0] / 100.0,
+        no_qualifications_rate=no_qualifications_rate, poor_health_rate=poor_health_rate,
+        workless_cut=probit_cut(workless_rate),
+        no_qualifications_cut=probit_cut(no_qualifications_rate),
+        poor_health_cut=probit_cut(poor_health_rate),
         housing_mean=fp.area_weight * (ind[:, 4] - mean[4]) / sd[4],
-        family_ties=None, degree=None, starting_trust=np.full(R, place.starting_trust),
+        family_ties=ties, degree=np.asarray(ties.sum(axis=1)).reshape(R, F),
+        starting_trust=np.full(R, place.starting_trust),
         births_per_month=params.demography.birth_balance * n_children / params.demography.leave_age_months,
         children_per_home=n_children / F, partnership=place.partnership_strength,
         second_adult_share=float(np.clip((place.population - n_children) / F - 1, 0, 1)),
+        layout=O.layout(kinds), school_levels=school_levels, school_level_count=school_level_count,
+        exclusion_factor=exclusion_factor(kinds),
     )
 
     # -- families -------------------------------------------------------------------
@@ -220,7 +226,6 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
     )
 
     # -- organisations ----------------------------------------------------------------
-    kinds = org_kinds(place)
     n_org = len(kinds)
     is_school = np.isin(kinds, O.SCHOOL_KINDS)
     uo = streams.normal("place.orgs", 0, (n_org, 2))
@@ -255,12 +260,9 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
         legacy=legacy, legacy_total=legacy.sum(axis=2),
     )
 
-    ties = _family_ties(streams, F, place.informal_ties)
-    place_state.family_ties = ties
-    place_state.degree = np.asarray(ties.sum(axis=1)).reshape(R, F)
     state = State(
         children=children, families=families, orgs=organisations, place=place_state,
-        flows=empty_flows(R, K), family_support=np.zeros((R, F, len(O.FAMILY_CHANNELS))),
+        flows=Flows.empty(R, K), family_support=np.zeros((R, F, len(O.FAMILY_CHANNELS))),
         child_support=np.zeros((R, F, len(O.AGE_BANDS), len(O.DOMAINS))),
         family_contact=np.zeros((R, F)), family_supported_now=np.zeros((R, F), dtype=bool),
         local_norm=np.zeros((R, F)), saturation=np.zeros(R),
@@ -270,19 +272,11 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
         mods=Modifiers.neutral(R, n_org),
         cluster_work=params.ties.cluster_work * place.schools_partnership
         * (np.outer(is_school, is_school) & ~np.eye(n_org, dtype=bool)),
+        data_work=np.zeros(R), community_hours=np.zeros(R), pilot_support_hours=np.zeros(R),
+        data_ceiling=np.zeros(R), voice_ceiling=np.zeros(R), strength=organisations.strength(),
+        kind_capacity=np.zeros((R, K)), families_supported=np.zeros(R),
+        reach_neediest=np.zeros(R), capacity_used=np.zeros(R), child_summary=np.zeros((R, 8)),
+        exclusion_multiplier=place.exclusion_multiplier,
     )
-    state.refresh_strength()
     state.reset_month(params)
-    state.child_summary = np.zeros((R, 8))
     return state
-
-
-def empty_flows(R: int, K: int) -> Flows:
-    zero = np.zeros(R, dtype=np.int64)
-    return Flows(births=zero.copy(), moved_in=zero.copy(), moved_out=zero.copy(),
-                 left_at_19=zero.copy(), dropped=zero.copy(), evictions=zero.copy(),
-                 families_moved=zero.copy(), intake=np.zeros((R, K), dtype=np.int64),
-                 leveraged=np.zeros(R), first_supported=np.zeros(R, dtype=np.int64),
-                 intake_by_referral=np.zeros((R, K)), exclusions=zero.copy(),
-                 admissions=zero.copy(),
-                 milestone_counts=np.zeros((R, len(MILESTONES), len(GROUPS), 2), dtype=np.int64))

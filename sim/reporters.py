@@ -8,7 +8,6 @@ in docs/ODD.md ("System outcomes").
 """
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
 from sim.kernels import indicators as KI
@@ -25,9 +24,9 @@ STAGES = ("building relationships", "testing and prototyping", "hardwiring",
 
 def _org_indicators(model) -> np.ndarray:
     """(R, KI.N_INDICATORS): the organisation indicators (sim.kernels.indicators), once
-    per collection: the collector keeps them in `model.collecting` while it runs the
-    reporters; a reporter called on its own computes them afresh."""
-    cache = getattr(model, "collecting", None)
+    per collection: a `Reading` keeps them for all its reporters; a reporter called on
+    the model itself computes them afresh."""
+    cache = getattr(model, "shared", None)
     if cache is not None and "orgs" in cache:
         return cache["orgs"]
     og = model.state.orgs
@@ -41,7 +40,7 @@ def _org_indicators(model) -> np.ndarray:
 def _family_indicators(model) -> np.ndarray:
     """(R, KI.N_FAMILY_INDICATORS): the family indicators (sim.kernels.indicators), once
     per collection, as _org_indicators."""
-    cache = getattr(model, "collecting", None)
+    cache = getattr(model, "shared", None)
     if cache is not None and "families" in cache:
         return cache["families"]
     st = model.state
@@ -197,8 +196,7 @@ def tie_density(model):
 def families_newly_supported(model):
     """Families supported this month for the first time since the run began (or they
     moved in): summed over a period it counts families reached, as seed 003 reports."""
-    f = model.state.flows.first_supported
-    return np.zeros(model.n_replicates, dtype=np.int64) if f is None else f
+    return model.state.flows.first_supported
 
 
 def organisations_engaged(model):
@@ -207,8 +205,7 @@ def organisations_engaged(model):
 
 
 def leveraged(model):
-    f = model.state.flows.leveraged
-    return np.zeros(model.n_replicates) if f is None else f
+    return model.state.flows.leveraged
 
 
 def mean_tie_strength(model):
@@ -216,13 +213,11 @@ def mean_tie_strength(model):
 
 
 def ties_formed(model):
-    f = model.state.flows.ties_formed
-    return np.zeros(model.n_replicates, dtype=np.int64) if f is None else f
+    return model.state.flows.ties_formed
 
 
 def ties_lost(model):
-    f = model.state.flows.ties_lost
-    return np.zeros(model.n_replicates, dtype=np.int64) if f is None else f
+    return model.state.flows.ties_lost
 
 
 def champions_share(model):
@@ -353,25 +348,40 @@ REPORTER_INFO = {
 }
 
 
-class Collector(mesa.DataCollector):
-    """mesa's DataCollector for the model reporters, keeping each month's array as the
-    reporter returned it, where mesa keeps a deepcopy (the deepcopies alone took a third
-    of a small place's month). So a reporter must return an array that nothing changes
+class Reading:
+    """The model as the reporters of one collection read it: its state, and `shared`,
+    the indicator kernels' results, computed once for all the reporters that read them
+    (_org_indicators, _family_indicators)."""
+
+    def __init__(self, model) -> None:
+        self.state = model.state
+        self.shared: dict[str, np.ndarray] = {}
+
+
+class Collector:
+    """The model reporters' values, one (R,) array per reporter a month, in `model_vars`
+    (name -> list by month, as mesa's DataCollector names it; sim.run reads it).
+
+    A plain collector rather than mesa's DataCollector, which deepcopies every value
+    (the copies alone took a third of a small place's month): this one keeps each array
+    as the reporter returned it. So a reporter must return an array that nothing changes
     afterwards: a new one, or one the model replaces rather than updates (this month's
     flows); tests/test_reporters.py checks that earlier months' records stay as they were.
+    The stage is classified from the indicators collected the same month.
     """
 
+    def __init__(self, reporters: dict) -> None:
+        self.reporters = reporters
+        self.model_vars: dict[str, list[np.ndarray]] = {name: [] for name in reporters}
+
     def collect(self, model) -> None:
+        reading = Reading(model)
         month = {}
-        model.collecting = {}                      # shared by reporters (_org_indicators)
-        try:
-            for name, reporter in self.model_reporters.items():
-                if reporter is stage and all(n in month and self.model_reporters[n] is STAGE_SOURCE[n]
-                                             for n in STAGE_INPUTS):
-                    value = stage_from(month)          # the indicators just collected
-                else:
-                    value = reporter(model)
-                month[name] = value = np.asarray(value)
-                self.model_vars[name].append(value)
-        finally:
-            model.collecting = None
+        for name, reporter in self.reporters.items():
+            if reporter is stage and all(n in month and self.reporters[n] is STAGE_SOURCE[n]
+                                         for n in STAGE_INPUTS):
+                value = stage_from(month)          # the indicators just collected
+            else:
+                value = reporter(reading)
+            month[name] = value = np.asarray(value)
+            self.model_vars[name].append(value)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from sim.orgs import Layout
 from sim.scratch import Scratch
 
 # Milestones recorded as children pass the age (months) of the assessment.
@@ -104,7 +105,8 @@ class Organisations:
 
 @dataclass
 class Place:
-    """Per-replicate place-level quantities (R,) and fixed structure."""
+    """Per-replicate place-level quantities (R,) and the place's fixed structure, with
+    the lookups that structure implies, worked out once when the place is built."""
 
     indicators: np.ndarray     # (R, 5) Table 1 indicators in their units
     area_z: np.ndarray         # (R,) area deprivation in SD of Table 1 IMD
@@ -112,6 +114,11 @@ class Place:
     workless_rate: np.ndarray  # (R,) target household worklessness
     no_qualifications_rate: np.ndarray  # (R,)
     poor_health_rate: np.ndarray  # (R,)
+    # Probit cuts of the three rates: a drawn family has the attribute when its
+    # rho z0 + sqrt(1 - rho^2) noise lies above the cut (sim.place.draw_families).
+    workless_cut: np.ndarray   # (R,)
+    no_qualifications_cut: np.ndarray  # (R,)
+    poor_health_cut: np.ndarray  # (R,)
     housing_mean: np.ndarray   # (R,) mean family housing pressure, SD
     family_ties: sp.csr_matrix  # (R*F, R*F) block-diagonal informal ties, 0/1
     degree: np.ndarray         # (R, F) number of informal ties
@@ -119,12 +126,21 @@ class Place:
     births_per_month: float    # expected births per replicate per month
     second_adult_share: float  # share of homes with two adults
     children_per_home: float   # mean children per home at the start (newcomers bring as many)
-    partnership: float = 0.0   # the place's starting partnership strength (0-1)
+    partnership: float         # the place's starting partnership strength (0-1)
+    layout: Layout             # which organisations deliver each service kind, where the schools are
+    school_levels: np.ndarray  # (levels, most) the settings of each school level (schools.level_table)
+    school_level_count: np.ndarray  # (levels,) settings per level
+    exclusion_factor: np.ndarray  # (O,) each organisation's exclusion hazard as a school (development)
 
 
 @dataclass
 class Flows:
-    """What happened this month, for the reporters; shapes (R,) unless noted."""
+    """What happened this month, for the reporters; shapes (R,) unless noted.
+
+    A month starts with new arrays (`Flows.empty`, State.reset_month) rather than
+    zeroing last month's: the collector keeps the arrays reporters return as they are
+    (sim.reporters.Collector), so last month's must stay as they were.
+    """
 
     births: np.ndarray
     moved_in: np.ndarray        # children arriving with families
@@ -138,11 +154,25 @@ class Flows:
     exclusions: np.ndarray
     admissions: np.ndarray
     milestone_counts: np.ndarray  # (R, M, G, 2): reached, assessed
-    leveraged: np.ndarray = None        # (R,) GBP raised this month (seedcorn)
-    first_supported: np.ndarray = None  # (R,) families supported this month for the first time
-    champions_lost: np.ndarray = None
-    ties_formed: np.ndarray = None
-    ties_lost: np.ndarray = None
+    leveraged: np.ndarray       # GBP raised this month (seedcorn)
+    first_supported: np.ndarray  # families supported this month for the first time
+    champions_lost: np.ndarray
+    ties_formed: np.ndarray
+    ties_lost: np.ndarray
+
+    @classmethod
+    def empty(cls, R: int, K: int) -> "Flows":
+        """Nothing happened yet: every count 0 (int64), funds and expected counts 0.0."""
+        def count() -> np.ndarray:
+            return np.zeros(R, dtype=np.int64)
+
+        return cls(births=count(), moved_in=count(), moved_out=count(), left_at_19=count(),
+                   dropped=count(), evictions=count(), families_moved=count(),
+                   intake=np.zeros((R, K), dtype=np.int64), intake_by_referral=np.zeros((R, K)),
+                   exclusions=count(), admissions=count(),
+                   milestone_counts=np.zeros((R, len(MILESTONES), len(GROUPS), 2), dtype=np.int64),
+                   leveraged=np.zeros(R), first_supported=count(), champions_lost=count(),
+                   ties_formed=count(), ties_lost=count())
 
 
 @dataclass
@@ -178,7 +208,11 @@ class Modifiers:
 
 @dataclass
 class State:
-    """The whole batch: children, families, organisations, the place, this month's flows."""
+    """The whole batch: children, families, organisations, the place, this month's flows.
+
+    Every field exists from the start (sim.place.build_state): a process overwrites the
+    monthly ones in place or assigns a new array, and nothing is ever None.
+    """
 
     children: Children
     families: Families
@@ -201,37 +235,38 @@ class State:
     mods: Modifiers              # this month's intervention modifiers
     introductions: np.ndarray    # (R, O, O) monthly meeting chance added by interventions
     # Hours and ceilings interventions set this month (reset monthly), read by system.step.
-    data_work: np.ndarray = None        # (R,) data-work hours
-    community_hours: np.ndarray = None  # (R,) community-engagement hours
-    pilot_support_hours: np.ndarray = None  # (R,) core-team hours for pilots
-    data_ceiling: np.ndarray = None     # (R,) highest data maturity reachable now
-    voice_ceiling: np.ndarray = None    # (R,) highest voice reachable now
+    data_work: np.ndarray        # (R,) data-work hours
+    community_hours: np.ndarray  # (R,) community-engagement hours
+    pilot_support_hours: np.ndarray  # (R,) core-team hours for pilots
+    data_ceiling: np.ndarray     # (R,) highest data maturity reachable now
+    voice_ceiling: np.ndarray    # (R,) highest voice reachable now
+    strength: np.ndarray         # (R, O, O) tie strength, refreshed by refresh_strength()
+    # What services found this month (services.step), read by later processes and reporters.
+    kind_capacity: np.ndarray    # (R, K) capacity per service kind
+    family_contact: np.ndarray   # (R, F) value of current service contacts, 0 if none
+    family_supported_now: np.ndarray  # (R, F) bool: supported by any service now
+    families_supported: np.ndarray  # (R,) share of families supported now
+    reach_neediest: np.ndarray   # (R,) share of the neediest tenth supported now
+    capacity_used: np.ndarray    # (R,) share of service capacity in use
+    child_summary: np.ndarray    # (R, 8) score sums and counts (sim.kernels.development.development_month)
+    exclusion_multiplier: float  # the place's exclusion rate relative to England
     n_pilots_planned: int = 0
-    strength: np.ndarray | None = None  # (R, O, O) tie strength, refreshed by refresh_strength()
     strength_history: list = field(default_factory=list)
     new_children: tuple = ()     # (replicate, slot) of children who arrived this month
-    kind_capacity: np.ndarray | None = None  # (R, K) capacity per service kind this month
-    family_contact: np.ndarray | None = None  # (R, F) value of current service contacts, 0 if none
-    family_supported_now: np.ndarray | None = None  # (R, F) bool: supported by any service now
-    families_supported: np.ndarray | None = None  # (R,) share of families supported now
-    reach_neediest: np.ndarray | None = None  # (R,) share of the neediest tenth supported now
-    capacity_used: np.ndarray | None = None   # (R,) share of service capacity in use
-    child_summary: np.ndarray | None = None   # (R, 8) score sums and counts (kernels.development_month)
-    exclusion_multiplier: float = 1.0  # the place's exclusion rate relative to England
     scratch: Scratch = field(default_factory=Scratch)  # work arrays reused by the kernels
 
     def reset_month(self, params) -> None:
-        """Neutral monthly inputs before interventions act."""
-        R = self.n_replicates
+        """New flows and neutral monthly inputs, before anything happens this month."""
+        self.flows = Flows.empty(self.n_replicates, self.flows.intake.shape[1])
         self.joint_extra[:] = 0.0
         self.introductions[:] = 0.0
-        self.progress = np.zeros(R)
+        self.progress[:] = 0.0
         self.mods.reset()
-        self.data_work = np.zeros(R)
-        self.community_hours = np.zeros(R)
-        self.pilot_support_hours = np.zeros(R)
-        self.data_ceiling = np.full(R, params.system.data_ceiling)
-        self.voice_ceiling = np.full(R, params.system.voice_ceiling)
+        self.data_work[:] = 0.0
+        self.community_hours[:] = 0.0
+        self.pilot_support_hours[:] = 0.0
+        self.data_ceiling[:] = params.system.data_ceiling
+        self.voice_ceiling[:] = params.system.voice_ceiling
 
     def child_summary_now(self) -> np.ndarray:
         """(R, 8) the sums development_month keeps, computed from the arrays (month 0)."""

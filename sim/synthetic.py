@@ -6,7 +6,7 @@ maximum across 32,482 LSOAs. The marginals are bounded and skewed (unemployment 
 with the table's mean and sd (method of moments). The indicators overlap (seed 004
 L820-842); they are joined by a Gaussian copula whose correlation is an assumption
 (`PlaceParams.synthetic_correlation`). `sim` never reads files: the table arrives as an
-`IndicatorTable` built by the config layer from ../shared/data.
+`IndicatorTable` built by the config layer (configs/evidence.py) from configs/data.
 """
 from __future__ import annotations
 

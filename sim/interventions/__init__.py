@@ -16,7 +16,7 @@ from sim.interventions.data_sharing import DataSharing
 from sim.interventions.hardwiring import Hardwiring
 from sim.interventions.hcz import HCZSaturation
 from sim.interventions.local_voice import LocalVoice
-from sim.interventions.pilots import CATALOGUE, Pilot
+from sim.interventions.pilots import Pilot
 from sim.interventions.shocks import Shock
 
 KINDS: dict[str, type[Intervention]] = {
@@ -61,5 +61,3 @@ def ordered(interventions: list[Intervention]) -> list[Intervention]:
     kind_of = {cls: kind for kind, cls in KINDS.items()}
     return sorted(interventions, key=lambda iv: ORDER[kind_of[type(iv)]])
 
-
-__all__ = ["Intervention", "InterventionError", "KINDS", "CATALOGUE", "build", "ordered"]

@@ -21,5 +21,5 @@ class DataSharing(Intervention):
 
     def apply(self, model, month: int) -> None:
         st = model.state
-        st.data_ceiling = np.maximum(st.data_ceiling, self.ceiling * min(self.intensity, 1.0))
+        np.maximum(st.data_ceiling, self.ceiling * min(self.intensity, 1.0), out=st.data_ceiling)
         st.data_work += self.hours * self.intensity

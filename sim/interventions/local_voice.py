@@ -33,5 +33,5 @@ class LocalVoice(Intervention):
 
     def apply(self, model, month: int) -> None:
         st = model.state
-        st.voice_ceiling = np.maximum(st.voice_ceiling, LADDER[self.rung] * min(self.intensity, 1.0))
+        np.maximum(st.voice_ceiling, LADDER[self.rung] * min(self.intensity, 1.0), out=st.voice_ceiling)
         st.community_hours += self.hours * self.intensity

@@ -12,8 +12,6 @@ Equations: docs/ODD.md, "Development" and "Milestones".
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from sim.kernels import development as KDV
@@ -25,11 +23,6 @@ from sim.state import MILESTONE_AGE, MILESTONES, SEVERE_STRESS, State
 L, H, W = 0, 1, 2
 BAND_EDGES = np.array([b[1] for b in O.AGE_BANDS[:-1]], dtype=np.int64)
 SQRT12 = np.sqrt(12.0)
-
-
-def family_of(values: np.ndarray, fam: np.ndarray) -> np.ndarray:
-    """Gather a family quantity (R, F) for each child (R, C)."""
-    return np.take_along_axis(values, fam, axis=1)
 
 
 def coefficients(params: ModelParams) -> np.ndarray:
@@ -87,15 +80,10 @@ def milestone_spec(params: ModelParams) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 def exclusion_factor(kinds: np.ndarray) -> np.ndarray:
-    """Relative exclusion hazard by school kind: secondary 1, primary 0.05, others 0."""
-    return _exclusion_factor(*O.kinds_key(kinds))
-
-
-@functools.lru_cache(maxsize=64)
-def _exclusion_factor(dtype: str, data: bytes) -> np.ndarray:
-    kinds = np.frombuffer(data, dtype=dtype)
+    """Relative exclusion hazard by school kind: secondary 1, primary 0.05, others 0
+    (worked out once, when the place is built: `Place.exclusion_factor`)."""
     factor = np.where(kinds == O.Kind.SECONDARY, 1.0, np.where(kinds == O.Kind.PRIMARY, 0.05, 0.0))
-    factor.flags.writeable = False          # shared between models
+    factor.flags.writeable = False
     return factor
 
 
@@ -114,7 +102,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
         family_part(state, params), dv.persistence, dv.noise_sd * SQRT12,
         streams.base("development.noise", month),
         *milestone_spec(params), state.families.in_need, state.flows.milestone_counts,
-        exclusion_factor(state.orgs.kind), mp.exclusion_rate * state.exclusion_multiplier,
+        state.place.exclusion_factor, mp.exclusion_rate * state.exclusion_multiplier,
         mp.exclusion_wellbeing_slope, mp.admission_rate, mp.admission_wellbeing_slope,
         streams.base("development.events", month), events, state.families.stress, SEVERE_STRESS,
         state.child_summary)

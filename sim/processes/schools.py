@@ -11,8 +11,6 @@ exactly. Equations: docs/ODD.md, "Schools".
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from sim import orgs as O
@@ -39,18 +37,14 @@ def level_members(kinds: np.ndarray) -> list[np.ndarray]:
 
 def level_table(kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Settings of each level as a padded (levels, most) table and the count per level;
-    a place's list of organisations is fixed, so it is worked out once per place."""
-    return _level_table(*O.kinds_key(kinds))
-
-
-@functools.lru_cache(maxsize=64)
-def _level_table(dtype: str, data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    members = level_members(np.frombuffer(data, dtype=dtype).astype(np.int64))
+    a place's list of organisations is fixed, so it is worked out once, when the place is
+    built (`Place.school_levels`, `Place.school_level_count`)."""
+    members = level_members(np.asarray(kinds).astype(np.int64))
     table = np.zeros((len(LEVELS), max(1, max(len(m) for m in members))), dtype=np.int64)
     for i, m in enumerate(members):
         table[i, :len(m)] = m
     counts = np.array([len(m) for m in members], dtype=np.int64)
-    table.flags.writeable = counts.flags.writeable = False     # shared between models
+    table.flags.writeable = counts.flags.writeable = False
     return table, counts
 
 
@@ -96,7 +90,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int, everyo
     """Enrol children at transition ages and newcomers; `everyone` at the start of a run
     (sim.kernels.schools.enrol; the rule: `enrol_numpy`)."""
     ch = state.children
-    options, count = level_table(state.orgs.kind)
+    options, count = state.place.school_levels, state.place.school_level_count
     new_rep, new_slot = (state.new_children if len(state.new_children)
                          else (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)))
     inputs = SchoolInputs(new_rep=np.asarray(new_rep, dtype=np.int64),

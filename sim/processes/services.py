@@ -345,7 +345,7 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     fa = state.families
     R, F = fa.deprivation.shape
     K = O.N_SERVICE_KINDS
-    lay = O.layout(state.orgs.kind)
+    lay = state.place.layout
     rules = service_rules(params)
     view = empty_view(R, K, len(lay.schools))
     KSV.kind_totals(rules, *kind_records(state, lay), view)

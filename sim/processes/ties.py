@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import orgs as O
 from sim.kernels import linalg
 from sim.kernels import ties as KT
 from sim.kernels.ties import TieElements, TieInputs, TieOrgs, TieResults, TieRules
@@ -33,10 +32,7 @@ from sim.state import State
 def referral_share(state: State) -> np.ndarray:
     """(R, O): each service's intake by referral this month as a share of its kind's
     capacity (0 for organisations that are not services)."""
-    og = state.orgs
-    if state.kind_capacity is None:
-        return np.zeros(og.capacity.shape)
-    lay = O.layout(og.kind)
+    lay = state.place.layout
     is_service, kind_pos = lay.is_service, lay.kind_pos
     share = state.flows.intake_by_referral / np.maximum(state.kind_capacity, 1.0)   # (R, K)
     return np.where(is_service[None, :], share[:, kind_pos], 0.0)
