@@ -303,10 +303,11 @@ def test_records_carry_the_state_arrays_by_name(tiny):
     """The step's records hold the state's arrays under the state's names (a swap at a
     call site would feed one array to the other's rule)."""
     state, _, _ = tiny(replicates=2)
-    providers, mods, layout, system = services.kind_records(state, O.layout(state.orgs.kind))
+    lay = state.place.layout
+    providers, mods, layout, system = services.kind_records(state, lay)
     children, families = services.family_records(state)
     for record, source in ((providers, state.orgs), (mods, state.mods), (children, state.children),
-                           (families, state.families), (layout, O.layout(state.orgs.kind)),
+                           (families, state.families), (layout, lay),
                            (system, state)):
         for name in record._fields:
             if name != "strength":
