@@ -52,12 +52,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from analysis.plots import MILESTONE_TITLES as MILESTONE_SHORT  # labels shared with the plots
+from sim.outcomes import OUTCOMES, SYSTEM_AREAS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MINUS = "\u2212"
 
 MILESTONES = ("eyfs_gld", "ks2", "ks4", "eet18", "decay_free5")
+MILESTONE_SHORT = {m: OUTCOMES[m].short_label for m in MILESTONES}
 SUMMARY_COLUMNS = ("scenario", "outcome", "group", "median", "low", "high", "diff_median", "diff_low",
                    "diff_high", "extra_children", "extra_low", "extra_high", "total_cost",
                    "cost_per_extra_child", "replicates")
@@ -277,9 +278,7 @@ def _need(folder: Path, what: str, have: Any, need: tuple[str, ...]) -> None:
 
 
 def _system_keys() -> tuple[str, ...]:
-    from sim.outcomes import SYSTEM_SERIES
-
-    return tuple(SYSTEM_SERIES)
+    return SYSTEM_AREAS
 
 
 def read_sensitivity(source: Path | str, required: bool = False) -> pd.DataFrame | None:
@@ -466,7 +465,7 @@ def figure_uri(fig) -> str:
 
 
 def _style(i: int) -> dict:
-    from analysis.plots import LINESTYLES, OKABE_ITO
+    from analysis.style import LINESTYLES, OKABE_ITO
 
     return {"color": OKABE_ITO[i % len(OKABE_ITO)], "linestyle": LINESTYLES[i % len(LINESTYLES)],
             "marker": MARKERS[i % len(MARKERS)]}
@@ -636,12 +635,11 @@ def difference_figure(ctx: "Context") -> tuple[str, str]:
 @_figure
 def system_figure(ctx: "Context") -> tuple[str, str]:
     from analysis.summarise import band
-    from sim.outcomes import SYSTEM_SERIES
-
     plt = _mpl()
     fig, axes = plt.subplots(2, 3, figsize=(7.2, 5.2), squeeze=False)
     finals = []
-    for ax, (col, (title, unit)) in zip(axes.flat, SYSTEM_SERIES.items()):
+    for ax, col in zip(axes.flat, SYSTEM_AREAS):
+        title, unit = OUTCOMES[col].short_label, OUTCOMES[col].unit
         ends = []
         for name in ctx.names:
             ts = ctx.results[name]["timeseries"]
@@ -867,9 +865,7 @@ def _marker_name(i: int) -> str:
 
 def _system_periods(ctx: Context, name: str) -> dict[str, Any]:
     """Per seed mean of the six areas (and their mean) before, during and after support."""
-    from sim.outcomes import SYSTEM_SERIES
-
-    cols = list(SYSTEM_SERIES)
+    cols = list(SYSTEM_AREAS)
     months = ctx.months
     sup = ctx.supports[name]
     end_m = sup.last_month(months)
@@ -901,7 +897,6 @@ def _what_is_left(ctx: Context, name: str) -> str:
 
 
 def _system_table(ctx: Context, name: str) -> str:
-    from sim.outcomes import SYSTEM_SERIES
     from sim.reporters import STAGES
 
     periods = _system_periods(ctx, name)
@@ -916,7 +911,8 @@ def _system_table(ctx: Context, name: str) -> str:
         columns[f"{heads[key]}: vs baseline (90%)"] = (key, "diff")
     first = "area (0\u20131 index)"
     rows = []
-    items = list(SYSTEM_SERIES.items()) + [("mean6", ("Average of the six areas", "0-1 index"))]
+    items = [(c, (OUTCOMES[c].short_label, OUTCOMES[c].unit)) for c in SYSTEM_AREAS]
+    items += [("mean6", ("Average of the six areas", "0-1 index"))]
     for col, (title, _unit) in items:
         row = {first: title}
         for c, (key, what) in columns.items():
@@ -1239,12 +1235,10 @@ def _sensitivity_figure(s: pd.DataFrame) -> tuple[str, str]:
 
 
 def outcome_title(outcome: str) -> str:
-    """A milestone's or a time-series column's words (sim.reporters.REPORTER_INFO)."""
+    """A milestone's or a time-series column's words (sim/outcomes.py)."""
     if outcome in MILESTONE_SHORT:
         return MILESTONE_SHORT[outcome]
-    from sim.reporters import REPORTER_INFO
-
-    return REPORTER_INFO.get(outcome, (outcome, ""))[0]
+    return OUTCOMES[outcome].label if outcome in OUTCOMES else outcome
 
 
 def _lower_first(text: str) -> str:

@@ -1,20 +1,19 @@
 """`placesim run`: replicates of one place (and scenario) -> a run folder.
 
-The folder holds config.yaml (the resolved config), timeseries.parquet,
-milestones.parquet, network.parquet, organisations.parquet, run.json and plots/*.png
-(docs/results.md documents every column).
+The folder (analysis.results.write_run) holds manifest.json, config.yaml (the resolved
+config), timeseries.parquet, milestones.parquet, network.parquet, organisations.parquet
+and plots/*.png (docs/results.md documents every column).
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 from pathlib import Path
 
 from experiments.hydra_entry import launch, start_task
-from sim.outcomes import KEY_SERIES, SYSTEM_SERIES
 from experiments.memory import release_freed_memory
+from sim.outcomes import KEY_SERIES, MILESTONES, OUTCOMES, SYSTEM_AREAS
 
 log = logging.getLogger("placesim")
 
@@ -30,7 +29,7 @@ def execute(resolved, out: Path, interventions=None, label: str = "baseline") ->
     """Run the replicates of a resolved config and write the run folder; returns paths."""
     from omegaconf import OmegaConf
 
-    from experiments.output import write_parquet, write_text
+    from analysis.results import write_run
     from sim.run import simulate
 
     cfg = resolved.config
@@ -39,31 +38,24 @@ def execute(resolved, out: Path, interventions=None, label: str = "baseline") ->
         result = simulate(cfg.place, cfg.model, resolved.england, resolved.seeds, months,
                           interventions=interventions, batch_size=cfg.run.batch_size,
                           start_year=cfg.run.start_year, on_month=bar.update)
-    out.mkdir(parents=True, exist_ok=True)
-    write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
-    write_parquet(result.timeseries, out / "timeseries.parquet")
-    write_parquet(result.milestones, out / "milestones.parquet")
-    write_parquet(result.network, out / "network.parquet")
-    write_parquet(result.organisations, out / "organisations.parquet")
-    manifest = {"kind": "run", "format": 1, "place": cfg.place.name, "scenario": label,
-                "seeds": resolved.seeds, "months": months, "start_year": cfg.run.start_year}
-    write_text(json.dumps(manifest, indent=2), out / "run.json")
+    write_run(out, result, OmegaConf.to_yaml(OmegaConf.structured(cfg)), place=cfg.place.name,
+              scenario=label, seeds=resolved.seeds, months=months, start_year=cfg.run.start_year)
     if cfg.run.plots:
         plot_run(out, result, cfg)
     return {"result": result}
 
 
 def plot_run(out: Path, result, cfg) -> None:
-    from analysis.plots import milestones_over_time, network_picture, save, timeseries_panels
+    from analysis.plots import MEDIAN_AND_BAND, milestones_over_time, network_picture, save, timeseries_panels
     from configs.evidence import england_milestone_reference
 
     place = cfg.place.name
     save(milestones_over_time(result.milestones, england_milestone_reference(),
-                              title=f"{place}: children reaching each milestone (median, 10-90% band)"),
+                              title=f"{place}: children reaching each milestone ({MEDIAN_AND_BAND})"),
          out / "plots" / "milestones.png")
     save(timeseries_panels(result.timeseries, KEY_SERIES, title=f"{place}: outcomes over time"),
          out / "plots" / "outcomes.png")
-    save(timeseries_panels(result.timeseries, SYSTEM_SERIES,
+    save(timeseries_panels(result.timeseries, SYSTEM_AREAS,
                            title=f"{place}: system outcomes (seed 003's six areas)"),
          out / "plots" / "system.png")
     net = result.network
@@ -76,11 +68,12 @@ def plot_run(out: Path, result, cfg) -> None:
 
 def summary_lines(result) -> list[str]:
     from analysis.summarise import milestone_table
-    from analysis.plots import MILESTONE_TITLES
+    from sim.outcomes import REPLICATE_BAND
 
     table = milestone_table(result.milestones)
-    lines = ["Share of children reaching each milestone over the run (median [10%-90%] across replicates):"]
-    for name, title in MILESTONE_TITLES.items():
+    lines = [f"Share of children reaching each milestone over the run (median [{REPLICATE_BAND.wording}]):"]
+    for name in MILESTONES:
+        title = OUTCOMES[name].short_label
         row = table[(table["milestone"] == name) & (table["group"] == "all")]
         need = table[(table["milestone"] == name) & (table["group"] == "in_need")]
         if row.empty:
@@ -93,18 +86,13 @@ def summary_lines(result) -> list[str]:
     return lines
 
 
-def already_done(out: Path, config) -> bool:
-    """A finished run folder written by the same config: a rerun of a multirun skips it."""
+def task(cfg) -> None:
     from omegaconf import OmegaConf
 
-    if not (out / "run.json").exists() or not (out / "config.yaml").exists():
-        return False
-    return (out / "config.yaml").read_text() == OmegaConf.to_yaml(OmegaConf.structured(config))
+    from analysis.results import run_is_current
 
-
-def task(cfg) -> None:
     resolved, out = start_task("run", cfg)
-    if already_done(out, resolved.config):
+    if run_is_current(out, OmegaConf.to_yaml(OmegaConf.structured(resolved.config))):
         print(f"Already done (same config): {out}")
         return
     done = execute(resolved, out, interventions=resolved.interventions, label=resolved.config.scenario.name)

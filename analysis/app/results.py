@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.reporters import REPORTER_INFO
+from sim.outcomes import OUTCOMES
 
 MILESTONES = ("eyfs_gld", "ks2", "ks4", "eet18")
 MILESTONE_PANEL = {
@@ -118,7 +118,7 @@ def system_bands(base_ts: pd.DataFrame, scen_ts: pd.DataFrame) -> dict[str, dict
 
 
 def system_label(column: str) -> str:
-    return REPORTER_INFO[column][0]
+    return OUTCOMES[column].label
 
 
 @dataclass
