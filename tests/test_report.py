@@ -93,7 +93,8 @@ def headline_strings(summary: pd.DataFrame) -> list[str]:
     """The headline numbers of summary.csv as the report rounds them: additional children
     with their 90% interval, total cost and cost per additional child, per scenario and
     milestone (all children)."""
-    from analysis.report import MILESTONES, cost_per_child_text, extra_text, money
+    from analysis.report.data import MILESTONES
+    from analysis.report.formatting import cost_per_child_text, extra_text, money
 
     rows = summary[(summary["group"] == "all") & summary["outcome"].isin(MILESTONES)
                    & (summary["scenario"] != "baseline")]
@@ -130,7 +131,7 @@ def chromium(*args: str, user_data: Path) -> subprocess.CompletedProcess:
 # -- the rounding the report promises -------------------------------------------------------------
 
 def test_numbers_are_rounded_to_what_the_interval_supports():
-    from analysis.report import MINUS, interval_text, money, rounded
+    from analysis.report.formatting import MINUS, interval_text, money, rounded
 
     assert rounded(1.7, -0.2, 4.8) == ("+2", "0", "+5")
     assert rounded(0.5, 0.0, 1.0) == ("+0.5", "0.0", "+1.0")
@@ -232,7 +233,8 @@ def test_pdf_pages_render_and_carry_the_headline(compare_dir, summary, tmp_path)
 # -- sensitivity, another output folder, and a sweep -----------------------------------------------
 
 def test_sensitivity_marks_the_guesses_that_move_the_headline(compare_dir, tmp_path):
-    from analysis.report import compare_content, read_inputs, render_html
+    from analysis.report.inputs import read_inputs
+    from analysis.report.render import compare_content, render_html
 
     # What `placesim analyse` writes for a Sobol sweep: <sweep>/analysis/<outcome>_indices.csv
     sweep = tmp_path / "sweep"
@@ -251,7 +253,8 @@ def test_sensitivity_marks_the_guesses_that_move_the_headline(compare_dir, tmp_p
 
 
 def test_a_sweep_folder_is_reported_through_its_sensitivity(tmp_path):
-    from analysis.report import ReportError, write_report
+    from analysis.report.inputs import ReportError
+    from analysis.report.render import write_report
 
     sweep = tmp_path / "sweep"
     sweep.mkdir()
@@ -338,7 +341,7 @@ def test_results_of_an_older_version(compare_dir, tmp_path, capsys):
 
 def test_a_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
     """Both files go to temporary names first; if renaming fails, the temporaries go too."""
-    import analysis.report as report
+    import analysis.report.render as report
 
     monkeypatch.setattr(report, "build", lambda folder, sensitivity=None: ("<html></html>", b"%PDF-1.7"))
 
