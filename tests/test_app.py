@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.app import controls as C
+from app import controls as C
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -167,25 +167,129 @@ def _env() -> dict:
 
 
 def test_help_is_fast_and_imports_nothing_heavy():
-    code = ("import sys, time; t = time.perf_counter(); from experiments import app; "
+    code = ("import sys, time; t = time.perf_counter(); from app import cli; "
             "assert 'panel' not in sys.modules and 'sim.run' not in sys.modules, sorted(sys.modules); "
-            "app.parser().format_help(); print(time.perf_counter() - t)")
+            "cli.parser().format_help(); print(time.perf_counter() - t)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=60)
     assert out.returncode == 0, out.stderr
     assert float(out.stdout) < 2.0
     helped = subprocess.run([sys.executable, "-m", "experiments.cli", "app", "--help"], capture_output=True,
                             text=True, env=_env(), timeout=60)
     assert helped.returncode == 0 and "--port" in helped.stdout and "127.0.0.1" in helped.stdout
+    direct = subprocess.run([sys.executable, "-m", "app", "--help"], capture_output=True, text=True, env=_env(),
+                            timeout=60)                        # the page's own entry point
+    assert direct.returncode == 0 and direct.stdout == helped.stdout
 
 
 @pytest.mark.parametrize("argv, key", [(["--years", "0"], "--years"), (["--port", "70000"], "--port"),
                                        (["--first", "many"], "--first"), (["--replicates", "0"], "--replicates")])
 def test_bad_options_are_one_line(argv, key, capsys):
-    from experiments.app import main
+    from app.cli import main
 
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"placesim app: error: {key}") and "\n" not in err
+
+
+# -- the page's controller (no browser, no model) ---------------------------------------------
+
+class _Job:
+    """A stand-in for the engine's Job: the test says when it is finished and how."""
+
+    def __init__(self, interventions: dict):
+        self.interventions = interventions
+        self.partial = self.result = self.error = None
+        self.done = self.cancelled = False
+
+    @property
+    def finished(self) -> bool:
+        return self.done or self.cancelled
+
+    def progress(self) -> float:
+        return 0.5
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class _Engine:
+    """A stand-in for LiveEngine that records what the controller submits."""
+
+    replicates, start_year = 4, 2016
+
+    def __init__(self):
+        self.jobs: list[_Job] = []
+        self.released: list[int] = []
+
+    def acquire_slot(self) -> int:
+        return 7
+
+    def release_slot(self, slot: int) -> None:
+        self.released.append(slot)
+
+    def submit(self, slot: int, place: str, interventions: dict) -> _Job:
+        assert slot == 7
+        self.jobs.append(_Job(interventions))
+        return self.jobs[-1]
+
+
+def _result(job: _Job, seeds: list[int], complete: bool):
+    from app.engine import LiveResult
+
+    return LiveResult("pembury", job.interventions, seeds, 12, 2016, None, None, 0.5, cached=False,
+                      complete=complete)
+
+
+def test_a_control_outside_the_range_is_mended_and_the_stale_run_cancelled():
+    from app.controller import PageController
+
+    engine = _Engine()
+    ctl = PageController(engine, 20, "pembury")
+    ctl.submit()
+    first = engine.jobs[-1]
+    choices, mended = ctl.choose({"staff": 99, "hours": 120.0})
+    assert mended and (choices.staff, choices.hours) == (5, 120.0)
+    assert engine.jobs[-1].interventions["team"]["staff"] == 5
+    assert first.cancelled and ctl.cancelled == 1 and ctl.running
+    choices, mended = ctl.choose({"staff": 2})
+    assert not mended and engine.jobs[-1].interventions["team"]["staff"] == 2
+    ctl.close()
+    assert engine.jobs[-1].cancelled and engine.released == [7]
+
+
+def test_a_failed_run_puts_the_last_good_picture_back_and_says_so_in_one_line():
+    from app.controller import PageController, fingerprint
+
+    engine, drawn = _Engine(), []
+    ctl = PageController(engine, 20, "pembury")
+    ctl.submit()
+    good = engine.jobs[-1]
+    good.partial = good.result = _result(good, [0, 1, 2, 3], complete=True)
+    good.done = True
+    ctl.poll(drawn.append)
+    assert drawn == [good.result] and ctl.error is None and not ctl.running and ctl.runs == 1
+
+    ctl.choose({"staff": 1})
+    bad = engine.jobs[-1]
+    bad.partial = _result(bad, [0, 1], complete=False)          # a first wave arrives...
+    ctl.poll(drawn.append)
+    assert drawn[-1] is bad.partial and ctl.running
+    assert "refining" in ctl.status().what
+    bad.done, bad.error = True, "the run failed: a worker process stopped unexpectedly"
+    ctl.poll(drawn.append)                                      # ... then the run fails
+    assert drawn[-1] is good.result and ctl.drawn is good.result
+    assert ctl.error == bad.error and ctl.failed == 1 and not ctl.running
+    status = ctl.status()
+    assert status.drawn == fingerprint("pembury", good.interventions) != status.wanted
+
+    def broken(_result):
+        raise ValueError("no such column\nand more")
+
+    ctl.choose({"staff": 3})
+    engine.jobs[-1].partial = _result(engine.jobs[-1], [0, 1], complete=False)
+    ctl.poll(broken)                                            # drawing fails: one line, run stopped
+    assert ctl.error == "the charts could not be drawn: no such column" and engine.jobs[-1].cancelled
+    assert ctl.drawn is good.result and ctl.failed == 2
 
 
 # -- the live engine --------------------------------------------------------------------------
@@ -199,7 +303,7 @@ def _wait(job, timeout=120):
 
 
 def test_engine_cancels_a_stale_run_and_reports_a_failed_one_in_one_line():
-    from experiments.app import LiveEngine
+    from app.engine import LiveEngine
 
     engine = LiveEngine(years=1, replicates=2, first=1, workers=1)
     try:
@@ -229,15 +333,16 @@ def test_engine_cancels_a_stale_run_and_reports_a_failed_one_in_one_line():
 def test_a_worker_whose_model_does_not_start_fails_every_job_in_one_line(monkeypatch):
     import multiprocessing as mp
 
-    from experiments import app
+    from app import workers
+    from app.engine import SLOTS
 
-    monkeypatch.setattr(app, "_W", {})
-    gens, progress = mp.Array("q", app.SLOTS + 1, lock=False), mp.Array("q", app.SLOTS)
-    app._worker_init(gens, progress, warm=(None, None, None, {}))    # no place: the model cannot start
-    pid, error = app._worker_pid()
+    monkeypatch.setattr(workers, "_WORKER", {})
+    gens, progress = mp.Array("q", SLOTS + 1, lock=False), mp.Array("q", SLOTS)
+    workers.worker_init(gens, progress, warm=(None, None, None, {}))    # no place: the model cannot start
+    pid, error = workers.worker_pid()
     assert pid == os.getpid() and error and "\n" not in error
-    with pytest.raises(app.RunFailed, match="did not start in a worker"):
-        app._worker_run(0, 0, 0, None, None, None, {}, [0], 12, 2016)
+    with pytest.raises(workers.RunFailed, match="did not start in a worker"):
+        workers.worker_run(0, 0, 0, None, None, None, {}, [0], 12, 2016)
 
 
 # -- a saved comparison -----------------------------------------------------------------------
@@ -262,7 +367,7 @@ def compare_folder(once_across_workers):
 
 
 def test_open_a_run_folder_shows_the_comparison(compare_folder, tmp_path):
-    from analysis.app.page import open_compare_folder
+    from app.saved import open_compare_folder
     from analysis.compare import CompareError
 
     table, images, title = open_compare_folder(compare_folder)
@@ -523,7 +628,7 @@ def test_a_tab_closing_mid_update_is_not_reported_but_other_errors_are(caplog):
 
     from tornado.websocket import WebSocketClosedError
 
-    from analysis.app.page import ignore_closed_sockets
+    from app.server import ignore_closed_sockets
 
     loop = asyncio.new_event_loop()
     try:

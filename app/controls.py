@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.places import DEFAULT_PLACE, PLACES
 from sim.interventions.core_team import CoreTeam
 from sim.interventions.data_sharing import DataSharing
 from sim.interventions.hcz import HCZSaturation
@@ -36,14 +37,6 @@ from sim.interventions.shocks import KINDS as SHOCK_KINDS
 from sim.interventions.shocks import Shock
 from sim.registry import Spec
 
-PLACES = ("pembury", "wallsend", "smallshaw_hurst", "synthetic", "england_average")
-PLACE_TEXT = {
-    "pembury": "Pembury estate, Hackney: about 2,400 people, 1,250 homes (seed 003 L399-456)",
-    "wallsend": "Wallsend, North Tyneside: about 45,000 people, 13 primary and 2 secondary schools (seed 003)",
-    "smallshaw_hurst": "Smallshaw-Hurst, Ashton-under-Lyne: three deprived neighbourhoods, little partnership working (seed 003)",
-    "synthetic": "A synthetic LSOA-like neighbourhood of about 1,500 people drawn from seed 004 Table 1 (each replicate its own)",
-    "england_average": "An average English small area of about 1,500 people (seed 004 Table 1 means)",
-}
 STRATEGIES = ("deep", "wide")
 RUNGS = ("off",) + tuple(LADDER)
 ZONES = ("none", "hcz", "english_zone")
@@ -168,7 +161,7 @@ CHOICE_TEXT = {
 class Choices:
     """What the room has chosen; defaults are the core_team preset (a three-person team that stays)."""
 
-    place: str = "pembury"
+    place: str = DEFAULT_PLACE
     team: bool = True
     staff: int = 3
     hours: float = 140.0
@@ -281,7 +274,7 @@ def scenario_yaml(c: Choices, years: int, name: str, description: str = "",
     header = (f"{SAVED_MARK} on {stamp}, for place={c.place} over {years} years.\n"
               f"# Run it:     placesim run place={c.place} scenario={name} run.years={years}\n"
               f"# Compare it: placesim compare place={c.place} 'scenarios=[baseline,{name}]' run.years={years}\n"
-              f"# Costs are assumptions from the scenario presets (see analysis/app/controls.py).\n")
+              f"# Costs are assumptions from the scenario presets (see app/controls.py).\n")
     return header + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 

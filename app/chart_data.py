@@ -1,4 +1,4 @@
-"""Live results into what the page draws. Pure pandas/NumPy (no Panel, no model).
+"""Live results into what the page's charts draw. Pure pandas/NumPy (no Panel, no model).
 
 Inputs are the tidy tables of `sim.run.RunResult` for the baseline and the scenario on
 the same seeds (common random numbers), so every difference is paired seed by seed
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.plots import OKABE_ITO
 from sim.reporters import REPORTER_INFO
 
 MILESTONES = ("eyfs_gld", "ks2", "ks4", "eet18")
@@ -32,10 +33,16 @@ MILESTONE_PANEL = {
 }
 MILESTONE_SHORT = {"eyfs_gld": "Age 5 (EYFS)", "ks2": "Age 11 (KS2)", "ks4": "Age 16 (KS4)", "eet18": "Age 18 (EET)"}
 SYSTEM = ("shared_purpose", "relationships", "evidence_data", "infrastructure", "capacity", "coordination")
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 TIE_STATUS = ("new", "stronger", "steady", "weaker", "lost")
 TIE_COLOURS = {"new": "#009E73", "stronger": "#0072B2", "steady": "#999999", "weaker": "#E69F00", "lost": "#D55E00"}
 CHANGE = 0.02          # a tie is "stronger"/"weaker" when its strength moved more than this in a year
+
+
+def gbp(x: float) -> str:
+    """Money as the page shows it: "GBP 1.23 m", "GBP 460,800"."""
+    if not np.isfinite(x):
+        return "n/a"
+    return f"GBP {x / 1e6:,.2f} m" if abs(x) >= 1e6 else f"GBP {x:,.0f}"
 
 
 def _quantiles(wide: np.ndarray, qs: tuple[float, ...], axis: int = 0) -> list[np.ndarray]:
@@ -186,13 +193,6 @@ class NetworkHistory:
                              "status": status, "change": a - b})
 
 
-def network_changes(network: pd.DataFrame, seed: int, n_orgs: int | None = None) -> dict[int, pd.DataFrame]:
-    """{month: NetworkHistory.changes(month)} for every snapshot of replicate `seed`."""
-    n = int(max(network["source"].max(), network["target"].max()) + 1) if n_orgs is None else n_orgs
-    h = NetworkHistory(network, seed, n)
-    return {int(m): h.changes(int(m)) for m in h.months}
-
-
 def network_edges(changes: pd.DataFrame, organisations: pd.DataFrame) -> dict:
     """Columns for drawing one snapshot: xs, ys, width, colour, status, names."""
     x, y = layout(organisations)
@@ -230,15 +230,3 @@ def node_columns(organisations: pd.DataFrame, changes: pd.DataFrame) -> dict:
     return {"x": x, "y": y, "size": 10 + 6 * np.sqrt(strength), "kind": orgs["kind"].tolist(),
             "label": orgs["label"].tolist(), "colour": [palette[k] for k in orgs["kind"]],
             "ties": np.round(strength, 2)}
-
-
-def headline(base_ts: pd.DataFrame, scen_ts: pd.DataFrame, months: int = 12) -> dict[str, tuple[float, float]]:
-    """Last-year means (median over replicates) of a few indicators: (baseline, scenario)."""
-    out = {}
-    for col in ("tie_density", "mean_trust", "reach_neediest", "stage"):
-        vals = []
-        for ts in (base_ts, scen_ts):
-            last = ts[ts["month"] > ts["month"].max() - months]
-            vals.append(float(last.groupby("seed")[col].mean().median()))
-        out[col] = tuple(vals)
-    return out
