@@ -13,13 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.reporters import REPORTER_INFO
-from sim.state import MILESTONE_LABEL
+from analysis.summarise import quantiles
+from sim.outcomes import OUTCOMES, PAIRED_INTERVAL, REPLICATE_BAND, SYSTEM_AREAS
 
 # Time-series outcomes summarised over the last year of the run.
-END_OUTCOMES = ("relationships", "shared_purpose", "evidence_data", "infrastructure", "capacity",
-                "coordination", "tie_density", "partner_engagement", "norm_adoption",
-                "reach_neediest", "mean_trust", "children_in_need", "mean_learning")
+END_OUTCOMES = SYSTEM_AREAS + ("tie_density", "partner_engagement", "norm_adoption",
+                               "reach_neediest", "mean_trust", "children_in_need", "mean_learning")
 
 
 class CompareError(ValueError):
@@ -49,9 +48,15 @@ def load(folder: Path) -> dict[str, dict[str, pd.DataFrame]]:
     return out
 
 
-def _q(values: np.ndarray, q: float) -> float:
-    values = values[np.isfinite(values)]
-    return float(np.quantile(values, q)) if len(values) else float("nan")
+def _spread(prefix: str, values: np.ndarray, band) -> dict[str, float]:
+    """{prefix + "median", prefix + "low", prefix + "high"}: the median and the band."""
+    mid, low, high = _median_band(values, band)
+    return {f"{prefix}median": mid, f"{prefix}low": low, f"{prefix}high": high}
+
+
+def _median_band(values: np.ndarray, band) -> tuple[float, float, float]:
+    """The median and `band`'s quantiles of the replicates' values (missing ones ignored)."""
+    return tuple(float(q) for q in quantiles(values, (0.5, band.low, band.high)))
 
 
 def milestone_totals(milestones: pd.DataFrame) -> pd.DataFrame:
@@ -84,28 +89,26 @@ def summarise(results: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
             extra = (diff * g["assessed"]).to_numpy()
             seeds = g.index.get_level_values("seed")
             total_cost = cost.reindex(seeds).to_numpy()
-            extra_med = _q(extra, 0.5)
-            cost_med = _q(total_cost, 0.5)
+            extra_med, extra_low, extra_high = _median_band(extra, PAIRED_INTERVAL)
+            cost_med = float(quantiles(total_cost, 0.5))
             rows.append(dict(
-                scenario=name, outcome=milestone, label=MILESTONE_LABEL[milestone], group=group,
-                unit="share of children assessed", median=_q(share, 0.5), low=_q(share, 0.1),
-                high=_q(share, 0.9), diff_median=_q(diff, 0.5), diff_low=_q(diff, 0.05),
-                diff_high=_q(diff, 0.95), extra_children=extra_med, extra_low=_q(extra, 0.05),
-                extra_high=_q(extra, 0.95), total_cost=cost_med,
+                scenario=name, outcome=milestone, label=OUTCOMES[milestone].label, group=group,
+                unit=OUTCOMES[milestone].unit, **_spread("", share, REPLICATE_BAND),
+                **_spread("diff_", diff, PAIRED_INTERVAL), extra_children=extra_med, extra_low=extra_low,
+                extra_high=extra_high, total_cost=cost_med,
                 cost_per_extra_child=cost_med / extra_med if extra_med > 0 and cost_med > 0 else np.nan,
                 replicates=len(g)))
         end = end_values(ts)
         paired = end.join(base_end.add_suffix("_base"), how="inner")
         for col in END_OUTCOMES:
-            label, unit = REPORTER_INFO[col]
             v = paired[col].to_numpy()
             d = (paired[col] - paired[col + "_base"]).to_numpy()
             rows.append(dict(
-                scenario=name, outcome=col, label=label + " (last year of the run)", group="all",
-                unit=unit, median=_q(v, 0.5), low=_q(v, 0.1), high=_q(v, 0.9),
-                diff_median=_q(d, 0.5), diff_low=_q(d, 0.05), diff_high=_q(d, 0.95),
+                scenario=name, outcome=col, label=OUTCOMES[col].label + " (last year of the run)", group="all",
+                unit=OUTCOMES[col].unit, **_spread("", v, REPLICATE_BAND), **_spread("diff_", d, PAIRED_INTERVAL),
                 extra_children=np.nan, extra_low=np.nan, extra_high=np.nan,
-                total_cost=_q(cost.to_numpy(), 0.5), cost_per_extra_child=np.nan, replicates=len(paired)))
+                total_cost=float(quantiles(cost.to_numpy(), 0.5)), cost_per_extra_child=np.nan,
+                replicates=len(paired)))
     return pd.DataFrame(rows)
 
 

@@ -5,6 +5,7 @@ and lines also differ in style, so figures read in greyscale.
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import matplotlib
 import matplotlib.ticker
@@ -15,21 +16,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from analysis.summarise import band  # noqa: E402
+from sim.outcomes import (EDUCATION_MILESTONES, GROUP_LABELS, GROUPS, MILESTONES, OUTCOMES,  # noqa: E402
+                          PAIRED_INTERVAL, REPLICATE_BAND)
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 LINESTYLES = ["-", "--", "-.", ":"]
 
-MILESTONE_TITLES = {
-    "eyfs_gld": "Foundation stage at 5 (78+ points)",
-    "ks2": "Key Stage 2 at 11 (level 4)",
-    "ks4": "Key Stage 4 at 16 (5 A*-C incl. Eng. & maths)",
-    "eet18": "In education, employment or training at 18",
-    "decay_free5": "Free of tooth decay at 5",
-}
-KIND_COLOURS = {
-    "early_years": "#E69F00", "primary": "#E69F00", "secondary": "#E69F00", "post16": "#E69F00",
-    "core_team": "#000000",
-}
+# "median, 10th-90th percentile of replicates": the band every figure draws.
+MEDIAN_AND_BAND = f"median, {REPLICATE_BAND.wording}"
+MEDIAN_AND_INTERVAL = f"median, {PAIRED_INTERVAL.wording}"
 
 
 def _ribbon(ax, x, med, lo, hi, colour, style, label):
@@ -39,7 +34,7 @@ def _ribbon(ax, x, med, lo, hi, colour, style, label):
 
 def _milestone_axes(ax, milestone: str) -> None:
     """Title, 0-100% scale, whole years and grid of one milestone panel."""
-    ax.set_title(MILESTONE_TITLES[milestone], fontsize=10)
+    ax.set_title(OUTCOMES[milestone].short_label, fontsize=10)
     ax.set_ylabel("% of children assessed")
     ax.set_xlabel("year")
     ax.set_ylim(0, 100)
@@ -49,20 +44,21 @@ def _milestone_axes(ax, milestone: str) -> None:
 
 def milestones_over_time(milestones: pd.DataFrame, reference: dict[str, float] | None = None,
                          title: str = "") -> plt.Figure:
-    """Share of children reaching each milestone per year: median and 10-90% band."""
-    names = [m for m in MILESTONE_TITLES if m in set(milestones["milestone"])]
+    """Share of children reaching each milestone per year: median and band, all children
+    and children in families in need."""
+    names = [m for m in MILESTONES if m in set(milestones["milestone"])]
     cols = 3
     rows = math.ceil(len(names) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
     for ax, name in zip(axes.flat, names):
         m = milestones[(milestones["milestone"] == name) & (milestones["assessed"] > 0)]
-        for i, (group, label) in enumerate((("all", "all children"), ("in_need", "children in families in need"))):
+        for i, group in enumerate(GROUPS):
             g = m[m["group"] == group]
             if g.empty:
                 continue
             b = band(g, ["year"], "share")
             _ribbon(ax, b["year"], 100 * b["median"], 100 * b["low"], 100 * b["high"],
-                    OKABE_ITO[i], LINESTYLES[i], label)
+                    OKABE_ITO[i], LINESTYLES[i], GROUP_LABELS[group])
         if reference and name in reference:
             ax.axhline(reference[name], color="grey", linestyle=":", linewidth=1,
                        label="England LSOA mean (seed 004 Table 2)")
@@ -71,40 +67,38 @@ def milestones_over_time(milestones: pd.DataFrame, reference: dict[str, float] |
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower right", fontsize=9, frameon=False)
-    fig.suptitle(title or "Milestones by year (median, 10-90% band across replicates)")
+    fig.suptitle(title or f"Milestones by year ({MEDIAN_AND_BAND})")
     fig.tight_layout()
     return fig
 
 
-def timeseries_panels(ts: pd.DataFrame, columns: dict[str, tuple[str, str]],
+def timeseries_panels(ts: pd.DataFrame, columns: Sequence[str],
                       title: str = "", scenario_col: str | None = None) -> plt.Figure:
-    """One panel per column: median and 10-90% band across replicates over time.
-
-    columns maps a column name to (label, unit); with scenario_col, one line per scenario.
-    """
+    """One panel per time-series column (sim/outcomes.py names its title and unit): yearly
+    means, median and band across replicates; with scenario_col, one line per scenario."""
     cols = 3
     rows = math.ceil(len(columns) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
     groups = [(None, ts)] if scenario_col is None else list(ts.groupby(scenario_col, sort=False))
-    for ax, (col, (label, unit)) in zip(axes.flat, columns.items()):
+    for ax, col in zip(axes.flat, columns):
         for i, (name, g) in enumerate(groups):
             yearly = g.assign(yr=np.floor(g["year"]).astype(int))
             yearly = yearly.groupby(["seed", "yr"], observed=True)[col].mean().reset_index()
             b = band(yearly, ["yr"], col)
             _ribbon(ax, b["yr"], b["median"], b["low"], b["high"], OKABE_ITO[i % 8],
                     LINESTYLES[i % 4], str(name) if name is not None else None)
-        ax.set_title(label, fontsize=10)
-        ax.set_ylabel(unit, fontsize=9)
+        ax.set_title(OUTCOMES[col].short_label, fontsize=10)
+        ax.set_ylabel(OUTCOMES[col].unit, fontsize=9)
         ax.set_xlabel("year")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(columns):]:
         ax.axis("off")
-    fig.suptitle(title or "Median and 10-90% band across replicates")
+    fig.suptitle(title or MEDIAN_AND_BAND[:1].upper() + MEDIAN_AND_BAND[1:])
     if scenario_col is not None:
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=max(len(labels), 1), fontsize=9,
-                   frameon=False, title="scenario (median, 10-90% band)")
+                   frameon=False, title=f"scenario ({MEDIAN_AND_BAND})")
         fig.tight_layout(rect=(0, 0.08, 1, 1))
     else:
         fig.tight_layout()
@@ -186,7 +180,7 @@ def _finish_grid(fig: plt.Figure, axes, title: str) -> plt.Figure:
 
 def scenario_milestones(results: dict, group: str = "all", title: str = "") -> plt.Figure:
     """Share reaching each milestone by year, one line (median) and band per scenario."""
-    names = list(MILESTONE_TITLES)
+    names = MILESTONES
     fig, axes = plt.subplots(2, 3, figsize=(13, 7), squeeze=False)
     for ax, milestone in zip(axes.flat, names):
         for i, (scenario, res) in enumerate(results.items()):
@@ -196,12 +190,12 @@ def scenario_milestones(results: dict, group: str = "all", title: str = "") -> p
             _ribbon(ax, b["year"], 100 * b["median"], 100 * b["low"], 100 * b["high"],
                     OKABE_ITO[i % 8], LINESTYLES[i % 4], scenario)
         _milestone_axes(ax, milestone)
-    return _finish_grid(fig, axes, title or "Children reaching each milestone (median, 10-90% band across replicates)")
+    return _finish_grid(fig, axes, title or f"Children reaching each milestone ({MEDIAN_AND_BAND})")
 
 
 def difference_over_time(diffs: pd.DataFrame, title: str = "") -> plt.Figure:
-    """Paired difference to baseline by year (percentage points): median and 5-95% band."""
-    names = list(MILESTONE_TITLES)
+    """Paired difference to baseline by year (percentage points): median and interval."""
+    names = MILESTONES
     scenarios = [s for s in dict.fromkeys(diffs["scenario"]) if s != "baseline"]
     fig, axes = plt.subplots(2, 3, figsize=(13, 7), squeeze=False)
     for ax, milestone in zip(axes.flat, names):
@@ -212,20 +206,20 @@ def difference_over_time(diffs: pd.DataFrame, title: str = "") -> plt.Figure:
                 continue
             gg = g.groupby("year")["diff"]
             yr = gg.median().index
-            _ribbon(ax, yr, 100 * gg.median().to_numpy(), 100 * gg.quantile(0.05).to_numpy(),
-                    100 * gg.quantile(0.95).to_numpy(), OKABE_ITO[i % 8], LINESTYLES[i % 4], scenario)
+            _ribbon(ax, yr, 100 * gg.median().to_numpy(), 100 * gg.quantile(PAIRED_INTERVAL.low).to_numpy(),
+                    100 * gg.quantile(PAIRED_INTERVAL.high).to_numpy(), OKABE_ITO[i % 8], LINESTYLES[i % 4], scenario)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_title(MILESTONE_TITLES[milestone], fontsize=10)
+        ax.set_title(OUTCOMES[milestone].short_label, fontsize=10)
         ax.set_ylabel("difference to baseline (percentage points)", fontsize=8)
         ax.set_xlabel("year")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-    return _finish_grid(fig, axes, title or "Difference to baseline, same seeds (median, 90% interval)")
+    return _finish_grid(fig, axes, title or f"Difference to baseline, same seeds ({MEDIAN_AND_INTERVAL})")
 
 
 def cost_effect(summary: pd.DataFrame, title: str = "") -> plt.Figure:
     """Total cost against additional children reaching each attainment milestone."""
-    milestones = ["eyfs_gld", "ks2", "ks4", "eet18"]
+    milestones = EDUCATION_MILESTONES
     s = summary[(summary["group"] == "all") & (summary["outcome"].isin(milestones))
                 & (summary["scenario"] != "baseline")]
     fig, axes = plt.subplots(1, len(milestones), figsize=(4 * len(milestones), 4), squeeze=False, sharey=False)
@@ -242,7 +236,7 @@ def cost_effect(summary: pd.DataFrame, title: str = "") -> plt.Figure:
                         fmt=["o", "s", "^", "D", "v", "P", "X"][i % 7], color=OKABE_ITO[i % 8],
                         capsize=4, markersize=7, label=scenario)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_title(MILESTONE_TITLES[milestone], fontsize=10)
+        ax.set_title(OUTCOMES[milestone].short_label, fontsize=10)
         ax.set_xlabel("total cost over the run (GBP thousand)")
         ax.set_ylabel("additional children reaching it\n(median, 90% interval)", fontsize=9)
         ax.grid(alpha=0.3)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.results import load
-from sim.state import MILESTONES
+from sim.outcomes import MILESTONES
 
 
 class AnalysisError(ValueError):

@@ -4,35 +4,26 @@ Inputs are the tidy tables of `sim.run.RunResult` for the baseline and the scena
 the same seeds (common random numbers), so every difference is paired seed by seed
 before it is summarised, as `analysis.compare` does for saved comparisons:
 - milestone trajectories: share of children assessed who reach each milestone, per
-  year, median and 10-90% band over replicates, baseline and scenario;
+  year, median and REPLICATE_BAND (10-90%) over replicates, baseline and scenario;
 - difference to baseline: additional children reaching each milestone, cumulative
   since the start, (share - baseline share) x children assessed, paired, median and
-  5-95% band (the 90% interval of `placesim compare`);
-- system indicators: seed 003's six areas, median and 10-90% band, every 3 months;
+  PAIRED_INTERVAL (5-95%: the 90% interval of `placesim compare`);
+- system indicators: seed 003's six areas, median and REPLICATE_BAND, every 3 months;
 - the organisation network of the first replicate, a snapshot a year, each tie marked
   as new, strengthening, steady, weakening or lost since the year before;
 - cost: cumulative spend and cost per additional child.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from analysis.plots import OKABE_ITO
-from sim.reporters import REPORTER_INFO
+from analysis.summarise import quantiles
+from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES, PAIRED_INTERVAL, REPLICATE_BAND, SYSTEM_AREAS
 
-MILESTONES = ("eyfs_gld", "ks2", "ks4", "eet18")
-MILESTONE_PANEL = {
-    "eyfs_gld": "Age 5: foundation stage, 78+ points (EYFS)",
-    "ks2": "Age 11: Key Stage 2 (level 4 Eng. & maths)",
-    "ks4": "Age 16: Key Stage 4 (5 A*-C incl. Eng. & maths)",
-    "eet18": "Age 18: in education, employment or training",
-}
-MILESTONE_SHORT = {"eyfs_gld": "Age 5 (EYFS)", "ks2": "Age 11 (KS2)", "ks4": "Age 16 (KS4)", "eet18": "Age 18 (EET)"}
-SYSTEM = ("shared_purpose", "relationships", "evidence_data", "infrastructure", "capacity", "coordination")
 TIE_STATUS = ("new", "stronger", "steady", "weaker", "lost")
 TIE_COLOURS = {"new": "#009E73", "stronger": "#0072B2", "steady": "#999999", "weaker": "#E69F00", "lost": "#D55E00"}
 CHANGE = 0.02          # a tie is "stronger"/"weaker" when its strength moved more than this in a year
@@ -45,31 +36,23 @@ def gbp(x: float) -> str:
     return f"GBP {x / 1e6:,.2f} m" if abs(x) >= 1e6 else f"GBP {x:,.0f}"
 
 
-def _quantiles(wide: np.ndarray, qs: tuple[float, ...], axis: int = 0) -> list[np.ndarray]:
-    """Quantiles over replicates (axis 0), ignoring missing values (a year with no one assessed)."""
-    if not np.isnan(wide).any():
-        return list(np.quantile(wide, qs, axis=axis))            # vectorised: the common case
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)          # all-NaN years
-        return list(np.nanquantile(wide, qs, axis=axis))
-
-
 def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     idx = pd.MultiIndex.from_frame(df[keys]) if len(keys) > 1 else pd.Index(df[keys[0]])
     return df if idx.is_monotonic_increasing else df.sort_values(keys, kind="stable")
 
 
 def milestone_cube(ms: pd.DataFrame, group: str = "all") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(seeds, years, share[seed, year, milestone], assessed[...]) for MILESTONES, from the
-    tidy milestones table (one row per seed x year x milestone x group)."""
-    sel = _sorted(ms[(ms["group"] == group) & ms["milestone"].isin(MILESTONES)], ["seed", "year", "milestone"])
+    """(seeds, years, share[seed, year, milestone], assessed[...]) for EDUCATION_MILESTONES,
+    from the tidy milestones table (one row per seed x year x milestone x group)."""
+    sel = _sorted(ms[(ms["group"] == group) & ms["milestone"].isin(EDUCATION_MILESTONES)],
+                  ["seed", "year", "milestone"])
     seeds = np.unique(sel["seed"].to_numpy())
     years = np.unique(sel["year"].to_numpy())
-    names = sorted(MILESTONES)
+    names = sorted(EDUCATION_MILESTONES)
     shape = (len(seeds), len(years), len(names))
     share = sel["share"].to_numpy(dtype=float).reshape(shape)
     assessed = sel["assessed"].to_numpy(dtype=float).reshape(shape)
-    order = [names.index(m) for m in MILESTONES]
+    order = [names.index(m) for m in EDUCATION_MILESTONES]
     return seeds, years, share[:, :, order], assessed[:, :, order]
 
 
@@ -84,11 +67,11 @@ def series_matrix(ts: pd.DataFrame, column: str, presorted: bool = False) -> tup
 
 def milestone_bands(base_ms: pd.DataFrame, scen_ms: pd.DataFrame, group: str = "all") -> dict[str, dict]:
     """{milestone: {year, base_lo/mid/hi, scen_lo/mid/hi}} in percent of children assessed."""
-    out = {m: {} for m in MILESTONES}
+    out = {m: {} for m in EDUCATION_MILESTONES}
     for tag, ms in (("base", base_ms), ("scen", scen_ms)):
         _, years, share, _ = milestone_cube(ms, group)
-        lo, mid, hi = _quantiles(share * 100.0, (0.1, 0.5, 0.9))       # each (year, milestone)
-        for k, m in enumerate(MILESTONES):
+        lo, mid, hi = quantiles(share * 100.0, (REPLICATE_BAND.low, 0.5, REPLICATE_BAND.high))  # (year, milestone)
+        for k, m in enumerate(EDUCATION_MILESTONES):
             out[m].update({"year": years.astype(float), f"{tag}_lo": lo[:, k], f"{tag}_mid": mid[:, k],
                            f"{tag}_hi": hi[:, k]})
     return out
@@ -103,9 +86,9 @@ def extra_children(base_ms: pd.DataFrame, scen_ms: pd.DataFrame, group: str = "a
         raise ValueError("baseline and scenario are not on the same seeds and years")
     extra = np.nan_to_num((sshare - bshare) * sassessed)            # (seed, year, milestone)
     cum = np.cumsum(extra, axis=1)
-    lo, mid, hi = _quantiles(cum, (0.05, 0.5, 0.95))
+    lo, mid, hi = quantiles(cum, (PAIRED_INTERVAL.low, 0.5, PAIRED_INTERVAL.high))
     return {m: {"year": sy.astype(float) + 1.0, "lo": lo[:, k], "mid": mid[:, k], "hi": hi[:, k]}
-            for k, m in enumerate(MILESTONES)}
+            for k, m in enumerate(EDUCATION_MILESTONES)}
 
 
 def series_bands(base_ts: pd.DataFrame, scen_ts: pd.DataFrame, column: str, every: int = 3,
@@ -114,18 +97,14 @@ def series_bands(base_ts: pd.DataFrame, scen_ts: pd.DataFrame, column: str, ever
     cols = {}
     for tag, ts in (("base", base_ts), ("scen", scen_ts)):
         years, values = series_matrix(ts, column, presorted)
-        lo, mid, hi = _quantiles(values[:, ::every], (0.1, 0.5, 0.9))
+        lo, mid, hi = quantiles(values[:, ::every], (REPLICATE_BAND.low, 0.5, REPLICATE_BAND.high))
         cols.update({f"{tag}_lo": lo, f"{tag}_mid": mid, f"{tag}_hi": hi, "year": years[::every]})
     return cols
 
 
 def system_bands(base_ts: pd.DataFrame, scen_ts: pd.DataFrame) -> dict[str, dict]:
     base_ts, scen_ts = _sorted(base_ts, ["seed", "month"]), _sorted(scen_ts, ["seed", "month"])
-    return {c: series_bands(base_ts, scen_ts, c, presorted=True) for c in SYSTEM}
-
-
-def system_label(column: str) -> str:
-    return REPORTER_INFO[column][0]
+    return {c: series_bands(base_ts, scen_ts, c, presorted=True) for c in SYSTEM_AREAS}
 
 
 @dataclass
@@ -142,11 +121,11 @@ def cost_view(scen_ts: pd.DataFrame, extra: dict[str, dict]) -> CostView:
     cumulative = np.cumsum(monthly)
     total = float(cumulative[-1]) if len(cumulative) else 0.0
     rows = []
-    for m in MILESTONES:
+    for m in EDUCATION_MILESTONES:
         e = extra[m]
         mid, lo, hi = (float(e[k][-1]) if len(e[k]) else float("nan") for k in ("mid", "lo", "hi"))
         per = total / mid if (mid > 0 and total > 0) else float("nan")
-        rows.append({"milestone": m, "label": MILESTONE_SHORT[m], "extra": mid, "low": lo, "high": hi,
+        rows.append({"milestone": m, "label": OUTCOMES[m].short_label, "extra": mid, "low": lo, "high": hi,
                      "cost_per_child": per})
     return CostView({"year": one["year"].to_numpy(dtype=float), "cumulative": cumulative / 1000.0}, total, rows)
 

@@ -4,7 +4,7 @@ Each numeric control is a `Knob` tied to one registered dataclass field of an
 intervention (sim/interventions/*.py): its unit, plausible range and source come from the
 field's `Spec`, so a slider can never leave the registry's range and its tooltip says
 where the number comes from. `Choices` is the state of every control; `clamp` forces a
-`Choices` into range (the page and a scenario file read back both pass through it);
+`Choices` into range (every change on the page passes through it);
 `interventions_for` turns it into a scenario's interventions, in the format of
 configs/scenario/*.yaml, and `scenario_yaml` / `save_scenario` write that file.
 
@@ -326,36 +326,6 @@ def check_scenario_text(text: str) -> None:
         raise SaveError(str(exc)) from None
     except Exception as exc:  # noqa: BLE001
         raise SaveError(one_line(exc)) from None
-
-
-def choices_from_interventions(interventions: dict[str, dict[str, Any]], place: str, years: int) -> Choices:
-    """Read a scenario made by `interventions_for` back into controls (for tests and for
-    reopening a saved scenario); anything else is ignored, everything is clamped."""
-    c = Choices(place=place, team=False, pilots=())
-    pilots = []
-    for entry in interventions.values():
-        kind = entry.get("kind")
-        if kind == "core_team":
-            c.team = True
-            c.staff = entry.get("staff", 3)
-            c.hours = entry.get("hours_per_person", 140.0)
-            c.strategy = entry.get("strategy", "deep")
-            c.arrival = entry.get("start_year", 0.0)
-            c.leaves = entry.get("end_year") is not None
-            c.exit = entry.get("end_year") or c.exit
-        elif kind == "pilot":
-            pilots.append(entry.get("programme"))
-        elif kind == "data_sharing":
-            c.data_sharing, c.data = True, entry.get("ceiling", 1.0)
-        elif kind == "local_voice":
-            c.voice = entry.get("rung", "co_design")
-        elif kind == "hcz_saturation":
-            c.zone, c.teeth = entry.get("variant", "hcz"), entry.get("teeth", 0.0)
-        elif kind == "shock":
-            c.shock = entry.get("shock", "funding_cut")
-            c.shock_year, c.shock_size = entry.get("start_year", 0.0), entry.get("magnitude", 0.3)
-    c.pilots = tuple(pilots)
-    return clamp(c, years)
 
 
 def everything_on(years: int) -> dict[str, dict[str, Any]]:

@@ -14,10 +14,12 @@ import dataclasses
 import html
 import time
 
+from analysis.plots import OKABE_ITO
 from app import chart_data as R
 from app.controller import DEBUG, PageController, Status
 from app.controls import CHOICE_TEXT, KNOBS, RUNGS, SHOCKS, STRATEGIES, ZONES, Choices, SaveError
 from app.places import PLACE_TEXT, PLACES
+from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES, SYSTEM_AREAS
 
 BLUE, GREY = "#0072B2", "#7F7F7F"
 SIDEBAR = 340
@@ -212,12 +214,12 @@ class StrategyPage:
         diff = self._fig("Additional children reaching each milestone, cumulative (paired; median and 90% interval)",
                          620, 300, "children", "year")
         diff.add_layout(Span(location=0, dimension="width", line_color="#333", line_width=1))
-        for i, m in enumerate(R.MILESTONES):
+        for i, m in enumerate(EDUCATION_MILESTONES):
             S[f"extra-{m}"] = src = ColumnDataSource({"year": [], "lo": [], "mid": [], "hi": []}, name=f"extra-{m}")
-            colour = R.OKABE_ITO[i]
+            colour = OKABE_ITO[i]
             diff.varea(x="year", y1="lo", y2="hi", source=src, fill_color=colour, fill_alpha=0.15)
             diff.line(x="year", y="mid", source=src, line_color=colour, line_width=2.5,
-                      line_dash=["solid", "dashed", "dotdash", "dotted"][i], legend_label=R.MILESTONE_SHORT[m])
+                      line_dash=["solid", "dashed", "dotdash", "dotted"][i], legend_label=OUTCOMES[m].short_label)
         diff.legend.location = "top_left"
         diff.legend.label_text_font_size = "10px"
         diff.legend.background_fill_alpha = 0.6
@@ -231,8 +233,8 @@ class StrategyPage:
 
         # Milestone trajectories with bands.
         ms_figs = []
-        for i, m in enumerate(R.MILESTONES):
-            f = self._fig(R.MILESTONE_PANEL[m], 300, 230, "% of children assessed" if i == 0 else "", "year")
+        for i, m in enumerate(EDUCATION_MILESTONES):
+            f = self._fig(OUTCOMES[m].short_label, 300, 230, "% of children assessed" if i == 0 else "", "year")
             S[f"ms-{m}"] = src = ColumnDataSource(dict(empty_band), name=f"ms-{m}")
             f.varea(x="year", y1="base_lo", y2="base_hi", source=src, fill_color=GREY, fill_alpha=0.2)
             f.line(x="year", y="base_mid", source=src, line_color=GREY, line_width=2, line_dash="dashed",
@@ -246,8 +248,8 @@ class StrategyPage:
 
         # System indicators (seed 003's six areas).
         sys_figs = []
-        for i, col in enumerate(R.SYSTEM):
-            f = self._fig(R.system_label(col), 245, 180, "0-1 index" if i % 3 == 0 else "")
+        for i, col in enumerate(SYSTEM_AREAS):
+            f = self._fig(OUTCOMES[col].short_label, 245, 180, "0-1 index" if i % 3 == 0 else "")
             f.y_range.start = 0
             S[f"sys-{col}"] = src = ColumnDataSource(dict(empty_band), name=f"sys-{col}")
             f.varea(x="year", y1="base_lo", y2="base_hi", source=src, fill_color=GREY, fill_alpha=0.2)
@@ -304,10 +306,10 @@ class StrategyPage:
         self._orgs = scen.organisations
         self._history = R.NetworkHistory(scen.network, res.seeds[0], len(scen.organisations))
         t.append(time.perf_counter())
-        for m in R.MILESTONES:
+        for m in EDUCATION_MILESTONES:
             self.src[f"ms-{m}"].data = bands[m]
             self.src[f"extra-{m}"].data = extra[m]
-        for col in R.SYSTEM:
+        for col in SYSTEM_AREAS:
             self.src[f"sys-{col}"].data = system[col]
         self.src["cost"].data = cost.curve
         t.append(time.perf_counter())

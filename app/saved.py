@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 from typing import NamedTuple
 
-from app.chart_data import MILESTONE_SHORT, MILESTONES, gbp
+from app.chart_data import gbp
+from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES
 
 
 class SavedComparison(NamedTuple):
@@ -35,10 +36,10 @@ def open_compare_folder(folder: Path) -> SavedComparison:
     results = load(folder)
     manifest = json.loads((folder / "compare.json").read_text())
     summary = summarise(results)
-    s = summary[(summary["group"] == "all") & summary["outcome"].isin(list(MILESTONES))]
+    s = summary[(summary["group"] == "all") & summary["outcome"].isin(EDUCATION_MILESTONES)]
     rows = []
     for r in s.itertuples():
-        rows.append(f"<tr><td>{html.escape(r.scenario)}</td><td>{html.escape(MILESTONE_SHORT.get(r.outcome, r.outcome))}</td>"
+        rows.append(f"<tr><td>{html.escape(r.scenario)}</td><td>{html.escape(OUTCOMES[r.outcome].short_label)}</td>"
                     f"<td style='text-align:right'>{r.median * 100:.1f}%</td>"
                     f"<td style='text-align:right'>{r.extra_children:+.1f} [{r.extra_low:+.1f}, {r.extra_high:+.1f}]</td>"
                     f"<td style='text-align:right'>{gbp(r.total_cost)}</td>"

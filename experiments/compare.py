@@ -52,7 +52,7 @@ def write_summary(out: Path) -> "object":
     from analysis.plots import (cost_effect, difference_over_time, save, scenario_milestones,
                                 timeseries_panels)
     from experiments.output import atomic_write, write_parquet
-    from sim.outcomes import SYSTEM_SERIES
+    from sim.outcomes import SYSTEM_AREAS
 
     import pandas as pd
 
@@ -69,15 +69,17 @@ def write_summary(out: Path) -> "object":
     save(cost_effect(summary, title=f"{place}: cost against additional children reaching each milestone"),
          out / "plots" / "cost_effect.png")
     ts = pd.concat([r["timeseries"].assign(scenario=n) for n, r in results.items()], ignore_index=True)
-    save(timeseries_panels(ts, SYSTEM_SERIES, title=f"{place}: system outcomes by scenario (seed 003's six areas)",
+    save(timeseries_panels(ts, SYSTEM_AREAS, title=f"{place}: system outcomes by scenario (seed 003's six areas)",
                            scenario_col="scenario"), out / "plots" / "system_by_scenario.png")
     return summary
 
 
 def headline_lines(summary) -> list[str]:
+    from sim.outcomes import EDUCATION_MILESTONES
+
     lines = ["Additional children reaching each milestone over the run, vs baseline "
              "(median [90% interval]); total cost; cost per additional child:"]
-    s = summary[(summary["group"] == "all") & summary["outcome"].isin(["eyfs_gld", "ks2", "ks4", "eet18"])]
+    s = summary[(summary["group"] == "all") & summary["outcome"].isin(EDUCATION_MILESTONES)]
     for scenario in dict.fromkeys(s["scenario"]):
         if scenario == "baseline":
             continue

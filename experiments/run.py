@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from experiments.hydra_entry import launch, start_task
-from sim.outcomes import KEY_SERIES, SYSTEM_SERIES
 from experiments.memory import release_freed_memory
+from sim.outcomes import KEY_SERIES, MILESTONES, OUTCOMES, SYSTEM_AREAS
 
 log = logging.getLogger("placesim")
 
@@ -54,16 +54,16 @@ def execute(resolved, out: Path, interventions=None, label: str = "baseline") ->
 
 
 def plot_run(out: Path, result, cfg) -> None:
-    from analysis.plots import milestones_over_time, network_picture, save, timeseries_panels
+    from analysis.plots import MEDIAN_AND_BAND, milestones_over_time, network_picture, save, timeseries_panels
     from configs.evidence import england_milestone_reference
 
     place = cfg.place.name
     save(milestones_over_time(result.milestones, england_milestone_reference(),
-                              title=f"{place}: children reaching each milestone (median, 10-90% band)"),
+                              title=f"{place}: children reaching each milestone ({MEDIAN_AND_BAND})"),
          out / "plots" / "milestones.png")
     save(timeseries_panels(result.timeseries, KEY_SERIES, title=f"{place}: outcomes over time"),
          out / "plots" / "outcomes.png")
-    save(timeseries_panels(result.timeseries, SYSTEM_SERIES,
+    save(timeseries_panels(result.timeseries, SYSTEM_AREAS,
                            title=f"{place}: system outcomes (seed 003's six areas)"),
          out / "plots" / "system.png")
     net = result.network
@@ -76,11 +76,12 @@ def plot_run(out: Path, result, cfg) -> None:
 
 def summary_lines(result) -> list[str]:
     from analysis.summarise import milestone_table
-    from analysis.plots import MILESTONE_TITLES
+    from sim.outcomes import REPLICATE_BAND
 
     table = milestone_table(result.milestones)
-    lines = ["Share of children reaching each milestone over the run (median [10%-90%] across replicates):"]
-    for name, title in MILESTONE_TITLES.items():
+    lines = [f"Share of children reaching each milestone over the run (median [{REPLICATE_BAND.wording}]):"]
+    for name in MILESTONES:
+        title = OUTCOMES[name].short_label
         row = table[(table["milestone"] == name) & (table["group"] == "all")]
         need = table[(table["milestone"] == name) & (table["group"] == "in_need")]
         if row.empty:

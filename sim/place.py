@@ -16,8 +16,8 @@ from sim import orgs as O
 from sim.params import ModelParams, PlaceParams
 from sim.kernels import demography as KD
 from sim.rng import Streams
-from sim.state import (GROUPS, MILESTONES, Children, Families, Flows, Modifiers,
-                       Organisations, Place, State)
+from sim.outcomes import GROUPS, MILESTONES
+from sim.state import Children, Families, Flows, Modifiers, Organisations, Place, State
 from sim.synthetic import INDICATORS, IndicatorTable, draw_indicators
 
 CHILD_SLOT_HEADROOM = 1.6  # child slots per child at the start; births fill free slots

@@ -1,6 +1,6 @@
 """Named model reporters (DataCollector style): each maps a model to one value per
-replicate, an array of shape (R,). Labels and units live in REPORTER_INFO, which
-docs/results.md and the plots read.
+replicate, an array of shape (R,). Each reporter's label, unit and definition are in the
+table of outcomes (sim/outcomes.py).
 
 The six system indicators follow seed 003's six areas (L1108-1131) and the stage
 classifier its four stages (L1053-1060); their thresholds are assumptions, documented
@@ -302,56 +302,6 @@ REPORTERS = {fn.__name__: fn for fn in (
 # The reporter behind each of `stage`'s inputs (the collector reuses a value collected
 # this month only if it came from that reporter).
 STAGE_SOURCE = {name: {**SYSTEM_INDICATORS, "norm_adoption": norm_adoption}[name] for name in STAGE_INPUTS}
-
-# name -> (label, unit); read by docs/results.md's generator and the plots.
-REPORTER_INFO = {
-    "population": ("Residents", "people"),
-    "children": ("Children aged 0-19", "children"),
-    "births": ("Births this month", "children"),
-    "moved_in": ("Children arriving with newcomer families this month", "children"),
-    "moved_out": ("Children leaving with their families this month", "children"),
-    "left_at_19": ("Young people leaving at 19 this month", "people"),
-    "dropped": ("Births or arrivals with no free child slot (should be 0)", "children"),
-    "evictions": ("Families evicted this month", "families"),
-    "families_moved": ("Families moving out this month (evictions included)", "families"),
-    "mean_learning": ("Mean learning score of children", "SD (0 = England mean)"),
-    "mean_health": ("Mean health score of children", "SD (0 = England mean)"),
-    "mean_wellbeing": ("Mean wellbeing score of children", "SD (0 = England mean)"),
-    "learning_under5": ("Mean learning score of under-5s", "SD (0 = England mean)"),
-    "health_under5": ("Mean health score of under-5s", "SD (0 = England mean)"),
-    "share_in_need": ("Families in need", "fraction of families"),
-    "workless_share": ("Workless families", "fraction of families"),
-    "mean_stress": ("Mean family stress", "0-1 scale"),
-    "mean_debt": ("Mean family arrears", "0-1 scale"),
-    "mean_home_learning": ("Mean home learning environment", "SD"),
-    "mean_trust": ("Mean trust in services", "0-1 scale"),
-    "norm_adoption": ("Families holding the pro-learning norm", "fraction of families"),
-    "families_supported": ("Families supported by any service now", "fraction of families"),
-    "reach_neediest": ("Most deprived tenth of families supported now", "fraction of those families"),
-    "service_saturation": ("Saturation with good services", "quality-weighted fraction of families with children"),
-    "intake": ("Families newly taken on by services this month", "families"),
-    "capacity_used": ("Service capacity in use", "fraction of capacity"),
-    "children_in_need": ("Children in families under severe stress", "per 10,000 children"),
-    "exclusions": ("Fixed-term exclusions this month", "exclusions"),
-    "admissions": ("Mental-health or self-harm admissions this month", "admissions"),
-    "tie_density": ("Partnership ties among organisations", "fraction of possible pairs"),
-    "mean_tie_strength": ("Mean strength of existing ties", "0-1 scale"),
-    "ties_formed": ("Ties formed this month", "ties"),
-    "ties_lost": ("Ties lost this month", "ties"),
-    "families_newly_supported": ("Families supported for the first time this month", "families"),
-    "organisations_engaged": ("Organisations with engagement above one half", "organisations"),
-    "leveraged": ("Seedcorn funds raised this month", "GBP"),
-    "champions_share": ("Organisations with a champion", "fraction of organisations"),
-    "partner_engagement": ("Partner engagement", "0-1 scale"),
-    "shared_purpose": ("Shared purpose and focus on children", "0-1 index"),
-    "relationships": ("Relationships, networks and inclusivity", "0-1 index"),
-    "evidence_data": ("Evidence, data and learning", "0-1 index"),
-    "infrastructure": ("Infrastructure to embed and sustain", "0-1 index"),
-    "capacity": ("Capacity for system-level change", "0-1 index"),
-    "coordination": ("Coordination and collaboration", "0-1 index (share of intake by referral)"),
-    "stage": ("Stage reached (1 relationships .. 4 system change)", "stage 1-4"),
-}
-
 
 class Collector(mesa.DataCollector):
     """mesa's DataCollector for the model reporters, keeping each month's array as the

@@ -15,9 +15,9 @@ import pandas as pd
 from sim import orgs as O
 from sim.interventions.base import Intervention
 from sim.model import PlaceModel
+from sim.outcomes import GROUPS, MILESTONES
 from sim.params import ModelParams, PlaceParams
 from sim.reporters import REPORTERS
-from sim.state import GROUPS, MILESTONES
 from sim.synthetic import IndicatorTable
 
 

@@ -16,19 +16,6 @@ import scipy.sparse as sp
 
 from sim.scratch import Scratch
 
-# Milestones recorded as children pass the age (months) of the assessment.
-MILESTONES = ("eyfs_gld", "ks2", "ks4", "eet18", "decay_free5")
-MILESTONE_AGE = {"eyfs_gld": 60, "ks2": 132, "ks4": 192, "eet18": 216, "decay_free5": 60}
-# Thresholds are calibrated to seed 004 Table 2, i.e. to the benchmarks of its time
-# (EVIDENCE.md point 4), not to today's measures; the labels say so.
-MILESTONE_LABEL = {
-    "eyfs_gld": "Foundation stage at 5 (78+ points, seed 004 benchmark)",
-    "ks2": "Key Stage 2 at 11 (level 4 English and maths)",
-    "ks4": "Key Stage 4 at 16 (5 A*-C incl. English and maths)",
-    "eet18": "In education, employment or training at 18",
-    "decay_free5": "Free of tooth decay at 5",
-}
-GROUPS = ("all", "in_need")
 # Family stress above which its children count toward "children in need" (a reporter).
 SEVERE_STRESS = 0.6
 

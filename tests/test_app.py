@@ -86,14 +86,6 @@ def test_tooltips_give_unit_range_and_source():
         assert "Unit:" in text and ("seed 00" in text or "configs/" in text), key
 
 
-def test_choices_read_back_from_their_scenario():
-    c = C.Choices(staff=2, hours=120, strategy="wide", arrival=1.0, leaves=True, exit=6.0,
-                  pilots=("ready_for_school", "debt_support"), data_sharing=True, data=0.75, voice="co_design",
-                  zone="english_zone", teeth=0.6, shock="funding_cut", shock_year=4.0, shock_size=0.4)
-    back = C.choices_from_interventions(C.interventions_for(c, 20), "pembury", 20)
-    assert back == C.clamp(c, 20)
-
-
 # -- saving a scenario ------------------------------------------------------------------------
 
 @pytest.fixture()

@@ -48,7 +48,8 @@ def result(resolved):
 
 
 def test_every_reporter_is_documented_with_its_unit(results_md):
-    from sim.reporters import REPORTER_INFO, REPORTERS
+    from sim.outcomes import OUTCOMES
+    from sim.reporters import REPORTERS
 
     ts = section(results_md, "timeseries.parquet")
     rows = {m.group(1): line for line in ts.splitlines()
@@ -56,8 +57,8 @@ def test_every_reporter_is_documented_with_its_unit(results_md):
     missing = [name for name in REPORTERS if name not in rows]
     assert not missing, f"reporters missing from docs/results.md: {missing}"
     for name in REPORTERS:
-        label, unit = REPORTER_INFO[name]
-        assert f"| {unit} |" in rows[name], f"{name}: unit '{unit}' (sim/reporters.py) not in its row"
+        unit = OUTCOMES[name].unit
+        assert f"| {unit} |" in rows[name], f"{name}: unit '{unit}' (sim/outcomes.py) not in its row"
 
 
 def test_every_written_column_is_documented(results_md, result):
@@ -71,11 +72,11 @@ def test_every_written_column_is_documented(results_md, result):
 
 def test_every_milestone_and_kind_is_documented(results_md, result):
     from sim.orgs import Kind
-    from sim.state import MILESTONE_LABEL, MILESTONES
+    from sim.outcomes import MILESTONES, OUTCOMES
 
     ms = section(results_md, "milestones.parquet")
     for name in MILESTONES:
-        assert f"`{name}`" in ms and MILESTONE_LABEL[name] in ms, name
+        assert f"`{name}`" in ms and OUTCOMES[name].label in ms, name
     orgs = section(results_md, "organisations.parquet")
     for kind in Kind:
         assert f"`{kind.name.lower()}`" in orgs, kind.name

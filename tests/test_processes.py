@@ -19,7 +19,7 @@ from sim.params import (Demography, Development, Engagement, Families, ModelPara
                         Services, Ties, Trust)
 from sim.processes import (demography, development, engagement, families, norms, schools,
                            services, ties, trust)
-from sim.state import GROUPS, MILESTONES
+from sim.outcomes import GROUPS, MILESTONES
 
 
 def _params(**groups) -> ModelParams:

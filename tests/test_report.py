@@ -93,8 +93,8 @@ def headline_strings(summary: pd.DataFrame) -> list[str]:
     """The headline numbers of summary.csv as the report rounds them: additional children
     with their 90% interval, total cost and cost per additional child, per scenario and
     milestone (all children)."""
-    from analysis.report.data import MILESTONES
     from analysis.report.formatting import cost_per_child_text, extra_text, money
+    from sim.outcomes import MILESTONES
 
     rows = summary[(summary["group"] == "all") & summary["outcome"].isin(MILESTONES)
                    & (summary["scenario"] != "baseline")]

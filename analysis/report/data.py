@@ -19,9 +19,8 @@ import pandas as pd
 
 from analysis.report.formatting import number, place_title
 from analysis.report.inputs import CompareInputs
-
-MILESTONES = ("eyfs_gld", "ks2", "ks4", "eet18", "decay_free5")
-
+from analysis.summarise import quantiles
+from sim.outcomes import MILESTONES, PAIRED_INTERVAL, SYSTEM_AREAS
 
 def moving_guesses(sensitivity: pd.DataFrame | None) -> dict[str, str]:
     """{parameter: "ST 0.31 for ks4"} for the parameters that move the headline (the
@@ -86,14 +85,10 @@ def calendar_span(start_year: int, first_month: int, last_month: int) -> str:
     return str(a) if a == b else f"{a}\u2013{b}"
 
 
-def quantile(values: np.ndarray, q: float) -> float:
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    return float(np.quantile(values, q)) if len(values) else float("nan")
-
-
 def median_interval(values: np.ndarray) -> tuple[float, float, float]:
-    return quantile(values, 0.5), quantile(values, 0.05), quantile(values, 0.95)
+    """The median of paired differences over seeds and their PAIRED_INTERVAL (90%)."""
+    median, low, high = quantiles(values, (0.5, PAIRED_INTERVAL.low, PAIRED_INTERVAL.high))
+    return float(median), float(low), float(high)
 
 
 def _window_means(ts: pd.DataFrame, first: int, last: int, cols: list[str]) -> pd.DataFrame:
@@ -175,9 +170,7 @@ def context_of(inputs: CompareInputs) -> Context:
 
 def system_periods(ctx: Context, name: str) -> dict[str, Any]:
     """Per seed mean of the six areas (and their mean) before, during and after support."""
-    from sim.outcomes import SYSTEM_SERIES
-
-    cols = list(SYSTEM_SERIES)
+    cols = list(SYSTEM_AREAS)
     months = ctx.months
     sup = ctx.supports[name]
     end_m = sup.last_month(months)

@@ -12,8 +12,9 @@ import textwrap
 
 import pandas as pd
 
-from analysis.report.data import MILESTONES, Context
-from analysis.report.formatting import MILESTONE_SHORT, extra_text, label, number, outcome_title
+from analysis.report.data import Context
+from analysis.report.formatting import extra_text, label, number, outcome_title
+from sim.outcomes import MILESTONES, OUTCOMES, PAIRED_INTERVAL, SYSTEM_AREAS
 
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 INDEX_WORDS = {"ST": "total-order Sobol index", "S1": "first-order Sobol index",
@@ -125,10 +126,10 @@ def headline_figure(ctx: Context) -> tuple[str, str]:
             ax.plot([r["extra_high"]] * 2, [y - 0.08, y + 0.08], color=st["color"], linewidth=1.2)
             ax.plot(r["extra_children"], y, marker=st["marker"], color=st["color"], markersize=7,
                     markeredgecolor="black", markeredgewidth=0.6, linestyle="none")
-            parts.append(f"{MILESTONE_SHORT[m]} {extra_text(r)}")
+            parts.append(f"{OUTCOMES[m].short_label} {extra_text(r)}")
         alt.append(f"{label(name)}: " + "; ".join(parts))
     ax.axvline(0, color="black", linewidth=0.9)
-    ax.set_yticks(range(len(ms)), [textwrap.fill(MILESTONE_SHORT[m], 24) for m in ms])
+    ax.set_yticks(range(len(ms)), [textwrap.fill(OUTCOMES[m].short_label, 24) for m in ms])
     ax.set_ylim(len(ms) - 0.5, -0.5)
     ax.set_xlabel(f"additional children reaching the milestone, {ctx.period} (children; median and 90% interval)")
     ax.grid(axis="x", alpha=0.3)
@@ -166,13 +167,13 @@ def milestones_figure(ctx: Context) -> tuple[str, str]:
                     label(name))
             finals.append(f"{label(name)} {number(100 * b['median'].iloc[-1], 0)}%")
         _exit_lines(ax, ctx.exit_years)
-        ax.set_title(MILESTONE_SHORT[m])
+        ax.set_title(OUTCOMES[m].short_label)
         ax.set_ylabel("% of children assessed")
         ax.set_xlabel("calendar year")
         ax.set_ylim(0, 100)
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(_int_locator())
-        last.append(f"{MILESTONE_SHORT[m]}: " + ", ".join(finals))
+        last.append(f"{OUTCOMES[m].short_label}: " + ", ".join(finals))
     handles, labels = axes.flat[0].get_legend_handles_labels()
     _legend_panel(axes.flat[-1], handles, labels, ctx.exit_years, "scenario: median,\n10-90% band across replicates")
     fig.suptitle(f"Share of children reaching each milestone by year, {ctx.place_name}", fontsize=9)
@@ -197,12 +198,12 @@ def difference_figure(ctx: Context) -> tuple[str, str]:
             g = d[d["scenario"] == name].groupby("year")["diff"]
             if not len(g):
                 continue
-            med, lo, hi = g.median(), g.quantile(0.05), g.quantile(0.95)
+            med, lo, hi = g.median(), g.quantile(PAIRED_INTERVAL.low), g.quantile(PAIRED_INTERVAL.high)
             _ribbon(ax, med.index, 100 * med.to_numpy(), 100 * lo.to_numpy(), 100 * hi.to_numpy(),
                     style(ctx.index[name]), label(name))
         ax.axhline(0, color="black", linewidth=0.8)
         _exit_lines(ax, ctx.exit_years)
-        ax.set_title(MILESTONE_SHORT[m])
+        ax.set_title(OUTCOMES[m].short_label)
         ax.set_ylabel("difference to baseline\n(percentage points)")
         ax.set_xlabel("calendar year")
         ax.grid(alpha=0.3)
@@ -227,12 +228,11 @@ def difference_figure(ctx: Context) -> tuple[str, str]:
 @_figure
 def system_figure(ctx: Context) -> tuple[str, str]:
     from analysis.summarise import band
-    from sim.outcomes import SYSTEM_SERIES
-
     plt = _mpl()
     fig, axes = plt.subplots(2, 3, figsize=(7.2, 5.2), squeeze=False)
     finals = []
-    for ax, (col, (title, unit)) in zip(axes.flat, SYSTEM_SERIES.items()):
+    for ax, col in zip(axes.flat, SYSTEM_AREAS):
+        title = OUTCOMES[col].short_label
         ends = []
         for name in ctx.names:
             ts = ctx.results[name]["timeseries"]
@@ -244,7 +244,7 @@ def system_figure(ctx: Context) -> tuple[str, str]:
             ends.append(f"{label(name)} {number(b['median'].iloc[-1], 2)}")
         _exit_lines(ax, ctx.exit_years)
         ax.set_title(textwrap.fill(title, 28))
-        ax.set_ylabel(f"index ({unit})")
+        ax.set_ylabel("index (0-1 index)")           # every area is one (its unit may add how)
         ax.set_xlabel("calendar year")
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(_int_locator())

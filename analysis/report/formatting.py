@@ -11,7 +11,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from analysis.plots import MILESTONE_TITLES as MILESTONE_SHORT  # labels shared with the plots
+from sim.outcomes import MILESTONE, OUTCOMES
 
 MINUS = "\u2212"
 
@@ -122,12 +122,11 @@ def years_text(y: float) -> str:
 
 
 def outcome_title(outcome: str) -> str:
-    """A milestone's or a time-series column's words (sim.reporters.REPORTER_INFO)."""
-    if outcome in MILESTONE_SHORT:
-        return MILESTONE_SHORT[outcome]
-    from sim.reporters import REPORTER_INFO
-
-    return REPORTER_INFO.get(outcome, (outcome, ""))[0]
+    """A milestone's short label or a time-series column's label (sim/outcomes.py)."""
+    if outcome not in OUTCOMES:
+        return outcome
+    o = OUTCOMES[outcome]
+    return o.short_label if o.kind == MILESTONE else o.label
 
 
 def lower_first(text: str) -> str:

@@ -23,6 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from sim.outcomes import SYSTEM_AREAS
+
 SUMMARY_COLUMNS = ("scenario", "outcome", "group", "median", "low", "high", "diff_median", "diff_low",
                    "diff_high", "extra_children", "extra_low", "extra_high", "total_cost",
                    "cost_per_extra_child", "replicates")
@@ -120,7 +122,7 @@ def _read_compare(folder: Path, sensitivity: pd.DataFrame | None) -> CompareInpu
             cfg = yaml.safe_load((sub / "config.yaml").read_text()) or {}
         except Exception as exc:  # noqa: BLE001 - any unreadable file is one line
             raise ReportError(f"{folder}: scenario {name}'s results cannot be read ({type(exc).__name__})") from None
-        _need(folder, f"{name}/timeseries.parquet", ts.columns, ("seed", "month", "cost", "stage", *_system_keys()))
+        _need(folder, f"{name}/timeseries.parquet", ts.columns, ("seed", "month", "cost", "stage", *SYSTEM_AREAS))
         _need(folder, f"{name}/milestones.parquet", ms.columns, MILESTONE_COLUMNS)
         results[name] = {"timeseries": ts, "milestones": ms}
         configs[name] = cfg
@@ -142,12 +144,6 @@ def _need(folder: Path, what: str, have: Any, need: tuple[str, ...]) -> None:
     if missing:
         raise ReportError(f"{folder}: {what} lacks {', '.join(missing)}: written by an older, incompatible "
                           "placesim; re-run `placesim compare`")
-
-
-def _system_keys() -> tuple[str, ...]:
-    from sim.outcomes import SYSTEM_SERIES
-
-    return tuple(SYSTEM_SERIES)
 
 
 def read_sensitivity(source: Path | str, required: bool = False) -> pd.DataFrame | None:

@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.report.data import (MILESTONES, Context, calendar_span, median_interval, moving_guesses, quantile,
-                                  system_periods)
-from analysis.report.formatting import (MILESTONE_SHORT, cost_per_child_range, cost_per_child_text, extra_text,
+from analysis.report.data import Context, calendar_span, median_interval, moving_guesses, system_periods
+from analysis.report.formatting import (cost_per_child_range, cost_per_child_text, extra_text,
                                         interval_text, label, money, number)
+from analysis.summarise import quantiles
+from sim.outcomes import MILESTONES, OUTCOMES, SYSTEM_AREAS
 
 
 def styled(df: pd.DataFrame, uid: str, caption: str, classes: pd.DataFrame | None = None,
@@ -26,7 +27,6 @@ def styled(df: pd.DataFrame, uid: str, caption: str, classes: pd.DataFrame | Non
 
 
 def system_table(ctx: Context, name: str) -> str:
-    from sim.outcomes import SYSTEM_SERIES
     from sim.reporters import STAGES
 
     periods = system_periods(ctx, name)
@@ -41,21 +41,21 @@ def system_table(ctx: Context, name: str) -> str:
         columns[f"{heads[key]}: vs baseline (90%)"] = (key, "diff")
     first = "area (0\u20131 index)"
     rows = []
-    items = list(SYSTEM_SERIES.items()) + [("mean6", ("Average of the six areas", "0-1 index"))]
-    for col, (title, _unit) in items:
+    items = [(c, OUTCOMES[c].short_label) for c in SYSTEM_AREAS] + [("mean6", "Average of the six areas")]
+    for col, title in items:
         row = {first: title}
         for c, (key, what) in columns.items():
             j = periods[key][0]
             if what == "level":
-                row[c] = number(quantile(j[col].to_numpy(), 0.5), 2)
+                row[c] = number(float(quantiles(j[col].to_numpy(), 0.5)), 2)
             else:
                 row[c] = interval_text(*median_interval((j[col] - j[col + "_base"]).to_numpy()), default=2)
         rows.append(row)
     row = {first: "Stage reached (seed 003's four; median replicate)"}
     for c, (key, what) in columns.items():
         j = periods[key][0]
-        st = int(round(quantile(j["stage"].to_numpy(), 0.5))) if len(j) else 0
-        bs = int(round(quantile(j["stage_base"].to_numpy(), 0.5))) if len(j) else 0
+        st = int(round(float(quantiles(j["stage"].to_numpy(), 0.5)))) if len(j) else 0
+        bs = int(round(float(quantiles(j["stage_base"].to_numpy(), 0.5)))) if len(j) else 0
         if what == "level":
             row[c] = f"{st}: {STAGES[st - 1]}" if 1 <= st <= len(STAGES) else "n/a"
         else:
@@ -81,7 +81,7 @@ def cost_effectiveness_table(ctx: Context) -> str:
             n = s[(s["scenario"] == name) & (s["outcome"] == m) & (s["group"] == "in_need")]
             rows.append({
                 "scenario": label(name),
-                "milestone": MILESTONE_SHORT[m],
+                "milestone": OUTCOMES[m].short_label,
                 "additional children (90% interval)": extra_text(r),
                 "of them in families in need": extra_text(n.iloc[0]) if len(n) else "n/a",
                 "total cost": money(r["total_cost"]) if r["total_cost"] > 0 else "\u00a30",

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from analysis.report.data import (MILESTONES, Context, calendar_span, extra_children_between, median_interval,
+from analysis.report.data import (Context, calendar_span, extra_children_between, median_interval,
                                   system_periods, year_of_month)
 from analysis.report.figures import marker_name, style
-from analysis.report.formatting import (MILESTONE_SHORT, cost_per_child_text, finite, interval_text, label,
+from analysis.report.formatting import (cost_per_child_text, finite, interval_text, label,
                                         list_words, lower_first, money, number, outcome_title, rounded, significant,
                                         years_text)
+from sim.outcomes import MILESTONES, OUTCOMES
 
 
 def compare_question(ctx: Context) -> tuple[str, str]:
@@ -138,7 +139,7 @@ def scenario_headline(ctx: Context, name: str) -> dict:
             continue
         r = r.iloc[0]
         med, lo, hi = rounded(r["extra_children"], r["extra_low"], r["extra_high"], most=1)
-        row = {"milestone": MILESTONE_SHORT[m], "extra": med, "interval": f"{lo} to {hi}",
+        row = {"milestone": OUTCOMES[m].short_label, "extra": med, "interval": f"{lo} to {hi}",
                "cost_per_child": cost_per_child_text(r), "after": None}
         if exit_year is not None:
             vals = extra_children_between(ctx.results, name, after_first, ctx.last_year, m)

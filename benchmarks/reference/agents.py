@@ -15,7 +15,7 @@ import math
 import mesa
 
 from sim import orgs as O
-from sim.state import MILESTONES
+from sim.outcomes import MILESTONES
 
 LEARNING, HEALTH, WELLBEING = 0, 1, 2
 N_KINDS = O.N_SERVICE_KINDS

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from benchmarks.reference.model import Alteration, milestone_totals, run_reference
-from sim.state import GROUPS, MILESTONES
+from sim.outcomes import GROUPS, MILESTONES
 
 # What is compared: every milestone share (whole run, all children and children in
 # families in need) and, at the last month, the main family, service and system indicators.

@@ -27,12 +27,13 @@ from scipy.special import ndtri
 
 from benchmarks.reference.agents import Child, Family, Organisation, clip
 from sim import orgs as O
+from sim.outcomes import GROUPS, MILESTONES
 from sim.params import ModelParams, PlaceParams
 from sim.processes.development import exclusion_factor, milestone_spec
 from sim.processes.engagement import MOMENTUM_WINDOW
 from sim.processes.schools import LEVELS
 from sim.reporters import STAGE_RULES
-from sim.state import GROUPS, MILESTONES, State
+from sim.state import State
 
 N_KINDS = O.N_SERVICE_KINDS
 KIND_POS = {int(k): i for i, k in enumerate(O.SERVICE_KINDS)}

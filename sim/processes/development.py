@@ -20,7 +20,8 @@ from sim.kernels import development as KDV
 from sim import orgs as O
 from sim.params import ModelParams
 from sim.rng import Streams
-from sim.state import MILESTONE_AGE, MILESTONES, SEVERE_STRESS, State
+from sim.outcomes import MILESTONES, OUTCOMES
+from sim.state import SEVERE_STRESS, State
 
 L, H, W = 0, 1, 2
 BAND_EDGES = np.array([b[1] for b in O.AGE_BANDS[:-1]], dtype=np.int64)
@@ -74,16 +75,12 @@ def inputs(state: State, params: ModelParams) -> np.ndarray:
 
 
 def milestone_spec(params: ModelParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per milestone (MILESTONES order): age in months, score weights (L, H, W), threshold."""
-    mp = params.milestones
-    weights = {"eyfs_gld": (1, 0, 0), "ks2": (1, 0, 0), "ks4": (1, 0, 0),
-               "eet18": (0.7, 0, 0.3), "decay_free5": (0, 1, 0)}
-    thresholds = {"eyfs_gld": mp.threshold_eyfs, "ks2": mp.threshold_ks2,
-                  "ks4": mp.threshold_ks4, "eet18": mp.threshold_eet,
-                  "decay_free5": mp.threshold_decay_free}
-    return (np.array([MILESTONE_AGE[m] for m in MILESTONES], dtype=np.int64),
-            np.array([weights[m] for m in MILESTONES], dtype=float),
-            np.array([thresholds[m] for m in MILESTONES]))
+    """Per milestone (MILESTONES order): age in months, score weights (L, H, W), threshold,
+    as the table of outcomes (sim/outcomes.py) defines them."""
+    ms = [OUTCOMES[m] for m in MILESTONES]
+    return (np.array([o.age_months for o in ms], dtype=np.int64),
+            np.array([o.score for o in ms], dtype=float),
+            np.array([getattr(params.milestones, o.threshold.removeprefix("model.milestones.")) for o in ms]))
 
 
 def exclusion_factor(kinds: np.ndarray) -> np.ndarray:
