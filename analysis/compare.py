@@ -1,14 +1,11 @@
-"""Compare scenarios from a compare folder: paired differences to baseline, costs,
-cost per additional child. Reads only saved results (one run folder per scenario).
+"""Compare scenarios of a compare folder (analysis.results.read_compare): paired
+differences to baseline, costs, cost per additional child. Reads only saved results.
 
 Every scenario ran on the same seeds with common random numbers, so differences are
 taken seed by seed (paired) before they are summarised: the 90% interval of a
 difference is the 5-95% range of the paired differences across replicates.
 """
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,33 +16,6 @@ from sim.outcomes import OUTCOMES, PAIRED_INTERVAL, REPLICATE_BAND, SYSTEM_AREAS
 # Time-series outcomes summarised over the last year of the run.
 END_OUTCOMES = SYSTEM_AREAS + ("tie_density", "partner_engagement", "norm_adoption",
                                "reach_neediest", "mean_trust", "children_in_need", "mean_learning")
-
-
-class CompareError(ValueError):
-    """A folder that is not a usable compare folder (one line)."""
-
-
-def read_manifest(folder: Path) -> dict:
-    path = Path(folder) / "compare.json"
-    if not path.exists():
-        raise CompareError(f"{folder}: no compare.json; not a compare folder (run `placesim compare`)")
-    manifest = json.loads(path.read_text())
-    if manifest.get("format") != 1:
-        raise CompareError(f"{folder}: compare format {manifest.get('format')!r}; this version reads format 1")
-    return manifest
-
-
-def load(folder: Path) -> dict[str, dict[str, pd.DataFrame]]:
-    """{scenario: {"timeseries": df, "milestones": df}} for every finished scenario."""
-    manifest = read_manifest(folder)
-    out = {}
-    for name in manifest["done"]:
-        sub = Path(folder) / name
-        out[name] = {"timeseries": pd.read_parquet(sub / "timeseries.parquet"),
-                     "milestones": pd.read_parquet(sub / "milestones.parquet")}
-    if "baseline" not in out:
-        raise CompareError(f"{folder}: no finished baseline scenario to compare against")
-    return out
 
 
 def _spread(prefix: str, values: np.ndarray, band) -> dict[str, float]:
@@ -73,7 +43,7 @@ def end_values(ts: pd.DataFrame, months: int = 12) -> pd.DataFrame:
 
 
 def summarise(results: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
-    """One row per scenario x outcome x group (tidy)."""
+    """One row per scenario x outcome x group (tidy), from CompareFolder.results."""
     base = results["baseline"]
     base_m = milestone_totals(base["milestones"]).set_index(["seed", "milestone", "group"])
     base_end = end_values(base["timeseries"])

@@ -149,23 +149,15 @@ def network_picture(network: pd.DataFrame, organisations: pd.DataFrame, seed: in
 
 
 def save(fig: plt.Figure, path) -> None:
-    """Save a figure atomically and close it."""
+    """Save a figure atomically (analysis.results.atomic_write) and close it."""
     from pathlib import Path
-    import os
-    import tempfile
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
+    from analysis.results import atomic_write
+
     try:
-        fig.savefig(tmp, dpi=110)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format=Path(path).suffix.lstrip(".")))
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _finish_grid(fig: plt.Figure, axes, title: str) -> plt.Figure:

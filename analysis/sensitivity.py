@@ -11,41 +11,33 @@
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from analysis.results import load
+from analysis.results import SweepFolder
 from sim.outcomes import MILESTONES
 
 
 class AnalysisError(ValueError):
-    pass
+    """An analysis the saved sweep cannot give (one line)."""
 
 
-def outcome_by_point(folder: Path, outcome: str) -> tuple[pd.DataFrame, dict]:
-    """Design table with a column `outcome` (mean across replicates) and the manifest."""
-    folder = Path(folder)
-    if not (folder / "sweep.json").exists():
-        raise AnalysisError(f"{folder}: no sweep.json; not a sweep folder (run `placesim sweep`)")
-    manifest = json.loads((folder / "sweep.json").read_text())
-    design = pd.read_parquet(folder / "design.parquet")
+def outcome_by_point(sweep: SweepFolder, outcome: str) -> pd.DataFrame:
+    """The design table with a column `outcome`: its mean across replicates per point."""
+    design = sweep.design()
     if outcome in MILESTONES:
-        m = load(folder, table="milestones", columns=["point", "seed", "reached", "assessed"],
-                 filters=[("milestone", "==", outcome), ("group", "==", "all")])
+        m = sweep.table("milestones", columns=["point", "seed", "reached", "assessed"],
+                        filters=[("milestone", "==", outcome), ("group", "==", "all")])
         per_run = m.groupby(["point", "seed"])[["reached", "assessed"]].sum()
         per_run = (per_run["reached"] / per_run["assessed"]).rename("value").reset_index()
     else:
-        ts = load(folder, columns=["point", "seed", "month", outcome])
-        if outcome not in ts.columns:
+        if outcome not in sweep.columns("timeseries"):
             raise AnalysisError(f"outcome={outcome}: not a milestone or time-series column")
+        ts = sweep.table("timeseries", columns=["point", "seed", "month", outcome])
         last = ts[ts["month"] >= ts["month"].max() - 12]
         per_run = last.groupby(["point", "seed"])[outcome].mean().rename("value").reset_index()
     y = per_run.groupby("point")["value"].mean().rename("outcome")
-    table = design.set_index("point").join(y, how="left")
-    return table, manifest
+    return design.set_index("point").join(y, how="left")
 
 
 def indices(table: pd.DataFrame, manifest: dict) -> pd.DataFrame:

@@ -1,11 +1,10 @@
 """`placesim analyse path=<sweep folder> outcome=<name>`: sensitivity indices (Sobol,
 Morris, or rank correlations) and candidate tipping points of a saved sweep; writes
-<folder>/analysis/<outcome>_indices.csv (and _tipping.csv for factorial designs) and a
-bar chart, and prints the table."""
+<folder>/analysis/ (analysis.results.write_analysis): <outcome>_indices.csv, _tipping.csv
+for factorial designs, a bar chart and the folder's manifest; prints the table."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 
 def parse(argv: list[str]) -> dict:
@@ -28,21 +27,20 @@ def parse(argv: list[str]) -> dict:
 def main(argv: list[str]) -> int:
     args = parse(argv)
     from analysis.plots import save
+    from analysis.results import ResultsError, analysis_folder, read_sweep, write_analysis
     from analysis.sensitivity import AnalysisError, indices, outcome_by_point, tipping
-    from experiments.output import atomic_write
 
     import matplotlib.pyplot as plt
 
-    folder = Path(args["path"])
+    name = args["outcome"]
     try:
-        table, manifest = outcome_by_point(folder, args["outcome"])
-        result = indices(table, manifest)
-    except (AnalysisError, FileNotFoundError) as exc:
+        sweep = read_sweep(args["path"])
+        table = outcome_by_point(sweep, name)
+        result = indices(table, sweep.manifest)
+    except (AnalysisError, ResultsError) as exc:
         print(f"placesim analyse: error: {exc}", file=sys.stderr)
         return 2
-    out = folder / "analysis"
-    name = args["outcome"]
-    atomic_write(out / f"{name}_indices.csv", lambda p: result.to_csv(p, index=False, float_format="%.4g"))
+    manifest = sweep.manifest
     print(f"{manifest['design']} design, {len(table)} points x {manifest['replicates']} replicates; outcome {name}:")
     print(result.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     metric = next(c for c in ("ST", "mu_star", "spearman") if c in result.columns)
@@ -54,13 +52,13 @@ def main(argv: list[str]) -> int:
     ax.set_title(f"What moves {name}? ({manifest['design']} design)")
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
-    save(fig, out / f"{name}_sensitivity.png")
-    if manifest["design"] == "full_factorial":
-        tips = tipping(table, manifest)
-        if not tips.empty:
-            atomic_write(out / f"{name}_tipping.csv", lambda p: tips.to_csv(p, index=False, float_format="%.4g"))
-            top = tips.iloc[0]
-            print(f"Largest step: {top['parameter']} from {top['from']:g} to {top['to']:g} "
-                  f"(others at {top['at']}): {name} {top['outcome_before']:.3f} -> {top['outcome_after']:.3f}")
+    figure = f"{name}_sensitivity.png"
+    save(fig, analysis_folder(sweep.folder) / figure)
+    tips = tipping(table, manifest) if manifest["design"] == "full_factorial" else None
+    out = write_analysis(sweep, name, result, tips, figure)
+    if tips is not None and not tips.empty:
+        top = tips.iloc[0]
+        print(f"Largest step: {top['parameter']} from {top['from']:g} to {top['to']:g} "
+              f"(others at {top['at']}): {name} {top['outcome_before']:.3f} -> {top['outcome_after']:.3f}")
     print(f"Written to {out}")
     return 0

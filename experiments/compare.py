@@ -3,13 +3,13 @@
 Each scenario runs on the same replicate seeds with common random numbers (sim.rng), so
 differences to baseline are paired. Each finished scenario is written to its own run
 folder at once, so a scenario that fails (or an interrupted compare) keeps the others;
-compare.json lists what finished and what failed. The folder then gets summary.csv and
-summary.parquet (one row per scenario x outcome x group) and plots/*.png.
+the manifest lists what finished and what failed. The folder then gets summary.csv and
+summary.parquet (one row per scenario x outcome x group) and plots/*.png. The folder's
+layout is analysis/results.py's.
 """
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import sys
 import traceback
@@ -21,46 +21,44 @@ log = logging.getLogger("placesim")
 
 
 def run_compare(resolved, out: Path) -> dict:
+    from analysis.results import record_scenario, start_compare
     from configs.compose import ResolvedRun, build_interventions, load_scenario
-    from experiments.output import write_text
     from experiments.run import execute
 
     names = list(dict.fromkeys(resolved.config.scenarios))
     if "baseline" not in names:
         names.insert(0, "baseline")
     specs = {name: load_scenario(name) for name in names}
-    manifest = {"kind": "compare", "format": 1, "place": resolved.config.place.name,
-                "seeds": resolved.seeds, "months": 12 * resolved.config.run.years,
-                "start_year": resolved.config.run.start_year, "scenarios": names,
-                "descriptions": {n: s.description for n, s in specs.items()}, "done": [], "failed": {}}
-    out.mkdir(parents=True, exist_ok=True)
+    manifest = start_compare(out, place=resolved.config.place.name, seeds=resolved.seeds,
+                             months=12 * resolved.config.run.years, start_year=resolved.config.run.start_year,
+                             scenarios=names, descriptions={n: s.description for n, s in specs.items()})
     for name in names:
         cfg = dataclasses.replace(resolved.config, scenario=specs[name])
         one = ResolvedRun(cfg, resolved.england)
         try:
             execute(one, out / name, interventions=lambda spec=specs[name]: build_interventions(spec), label=name)
-            manifest["done"].append(name)
+            error = None
         except Exception as exc:  # keep what finished; say what failed
-            manifest["failed"][name] = f"{type(exc).__name__}: {exc}"
+            error = f"{type(exc).__name__}: {exc}"
             log.error("scenario %s failed: %s\n%s", name, exc, traceback.format_exc())
-        write_text(json.dumps(manifest, indent=2), out / "compare.json")
+        manifest = record_scenario(out, manifest, name, error)
     return manifest
 
 
 def write_summary(out: Path) -> "object":
-    from analysis.compare import load, summarise, yearly_milestone_differences
+    from analysis.compare import summarise, yearly_milestone_differences
     from analysis.plots import (cost_effect, difference_over_time, save, scenario_milestones,
                                 timeseries_panels)
-    from experiments.output import atomic_write, write_parquet
+    from analysis.results import read_compare, write_compare_summary
     from sim.outcomes import SYSTEM_AREAS
 
     import pandas as pd
 
-    results = load(out)
+    folder = read_compare(out, with_summary=False)
+    results = folder.results
     summary = summarise(results)
-    write_parquet(summary, out / "summary.parquet")
-    atomic_write(out / "summary.csv", lambda p: summary.to_csv(p, index=False, float_format="%.6g"))
-    place = json.loads((out / "compare.json").read_text())["place"]
+    write_compare_summary(out, summary)
+    place = folder.manifest["place"]
     save(scenario_milestones(results, title=f"{place}: children reaching each milestone by scenario"),
          out / "plots" / "milestones_by_scenario.png")
     save(difference_over_time(yearly_milestone_differences(results),
@@ -102,7 +100,7 @@ def task(cfg) -> None:
     for line in headline_lines(summary):
         print(line)
     if manifest["failed"]:
-        print(f"Failed scenarios (see compare.json): {', '.join(manifest['failed'])}")
+        print(f"Failed scenarios (see manifest.json): {', '.join(manifest['failed'])}")
     print(f"Results written to {out}")
     if manifest["failed"]:
         raise SystemExit(1)

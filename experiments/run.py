@@ -1,12 +1,11 @@
 """`placesim run`: replicates of one place (and scenario) -> a run folder.
 
-The folder holds config.yaml (the resolved config), timeseries.parquet,
-milestones.parquet, network.parquet, organisations.parquet, run.json and plots/*.png
-(docs/results.md documents every column).
+The folder (analysis.results.write_run) holds manifest.json, config.yaml (the resolved
+config), timeseries.parquet, milestones.parquet, network.parquet, organisations.parquet
+and plots/*.png (docs/results.md documents every column).
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -30,7 +29,7 @@ def execute(resolved, out: Path, interventions=None, label: str = "baseline") ->
     """Run the replicates of a resolved config and write the run folder; returns paths."""
     from omegaconf import OmegaConf
 
-    from experiments.output import write_parquet, write_text
+    from analysis.results import write_run
     from sim.run import simulate
 
     cfg = resolved.config
@@ -39,15 +38,8 @@ def execute(resolved, out: Path, interventions=None, label: str = "baseline") ->
         result = simulate(cfg.place, cfg.model, resolved.england, resolved.seeds, months,
                           interventions=interventions, batch_size=cfg.run.batch_size,
                           start_year=cfg.run.start_year, on_month=bar.update)
-    out.mkdir(parents=True, exist_ok=True)
-    write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)), out / "config.yaml")
-    write_parquet(result.timeseries, out / "timeseries.parquet")
-    write_parquet(result.milestones, out / "milestones.parquet")
-    write_parquet(result.network, out / "network.parquet")
-    write_parquet(result.organisations, out / "organisations.parquet")
-    manifest = {"kind": "run", "format": 1, "place": cfg.place.name, "scenario": label,
-                "seeds": resolved.seeds, "months": months, "start_year": cfg.run.start_year}
-    write_text(json.dumps(manifest, indent=2), out / "run.json")
+    write_run(out, result, OmegaConf.to_yaml(OmegaConf.structured(cfg)), place=cfg.place.name,
+              scenario=label, seeds=resolved.seeds, months=months, start_year=cfg.run.start_year)
     if cfg.run.plots:
         plot_run(out, result, cfg)
     return {"result": result}
@@ -94,18 +86,13 @@ def summary_lines(result) -> list[str]:
     return lines
 
 
-def already_done(out: Path, config) -> bool:
-    """A finished run folder written by the same config: a rerun of a multirun skips it."""
+def task(cfg) -> None:
     from omegaconf import OmegaConf
 
-    if not (out / "run.json").exists() or not (out / "config.yaml").exists():
-        return False
-    return (out / "config.yaml").read_text() == OmegaConf.to_yaml(OmegaConf.structured(config))
+    from analysis.results import run_is_current
 
-
-def task(cfg) -> None:
     resolved, out = start_task("run", cfg)
-    if already_done(out, resolved.config):
+    if run_is_current(out, OmegaConf.to_yaml(OmegaConf.structured(resolved.config))):
         print(f"Already done (same config): {out}")
         return
     done = execute(resolved, out, interventions=resolved.interventions, label=resolved.config.scenario.name)

@@ -11,8 +11,9 @@ resumable, streamed to disk.
   atomically. The engine is joblib on one machine or Dask for a cluster.
 - Run the same command again after an interruption (Ctrl-C or kill -9) and only the
   tasks without a status file run; a point that raises is recorded and the sweep goes on.
-Folder: sweep.json (manifest with a hash of the config), design.parquet,
-data/{timeseries,milestones}/task=NNNNNN.parquet, status/task=NNNNNN.json.
+Folder (analysis/results.py writes and reads it): manifest.json (with a hash of the
+config), design.parquet, data/{timeseries,milestones}/task=NNNNNN.parquet,
+status/task=NNNNNN.json.
 """
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ import copy
 import dataclasses
 import hashlib
 import itertools
-import json
 import logging
 import math
 import os
@@ -189,19 +189,13 @@ def apply_point(config, values: dict[str, float]):
 
 # ------------------------------------------------------------------------------ tasks
 
-def task_name(task: int) -> str:
-    return f"task={task:06d}"
-
-
 def run_task(job: dict) -> dict:
     """Run every point of one task; write its tables atomically. Runs in a worker."""
     import logging as _logging
 
-    import pandas as pd
-
+    from analysis.results import write_sweep_task
     from configs.compose import build_interventions
     from experiments.memory import release_freed_memory
-    from experiments.output import write_parquet, write_text
     from sim.run import simulate
 
     _logging.getLogger("MESA").setLevel(_logging.WARNING)
@@ -223,12 +217,8 @@ def run_task(job: dict) -> dict:
             done.append(point)
         except Exception as exc:  # record and go on
             failed[str(point)] = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
-    name = task_name(job["task"])
-    if ts_parts:
-        write_parquet(pd.concat(ts_parts, ignore_index=True), out / "data" / "timeseries" / f"{name}.parquet")
-        write_parquet(pd.concat(ms_parts, ignore_index=True), out / "data" / "milestones" / f"{name}.parquet")
     status = {"task": job["task"], "done": done, "failed": failed, "runs": len(done) * len(seeds)}
-    write_text(json.dumps(status), out / "status" / f"{name}.json")    # last: marks the task complete
+    write_sweep_task(out, job["task"], {"timeseries": ts_parts, "milestones": ms_parts}, status)
     del ts_parts, ms_parts
     res = ts = None                       # the last point's tables too, before trimming
     release_freed_memory()
@@ -248,7 +238,7 @@ def config_hash(config) -> str:
 
 def prepare(resolved, out: Path):
     """Design, manifest and the list of tasks still to run."""
-    from experiments.output import write_parquet, write_text
+    from analysis.results import ResultsError, holds_results, read_manifest, sweep_task_done, write_sweep
 
     spec = resolved.config.sweep
     if spec.name == "none":
@@ -260,30 +250,26 @@ def prepare(resolved, out: Path):
     params = swept_parameters(resolved.config, spec)
     design = make_design(spec, params)
     digest = config_hash(resolved.config)
-    manifest_path = out / "sweep.json"
-    if manifest_path.exists():
-        old = json.loads(manifest_path.read_text())
+    if holds_results(out):
+        try:
+            old = read_manifest(out, "sweep")
+        except ResultsError as exc:
+            raise SweepError(f"{exc}; use a new folder") from None
         if old.get("config_hash") != digest and not spec.mix:
             raise SweepError(f"{out}: holds a sweep written by a different config (hash {old.get('config_hash')} "
                              f"vs {digest}); use a new folder, or sweep.mix=true to add to it anyway")
     n_tasks = math.ceil(len(design) / spec.points_per_task)
-    manifest = {"kind": "sweep", "format": 1, "config_hash": digest, "name": spec.name,
-                "design": spec.design, "parameters": [p.key for p in params],
-                "points": len(design), "replicates": spec.replicates, "seeds": resolved.seeds[:spec.replicates],
-                "tasks": n_tasks, "place": resolved.config.place.name,
-                "scenario": resolved.config.scenario.name, "years": resolved.config.run.years,
-                "bounds": {p.key: [p.low, p.high] for p in params}}
-    out.mkdir(parents=True, exist_ok=True)
-    for tmp in out.rglob(".*.tmp"):
-        tmp.unlink(missing_ok=True)                         # leftovers of a killed write
-    write_text(json.dumps(manifest, indent=2), manifest_path)
-    write_parquet(design, out / "design.parquet")
+    manifest = write_sweep(out, design, config_hash=digest, name=spec.name, design=spec.design,
+                           parameters=[p.key for p in params], points=len(design), replicates=spec.replicates,
+                           seeds=resolved.seeds[:spec.replicates], tasks=n_tasks,
+                           place=resolved.config.place.name, scenario=resolved.config.scenario.name,
+                           years=resolved.config.run.years, bounds={p.key: [p.low, p.high] for p in params})
     seeds = [resolved.config.seed + i for i in range(spec.replicates)]
     jobs, skipped = [], 0
     keys = [p.key for p in params]
     for task in range(n_tasks):
         rows = design.iloc[task * spec.points_per_task:(task + 1) * spec.points_per_task]
-        if (out / "status" / f"{task_name(task)}.json").exists():
+        if sweep_task_done(out, task):
             skipped += len(rows) * len(seeds)
             continue
         points = [(int(r["point"]), {k: float(r[k]) for k in keys}) for _, r in rows.iterrows()]

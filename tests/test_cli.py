@@ -1,7 +1,6 @@
 """`placesim` end to end, as a user runs it (subprocess)."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.results import RUN_TABLES, read_run
 from conftest import CONFIGS, placesim, placesim_command, placesim_env
 
 RUN = ["run", "place.population=600", "place.homes=250", "run.years=1", "run.replicates=2"]
-PARQUET = ("timeseries", "milestones", "network", "organisations")
+PARQUET = RUN_TABLES
 PLOTS = ("milestones", "outcomes", "system", "network")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -49,7 +49,7 @@ def test_run_exits_zero_and_prints_the_folder(two_runs):
 @pytest.mark.slow          # shares two full `placesim run`s (~10 s)
 def test_run_folder_has_every_result_file(two_runs):
     folder = Path(two_runs[0]["dir"])
-    for name in ("config.yaml", "run.json", *(f"{t}.parquet" for t in PARQUET)):
+    for name in ("config.yaml", "manifest.json", *(f"{t}.parquet" for t in PARQUET)):
         assert (folder / name).is_file(), name
     for name in PLOTS:
         png = folder / "plots" / f"{name}.png"
@@ -61,8 +61,8 @@ def test_run_folder_has_every_result_file(two_runs):
 @pytest.mark.slow          # shares two full `placesim run`s (~10 s)
 def test_run_folder_contents_describe_the_run(two_runs):
     folder = Path(two_runs[0]["dir"])
-    manifest = json.loads((folder / "run.json").read_text())
-    assert manifest["seeds"] == [0, 1]
+    manifest = read_run(folder).manifest
+    assert manifest["kind"] == "run" and manifest["seeds"] == [0, 1]
     assert manifest["months"] == 12
     ts = pd.read_parquet(folder / "timeseries.parquet")
     assert sorted(ts["seed"].unique().tolist()) == [0, 1]
@@ -84,7 +84,7 @@ def test_same_command_twice_gives_identical_results(two_runs):
         pd.testing.assert_frame_equal(pd.read_parquet(a / f"{table}.parquet"),
                                       pd.read_parquet(b / f"{table}.parquet"), check_exact=True)
     assert (a / "config.yaml").read_text() == (b / "config.yaml").read_text()
-    assert (a / "run.json").read_text() == (b / "run.json").read_text()
+    assert (a / "manifest.json").read_text() == (b / "manifest.json").read_text()
 
 
 @pytest.mark.parametrize("override,key", [

@@ -2,7 +2,6 @@
 a scenario that fails halfway keeping the ones that finished."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pandas as pd
@@ -10,6 +9,7 @@ import pytest
 
 from conftest import placesim as run_placesim
 
+from analysis.results import read_compare, read_run
 from configs.compose import ScenarioSpec, compose_run_config
 
 SMALL = ["place.population=800", "place.homes=350", "run.years=3", "run.replicates=3"]
@@ -28,14 +28,16 @@ def compare_folder(tmp_path_factory):
 
 
 def test_compare_writes_summary_plots_and_one_run_per_scenario(compare_folder):
-    manifest = json.loads((compare_folder / "compare.json").read_text())
+    folder = read_compare(compare_folder)
+    manifest = folder.manifest
     assert manifest["done"] == ["baseline", "core_team", "core_team_exit"] and not manifest["failed"]
+    assert list(folder.results) == manifest["done"]
     for name in manifest["done"]:
-        assert (compare_folder / name / "timeseries.parquet").exists()
+        assert read_run(compare_folder / name).manifest["scenario"] == name
     for png in ("milestones_by_scenario", "difference_to_baseline", "cost_effect", "system_by_scenario"):
         assert (compare_folder / "plots" / f"{png}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     csv = pd.read_csv(compare_folder / "summary.csv")
-    parquet = pd.read_parquet(compare_folder / "summary.parquet")
+    parquet = folder.summary
     assert len(csv) == len(parquet)
     assert not csv.duplicated(["scenario", "outcome", "group"]).any()
     base = csv[csv["scenario"] == "baseline"]
@@ -71,7 +73,7 @@ def test_bad_scenarios_are_one_line_and_run_nothing(tmp_path, args, message):
     proc = placesim("compare", *SMALL, *args, f"hydra.run.dir={tmp_path / 'x'}", check=False)
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert proc.returncode == 2 and len(lines) == 1 and message in lines[0], proc.stderr
-    assert not (tmp_path / "x" / "compare.json").exists()
+    assert not (tmp_path / "x" / "manifest.json").exists()
 
 
 def test_a_scenario_that_fails_halfway_keeps_the_others(tmp_path, monkeypatch):

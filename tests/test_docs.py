@@ -90,10 +90,10 @@ def test_run_folder_files_and_manifest_are_documented(results_md, resolved, tmp_
     written = {p.name for p in tmp_path.iterdir() if not p.name.startswith(".")}
     for name in written:
         assert name in results_md, f"{name} is written to the run folder but not in docs/results.md"
-    manifest = json.loads((tmp_path / "run.json").read_text())
-    text = section(results_md, "run.json")
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    text = section(results_md, "manifest.json")
     missing = [k for k in manifest if f"`{k}`" not in text]
-    assert not missing, f"run.json keys missing from docs/results.md: {missing}"
+    assert not missing, f"manifest.json keys missing from docs/results.md: {missing}"
 
 
 def test_parameters_md_is_up_to_date():

@@ -2,7 +2,6 @@
 and Dask, resuming after kill -9, bad input, and analysis.load on every folder kind."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -15,6 +14,7 @@ import pytest
 from conftest import placesim as run_placesim
 
 import analysis
+from analysis.results import folder_kind, read_analysis, read_sweep
 
 TINY = ["place.population=600", "place.homes=250", "run.years=2"]
 
@@ -33,7 +33,7 @@ def test_lhs_sweep_runs_and_loads_with_parameter_columns(tmp_path):
     out = tmp_path / "lhs"
     proc = placesim(*sweep_args(out))
     assert "12 done, 0 failed, 0 skipped" in proc.stdout
-    manifest = json.loads((out / "sweep.json").read_text())
+    manifest = read_sweep(out).manifest
     df = analysis.load(out)
     assert set(manifest["parameters"]) <= set(df.columns)
     assert df.groupby(["point", "seed"]).ngroups == 12
@@ -114,7 +114,7 @@ def test_multirun_on_joblib_and_submitit_local_writes_every_job(tmp_path):
         out = tmp_path / launcher
         placesim("run", "-m", "place=pembury", "seed=0,1", *TINY, "run.replicates=1", "run.plots=false",
                  f"hydra/launcher={launcher}", f"hydra.sweep.dir={out}", timeout=600)
-        jobs = [p for p in out.iterdir() if (p / "run.json").exists()]
+        jobs = [p for p in out.iterdir() if folder_kind(p) == "run"]
         assert len(jobs) == 2
         for job in jobs:
             assert (job / "config.yaml").exists() and (job / "timeseries.parquet").exists()
@@ -134,8 +134,11 @@ def test_analyse_gives_morris_indices_and_factorial_tipping_points(tmp_path):
     proc = placesim("analyse", f"path={morris}", "outcome=relationships")
     table = pd.read_csv(morris / "analysis" / "relationships_indices.csv")
     assert {"parameter", "mu_star", "sigma"} <= set(table.columns)
-    assert len(table) == len(json.loads((morris / "sweep.json").read_text())["parameters"])
+    assert len(table) == len(read_sweep(morris).manifest["parameters"])
     assert (morris / "analysis" / "relationships_sensitivity.png").stat().st_size > 1000
+    placesim("analyse", f"path={morris}", "outcome=ks4")              # the analysis manifest gathers both
+    long = read_analysis(morris)
+    assert set(long["outcome"]) == {"relationships", "ks4"} and set(long["index"]) == {"mu_star"}
     factorial = tmp_path / "factorial"
     placesim("sweep", "sweep=exit_factorial", "scenario=core_team_exit5", "sweep.replicates=1", "sweep.workers=2",
              "+sweep.parameters.scenario.interventions.team.intensity={values: [0.5, 2.0]}",
@@ -145,3 +148,6 @@ def test_analyse_gives_morris_indices_and_factorial_tipping_points(tmp_path):
     assert "Largest step" in proc.stdout
     bad = placesim("analyse", f"path={tmp_path}", check=False)
     assert bad.returncode == 2 and "not a sweep folder" in bad.stderr
+    wrong = placesim("analyse", f"path={factorial / 'analysis'}", check=False)
+    lines = [ln for ln in wrong.stderr.splitlines() if ln.strip()]
+    assert wrong.returncode == 2 and len(lines) == 1 and "of kind 'analysis', not a sweep folder" in lines[0]
