@@ -444,7 +444,7 @@ class StrategyPage:
         )
         saved = pn.Column(
             pn.pane.HTML("<b>A saved comparison</b>: a folder written by <code>placesim compare</code> "
-                         "(compare.json, summary.csv, one run folder per scenario).", margin=(5, 10)),
+                         "(manifest.json, summary, one run folder per scenario).", margin=(5, 10)),
             self.run_folders, self.run_path, self.open_button, self.open_msg, self.saved_table, self.saved_plots,
         )
         tabs = pn.Tabs(("Live: scenario vs baseline", live), ("Saved comparison", saved), dynamic=False)

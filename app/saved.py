@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import html
 import io
-import json
 from pathlib import Path
 from typing import NamedTuple
 
+from analysis.results import MANIFEST, folder_kind, read_compare
 from app.chart_data import gbp
 from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES
 
@@ -22,20 +22,18 @@ def find_compare_folders(root: Path, most: int = 50) -> list[str]:
     """Compare folders under `root`, the newest first."""
     if not root.exists():
         return []
-    found = sorted((p.parent for p in root.glob("**/compare.json")), key=lambda p: p.stat().st_mtime, reverse=True)
+    found = [p.parent for p in root.glob(f"**/{MANIFEST}") if folder_kind(p.parent) == "compare"]
+    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     return [str(p) for p in found[:most]]
 
 
 def open_compare_folder(folder: Path) -> SavedComparison:
-    """A compare folder read back (CompareError with one line if it cannot be)."""
-    from analysis.compare import CompareError, load, summarise, yearly_milestone_differences
+    """A compare folder read back (ResultsError with one line if it cannot be)."""
+    from analysis.compare import summarise, yearly_milestone_differences
 
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise CompareError(f"{folder}: no such folder")
-    results = load(folder)
-    manifest = json.loads((folder / "compare.json").read_text())
-    summary = summarise(results)
+    compare = read_compare(Path(folder))
+    folder, results, manifest = compare.folder, compare.results, compare.manifest
+    summary = compare.summary if compare.summary is not None else summarise(results)
     s = summary[(summary["group"] == "all") & summary["outcome"].isin(EDUCATION_MILESTONES)]
     rows = []
     for r in s.itertuples():

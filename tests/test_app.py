@@ -359,15 +359,17 @@ def compare_folder(once_across_workers):
 
 
 def test_open_a_run_folder_shows_the_comparison(compare_folder, tmp_path):
-    from app.saved import open_compare_folder
-    from analysis.compare import CompareError
+    from analysis.results import ResultsError
+    from app.saved import find_compare_folders, open_compare_folder
 
+    assert find_compare_folders(compare_folder.parent.parent) == [str(compare_folder)]
     table, images, title = open_compare_folder(compare_folder)
     assert "core_team" in table and "extra children" in table
     assert len(images) >= 3 and all(img[:8] == b"\x89PNG\r\n\x1a\n" for img in images)
     assert "baseline, core_team" in title
-    with pytest.raises(CompareError):
+    with pytest.raises(ResultsError, match="no manifest.json"):
         open_compare_folder(tmp_path)
+    assert find_compare_folders(tmp_path / "nowhere") == []
 
 
 # -- the page in a real browser ---------------------------------------------------------------

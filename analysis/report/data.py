@@ -1,7 +1,7 @@
 """The numbers behind the report's words, computed from a compare folder's results.
 
 `Context` is what every section needs (scenarios in order, when each one's support runs,
-the run's calendar years, the headline rows of summary.csv); the rest are paired
+the run's calendar years, the headline rows of the compare's summary); the rest are paired
 computations over replicates (per seed, scenario minus baseline on the same seed).
 A parameter "moves the headline" (`moving_guesses`) if, for a milestone outcome
 (eyfs_gld, ks2, ks4, eet18, decay_free5; any outcome if none is a milestone), its total
