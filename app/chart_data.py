@@ -29,6 +29,12 @@ TIE_COLOURS = {"new": "#009E73", "stronger": "#0072B2", "steady": "#999999", "we
 CHANGE = 0.02          # a tie is "stronger"/"weaker" when its strength moved more than this in a year
 
 
+def age_label(milestone: str) -> str:
+    """A milestone by the age it is assessed at ("Age 16"), for legends and narrow tables;
+    the panels carry the table's label."""
+    return f"Age {OUTCOMES[milestone].age_months // 12}"
+
+
 def gbp(x: float) -> str:
     """Money as the page shows it: "GBP 1.23 m", "GBP 460,800"."""
     if not np.isfinite(x):
@@ -125,7 +131,7 @@ def cost_view(scen_ts: pd.DataFrame, extra: dict[str, dict]) -> CostView:
         e = extra[m]
         mid, lo, hi = (float(e[k][-1]) if len(e[k]) else float("nan") for k in ("mid", "lo", "hi"))
         per = total / mid if (mid > 0 and total > 0) else float("nan")
-        rows.append({"milestone": m, "label": OUTCOMES[m].short_label, "extra": mid, "low": lo, "high": hi,
+        rows.append({"milestone": m, "label": age_label(m), "extra": mid, "low": lo, "high": hi,
                      "cost_per_child": per})
     return CostView({"year": one["year"].to_numpy(dtype=float), "cumulative": cumulative / 1000.0}, total, rows)
 

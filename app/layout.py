@@ -219,7 +219,7 @@ class StrategyPage:
             colour = OKABE_ITO[i]
             diff.varea(x="year", y1="lo", y2="hi", source=src, fill_color=colour, fill_alpha=0.15)
             diff.line(x="year", y="mid", source=src, line_color=colour, line_width=2.5,
-                      line_dash=["solid", "dashed", "dotdash", "dotted"][i], legend_label=OUTCOMES[m].short_label)
+                      line_dash=["solid", "dashed", "dotdash", "dotted"][i], legend_label=R.age_label(m))
         diff.legend.location = "top_left"
         diff.legend.label_text_font_size = "10px"
         diff.legend.background_fill_alpha = 0.6
@@ -235,6 +235,7 @@ class StrategyPage:
         ms_figs = []
         for i, m in enumerate(EDUCATION_MILESTONES):
             f = self._fig(OUTCOMES[m].short_label, 300, 230, "% of children assessed" if i == 0 else "", "year")
+            f.title.text_font_size = "10px"             # the table's short labels run to 45 characters
             S[f"ms-{m}"] = src = ColumnDataSource(dict(empty_band), name=f"ms-{m}")
             f.varea(x="year", y1="base_lo", y2="base_hi", source=src, fill_color=GREY, fill_alpha=0.2)
             f.line(x="year", y="base_mid", source=src, line_color=GREY, line_width=2, line_dash="dashed",
@@ -249,7 +250,7 @@ class StrategyPage:
         # System indicators (seed 003's six areas).
         sys_figs = []
         for i, col in enumerate(SYSTEM_AREAS):
-            f = self._fig(OUTCOMES[col].short_label, 245, 180, "0-1 index" if i % 3 == 0 else "")
+            f = self._fig(OUTCOMES[col].label, 245, 180, "0-1 index" if i % 3 == 0 else "")
             f.y_range.start = 0
             S[f"sys-{col}"] = src = ColumnDataSource(dict(empty_band), name=f"sys-{col}")
             f.varea(x="year", y1="base_lo", y2="base_hi", source=src, fill_color=GREY, fill_alpha=0.2)

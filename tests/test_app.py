@@ -152,6 +152,23 @@ def test_default_scenario_dir_is_where_run_and_compare_look():
     assert C.default_scenario_dir() == scenario_file("x").parent
 
 
+# -- layers ------------------------------------------------------------------------------------
+
+def test_analysis_never_imports_the_page_or_the_command_line():
+    """The page drives the model and sits above analysis/, beside experiments/: analysis/
+    imports neither, not even inside a function."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for path in sorted((root / "analysis").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            found += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] in ("app", "experiments")]
+    assert found == []
+
+
 # -- the verb ---------------------------------------------------------------------------------
 
 def _env() -> dict:

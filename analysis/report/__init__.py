@@ -5,8 +5,8 @@ built from a `placesim compare` folder (or a sweep folder with sensitivity resul
 One module per job, each importing only those above it:
 
 - `formatting`: numbers rounded to what their uncertainty supports, money, names as words;
-- `inputs`: reading and checking a compare or sweep folder and `placesim analyse`'s
-  sensitivity tables (ReportError: one line naming the folder and what is missing);
+- `inputs`: a compare or sweep folder and `placesim analyse`'s sensitivity tables, read
+  through analysis/results.py (ReportError: one line naming the folder and what is wrong);
 - `data`: the numbers the words quote (when support runs, paired differences per seed,
   which guesses move the headline);
 - `figures`: matplotlib figures as base64 PNG `data:` URIs with alt text;
