@@ -2,8 +2,9 @@
 differences to baseline, costs, cost per additional child. Reads only saved results.
 
 Every scenario ran on the same seeds with common random numbers, so differences are
-taken seed by seed (paired) before they are summarised: the 90% interval of a
-difference is the 5-95% range of the paired differences across replicates.
+taken seed by seed (paired) before they are summarised: a difference's interval is
+sim/outcomes.py PAIRED_INTERVAL (the 5th-95th percentile of the paired differences),
+a level's band REPLICATE_BAND (the 10th-90th percentile of replicates).
 """
 from __future__ import annotations
 

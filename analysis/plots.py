@@ -1,6 +1,7 @@
 """Figures from saved results. Each function takes tables and returns a matplotlib
 Figure; the caller saves it. Colours are from the Okabe-Ito palette (colour-blind safe)
-and lines also differ in style, so figures read in greyscale.
+and lines also differ in style, so figures read in greyscale (analysis/style.py); titles,
+units and bands come from the table of outcomes (sim/outcomes.py).
 """
 from __future__ import annotations
 
@@ -15,12 +16,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from analysis.style import LINESTYLES, OKABE_ITO, ring_layout  # noqa: E402
 from analysis.summarise import band  # noqa: E402
 from sim.outcomes import (EDUCATION_MILESTONES, GROUP_LABELS, GROUPS, MILESTONES, OUTCOMES,  # noqa: E402
                           PAIRED_INTERVAL, REPLICATE_BAND)
-
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-LINESTYLES = ["-", "--", "-.", ":"]
 
 # "median, 10th-90th percentile of replicates": the band every figure draws.
 MEDIAN_AND_BAND = f"median, {REPLICATE_BAND.wording}"
@@ -105,21 +104,11 @@ def timeseries_panels(ts: pd.DataFrame, columns: Sequence[str],
     return fig
 
 
-def _layout(organisations: pd.DataFrame) -> np.ndarray:
-    """Organisations on a circle, grouped by kind (schools, services, core team in the middle)."""
-    n = len(organisations)
-    pos = np.zeros((n, 2))
-    ring = organisations.index[organisations["kind"] != "core_team"].to_numpy()
-    angles = np.linspace(0, 2 * np.pi, len(ring), endpoint=False)
-    pos[ring] = np.c_[np.cos(angles), np.sin(angles)]
-    return pos
-
-
 def network_picture(network: pd.DataFrame, organisations: pd.DataFrame, seed: int,
                     months: list[int], start_year: int = 2016, title: str = "") -> plt.Figure:
     """The organisation partnership network of one replicate at the given months."""
     orgs = organisations.set_index("index").sort_index().reset_index()
-    pos = _layout(orgs)
+    pos = np.column_stack(ring_layout(orgs))
     kinds = list(dict.fromkeys(orgs["kind"]))
     palette = {k: OKABE_ITO[i % 8] for i, k in enumerate(kinds)}
     fig, axes = plt.subplots(1, len(months), figsize=(5.2 * len(months), 5.6), squeeze=False)

@@ -1,8 +1,8 @@
 """Sensitivity and tipping-point analysis of a saved sweep (reads results, never runs the model).
 
 - outcome per design point: the mean across replicates of either a milestone share over
-  the run (`eyfs_gld`, `ks2`, `ks4`, `eet18`, `decay_free5`) or a time-series column
-  averaged over the last year (`relationships`, `tie_density`, ...);
+  the run (sim/outcomes.py MILESTONES) or a time-series column averaged over the last
+  year (`relationships`, `tie_density`, ...);
 - Sobol designs: first-order and total indices (SALib.analyze.sobol) with 95% intervals;
 - Morris designs: mu* and sigma of the elementary effects (SALib.analyze.morris);
 - Latin hypercube and factorial designs: Spearman rank correlation of each parameter

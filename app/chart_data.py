@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.plots import OKABE_ITO
+from analysis.style import OKABE_ITO, ring_layout
 from analysis.summarise import quantiles
 from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES, PAIRED_INTERVAL, REPLICATE_BAND, SYSTEM_AREAS
 
@@ -138,18 +138,6 @@ def cost_view(scen_ts: pd.DataFrame, extra: dict[str, dict]) -> CostView:
 
 # -- the organisation network ---------------------------------------------------------------
 
-def layout(organisations: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Organisations on a circle grouped by kind (schools, then services), the core team
-    in the middle."""
-    orgs = organisations.sort_values("index")
-    n = len(orgs)
-    x, y = np.zeros(n), np.zeros(n)
-    ring = orgs.index[orgs["kind"] != "core_team"].to_numpy()
-    angles = np.pi / 2 - np.linspace(0, 2 * np.pi, len(ring), endpoint=False)
-    x[ring], y[ring] = np.cos(angles), np.sin(angles)
-    return x, y
-
-
 class NetworkHistory:
     """One replicate's organisation ties at every snapshot, as dense strength matrices."""
 
@@ -180,7 +168,7 @@ class NetworkHistory:
 
 def network_edges(changes: pd.DataFrame, organisations: pd.DataFrame) -> dict:
     """Columns for drawing one snapshot: xs, ys, width, colour, status, names."""
-    x, y = layout(organisations)
+    x, y = ring_layout(organisations)
     labels = organisations.sort_values("index")["label"].to_numpy()
     s = changes["source"].to_numpy(dtype=int)
     t = changes["target"].to_numpy(dtype=int)
@@ -205,12 +193,12 @@ def network_counts(changes: pd.DataFrame) -> dict[str, int]:
 
 def node_columns(organisations: pd.DataFrame, changes: pd.DataFrame) -> dict:
     orgs = organisations.sort_values("index")
-    x, y = layout(orgs)
+    x, y = ring_layout(orgs)
     live = changes[changes["status"] != "lost"]
     strength = np.bincount(np.r_[live["source"], live["target"]].astype(int),
                            weights=np.r_[live["strength"], live["strength"]], minlength=len(orgs))
     kinds = list(dict.fromkeys(orgs["kind"]))
-    palette = {k: OKABE_ITO[i % 8] for i, k in enumerate(kinds)}
+    palette = {k: OKABE_ITO[i % len(OKABE_ITO)] for i, k in enumerate(kinds)}
     palette["core_team"] = "#000000"
     return {"x": x, "y": y, "size": 10 + 6 * np.sqrt(strength), "kind": orgs["kind"].tolist(),
             "label": orgs["label"].tolist(), "colour": [palette[k] for k in orgs["kind"]],

@@ -14,14 +14,14 @@ import dataclasses
 import html
 import time
 
-from analysis.plots import OKABE_ITO
+from analysis.style import OKABE_ITO
 from app import chart_data as R
 from app.controller import DEBUG, PageController, Status
 from app.controls import CHOICE_TEXT, KNOBS, RUNGS, SHOCKS, STRATEGIES, ZONES, Choices, SaveError
 from app.places import PLACE_TEXT, PLACES
 from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES, SYSTEM_AREAS
 
-BLUE, GREY = "#0072B2", "#7F7F7F"
+BLUE, GREY = OKABE_ITO[0], "#7F7F7F"
 SIDEBAR = 340
 
 

@@ -29,6 +29,7 @@ def main(argv: list[str]) -> int:
     from analysis.plots import save
     from analysis.results import ResultsError, analysis_folder, read_sweep, write_analysis
     from analysis.sensitivity import AnalysisError, indices, outcome_by_point, tipping
+    from analysis.style import OKABE_ITO
 
     import matplotlib.pyplot as plt
 
@@ -45,7 +46,7 @@ def main(argv: list[str]) -> int:
     print(result.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     metric = next(c for c in ("ST", "mu_star", "spearman") if c in result.columns)
     fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(result)))
-    ax.barh(result["parameter"], result[metric], color="#0072B2")
+    ax.barh(result["parameter"], result[metric], color=OKABE_ITO[0])
     ax.invert_yaxis()
     ax.set_xlabel({"ST": "total-order Sobol index", "mu_star": "Morris mu* (mean |elementary effect|)",
                    "spearman": "Spearman rank correlation with the outcome"}[metric])

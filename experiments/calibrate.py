@@ -16,12 +16,10 @@ import argparse
 
 import numpy as np
 
+from sim.outcomes import MILESTONES, OUTCOMES
+
 # Assumed national rates for the two milestones Table 2 does not cover (see sim/params.py).
 OTHER_TARGETS = {"eet18": 0.85, "decay_free5": 0.77}
-SCORE = {"eyfs_gld": (60, (1, 0, 0)), "ks2": (132, (1, 0, 0)), "ks4": (192, (1, 0, 0)),
-         "eet18": (216, (0.7, 0, 0.3)), "decay_free5": (60, (0, 1, 0))}
-FIELD = {"eyfs_gld": "threshold_eyfs", "ks2": "threshold_ks2", "ks4": "threshold_ks4",
-         "eet18": "threshold_eet", "decay_free5": "threshold_decay_free"}
 
 
 def targets() -> dict[str, float]:
@@ -38,16 +36,16 @@ def collect_scores(replicates: int, years: int, burn_in_years: int = 5) -> dict[
 
     rc = compose_run_config(["place=england_average"])
     model = PlaceModel(rc.place, rc.model, rc.england, list(range(1000, 1000 + replicates)))
-    pooled: dict[str, list] = {k: [] for k in SCORE}
+    pooled: dict[str, list] = {k: [] for k in MILESTONES}
     for month in range(1, 12 * years + 1):
         model.step()
         if month <= 12 * burn_in_years:
             continue
         ch = model.state.children
         z = ch.score()
-        for name, (age, w) in SCORE.items():
-            at = ch.alive & (ch.age == age)
-            pooled[name].append((z[at] @ np.array(w, dtype=float)))
+        for name in MILESTONES:
+            at = ch.alive & (ch.age == OUTCOMES[name].age_months)
+            pooled[name].append((z[at] @ np.array(OUTCOMES[name].score, dtype=float)))
     return {k: np.concatenate(v) for k, v in pooled.items()}
 
 
@@ -57,7 +55,7 @@ def area_check(replicates: int = 96, years: int = 8) -> None:
     import pandas as pd
 
     from configs.compose import compose_run_config
-    from configs.evidence import table2
+    from configs.evidence import MILESTONE_OF_STAGE, table2
     from sim.model import PlaceModel
     from sim.run import simulate
     from sim.synthetic import INDICATORS
@@ -70,7 +68,7 @@ def area_check(replicates: int = 96, years: int = 8) -> None:
     target = table2().set_index("stage")
     ms = res.milestones[(res.milestones["group"] == "all") & (res.milestones["year"] >= rc.config.run.start_year + 2)]
     print(f"Synthetic places ({replicates} draws, years 3-{years}) against seed 004 Table 2 (LSOA-years):")
-    for stage, mil in (("foundation_stage", "eyfs_gld"), ("key_stage_2", "ks2"), ("key_stage_4", "ks4")):
+    for stage, mil in MILESTONE_OF_STAGE.items():
         a = ms[ms["milestone"] == mil].groupby(["seed", "year"])[["reached", "assessed"]].sum()
         a = a[a["assessed"] > 0]
         y = 100 * (a["reached"] / a["assessed"]).to_numpy()
@@ -96,7 +94,7 @@ def main(argv: list[str]) -> int:
     print("Thresholds for sim/params.py (Milestones), calibrated on place=england_average:")
     for name, values in scores.items():
         thr = float(np.quantile(values, 1 - goal[name]))
-        print(f"  {FIELD[name]:<22} = {thr:+.3f}   target {100 * goal[name]:.2f}%  "
+        print(f"  {OUTCOMES[name].threshold.removeprefix('model.milestones.'):<22} = {thr:+.3f}   target {100 * goal[name]:.2f}%  "
               f"(n = {len(values)} children; score mean {values.mean():+.3f}, sd {values.std():.3f})")
     if args.areas:
         area_check()

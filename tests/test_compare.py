@@ -100,3 +100,16 @@ def test_a_scenario_that_fails_halfway_keeps_the_others(tmp_path, monkeypatch):
     assert "broken on purpose" in manifest["failed"]["broken"]
     summary = write_summary(tmp_path)
     assert set(summary["scenario"]) == {"baseline", "core_team"}
+
+
+def test_the_one_quantile_helper_ignores_missing_values_and_keeps_axes():
+    import numpy as np
+
+    from analysis.summarise import quantiles
+
+    wide = np.array([[1.0, np.nan], [2.0, np.nan], [3.0, np.nan], [np.nan, np.nan]])   # replicates x years
+    lo, mid, hi = quantiles(wide, (0.1, 0.5, 0.9))
+    assert mid[0] == 2.0 and np.isnan(mid[1])                  # a year nobody was assessed stays missing
+    assert lo[0] == np.quantile([1.0, 2.0, 3.0], 0.1) and hi[0] == np.quantile([1.0, 2.0, 3.0], 0.9)
+    assert float(quantiles([4.0, 1.0, np.nan], 0.5)) == 2.5
+    assert np.isnan(quantiles(np.array([]), 0.5)) and quantiles(np.empty((0, 3)), (0.1, 0.9)).shape == (2, 3)

@@ -1,8 +1,9 @@
 """The documentation cannot drift from the code.
 
 - docs/results.md names every column the model writes (timeseries, milestones, network,
-  organisations, run.json), with each reporter's unit from sim/reporters.py;
-- docs/parameters.md is exactly what `placesim params` generates from the registry;
+  organisations, manifest.json); every reporter has one record in the table of outcomes
+  (sim/outcomes.py), whose tables in docs/results.md are generated;
+- docs/parameters.md and those tables are exactly what `placesim params` generates;
 - docs/ODD.md names every registered place and model parameter and every process module.
 
 A tiny place and one simulated year keep this fast (a few seconds).
@@ -45,6 +46,15 @@ def result(resolved):
     from sim.run import simulate
 
     return simulate(resolved.place, resolved.model, resolved.england, resolved.seeds, months=12)
+
+
+def test_every_reporter_has_one_outcome_record_and_the_six_areas_are_its_system_indicators():
+    from sim.outcomes import MILESTONE, OUTCOMES, SYSTEM_AREAS
+    from sim.reporters import REPORTERS, SYSTEM_INDICATORS
+
+    series = [name for name, o in OUTCOMES.items() if o.kind != MILESTONE]
+    assert set(series) == {*REPORTERS, "cost"}          # cost is added by sim.run, not a reporter
+    assert tuple(SYSTEM_INDICATORS) == SYSTEM_AREAS
 
 
 def test_every_reporter_is_documented_with_its_unit(results_md):
@@ -96,10 +106,21 @@ def test_run_folder_files_and_manifest_are_documented(results_md, resolved, tmp_
     assert not missing, f"manifest.json keys missing from docs/results.md: {missing}"
 
 
-def test_parameters_md_is_up_to_date():
+def test_parameters_md_and_the_outcome_tables_are_up_to_date():
     from experiments.params_doc import main
 
-    assert main(["--check"]) == 0, "docs/parameters.md is out of date: run `placesim params`"
+    assert main(["--check"]) == 0, "docs/parameters.md or docs/results.md is out of date: run `placesim params`"
+
+
+def test_an_outcome_edited_in_the_table_shows_in_the_generated_docs(monkeypatch, results_md):
+    import dataclasses
+
+    from experiments.params_doc import render_results
+    from sim import outcomes
+
+    ks4 = dataclasses.replace(outcomes.OUTCOMES["ks4"], label="Key Stage 4, relabelled")
+    monkeypatch.setitem(outcomes.OUTCOMES, "ks4", ks4)
+    assert "| `ks4` | Key Stage 4, relabelled | 192 months |" in render_results(results_md)
 
 
 def test_evidence_classes():

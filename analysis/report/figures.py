@@ -58,7 +58,7 @@ def figure_uri(fig) -> str:
 
 
 def style(i: int) -> dict:
-    from analysis.plots import LINESTYLES, OKABE_ITO
+    from analysis.style import LINESTYLES, OKABE_ITO
 
     return {"color": OKABE_ITO[i % len(OKABE_ITO)], "linestyle": LINESTYLES[i % len(LINESTYLES)],
             "marker": MARKERS[i % len(MARKERS)]}
