@@ -250,7 +250,8 @@ class StrategyPage:
         # System indicators (seed 003's six areas).
         sys_figs = []
         for i, col in enumerate(SYSTEM_AREAS):
-            f = self._fig(OUTCOMES[col].label, 245, 180, "0-1 index" if i % 3 == 0 else "")
+            f = self._fig(OUTCOMES[col].short_label, 245, 180, "0-1 index" if i % 3 == 0 else "")
+            f.title.text_font_size = "10px"
             f.y_range.start = 0
             S[f"sys-{col}"] = src = ColumnDataSource(dict(empty_band), name=f"sys-{col}")
             f.varea(x="year", y1="base_lo", y2="base_hi", source=src, fill_color=GREY, fill_alpha=0.2)
