@@ -15,7 +15,7 @@ VERBS = {
     "sweep": ("experiments.sweep", "sampled designs (LHS, Sobol, Morris) over registry parameters, resumable"),
     "analyse": ("experiments.analyse", "sensitivity and tipping-point analysis of saved sweeps"),
     "report": ("experiments.report", "a funders' report (HTML and PDF) from a compare or sweep folder"),
-    "app": ("experiments.app", "the strategy-session page: live 'what if' in a browser"),
+    "app": ("app.cli", "the strategy-session page: live 'what if' in a browser"),
     "bench": ("benchmarks.bench", "speed and memory benchmarks against a per-agent Mesa reference"),
     "calibrate": ("experiments.calibrate", "re-derive the milestone thresholds from seed 004 Table 2"),
     "params": ("experiments.params_doc", "write docs/parameters.md from the parameter registry"),

@@ -12,7 +12,7 @@ browser) and `report.pdf` (the same content), written into `out` (default: the f
 
 A folder the report cannot use (no compare or sweep results, a compare without a
 baseline, results of an incompatible version) is one line naming the folder and what
-is missing, and nothing is written. The content is built by analysis/report.py.
+is missing, and nothing is written. The content is built by analysis/report/ (render.write_report).
 """
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def main(argv: list[str]) -> int:
     except ValueError as exc:
         print(f"placesim report: error: {exc}", file=sys.stderr)
         return 2
-    from analysis.report import ReportError, write_report
+    from analysis.report.inputs import ReportError
+    from analysis.report.render import write_report
 
     try:
         html, pdf = write_report(Path(args["path"]), args.get("out"), args.get("sensitivity"))

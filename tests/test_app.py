@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.app import controls as C
+from app import controls as C
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -84,14 +84,6 @@ def test_tooltips_give_unit_range_and_source():
                                   "shock"}
     for key, text in C.CHOICE_TEXT.items():
         assert "Unit:" in text and ("seed 00" in text or "configs/" in text), key
-
-
-def test_choices_read_back_from_their_scenario():
-    c = C.Choices(staff=2, hours=120, strategy="wide", arrival=1.0, leaves=True, exit=6.0,
-                  pilots=("ready_for_school", "debt_support"), data_sharing=True, data=0.75, voice="co_design",
-                  zone="english_zone", teeth=0.6, shock="funding_cut", shock_year=4.0, shock_size=0.4)
-    back = C.choices_from_interventions(C.interventions_for(c, 20), "pembury", 20)
-    assert back == C.clamp(c, 20)
 
 
 # -- saving a scenario ------------------------------------------------------------------------
@@ -160,6 +152,23 @@ def test_default_scenario_dir_is_where_run_and_compare_look():
     assert C.default_scenario_dir() == scenario_file("x").parent
 
 
+# -- layers ------------------------------------------------------------------------------------
+
+def test_analysis_never_imports_the_page_or_the_command_line():
+    """The page drives the model and sits above analysis/, beside experiments/: analysis/
+    imports neither, not even inside a function."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for path in sorted((root / "analysis").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            found += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] in ("app", "experiments")]
+    assert found == []
+
+
 # -- the verb ---------------------------------------------------------------------------------
 
 def _env() -> dict:
@@ -167,25 +176,129 @@ def _env() -> dict:
 
 
 def test_help_is_fast_and_imports_nothing_heavy():
-    code = ("import sys, time; t = time.perf_counter(); from experiments import app; "
+    code = ("import sys, time; t = time.perf_counter(); from app import cli; "
             "assert 'panel' not in sys.modules and 'sim.run' not in sys.modules, sorted(sys.modules); "
-            "app.parser().format_help(); print(time.perf_counter() - t)")
+            "cli.parser().format_help(); print(time.perf_counter() - t)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=60)
     assert out.returncode == 0, out.stderr
     assert float(out.stdout) < 2.0
     helped = subprocess.run([sys.executable, "-m", "experiments.cli", "app", "--help"], capture_output=True,
                             text=True, env=_env(), timeout=60)
     assert helped.returncode == 0 and "--port" in helped.stdout and "127.0.0.1" in helped.stdout
+    direct = subprocess.run([sys.executable, "-m", "app", "--help"], capture_output=True, text=True, env=_env(),
+                            timeout=60)                        # the page's own entry point
+    assert direct.returncode == 0 and direct.stdout == helped.stdout
 
 
 @pytest.mark.parametrize("argv, key", [(["--years", "0"], "--years"), (["--port", "70000"], "--port"),
                                        (["--first", "many"], "--first"), (["--replicates", "0"], "--replicates")])
 def test_bad_options_are_one_line(argv, key, capsys):
-    from experiments.app import main
+    from app.cli import main
 
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"placesim app: error: {key}") and "\n" not in err
+
+
+# -- the page's controller (no browser, no model) ---------------------------------------------
+
+class _Job:
+    """A stand-in for the engine's Job: the test says when it is finished and how."""
+
+    def __init__(self, interventions: dict):
+        self.interventions = interventions
+        self.partial = self.result = self.error = None
+        self.done = self.cancelled = False
+
+    @property
+    def finished(self) -> bool:
+        return self.done or self.cancelled
+
+    def progress(self) -> float:
+        return 0.5
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class _Engine:
+    """A stand-in for LiveEngine that records what the controller submits."""
+
+    replicates, start_year = 4, 2016
+
+    def __init__(self):
+        self.jobs: list[_Job] = []
+        self.released: list[int] = []
+
+    def acquire_slot(self) -> int:
+        return 7
+
+    def release_slot(self, slot: int) -> None:
+        self.released.append(slot)
+
+    def submit(self, slot: int, place: str, interventions: dict) -> _Job:
+        assert slot == 7
+        self.jobs.append(_Job(interventions))
+        return self.jobs[-1]
+
+
+def _result(job: _Job, seeds: list[int], complete: bool):
+    from app.engine import LiveResult
+
+    return LiveResult("pembury", job.interventions, seeds, 12, 2016, None, None, 0.5, cached=False,
+                      complete=complete)
+
+
+def test_a_control_outside_the_range_is_mended_and_the_stale_run_cancelled():
+    from app.controller import PageController
+
+    engine = _Engine()
+    ctl = PageController(engine, 20, "pembury")
+    ctl.submit()
+    first = engine.jobs[-1]
+    choices, mended = ctl.choose({"staff": 99, "hours": 120.0})
+    assert mended and (choices.staff, choices.hours) == (5, 120.0)
+    assert engine.jobs[-1].interventions["team"]["staff"] == 5
+    assert first.cancelled and ctl.cancelled == 1 and ctl.running
+    choices, mended = ctl.choose({"staff": 2})
+    assert not mended and engine.jobs[-1].interventions["team"]["staff"] == 2
+    ctl.close()
+    assert engine.jobs[-1].cancelled and engine.released == [7]
+
+
+def test_a_failed_run_puts_the_last_good_picture_back_and_says_so_in_one_line():
+    from app.controller import PageController, fingerprint
+
+    engine, drawn = _Engine(), []
+    ctl = PageController(engine, 20, "pembury")
+    ctl.submit()
+    good = engine.jobs[-1]
+    good.partial = good.result = _result(good, [0, 1, 2, 3], complete=True)
+    good.done = True
+    ctl.poll(drawn.append)
+    assert drawn == [good.result] and ctl.error is None and not ctl.running and ctl.runs == 1
+
+    ctl.choose({"staff": 1})
+    bad = engine.jobs[-1]
+    bad.partial = _result(bad, [0, 1], complete=False)          # a first wave arrives...
+    ctl.poll(drawn.append)
+    assert drawn[-1] is bad.partial and ctl.running
+    assert "refining" in ctl.status().what
+    bad.done, bad.error = True, "the run failed: a worker process stopped unexpectedly"
+    ctl.poll(drawn.append)                                      # ... then the run fails
+    assert drawn[-1] is good.result and ctl.drawn is good.result
+    assert ctl.error == bad.error and ctl.failed == 1 and not ctl.running
+    status = ctl.status()
+    assert status.drawn == fingerprint("pembury", good.interventions) != status.wanted
+
+    def broken(_result):
+        raise ValueError("no such column\nand more")
+
+    ctl.choose({"staff": 3})
+    engine.jobs[-1].partial = _result(engine.jobs[-1], [0, 1], complete=False)
+    ctl.poll(broken)                                            # drawing fails: one line, run stopped
+    assert ctl.error == "the charts could not be drawn: no such column" and engine.jobs[-1].cancelled
+    assert ctl.drawn is good.result and ctl.failed == 2
 
 
 # -- the live engine --------------------------------------------------------------------------
@@ -199,7 +312,7 @@ def _wait(job, timeout=120):
 
 
 def test_engine_cancels_a_stale_run_and_reports_a_failed_one_in_one_line():
-    from experiments.app import LiveEngine
+    from app.engine import LiveEngine
 
     engine = LiveEngine(years=1, replicates=2, first=1, workers=1)
     try:
@@ -229,15 +342,16 @@ def test_engine_cancels_a_stale_run_and_reports_a_failed_one_in_one_line():
 def test_a_worker_whose_model_does_not_start_fails_every_job_in_one_line(monkeypatch):
     import multiprocessing as mp
 
-    from experiments import app
+    from app import workers
+    from app.engine import SLOTS
 
-    monkeypatch.setattr(app, "_W", {})
-    gens, progress = mp.Array("q", app.SLOTS + 1, lock=False), mp.Array("q", app.SLOTS)
-    app._worker_init(gens, progress, warm=(None, None, None, {}))    # no place: the model cannot start
-    pid, error = app._worker_pid()
+    monkeypatch.setattr(workers, "_WORKER", {})
+    gens, progress = mp.Array("q", SLOTS + 1, lock=False), mp.Array("q", SLOTS)
+    workers.worker_init(gens, progress, warm=(None, None, None, {}))    # no place: the model cannot start
+    pid, error = workers.worker_pid()
     assert pid == os.getpid() and error and "\n" not in error
-    with pytest.raises(app.RunFailed, match="did not start in a worker"):
-        app._worker_run(0, 0, 0, None, None, None, {}, [0], 12, 2016)
+    with pytest.raises(workers.RunFailed, match="did not start in a worker"):
+        workers.worker_run(0, 0, 0, None, None, None, {}, [0], 12, 2016)
 
 
 # -- a saved comparison -----------------------------------------------------------------------
@@ -262,15 +376,17 @@ def compare_folder(once_across_workers):
 
 
 def test_open_a_run_folder_shows_the_comparison(compare_folder, tmp_path):
-    from analysis.app.page import open_compare_folder
-    from analysis.compare import CompareError
+    from analysis.results import ResultsError
+    from app.saved import find_compare_folders, open_compare_folder
 
+    assert find_compare_folders(compare_folder.parent.parent) == [str(compare_folder)]
     table, images, title = open_compare_folder(compare_folder)
     assert "core_team" in table and "extra children" in table
     assert len(images) >= 3 and all(img[:8] == b"\x89PNG\r\n\x1a\n" for img in images)
     assert "baseline, core_team" in title
-    with pytest.raises(CompareError):
+    with pytest.raises(ResultsError, match="no manifest.json"):
         open_compare_folder(tmp_path)
+    assert find_compare_folders(tmp_path / "nowhere") == []
 
 
 # -- the page in a real browser ---------------------------------------------------------------
@@ -523,7 +639,7 @@ def test_a_tab_closing_mid_update_is_not_reported_but_other_errors_are(caplog):
 
     from tornado.websocket import WebSocketClosedError
 
-    from analysis.app.page import ignore_closed_sockets
+    from app.server import ignore_closed_sockets
 
     loop = asyncio.new_event_loop()
     try:

@@ -1,6 +1,6 @@
 """`placesim report`, tested as a reader would use it: the HTML opened in headless
 Chromium and screenshotted, the PDF turned into PNG pages (pdftoppm) and text
-(pdftotext), the headline numbers of summary.csv found in both, and bad folders
+(pdftotext), the headline numbers of the compare's summary found in both, and bad folders
 answered with one line and no files left behind.
 
 Needs Debian's chromium and poppler-utils: `bash scripts/install_system_deps.sh`.
@@ -51,7 +51,17 @@ def compare_dir(once_across_workers) -> Path:
 
 @pytest.fixture(scope="session")
 def summary(compare_dir) -> pd.DataFrame:
-    return pd.read_csv(compare_dir / "summary.csv")
+    from analysis.results import read_compare
+
+    return read_compare(compare_dir).summary
+
+
+def _sweep(folder: Path, **fields):
+    """A sweep folder's manifest as `placesim sweep` writes it (its tasks are not needed)."""
+    from analysis.results import SweepFolder, write_manifest
+
+    fields = {"name": "test_sweep", "design": "sobol", "config_hash": "0", **fields}
+    return SweepFolder(folder, write_manifest(folder, "sweep", ["design.parquet"], **fields))
 
 
 # -- what a reader sees ----------------------------------------------------------------------------
@@ -90,10 +100,11 @@ def normalise(text: str) -> str:
 
 
 def headline_strings(summary: pd.DataFrame) -> list[str]:
-    """The headline numbers of summary.csv as the report rounds them: additional children
+    """The headline numbers of the summary as the report rounds them: additional children
     with their 90% interval, total cost and cost per additional child, per scenario and
     milestone (all children)."""
-    from analysis.report import MILESTONES, cost_per_child_text, extra_text, money
+    from analysis.report.formatting import cost_per_child_text, extra_text, money
+    from sim.outcomes import MILESTONES
 
     rows = summary[(summary["group"] == "all") & summary["outcome"].isin(MILESTONES)
                    & (summary["scenario"] != "baseline")]
@@ -130,7 +141,7 @@ def chromium(*args: str, user_data: Path) -> subprocess.CompletedProcess:
 # -- the rounding the report promises -------------------------------------------------------------
 
 def test_numbers_are_rounded_to_what_the_interval_supports():
-    from analysis.report import MINUS, interval_text, money, rounded
+    from analysis.report.formatting import MINUS, interval_text, money, rounded
 
     assert rounded(1.7, -0.2, 4.8) == ("+2", "0", "+5")
     assert rounded(0.5, 0.0, 1.0) == ("+0.5", "0.0", "+1.0")
@@ -174,7 +185,7 @@ def test_html_reads_like_a_brief(compare_dir, summary):
     assert "guess" in text and "evidence" in text
     assert "No sensitivity analysis was found" in text
     for s in headline_strings(summary):
-        assert s in text, f"headline number {s!r} from summary.csv is not in report.html"
+        assert s in text, f"headline number {s!r} from the summary is not in report.html"
 
 
 @needs_chromium
@@ -226,20 +237,22 @@ def test_pdf_pages_render_and_carry_the_headline(compare_dir, summary, tmp_path)
     text = normalise(text)
     assert "What each scenario buys" in text
     for s in headline_strings(summary):
-        assert s in text, f"headline number {s!r} from summary.csv is not in report.pdf"
+        assert s in text, f"headline number {s!r} from the summary is not in report.pdf"
 
 
 # -- sensitivity, another output folder, and a sweep -----------------------------------------------
 
 def test_sensitivity_marks_the_guesses_that_move_the_headline(compare_dir, tmp_path):
-    from analysis.report import compare_content, read_inputs, render_html
+    from analysis.report.inputs import read_inputs
+    from analysis.report.render import compare_content, render_html
+
+    from analysis.results import write_analysis
 
     # What `placesim analyse` writes for a Sobol sweep: <sweep>/analysis/<outcome>_indices.csv
     sweep = tmp_path / "sweep"
-    (sweep / "analysis").mkdir(parents=True)
-    pd.DataFrame({"parameter": ["model.ties.decay", "model.norms.threshold_mean", "place.population"],
-                  "S1": [0.2, 0.05, 0.0], "S1_conf": [0.05] * 3, "ST": [0.31, 0.08, 0.01],
-                  "ST_conf": [0.05] * 3}).to_csv(sweep / "analysis" / "ks4_indices.csv", index=False)
+    write_analysis(_sweep(sweep), "ks4", pd.DataFrame(
+        {"parameter": ["model.ties.decay", "model.norms.threshold_mean", "place.population"],
+         "S1": [0.2, 0.05, 0.0], "S1_conf": [0.05] * 3, "ST": [0.31, 0.08, 0.01], "ST_conf": [0.05] * 3}))
     text = normalise(" ".join(parse(render_html(compare_content(read_inputs(compare_dir, sweep)))).text))
     moving = text.split("What moves the headline")[1].split("Guesses and evidence")[0]
     moving = moving.split("The scenarios' own settings")[0]
@@ -251,22 +264,21 @@ def test_sensitivity_marks_the_guesses_that_move_the_headline(compare_dir, tmp_p
 
 
 def test_a_sweep_folder_is_reported_through_its_sensitivity(tmp_path):
-    from analysis.report import ReportError, write_report
+    from analysis.report.inputs import ReportError
+    from analysis.report.render import write_report
+    from analysis.results import write_analysis
 
     sweep = tmp_path / "sweep"
-    sweep.mkdir()
-    manifest = {"kind": "sweep", "format": 1, "name": "morris_screen", "design": "morris",
-                "parameters": ["model.ties.decay", "model.trust.spread"], "points": 30, "replicates": 2,
-                "place": "pembury", "scenario": "core_team", "years": 10,
-                "bounds": {"model.ties.decay": [0.01, 0.05], "model.trust.spread": [0.01, 0.1]}}
-    (sweep / "sweep.json").write_text(json.dumps(manifest))
+    folder = _sweep(sweep, name="morris_screen", design="morris",
+                    parameters=["model.ties.decay", "model.trust.spread"], points=30, replicates=2,
+                    place="pembury", scenario="core_team", years=10,
+                    bounds={"model.ties.decay": [0.01, 0.05], "model.trust.spread": [0.01, 0.1]})
     with pytest.raises(ReportError, match="no sensitivity results"):
         write_report(sweep)
-    assert sorted(p.name for p in sweep.iterdir()) == ["sweep.json"]
-    (sweep / "analysis").mkdir()
-    pd.DataFrame({"parameter": ["model.ties.decay", "model.trust.spread"], "mu_star": [0.04, 0.002],
-                  "mu_star_conf": [0.01, 0.001], "sigma": [0.02, 0.001]}).to_csv(
-        sweep / "analysis" / "ks4_indices.csv", index=False)
+    assert sorted(p.name for p in sweep.iterdir()) == ["manifest.json"]
+    write_analysis(folder, "ks4", pd.DataFrame({"parameter": ["model.ties.decay", "model.trust.spread"],
+                                                "mu_star": [0.04, 0.002], "mu_star_conf": [0.01, 0.001],
+                                                "sigma": [0.02, 0.001]}))
     out = tmp_path / "reports"                       # out=: another folder, made if missing
     html_path, pdf_path = write_report(sweep, out)
     assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.pdf"]
@@ -303,7 +315,7 @@ def test_a_folder_with_no_results(tmp_path, capsys):
 
     empty = tmp_path / "empty"
     empty.mkdir()
-    _one_line_and_nothing_written(capsys, main([f"path={empty}"]), empty, "holds no compare or sweep results")
+    _one_line_and_nothing_written(capsys, main([f"path={empty}"]), empty, "not a compare or sweep folder")
     missing = tmp_path / "nowhere"
     _one_line_and_nothing_written(capsys, main([f"path={missing}"]), missing, "no such folder")
     assert not missing.exists()
@@ -313,10 +325,10 @@ def test_a_compare_without_a_baseline(compare_dir, tmp_path, capsys):
     from experiments.report import main
 
     folder = _copy_compare(compare_dir, tmp_path / "nobase")
-    manifest = json.loads((folder / "compare.json").read_text())
+    manifest = json.loads((folder / "manifest.json").read_text())
     manifest["done"].remove("baseline")
     manifest["failed"] = {"baseline": "RuntimeError: out of memory"}
-    (folder / "compare.json").write_text(json.dumps(manifest))
+    (folder / "manifest.json").write_text(json.dumps(manifest))
     shutil.rmtree(folder / "baseline")
     _one_line_and_nothing_written(capsys, main([f"path={folder}"]), folder, "without a finished baseline")
 
@@ -324,21 +336,27 @@ def test_a_compare_without_a_baseline(compare_dir, tmp_path, capsys):
 def test_results_of_an_older_version(compare_dir, tmp_path, capsys):
     from experiments.report import main
 
-    old = _copy_compare(compare_dir, tmp_path / "old_format")
-    manifest = json.loads((old / "compare.json").read_text())
+    unknown = _copy_compare(compare_dir, tmp_path / "unknown_format")
+    manifest = json.loads((unknown / "manifest.json").read_text())
     manifest["format"] = 0
-    (old / "compare.json").write_text(json.dumps(manifest))
-    _one_line_and_nothing_written(capsys, main([f"path={old}"]), old, "format", "incompatible")
+    (unknown / "manifest.json").write_text(json.dumps(manifest))
+    _one_line_and_nothing_written(capsys, main([f"path={unknown}"]), unknown, "results format 0",
+                                  "run `placesim compare`")
+
+    old = _copy_compare(compare_dir, tmp_path / "old_layout")            # format 1 had compare.json
+    (old / "manifest.json").rename(old / "compare.json")
+    _one_line_and_nothing_written(capsys, main([f"path={old}"]), old, "results format 1 (compare.json)")
 
     old_summary = _copy_compare(compare_dir, tmp_path / "old_summary")
-    s = pd.read_csv(old_summary / "summary.csv").drop(columns=["extra_low", "extra_high"])
-    s.to_csv(old_summary / "summary.csv", index=False)
-    _one_line_and_nothing_written(capsys, main([f"path={old_summary}"]), old_summary, "summary.csv lacks extra_low")
+    s = pd.read_parquet(old_summary / "summary.parquet").drop(columns=["extra_low", "extra_high"])
+    s.to_parquet(old_summary / "summary.parquet", index=False)
+    _one_line_and_nothing_written(capsys, main([f"path={old_summary}"]), old_summary,
+                                  "summary.parquet lacks extra_low")
 
 
 def test_a_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
     """Both files go to temporary names first; if renaming fails, the temporaries go too."""
-    import analysis.report as report
+    import analysis.report.render as report
 
     monkeypatch.setattr(report, "build", lambda folder, sensitivity=None: ("<html></html>", b"%PDF-1.7"))
 
@@ -357,8 +375,8 @@ def test_the_verb_from_the_command_line(tmp_path):
     empty.mkdir()
     bad = placesim("report", f"path={empty}")
     assert bad.returncode == 1
-    assert bad.stderr.strip() == (f"placesim report: error: {empty}: holds no compare or sweep results "
-                                  "(no compare.json or sweep.json)")
+    assert bad.stderr.strip() == (f"placesim report: error: {empty}: no manifest.json; not a compare or sweep "
+                                  "folder (run `placesim compare` or `placesim sweep`)")
     usage = placesim("report", "colour=blue")
     assert usage.returncode == 2 and len(usage.stderr.strip().splitlines()) == 1
     assert placesim("report", "--help").returncode == 0

@@ -1,9 +1,7 @@
-"""`placesim app`: the strategy-session page, a live "what if" in a browser.
+"""The live engine: runs the model for the page in background worker processes.
 
-This module is the verb (argument parsing, startup, serving) and the live engine that
-runs the model for the page; the page itself (controls, charts) is `analysis.app`.
-Nothing heavy is imported at module level, so `placesim app --help` is instant and the
-worker processes (which import this module) start light.
+The page (app/controller.py) hands it a place and a scenario's interventions and polls
+the `Job` it gets back; the workers run app/workers.py.
 
 How the page answers within seconds (docs/app.md has the measurements):
 - replicates run in a pool of worker processes (2 by default: one per core), started and
@@ -13,107 +11,29 @@ How the page answers within seconds (docs/app.md has the measurements):
   that goes back to an earlier setting gets it at once);
 - the scenario's replicates are split across the workers, each running its share as one
   batch through `sim.run.simulate` (so any speed-up of the model carries over);
-- the number of live replicates is chosen at startup from the measured speed so that one
-  update fits the time budget (`--replicates auto`, the default): a faster model gets
-  more replicates and narrower bands automatically;
+- an update comes in waves: the first wave's size is chosen at startup from the measured
+  speed so that it fits the time budget (`--first auto`, the default), so a faster model
+  puts more replicates into the first picture; the rest refine the bands;
 - every run carries a generation number; a newer change bumps it and the stale run stops
   at its next simulated month (checked in `on_month`) instead of queueing;
 - progress is counted in replicate-months in shared memory and read by the page.
 """
 from __future__ import annotations
 
-import argparse
 import collections
 import dataclasses
 import json
-import sys
 import threading
 import time
 from typing import Any, Sequence
 
-DEFAULT_PLACE = "pembury"
-PLACES = ("pembury", "wallsend", "smallshaw_hurst", "synthetic", "england_average")
+from app.places import DEFAULT_PLACE, PLACES
+from app.workers import Cancelled, RunFailed, first_line, worker_init, worker_pid, worker_run
+
 SLOTS = 64                      # concurrent page sessions that can cancel their own runs
 NEVER = SLOTS                   # the generation slot of shared baseline runs (never cancelled)
 BATCH_SLOPE = 0.15              # at least this much longer per extra replicate in a batch (measured)
-WORKER_NICE = 5                 # workers yield the CPU to the page's server and the browser
 
-
-class Cancelled(Exception):
-    """Raised inside a worker when a newer change has made its run stale."""
-
-
-class RunFailed(Exception):
-    """A run that did not finish; the message is one line for the page."""
-
-
-# -- worker side ------------------------------------------------------------------------
-
-_W: dict[str, Any] = {}
-
-
-def _worker_init(generations, progress, warm: tuple | None = None) -> None:
-    """Set up a worker: shared counters, quiet Mesa, and the model's every code path
-    loaded (compiled kernels, each intervention, yearly events) before the first job."""
-    import logging
-    import os
-
-    try:
-        os.nice(WORKER_NICE)     # the page's own process (and the browser) come first: no freezing
-    except (AttributeError, OSError):
-        pass
-    logging.getLogger("MESA").setLevel(logging.WARNING)
-    _W["gen"], _W["progress"] = generations, progress
-    if warm is not None:
-        try:
-            from configs.compose import ScenarioSpec, build_interventions
-            from sim.run import simulate
-
-            place, model, england, interventions = warm
-            spec = ScenarioSpec(name="warm", description="", interventions=interventions)
-            simulate(place, model, england, [0], 13, interventions=lambda: build_interventions(spec))
-        except Exception as exc:  # noqa: BLE001  reported in one line by every job of this worker
-            _W["init_error"] = one_line(exc)
-
-
-def _worker_pid() -> tuple[int, str | None]:
-    import os
-
-    return os.getpid(), _W.get("init_error")
-
-
-def _worker_run(slot: int, gen: int, progress_slot: int, place, model, england, interventions: dict,
-                seeds: list[int], months: int, start_year: int) -> dict:
-    """One share of a run: `seeds` of one scenario, as one batch. Returns tidy frames.
-
-    The run stops (Cancelled) as soon as generation `slot` moves past `gen`; months done
-    are added to progress counter `progress_slot`."""
-    from configs.compose import ScenarioSpec, build_interventions
-    from sim.run import simulate
-
-    generations, progress = _W["gen"], _W["progress"]
-    if "init_error" in _W:
-        raise RunFailed(f"the model did not start in a worker: {_W['init_error']}")
-    if generations[slot] != gen:
-        raise Cancelled()
-    spec = ScenarioSpec(name="live", description="", interventions=interventions)
-    build_interventions(spec)                       # a bad scenario fails here, in one line
-
-    def on_month(n: int) -> None:
-        with progress.get_lock():
-            progress[progress_slot] += n
-        if generations[slot] != gen:
-            raise Cancelled()
-
-    t0 = time.perf_counter()
-    res = simulate(place, model, england, seeds, months,
-                   interventions=lambda: build_interventions(spec), batch_size=max(1, len(seeds)),
-                   start_year=start_year, on_month=on_month, network_every=12)
-    return {"timeseries": res.timeseries, "milestones": res.milestones, "network": res.network,
-            "organisations": res.organisations, "seconds": time.perf_counter() - t0}
-
-
-# -- main side ---------------------------------------------------------------------------
 
 @dataclasses.dataclass
 class Frames:
@@ -232,7 +152,7 @@ class Job:
                           "the workers were restarted, change a control to try again")
             return False
         except Exception as exc:  # noqa: BLE001  the page shows one line and keeps the last picture
-            self.error = "the run failed: " + one_line(exc)
+            self.error = "the run failed: " + first_line(exc)
             return False
         seeds = [s for wave in self.waves[:w + 1] for s in wave]
         base = self.engine.cached_baseline(self.place, self.months, seeds)
@@ -248,11 +168,6 @@ class Job:
             self.result = res
             self.engine.store_scenario(res)
         return True
-
-
-def one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 class LiveEngine:
@@ -290,7 +205,7 @@ class LiveEngine:
     def _new_pool(self):
         from concurrent.futures import ProcessPoolExecutor
 
-        return ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=_worker_init,
+        return ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=worker_init,
                                    initargs=(self.generations, self.progress, self._warm))
 
     @property
@@ -422,7 +337,7 @@ class LiveEngine:
             wanted = [s for s in wave if (place, self.months, s) not in self._baseline]
             missing = [s for s in wanted if (place, self.months, s) not in self._inflight]
             for chunk in self._chunks(missing):
-                fut = pool.submit(_worker_run, NEVER, 0, slot, p, m, e, {}, chunk, self.months, self.start_year)
+                fut = pool.submit(worker_run, NEVER, 0, slot, p, m, e, {}, chunk, self.months, self.start_year)
                 fut.add_done_callback(lambda f, pl=place, mo=self.months: self._baseline_done(pl, mo, f))
                 for s in chunk:
                     self._inflight[(place, self.months, s)] = fut
@@ -431,7 +346,7 @@ class LiveEngine:
             job.baseline_parts[w] = list(futs.values())
             if interventions:
                 for chunk in self._chunks(wave):
-                    job.parts[w].append(pool.submit(_worker_run, slot, gen, slot, p, m, e, interventions, chunk,
+                    job.parts[w].append(pool.submit(worker_run, slot, gen, slot, p, m, e, interventions, chunk,
                                                     self.months, self.start_year))
                     job.total += len(chunk) * self.months
         return job
@@ -454,17 +369,17 @@ class LiveEngine:
     def warm_up(self, say=print, timeout: float = 300) -> None:
         """Resolve every place preset, start the workers and wait until each has loaded
         the model (its initializer runs 13 months with every intervention switched on)."""
-        from analysis.app.controls import everything_on
+        from app.controls import everything_on
 
         t0 = time.perf_counter()
         p, m, e = self.resolve(DEFAULT_PLACE)
         self._warm = (p, m, e, everything_on(self.years))
-        futs = [self.pool.submit(_worker_pid) for _ in range(self.workers)]
+        futs = [self.pool.submit(worker_pid) for _ in range(self.workers)]
         for place in PLACES:                       # composing while the workers start
             self.resolve(place)
         answers = {f.result(timeout=timeout) for f in futs}
         while len({p for p, _ in answers}) < self.workers and time.perf_counter() - t0 < timeout:
-            answers |= {f.result(timeout=timeout) for f in [self.pool.submit(_worker_pid) for _ in range(self.workers)]}
+            answers |= {f.result(timeout=timeout) for f in [self.pool.submit(worker_pid) for _ in range(self.workers)]}
             time.sleep(0.05)
         errors = sorted({e for _, e in answers if e})
         if errors:
@@ -500,105 +415,3 @@ class LiveEngine:
         say(f"  measured: one replicate x {self.years} years took {one:.2f} s per worker "
             f"(+{100 * slope:.0f}% per extra replicate in a batch); first picture from {per * self.workers} "
             f"of {self.replicates} replicates ({per} per worker; budget {self.budget:.1f} s)")
-
-
-# -- the verb ------------------------------------------------------------------------------
-
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="placesim app",
-        description="The strategy-session page: a local web page with sliders for what a room argues "
-                    "about (core team, pilots, data, local voice, governance teeth, shocks); each change "
-                    "runs paired replicates against the baseline in the background and redraws the "
-                    "outcomes, the difference to baseline, the organisation network, the system "
-                    "indicators and the cost. Works with no network; serves only on this machine.")
-    p.add_argument("--port", type=int, default=5006, help="port to serve on (default 5006; 0 picks a free one)")
-    p.add_argument("--address", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: only this machine can connect)")
-    p.add_argument("--no-show", action="store_true", help="do not open a browser window")
-    p.add_argument("--place", default=DEFAULT_PLACE, choices=PLACES, help="place the page opens with")
-    p.add_argument("--years", type=int, default=20, help="years simulated in the live view (default 20)")
-    p.add_argument("--replicates", type=int, default=8,
-                   help="paired replicates per scenario once an update has refined (default 8)")
-    p.add_argument("--first", default="auto",
-                   help="replicates per worker in the first wave of an update, drawn first: a number, or "
-                        "'auto' (default) to fit --budget on this machine")
-    p.add_argument("--budget", type=float, default=1.5,
-                   help="seconds the first wave may take when --first is auto (default 1.5)")
-    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the first replicate (default 0)")
-    p.add_argument("--scenario-dir", default=None,
-                   help="where 'Save this scenario' writes (default: configs/scenario, so that "
-                        "`placesim run scenario=NAME` and `placesim compare` find it by name)")
-    p.add_argument("--runs-dir", default="outputs",
-                   help="folder searched for compare folders to open (default: outputs)")
-    return p
-
-
-def _check(args) -> str | None:
-    if not (0 <= args.port <= 65535):
-        return f"--port={args.port}: allowed [0, 65535]"
-    if not (1 <= args.years <= 30):
-        return f"--years={args.years}: allowed [1, 30] (years)"
-    if not (1 <= args.replicates <= 64):
-        return f"--replicates={args.replicates}: allowed [1, 64]"
-    if args.first != "auto":
-        try:
-            n = int(args.first)
-        except ValueError:
-            return f"--first={args.first}: expected a number or 'auto'"
-        if not (1 <= n <= 64):
-            return f"--first={n}: allowed [1, 64]"
-    if not (1 <= args.workers <= 16):
-        return f"--workers={args.workers}: allowed [1, 16]"
-    if not (0.1 <= args.budget <= 60):
-        return f"--budget={args.budget}: allowed [0.1, 60] (seconds)"
-    return None
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    problem = _check(args)
-    if problem:
-        print(f"placesim app: error: {problem}", file=sys.stderr)
-        return 2
-    if args.address not in ("127.0.0.1", "localhost", "::1"):
-        print(f"placesim app: note: listening on {args.address}; anyone who can reach it can use the page",
-              file=sys.stderr)
-    import logging
-    import os
-
-    logging.getLogger("MESA").setLevel(logging.WARNING)
-    os.environ.setdefault("BOKEH_RESOURCES", "server")        # every script from this server
-    say = lambda text: print(text, flush=True)  # noqa: E731
-    say(f"placesim app: starting ({args.workers} workers, {args.years} years)")
-    engine = LiveEngine(years=args.years, replicates=args.replicates,
-                        first=None if args.first == "auto" else int(args.first),
-                        seed=args.seed, workers=args.workers, budget=args.budget)
-    try:
-        engine.warm_up(say)
-        slot = engine.acquire_slot()
-        engine.calibrate(slot, say)
-        from analysis.app.controls import Choices, interventions_for
-
-        t0 = time.perf_counter()
-        engine.run_blocking(slot, args.place, {})
-        default = interventions_for(Choices(place=args.place), args.years)
-        engine.run_blocking(slot, args.place, default)
-        engine.release_slot(slot)
-        say(f"  baseline and the default scenario of {args.place} ready "
-            f"({args.replicates} replicates x {args.years} years) in {time.perf_counter() - t0:.1f} s")
-        from analysis.app.page import serve
-
-        return serve(engine, args, say)
-    except RunFailed as exc:
-        print(f"placesim app: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    finally:
-        engine.shutdown()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

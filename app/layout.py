@@ -1,51 +1,28 @@
-"""The strategy-session page: Panel widgets on the left, Bokeh charts on the right.
+"""The strategy-session page's layout: Panel widgets on the left, Bokeh charts on the
+right, and the CSS classes the browser test finds them by.
 
-One `StrategyPage` per browser tab. A change of any control clamps the choices into the
-registry's ranges, cancels the tab's running update and submits a new one to the
-engine (`experiments.app.LiveEngine`). A periodic callback on the page's own event loop
-(every 50 ms, so the page never freezes) moves the progress bar and redraws every chart
-from one result each time a wave of replicates is done: a first picture from a few
-replicates, then narrower bands. A failed update shows one line and leaves the charts as
-they were. Panel serves all of its JavaScript and CSS itself, so the page needs no
-network (docs/app.md).
+One `StrategyPage` per browser tab. It turns widget events into the tab's
+`PageController` (app/controller.py: the choices, the runs, what is drawn), and every
+50 ms (a periodic callback on the page's own event loop, so the page never freezes) lets
+it collect finished waves, redraws every chart from the newest result, and shows the
+progress bar, the status line and any failure. Panel serves all of its JavaScript and
+CSS itself, so the page needs no network (docs/app.md).
 """
 from __future__ import annotations
 
 import dataclasses
 import html
-import os
-import socket
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import numpy as np
+from analysis.style import OKABE_ITO
+from app import chart_data as R
+from app.controller import DEBUG, PageController, Status
+from app.controls import CHOICE_TEXT, KNOBS, RUNGS, SHOCKS, STRATEGIES, ZONES, Choices, SaveError
+from app.places import PLACE_TEXT, PLACES
+from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES, SYSTEM_AREAS
 
-from analysis.app import results as R
-from analysis.app.controls import (CHOICE_TEXT, KNOBS, PLACE_TEXT, PLACES, RUNGS, SHOCKS, STRATEGIES, ZONES,
-                                   Choices, SaveError, clamp, interventions_for, save_scenario,
-                                   scenario_yaml)
-
-BLUE, GREY = "#0072B2", "#7F7F7F"
-DEBUG = bool(os.environ.get("PLACESIM_APP_DEBUG"))      # timings of each redraw on stdout
+BLUE, GREY = OKABE_ITO[0], "#7F7F7F"
 SIDEBAR = 340
-
-
-def _fingerprint(place: str, interventions: dict) -> str:
-    """A short name of what a picture shows (the status line carries the drawn one and the
-    one the controls ask for: the browser test checks they agree)."""
-    import hashlib
-    import json
-
-    text = json.dumps([place, interventions], sort_keys=True, default=str)
-    return hashlib.sha1(text.encode()).hexdigest()[:12]
-
-
-def _fmt_money(x: float) -> str:
-    if not np.isfinite(x):
-        return "n/a"
-    return f"GBP {x / 1e6:,.2f} m" if abs(x) >= 1e6 else f"GBP {x:,.0f}"
 
 
 class StrategyPage:
@@ -56,29 +33,15 @@ class StrategyPage:
         import panel as pn
 
         self.pn = pn
-        self.engine, self.years = engine, years
-        self.scenario_dir, self.runs_dir = scenario_dir, runs_dir
-        self.slot = engine.acquire_slot()
-        self.job = None
-        self.changed_at = time.perf_counter()
-        self.runs = 0
-        self.cancelled = 0
-        self.failed = 0
-        self.last_latency = float("nan")
-        self.last_complete = float("nan")
-        self.first_latency_pending = False
-        self._drawn = None
-        self.last_result = None
-        self.last_good = None          # the last run that finished: what a failed run falls back to
+        self.years = years
+        self.ctl = PageController(engine, years, place, scenario_dir, runs_dir)
         self._syncing = False
-        self._closed = False
-        self._io = ThreadPoolExecutor(1, thread_name_prefix="placesim-open")
-        self._open_future = None
-        self._build_controls(place)
-        self._build_charts()
+        self._shown_error: str | None = None
+        self._build_controls()
+        self._build_charts(engine.start_year)
         self._build_saved_tab()
         self.layout = self._layout()
-        self.submit()
+        self.ctl.submit()
         self.poll()                     # cached at startup: the page opens with the pictures drawn
 
     # -- controls --------------------------------------------------------------------
@@ -103,9 +66,9 @@ class StrategyPage:
         return pn.widgets.FloatSlider(name=knob.label_with_unit(), start=lo, end=hi, step=knob.step, value=float(v),
                                       width=SIDEBAR - 50)
 
-    def _build_controls(self, place: str) -> None:
+    def _build_controls(self) -> None:
         pn = self.pn
-        c = clamp(Choices(place=place), self.years)
+        c = self.ctl.choices
         W = self.w = {}
         W["place"] = pn.widgets.Select(name="Place", options=list(PLACES), value=c.place, width=SIDEBAR - 50)
         W["team"] = pn.widgets.Checkbox(name="Core team", value=c.team, width=200)
@@ -130,9 +93,6 @@ class StrategyPage:
         W["shock"] = pn.widgets.Select(name="Shock", options=list(SHOCKS), value=c.shock, width=SIDEBAR - 50)
         W["shock_year"] = self._slider("shock_year", c.shock_year)
         W["shock_size"] = self._slider("shock_size", c.shock_size)
-        # The choices as the events deliver them (a slider's settled value_throttled), not
-        # as read back from the widgets, whose `value` may lag behind within one message.
-        self.state = {f.name: getattr(c, f.name) for f in dataclasses.fields(Choices)}
         self._key_of = {id(w): key for key, w in W.items()}
         for key, w in W.items():
             w.css_classes = list(w.css_classes or []) + [f"ps-{key}"]
@@ -154,13 +114,8 @@ class StrategyPage:
     def _place_html(self, place: str) -> str:
         return f"<div style='font-size:12px;color:#444'>{html.escape(PLACE_TEXT[place])}</div>"
 
-    def choices(self) -> Choices:
-        return Choices(**self.state)
-
-    def set_choices(self, c: Choices) -> None:
-        """Put (clamped) choices into the widgets without triggering runs."""
-        c = clamp(c, self.years)
-        self.state = {f.name: getattr(c, f.name) for f in dataclasses.fields(Choices)}
+    def _show_choices(self, c: Choices) -> None:
+        """Put mended choices into the widgets without triggering runs."""
         self._syncing = True
         try:
             for f in dataclasses.fields(Choices):
@@ -173,138 +128,70 @@ class StrategyPage:
                         w.param.update(value_throttled=v)
         finally:
             self._syncing = False
-        self._enable()
 
     def _enable(self) -> None:
-        W, S = self.w, self.state
+        W, c = self.w, self.ctl.choices
         for k in ("staff", "hours", "strategy", "arrival", "leaves"):
-            W[k].disabled = not S["team"]
-        W["exit"].disabled = not (S["team"] and S["leaves"])
-        W["data"].disabled = not S["data_sharing"]
-        W["teeth"].disabled = S["zone"] != "english_zone"
-        W["shock_year"].disabled = W["shock_size"].disabled = S["shock"] == "none"
+            W[k].disabled = not c.team
+        W["exit"].disabled = not (c.team and c.leaves)
+        W["data"].disabled = not c.data_sharing
+        W["teeth"].disabled = c.zone != "english_zone"
+        W["shock_year"].disabled = W["shock_size"].disabled = c.shock == "none"
 
     def on_change(self, *events) -> None:
-        if self._syncing or self._closed:
+        """Controls moved: the choices as the events deliver them (a slider's settled
+        value_throttled, not its `value`, which may lag behind within one message)."""
+        if self._syncing or self.ctl.closed:
             return
+        values = {}
         for ev in events:
             key = self._key_of.get(id(ev.obj))
             if key is not None:
-                self.state[key] = tuple(ev.new or ()) if key == "pilots" else ev.new
-        raw = self.choices()
-        fixed = clamp(raw, self.years)
-        if fixed != raw:
-            self.set_choices(fixed)
+                values[key] = tuple(ev.new or ()) if key == "pilots" else ev.new
+        c, mended = self.ctl.choose(values)
+        if mended:
+            self._show_choices(c)
         self._enable()
-        self.place_text.object = self._place_html(fixed.place)
-        self.submit()
+        self.place_text.object = self._place_html(c.place)
+        self._show_state()
 
     # -- running ---------------------------------------------------------------------
-    def submit(self) -> None:
-        c = clamp(self.choices(), self.years)
-        if self.job is not None and not self.job.finished:
-            self.job.cancel()
-            self.cancelled += 1
-        self.last_complete = float("nan")
-        self.changed_at = time.perf_counter()
-        self.first_latency_pending = True
-        try:
-            self.job = self.engine.submit(self.slot, c.place, interventions_for(c, self.years))
-        except Exception as exc:  # noqa: BLE001
-            self.job = None
-            self._fail("the run could not start: " + str(exc).splitlines()[0])
-            return
-        if not self.job.finished:
-            self.progress.visible = True
-            self.progress.value = 0
-            self.status.object = self._status_html(running=True)
-
     def poll(self) -> None:
-        """Every 50 ms: progress; a redraw when a wave of replicates is done."""
-        if self._closed:
+        """Every 50 ms: a saved comparison read; the waves that are done drawn; progress."""
+        if self.ctl.closed:
             return
         self._poll_saved()
-        job = self.job
-        if job is None:
-            return
-        done = job.finished                     # collects the waves that are done
-        if job.partial is not None and job.partial is not self._drawn:
-            t_draw = time.perf_counter()
-            try:
-                with self.pn.io.hold():            # one message to the browser for the whole redraw
-                    self.draw(job.partial)
-            except Exception as exc:  # noqa: BLE001  keep the last good picture
-                job.cancel()
-                self.job = None
-                self._fail("the charts could not be drawn: " + str(exc).splitlines()[0])
-                return
-            self._drawn = job.partial
-            if DEBUG:
-                print(f"[app] wave of {len(job.partial.seeds)} replicates collected at "
-                      f"{t_draw - self.changed_at:.2f} s, drawn in {time.perf_counter() - t_draw:.3f} s", flush=True)
-            if job.partial is job.result or self.first_latency_pending:
-                now = time.perf_counter() - self.changed_at
-                if self.first_latency_pending:
-                    self.last_latency, self.first_latency_pending = now, False
-                    self.runs += 1
-                if job.partial.complete:
-                    self.last_complete = now
-            self.error.visible = False
-        if not done:
-            self.progress.value = int(100 * job.progress())
-            self.status.object = self._status_html(running=True)
-            return
-        self.job = None
-        self.progress.visible = False
-        if job.error:
-            # A failed run may have drawn its first waves already; the page promises the
-            # last run that worked, so that goes back up.
-            if self.last_good is not None and self._drawn is not self.last_good:
-                with self.pn.io.hold():
-                    self.draw(self.last_good)
-                self._drawn = self.last_good
-            self._fail(job.error)
-            return
-        if job.result is not None:
-            self.last_good = job.result
-        self.status.object = self._status_html()
+        self.ctl.poll(self._draw_held)
+        self._show_state()
 
-    def _fail(self, message: str) -> None:
-        self.failed += 1
-        self.progress.visible = False
-        self.error.object = (f"<div class='ps-error-text' style='background:#fbe3d6;color:#8a2c00;padding:6px 10px;"
-                             f"border-radius:4px;border:1px solid #D55E00'>{html.escape(message.splitlines()[0])}"
-                             f" <span style='color:#555'>(the charts show the last run that worked)</span></div>")
-        self.error.visible = True
-        self.status.object = self._status_html()
+    def _draw_held(self, res) -> None:
+        with self.pn.io.hold():            # one message to the browser for the whole redraw
+            self.draw(res)
 
-    def _status_html(self, running: bool = False) -> str:
-        r = self.last_result
-        reps = len(r.seeds) if r else 0
-        total = self.engine.replicates
-        if running and r is not None and not r.complete and not self.first_latency_pending:
-            what = f"drawn in {self.last_latency:.2f} s with {reps} of {total} replicates, refining..."
-        elif running:
-            what = "running..."
-        elif r is not None and r.cached:
-            what = "drawn from the cache"
-        elif np.isfinite(self.last_latency):
-            what = (f"first picture in {self.last_latency:.2f} s, all {reps} replicates in "
-                    f"{self.last_complete:.2f} s") if np.isfinite(self.last_complete) and reps == total else (
-                    f"drawn in {self.last_latency:.2f} s")
-        else:
-            what = "ready"
-        place = r.place if r else ""
-        wanted = clamp(self.choices(), self.years)
-        drawn_key = _fingerprint(r.place, r.interventions) if r else ""
-        wanted_key = _fingerprint(wanted.place, interventions_for(wanted, self.years))
-        return (f"<span class='ps-status' data-drawn='{drawn_key}' data-wanted='{wanted_key}' "
-                f"data-run='{self.runs}' data-latency='{self.last_latency:.3f}' "
-                f"data-complete='{self.last_complete:.3f}' data-cancelled='{self.cancelled}' "
-                f"data-failed='{self.failed}' data-running='{int(running)}' data-replicates='{reps}' "
-                f"data-place='{place}'>"
-                f"<b>{html.escape(place)}</b>: {reps} paired replicates x {self.years} years, scenario vs baseline "
-                f"(same seeds). Update {self.runs}: {what}. Stale runs cancelled: {self.cancelled}.</span>")
+    def _show_state(self) -> None:
+        """The progress bar, the status line and the failure, as the controller has them."""
+        ctl = self.ctl
+        self.progress.visible = ctl.running
+        if ctl.running:
+            self.progress.value = int(100 * ctl.progress)
+        self.status.object = self._status_html(ctl.status())
+        if ctl.error != self._shown_error:
+            self._shown_error = ctl.error
+            if ctl.error is not None:
+                self.error.object = (
+                    f"<div class='ps-error-text' style='background:#fbe3d6;color:#8a2c00;padding:6px 10px;"
+                    f"border-radius:4px;border:1px solid #D55E00'>{html.escape(ctl.error)}"
+                    f" <span style='color:#555'>(the charts show the last run that worked)</span></div>")
+            self.error.visible = ctl.error is not None
+
+    def _status_html(self, s: Status) -> str:
+        return (f"<span class='ps-status' data-drawn='{s.drawn}' data-wanted='{s.wanted}' "
+                f"data-run='{s.runs}' data-latency='{s.latency:.3f}' "
+                f"data-complete='{s.complete:.3f}' data-cancelled='{s.cancelled}' "
+                f"data-failed='{s.failed}' data-running='{int(s.running)}' data-replicates='{s.replicates}' "
+                f"data-place='{s.place}'>"
+                f"<b>{html.escape(s.place)}</b>: {s.replicates} paired replicates x {self.years} years, scenario vs "
+                f"baseline (same seeds). Update {s.runs}: {s.what}. Stale runs cancelled: {s.cancelled}.</span>")
 
     # -- charts ----------------------------------------------------------------------
     def _fig(self, title: str, width: int, height: int, y_label: str = "", x_label: str = ""):
@@ -316,24 +203,23 @@ class StrategyPage:
         f.xaxis.axis_label_text_font_size = f.yaxis.axis_label_text_font_size = "10px"
         return f
 
-    def _build_charts(self) -> None:
+    def _build_charts(self, start: int) -> None:
         from bokeh.models import ColumnDataSource, Span
 
         pn = self.pn
         S = self.src = {}
         empty_band = {k: [] for k in ("year", "base_lo", "base_mid", "base_hi", "scen_lo", "scen_mid", "scen_hi")}
-        start = self.engine.start_year
 
         # Difference to baseline: additional children, cumulative.
         diff = self._fig("Additional children reaching each milestone, cumulative (paired; median and 90% interval)",
                          620, 300, "children", "year")
         diff.add_layout(Span(location=0, dimension="width", line_color="#333", line_width=1))
-        for i, m in enumerate(R.MILESTONES):
+        for i, m in enumerate(EDUCATION_MILESTONES):
             S[f"extra-{m}"] = src = ColumnDataSource({"year": [], "lo": [], "mid": [], "hi": []}, name=f"extra-{m}")
-            colour = R.OKABE_ITO[i]
+            colour = OKABE_ITO[i]
             diff.varea(x="year", y1="lo", y2="hi", source=src, fill_color=colour, fill_alpha=0.15)
             diff.line(x="year", y="mid", source=src, line_color=colour, line_width=2.5,
-                      line_dash=["solid", "dashed", "dotdash", "dotted"][i], legend_label=R.MILESTONE_SHORT[m])
+                      line_dash=["solid", "dashed", "dotdash", "dotted"][i], legend_label=R.age_label(m))
         diff.legend.location = "top_left"
         diff.legend.label_text_font_size = "10px"
         diff.legend.background_fill_alpha = 0.6
@@ -347,8 +233,9 @@ class StrategyPage:
 
         # Milestone trajectories with bands.
         ms_figs = []
-        for i, m in enumerate(R.MILESTONES):
-            f = self._fig(R.MILESTONE_PANEL[m], 300, 230, "% of children assessed" if i == 0 else "", "year")
+        for i, m in enumerate(EDUCATION_MILESTONES):
+            f = self._fig(OUTCOMES[m].short_label, 300, 230, "% of children assessed" if i == 0 else "", "year")
+            f.title.text_font_size = "10px"             # the table's short labels run to 45 characters
             S[f"ms-{m}"] = src = ColumnDataSource(dict(empty_band), name=f"ms-{m}")
             f.varea(x="year", y1="base_lo", y2="base_hi", source=src, fill_color=GREY, fill_alpha=0.2)
             f.line(x="year", y="base_mid", source=src, line_color=GREY, line_width=2, line_dash="dashed",
@@ -362,8 +249,9 @@ class StrategyPage:
 
         # System indicators (seed 003's six areas).
         sys_figs = []
-        for i, col in enumerate(R.SYSTEM):
-            f = self._fig(R.system_label(col), 245, 180, "0-1 index" if i % 3 == 0 else "")
+        for i, col in enumerate(SYSTEM_AREAS):
+            f = self._fig(OUTCOMES[col].short_label, 245, 180, "0-1 index" if i % 3 == 0 else "")
+            f.title.text_font_size = "10px"
             f.y_range.start = 0
             S[f"sys-{col}"] = src = ColumnDataSource(dict(empty_band), name=f"sys-{col}")
             f.varea(x="year", y1="base_lo", y2="base_hi", source=src, fill_color=GREY, fill_alpha=0.2)
@@ -403,7 +291,7 @@ class StrategyPage:
         self.net_legend = pn.pane.HTML(f"<div style='font-size:12px'>Ties since the year before: {legend}. "
                                        f"Line width: tie strength.</div>", width=470, margin=(0, 10))
 
-        self.status = pn.pane.HTML(self._status_html(), sizing_mode="stretch_width", margin=(5, 10))
+        self.status = pn.pane.HTML(self._status_html(self.ctl.status()), sizing_mode="stretch_width", margin=(5, 10))
         self.progress = pn.indicators.Progress(value=0, max=100, width=300, visible=False, bar_color="primary")
         self.error = pn.pane.HTML("", visible=False, margin=(0, 10), sizing_mode="stretch_width")
         self.figs = {"diff": diff, "cost": cost, "ms": ms_figs, "sys": sys_figs, "net": net}
@@ -420,16 +308,15 @@ class StrategyPage:
         self._orgs = scen.organisations
         self._history = R.NetworkHistory(scen.network, res.seeds[0], len(scen.organisations))
         t.append(time.perf_counter())
-        for m in R.MILESTONES:
+        for m in EDUCATION_MILESTONES:
             self.src[f"ms-{m}"].data = bands[m]
             self.src[f"extra-{m}"].data = extra[m]
-        for col in R.SYSTEM:
+        for col in SYSTEM_AREAS:
             self.src[f"sys-{col}"].data = system[col]
         self.src["cost"].data = cost.curve
         t.append(time.perf_counter())
         self.cost_table.object = self._cost_html(cost, res)
         t.append(time.perf_counter())
-        self.last_result = res
         self._draw_network()
         t.append(time.perf_counter())
         if DEBUG:
@@ -441,8 +328,8 @@ class StrategyPage:
         rows = "".join(
             f"<tr><td>{r['label']}</td><td style='text-align:right'>{r['extra']:+.1f}</td>"
             f"<td style='text-align:right;color:#666'>[{r['low']:+.1f}, {r['high']:+.1f}]</td>"
-            f"<td style='text-align:right'>{_fmt_money(r['cost_per_child'])}</td></tr>" for r in cost.rows)
-        return (f"<div style='font-size:12px'><b>Total cost {res.start_year}-{end}: {_fmt_money(cost.total)}</b>"
+            f"<td style='text-align:right'>{R.gbp(r['cost_per_child'])}</td></tr>" for r in cost.rows)
+        return (f"<div style='font-size:12px'><b>Total cost {res.start_year}-{end}: {R.gbp(cost.total)}</b>"
                 f"<table style='border-collapse:collapse;margin-top:4px'>"
                 f"<tr style='color:#444'><th style='text-align:left'>milestone</th><th>extra children</th>"
                 f"<th>90% interval</th><th>cost per extra child</th></tr>{rows}</table></div>")
@@ -464,9 +351,9 @@ class StrategyPage:
 
     # -- save and open ---------------------------------------------------------------
     def on_save(self, _event=None) -> None:
-        c = clamp(self.choices(), self.years)
+        c = self.ctl.choices
         try:
-            path = save_scenario(c, self.years, self.save_name.value, self.save_desc.value, self.scenario_dir)
+            path = self.ctl.save(self.save_name.value, self.save_desc.value)
         except SaveError as exc:
             self.save_msg.object = f"<div class='ps-save-msg' style='color:#D55E00'>{html.escape(str(exc))}</div>"
             return
@@ -479,14 +366,13 @@ class StrategyPage:
     def _download(self):
         import io
 
-        c = clamp(self.choices(), self.years)
         name = self.save_name.value if self.save_name.value else "my_scenario"
         self.download.filename = f"{name}.yaml"
-        return io.StringIO(scenario_yaml(c, self.years, name, self.save_desc.value))
+        return io.StringIO(self.ctl.scenario_text(name, self.save_desc.value))
 
     def _build_saved_tab(self) -> None:
         pn = self.pn
-        self.run_folders = pn.widgets.Select(name="Compare folders found", options=self._find_folders(),
+        self.run_folders = pn.widgets.Select(name="Compare folders found", options=self.ctl.compare_folders(),
                                              width=520)
         self.run_path = pn.widgets.TextInput(name="Or a folder written by `placesim compare`",
                                              placeholder="outputs/compare/2026-11-01_12-00-00", width=520)
@@ -497,35 +383,27 @@ class StrategyPage:
         self.saved_table = pn.pane.HTML("", sizing_mode="stretch_width")
         self.saved_plots = pn.Column()
 
-    def _find_folders(self) -> list[str]:
-        root = Path(self.runs_dir)
-        if not root.exists():
-            return []
-        found = sorted((p.parent for p in root.glob("**/compare.json")), key=lambda p: p.stat().st_mtime, reverse=True)
-        return [str(p) for p in found[:50]]
-
     def on_open(self, _event=None) -> None:
         folder = (self.run_path.value or "").strip() or (self.run_folders.value or "")
         if not folder:
             self.open_msg.object = "<span style='color:#D55E00'>no folder chosen: run `placesim compare` first, or type a path</span>"
             return
         self.open_msg.object = f"opening {html.escape(folder)}..."
-        self._open_future = self._io.submit(open_compare_folder, Path(folder))
+        self.ctl.open_folder(folder)
 
     def _poll_saved(self) -> None:
-        fut = self._open_future
-        if fut is None or not fut.done():
-            return
-        self._open_future = None
         try:
-            table, images, title = fut.result()
+            saved = self.ctl.opened()
         except Exception as exc:  # noqa: BLE001
             self.open_msg.object = f"<span class='ps-open-msg' style='color:#D55E00'>{html.escape(str(exc).splitlines()[0])}</span>"
             return
+        if saved is None:
+            return
+        table, images, title = saved
         self.open_msg.object = f"<span class='ps-open-msg'>{html.escape(title)}</span>"
         self.saved_table.object = table
         self.saved_plots.objects = [self.pn.pane.PNG(img, width=900) for img in images]
-        self.run_folders.options = self._find_folders()
+        self.run_folders.options = self.ctl.compare_folders()
 
     # -- layout ----------------------------------------------------------------------
     def _layout(self):
@@ -568,7 +446,7 @@ class StrategyPage:
         )
         saved = pn.Column(
             pn.pane.HTML("<b>A saved comparison</b>: a folder written by <code>placesim compare</code> "
-                         "(compare.json, summary.csv, one run folder per scenario).", margin=(5, 10)),
+                         "(manifest.json, summary, one run folder per scenario).", margin=(5, 10)),
             self.run_folders, self.run_path, self.open_button, self.open_msg, self.saved_table, self.saved_plots,
         )
         tabs = pn.Tabs(("Live: scenario vs baseline", live), ("Saved comparison", saved), dynamic=False)
@@ -577,117 +455,8 @@ class StrategyPage:
     def prime(self) -> None:
         """Once the browser has the page: redraw the current result, so that Bokeh's
         one-time bookkeeping of the document is done now and not at the first change."""
-        if self.last_result is not None and self.job is None:
-            with self.pn.io.hold():
-                self.draw(self.last_result)
+        if self.ctl.drawn is not None and self.ctl.job is None:
+            self._draw_held(self.ctl.drawn)
 
     def close(self) -> None:
-        self._closed = True
-        if self.job is not None:
-            self.job.cancel()
-        self.engine.release_slot(self.slot)
-        self._io.shutdown(wait=False, cancel_futures=True)
-
-
-def open_compare_folder(folder: Path) -> tuple[str, list[bytes], str]:
-    """A compare folder -> (headline table HTML, PNG images, title). Raises with one line."""
-    import io
-    import json
-
-    from analysis.compare import CompareError, load, summarise, yearly_milestone_differences
-
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise CompareError(f"{folder}: no such folder")
-    results = load(folder)
-    manifest = json.loads((folder / "compare.json").read_text())
-    summary = summarise(results)
-    s = summary[(summary["group"] == "all") & summary["outcome"].isin(list(R.MILESTONES))]
-    rows = []
-    for r in s.itertuples():
-        rows.append(f"<tr><td>{html.escape(r.scenario)}</td><td>{html.escape(R.MILESTONE_SHORT.get(r.outcome, r.outcome))}</td>"
-                    f"<td style='text-align:right'>{r.median * 100:.1f}%</td>"
-                    f"<td style='text-align:right'>{r.extra_children:+.1f} [{r.extra_low:+.1f}, {r.extra_high:+.1f}]</td>"
-                    f"<td style='text-align:right'>{_fmt_money(r.total_cost)}</td>"
-                    f"<td style='text-align:right'>{_fmt_money(r.cost_per_extra_child)}</td></tr>")
-    table = ("<table class='ps-saved-table' style='font-size:12px;border-collapse:collapse'>"
-             "<tr><th>scenario</th><th>milestone</th><th>share reaching it</th>"
-             "<th>extra children [90% interval]</th><th>total cost</th><th>cost per extra child</th></tr>"
-             + "".join(rows) + "</table>")
-    images = []
-    plots = folder / "plots"
-    names = ("milestones_by_scenario.png", "difference_to_baseline.png", "cost_effect.png", "system_by_scenario.png")
-    if all((plots / n).exists() for n in names):
-        images = [(plots / n).read_bytes() for n in names]
-    else:
-        from analysis.plots import cost_effect, difference_over_time, scenario_milestones
-
-        import matplotlib.pyplot as plt
-
-        for fig in (scenario_milestones(results), difference_over_time(yearly_milestone_differences(results)),
-                    cost_effect(summary)):
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=90)
-            plt.close(fig)
-            images.append(buf.getvalue())
-    title = (f"{folder}: place {manifest.get('place')}, scenarios {', '.join(manifest.get('done', []))}, "
-             f"{len(manifest.get('seeds', []))} replicates x {manifest.get('months', 0) // 12} years")
-    return table, images, title
-
-
-def free_port(address: str) -> int:
-    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as s:
-        s.bind((address, 0))
-        return s.getsockname()[1]
-
-
-def ignore_closed_sockets(loop, context) -> None:
-    """A browser tab closed while the server was sending it an update: tornado reports an
-    unretrieved WebSocketClosedError from its write task. Nothing is wrong; say nothing.
-    Anything else goes to asyncio's default handler."""
-    from tornado.iostream import StreamClosedError
-    from tornado.websocket import WebSocketClosedError
-
-    if isinstance(context.get("exception"), (WebSocketClosedError, StreamClosedError)):
-        return
-    loop.default_exception_handler(context)
-
-
-def serve(engine, args, say=print) -> int:
-    """Serve the page until Ctrl+C (or SIGTERM)."""
-    import signal
-
-    import panel as pn
-
-    pn.extension(notifications=False)
-    port = args.port or free_port(args.address)
-    origins = [f"{args.address}:{port}", f"[{args.address}]:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
-
-    def app():
-        page = StrategyPage(engine, args.years, args.place, args.scenario_dir, args.runs_dir)
-        cb = pn.state.add_periodic_callback(page.poll, period=50)
-        pn.state.onload(page.prime)
-        pn.state.on_session_destroyed(lambda ctx: (cb.stop(), page.close()))
-        return page.layout
-
-    server = pn.serve({"/": app}, port=port, address=args.address, websocket_origin=origins, show=False,
-                      start=False, title="placesim: strategy session", verbose=False)
-    host = f"[{args.address}]" if ":" in args.address else args.address
-    url = f"http://{host}:{port}/"
-    say(f"placesim app: serving {url} (Ctrl+C to stop)")
-    if not args.no_show:
-        import webbrowser
-
-        threading.Timer(0.5, lambda: webbrowser.open(url)).start()
-    loop = server.io_loop
-    signal.signal(signal.SIGTERM, lambda *a: loop.add_callback_from_signal(loop.stop))
-    loop.asyncio_loop.set_exception_handler(ignore_closed_sockets)
-    server.start()
-    try:
-        loop.start()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-        say("placesim app: stopped")
-    return 0
+        self.ctl.close()

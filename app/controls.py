@@ -4,7 +4,7 @@ Each numeric control is a `Knob` tied to one registered dataclass field of an
 intervention (sim/interventions/*.py): its unit, plausible range and source come from the
 field's `Spec`, so a slider can never leave the registry's range and its tooltip says
 where the number comes from. `Choices` is the state of every control; `clamp` forces a
-`Choices` into range (the page and a scenario file read back both pass through it);
+`Choices` into range (every change on the page passes through it);
 `interventions_for` turns it into a scenario's interventions, in the format of
 configs/scenario/*.yaml, and `scenario_yaml` / `save_scenario` write that file.
 
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.places import DEFAULT_PLACE, PLACES
 from sim.interventions.core_team import CoreTeam
 from sim.interventions.data_sharing import DataSharing
 from sim.interventions.hcz import HCZSaturation
@@ -36,14 +37,6 @@ from sim.interventions.shocks import KINDS as SHOCK_KINDS
 from sim.interventions.shocks import Shock
 from sim.registry import Spec
 
-PLACES = ("pembury", "wallsend", "smallshaw_hurst", "synthetic", "england_average")
-PLACE_TEXT = {
-    "pembury": "Pembury estate, Hackney: about 2,400 people, 1,250 homes (seed 003 L399-456)",
-    "wallsend": "Wallsend, North Tyneside: about 45,000 people, 13 primary and 2 secondary schools (seed 003)",
-    "smallshaw_hurst": "Smallshaw-Hurst, Ashton-under-Lyne: three deprived neighbourhoods, little partnership working (seed 003)",
-    "synthetic": "A synthetic LSOA-like neighbourhood of about 1,500 people drawn from seed 004 Table 1 (each replicate its own)",
-    "england_average": "An average English small area of about 1,500 people (seed 004 Table 1 means)",
-}
 STRATEGIES = ("deep", "wide")
 RUNGS = ("off",) + tuple(LADDER)
 ZONES = ("none", "hcz", "english_zone")
@@ -168,7 +161,7 @@ CHOICE_TEXT = {
 class Choices:
     """What the room has chosen; defaults are the core_team preset (a three-person team that stays)."""
 
-    place: str = "pembury"
+    place: str = DEFAULT_PLACE
     team: bool = True
     staff: int = 3
     hours: float = 140.0
@@ -281,7 +274,7 @@ def scenario_yaml(c: Choices, years: int, name: str, description: str = "",
     header = (f"{SAVED_MARK} on {stamp}, for place={c.place} over {years} years.\n"
               f"# Run it:     placesim run place={c.place} scenario={name} run.years={years}\n"
               f"# Compare it: placesim compare place={c.place} 'scenarios=[baseline,{name}]' run.years={years}\n"
-              f"# Costs are assumptions from the scenario presets (see analysis/app/controls.py).\n")
+              f"# Costs are assumptions from the scenario presets (see app/controls.py).\n")
     return header + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
@@ -333,36 +326,6 @@ def check_scenario_text(text: str) -> None:
         raise SaveError(str(exc)) from None
     except Exception as exc:  # noqa: BLE001
         raise SaveError(one_line(exc)) from None
-
-
-def choices_from_interventions(interventions: dict[str, dict[str, Any]], place: str, years: int) -> Choices:
-    """Read a scenario made by `interventions_for` back into controls (for tests and for
-    reopening a saved scenario); anything else is ignored, everything is clamped."""
-    c = Choices(place=place, team=False, pilots=())
-    pilots = []
-    for entry in interventions.values():
-        kind = entry.get("kind")
-        if kind == "core_team":
-            c.team = True
-            c.staff = entry.get("staff", 3)
-            c.hours = entry.get("hours_per_person", 140.0)
-            c.strategy = entry.get("strategy", "deep")
-            c.arrival = entry.get("start_year", 0.0)
-            c.leaves = entry.get("end_year") is not None
-            c.exit = entry.get("end_year") or c.exit
-        elif kind == "pilot":
-            pilots.append(entry.get("programme"))
-        elif kind == "data_sharing":
-            c.data_sharing, c.data = True, entry.get("ceiling", 1.0)
-        elif kind == "local_voice":
-            c.voice = entry.get("rung", "co_design")
-        elif kind == "hcz_saturation":
-            c.zone, c.teeth = entry.get("variant", "hcz"), entry.get("teeth", 0.0)
-        elif kind == "shock":
-            c.shock = entry.get("shock", "funding_cut")
-            c.shock_year, c.shock_size = entry.get("start_year", 0.0), entry.get("magnitude", 0.3)
-    c.pilots = tuple(pilots)
-    return clamp(c, years)
 
 
 def everything_on(years: int) -> dict[str, dict[str, Any]]:

@@ -1,50 +1,45 @@
-"""Live results into what the page draws. Pure pandas/NumPy (no Panel, no model).
+"""Live results into what the page's charts draw. Pure pandas/NumPy (no Panel, no model).
 
 Inputs are the tidy tables of `sim.run.RunResult` for the baseline and the scenario on
 the same seeds (common random numbers), so every difference is paired seed by seed
 before it is summarised, as `analysis.compare` does for saved comparisons:
 - milestone trajectories: share of children assessed who reach each milestone, per
-  year, median and 10-90% band over replicates, baseline and scenario;
+  year, median and REPLICATE_BAND (10-90%) over replicates, baseline and scenario;
 - difference to baseline: additional children reaching each milestone, cumulative
   since the start, (share - baseline share) x children assessed, paired, median and
-  5-95% band (the 90% interval of `placesim compare`);
-- system indicators: seed 003's six areas, median and 10-90% band, every 3 months;
+  PAIRED_INTERVAL (5-95%: the 90% interval of `placesim compare`);
+- system indicators: seed 003's six areas, median and REPLICATE_BAND, every 3 months;
 - the organisation network of the first replicate, a snapshot a year, each tie marked
   as new, strengthening, steady, weakening or lost since the year before;
 - cost: cumulative spend and cost per additional child.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from sim.outcomes import OUTCOMES
+from analysis.style import OKABE_ITO, ring_layout
+from analysis.summarise import quantiles
+from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES, PAIRED_INTERVAL, REPLICATE_BAND, SYSTEM_AREAS
 
-MILESTONES = ("eyfs_gld", "ks2", "ks4", "eet18")
-MILESTONE_PANEL = {
-    "eyfs_gld": "Age 5: foundation stage, 78+ points (EYFS)",
-    "ks2": "Age 11: Key Stage 2 (level 4 Eng. & maths)",
-    "ks4": "Age 16: Key Stage 4 (5 A*-C incl. Eng. & maths)",
-    "eet18": "Age 18: in education, employment or training",
-}
-MILESTONE_SHORT = {"eyfs_gld": "Age 5 (EYFS)", "ks2": "Age 11 (KS2)", "ks4": "Age 16 (KS4)", "eet18": "Age 18 (EET)"}
-SYSTEM = ("shared_purpose", "relationships", "evidence_data", "infrastructure", "capacity", "coordination")
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 TIE_STATUS = ("new", "stronger", "steady", "weaker", "lost")
 TIE_COLOURS = {"new": "#009E73", "stronger": "#0072B2", "steady": "#999999", "weaker": "#E69F00", "lost": "#D55E00"}
 CHANGE = 0.02          # a tie is "stronger"/"weaker" when its strength moved more than this in a year
 
 
-def _quantiles(wide: np.ndarray, qs: tuple[float, ...], axis: int = 0) -> list[np.ndarray]:
-    """Quantiles over replicates (axis 0), ignoring missing values (a year with no one assessed)."""
-    if not np.isnan(wide).any():
-        return list(np.quantile(wide, qs, axis=axis))            # vectorised: the common case
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)          # all-NaN years
-        return list(np.nanquantile(wide, qs, axis=axis))
+def age_label(milestone: str) -> str:
+    """A milestone by the age it is assessed at ("Age 16"), for legends and narrow tables;
+    the panels carry the table's label."""
+    return f"Age {OUTCOMES[milestone].age_months // 12}"
+
+
+def gbp(x: float) -> str:
+    """Money as the page shows it: "GBP 1.23 m", "GBP 460,800"."""
+    if not np.isfinite(x):
+        return "n/a"
+    return f"GBP {x / 1e6:,.2f} m" if abs(x) >= 1e6 else f"GBP {x:,.0f}"
 
 
 def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -53,16 +48,17 @@ def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def milestone_cube(ms: pd.DataFrame, group: str = "all") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(seeds, years, share[seed, year, milestone], assessed[...]) for MILESTONES, from the
-    tidy milestones table (one row per seed x year x milestone x group)."""
-    sel = _sorted(ms[(ms["group"] == group) & ms["milestone"].isin(MILESTONES)], ["seed", "year", "milestone"])
+    """(seeds, years, share[seed, year, milestone], assessed[...]) for EDUCATION_MILESTONES,
+    from the tidy milestones table (one row per seed x year x milestone x group)."""
+    sel = _sorted(ms[(ms["group"] == group) & ms["milestone"].isin(EDUCATION_MILESTONES)],
+                  ["seed", "year", "milestone"])
     seeds = np.unique(sel["seed"].to_numpy())
     years = np.unique(sel["year"].to_numpy())
-    names = sorted(MILESTONES)
+    names = sorted(EDUCATION_MILESTONES)
     shape = (len(seeds), len(years), len(names))
     share = sel["share"].to_numpy(dtype=float).reshape(shape)
     assessed = sel["assessed"].to_numpy(dtype=float).reshape(shape)
-    order = [names.index(m) for m in MILESTONES]
+    order = [names.index(m) for m in EDUCATION_MILESTONES]
     return seeds, years, share[:, :, order], assessed[:, :, order]
 
 
@@ -77,11 +73,11 @@ def series_matrix(ts: pd.DataFrame, column: str, presorted: bool = False) -> tup
 
 def milestone_bands(base_ms: pd.DataFrame, scen_ms: pd.DataFrame, group: str = "all") -> dict[str, dict]:
     """{milestone: {year, base_lo/mid/hi, scen_lo/mid/hi}} in percent of children assessed."""
-    out = {m: {} for m in MILESTONES}
+    out = {m: {} for m in EDUCATION_MILESTONES}
     for tag, ms in (("base", base_ms), ("scen", scen_ms)):
         _, years, share, _ = milestone_cube(ms, group)
-        lo, mid, hi = _quantiles(share * 100.0, (0.1, 0.5, 0.9))       # each (year, milestone)
-        for k, m in enumerate(MILESTONES):
+        lo, mid, hi = quantiles(share * 100.0, (REPLICATE_BAND.low, 0.5, REPLICATE_BAND.high))  # (year, milestone)
+        for k, m in enumerate(EDUCATION_MILESTONES):
             out[m].update({"year": years.astype(float), f"{tag}_lo": lo[:, k], f"{tag}_mid": mid[:, k],
                            f"{tag}_hi": hi[:, k]})
     return out
@@ -96,9 +92,9 @@ def extra_children(base_ms: pd.DataFrame, scen_ms: pd.DataFrame, group: str = "a
         raise ValueError("baseline and scenario are not on the same seeds and years")
     extra = np.nan_to_num((sshare - bshare) * sassessed)            # (seed, year, milestone)
     cum = np.cumsum(extra, axis=1)
-    lo, mid, hi = _quantiles(cum, (0.05, 0.5, 0.95))
+    lo, mid, hi = quantiles(cum, (PAIRED_INTERVAL.low, 0.5, PAIRED_INTERVAL.high))
     return {m: {"year": sy.astype(float) + 1.0, "lo": lo[:, k], "mid": mid[:, k], "hi": hi[:, k]}
-            for k, m in enumerate(MILESTONES)}
+            for k, m in enumerate(EDUCATION_MILESTONES)}
 
 
 def series_bands(base_ts: pd.DataFrame, scen_ts: pd.DataFrame, column: str, every: int = 3,
@@ -107,18 +103,14 @@ def series_bands(base_ts: pd.DataFrame, scen_ts: pd.DataFrame, column: str, ever
     cols = {}
     for tag, ts in (("base", base_ts), ("scen", scen_ts)):
         years, values = series_matrix(ts, column, presorted)
-        lo, mid, hi = _quantiles(values[:, ::every], (0.1, 0.5, 0.9))
+        lo, mid, hi = quantiles(values[:, ::every], (REPLICATE_BAND.low, 0.5, REPLICATE_BAND.high))
         cols.update({f"{tag}_lo": lo, f"{tag}_mid": mid, f"{tag}_hi": hi, "year": years[::every]})
     return cols
 
 
 def system_bands(base_ts: pd.DataFrame, scen_ts: pd.DataFrame) -> dict[str, dict]:
     base_ts, scen_ts = _sorted(base_ts, ["seed", "month"]), _sorted(scen_ts, ["seed", "month"])
-    return {c: series_bands(base_ts, scen_ts, c, presorted=True) for c in SYSTEM}
-
-
-def system_label(column: str) -> str:
-    return OUTCOMES[column].label
+    return {c: series_bands(base_ts, scen_ts, c, presorted=True) for c in SYSTEM_AREAS}
 
 
 @dataclass
@@ -135,28 +127,16 @@ def cost_view(scen_ts: pd.DataFrame, extra: dict[str, dict]) -> CostView:
     cumulative = np.cumsum(monthly)
     total = float(cumulative[-1]) if len(cumulative) else 0.0
     rows = []
-    for m in MILESTONES:
+    for m in EDUCATION_MILESTONES:
         e = extra[m]
         mid, lo, hi = (float(e[k][-1]) if len(e[k]) else float("nan") for k in ("mid", "lo", "hi"))
         per = total / mid if (mid > 0 and total > 0) else float("nan")
-        rows.append({"milestone": m, "label": MILESTONE_SHORT[m], "extra": mid, "low": lo, "high": hi,
+        rows.append({"milestone": m, "label": age_label(m), "extra": mid, "low": lo, "high": hi,
                      "cost_per_child": per})
     return CostView({"year": one["year"].to_numpy(dtype=float), "cumulative": cumulative / 1000.0}, total, rows)
 
 
 # -- the organisation network ---------------------------------------------------------------
-
-def layout(organisations: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Organisations on a circle grouped by kind (schools, then services), the core team
-    in the middle."""
-    orgs = organisations.sort_values("index")
-    n = len(orgs)
-    x, y = np.zeros(n), np.zeros(n)
-    ring = orgs.index[orgs["kind"] != "core_team"].to_numpy()
-    angles = np.pi / 2 - np.linspace(0, 2 * np.pi, len(ring), endpoint=False)
-    x[ring], y[ring] = np.cos(angles), np.sin(angles)
-    return x, y
-
 
 class NetworkHistory:
     """One replicate's organisation ties at every snapshot, as dense strength matrices."""
@@ -186,16 +166,9 @@ class NetworkHistory:
                              "status": status, "change": a - b})
 
 
-def network_changes(network: pd.DataFrame, seed: int, n_orgs: int | None = None) -> dict[int, pd.DataFrame]:
-    """{month: NetworkHistory.changes(month)} for every snapshot of replicate `seed`."""
-    n = int(max(network["source"].max(), network["target"].max()) + 1) if n_orgs is None else n_orgs
-    h = NetworkHistory(network, seed, n)
-    return {int(m): h.changes(int(m)) for m in h.months}
-
-
 def network_edges(changes: pd.DataFrame, organisations: pd.DataFrame) -> dict:
     """Columns for drawing one snapshot: xs, ys, width, colour, status, names."""
-    x, y = layout(organisations)
+    x, y = ring_layout(organisations)
     labels = organisations.sort_values("index")["label"].to_numpy()
     s = changes["source"].to_numpy(dtype=int)
     t = changes["target"].to_numpy(dtype=int)
@@ -220,25 +193,13 @@ def network_counts(changes: pd.DataFrame) -> dict[str, int]:
 
 def node_columns(organisations: pd.DataFrame, changes: pd.DataFrame) -> dict:
     orgs = organisations.sort_values("index")
-    x, y = layout(orgs)
+    x, y = ring_layout(orgs)
     live = changes[changes["status"] != "lost"]
     strength = np.bincount(np.r_[live["source"], live["target"]].astype(int),
                            weights=np.r_[live["strength"], live["strength"]], minlength=len(orgs))
     kinds = list(dict.fromkeys(orgs["kind"]))
-    palette = {k: OKABE_ITO[i % 8] for i, k in enumerate(kinds)}
+    palette = {k: OKABE_ITO[i % len(OKABE_ITO)] for i, k in enumerate(kinds)}
     palette["core_team"] = "#000000"
     return {"x": x, "y": y, "size": 10 + 6 * np.sqrt(strength), "kind": orgs["kind"].tolist(),
             "label": orgs["label"].tolist(), "colour": [palette[k] for k in orgs["kind"]],
             "ties": np.round(strength, 2)}
-
-
-def headline(base_ts: pd.DataFrame, scen_ts: pd.DataFrame, months: int = 12) -> dict[str, tuple[float, float]]:
-    """Last-year means (median over replicates) of a few indicators: (baseline, scenario)."""
-    out = {}
-    for col in ("tie_density", "mean_trust", "reach_neediest", "stage"):
-        vals = []
-        for ts in (base_ts, scen_ts):
-            last = ts[ts["month"] > ts["month"].max() - months]
-            vals.append(float(last.groupby("seed")[col].mean().median()))
-        out[col] = tuple(vals)
-    return out

@@ -1,0 +1,140 @@
+"""Numbers and names as the report prints them.
+
+Numbers are rounded to what their uncertainty supports (`rounded`): to the decimal place
+of the leading digit of the 90% interval's half-width (so "+2 (0 to +5)", not
+"+1.73 (-0.21 to +4.82)"); costs to three significant figures and costs per additional
+child to two.
+"""
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sim.outcomes import MILESTONE, OUTCOMES
+
+MINUS = "\u2212"
+
+
+def finite(*values: Any) -> bool:
+    try:
+        return all(v is not None and math.isfinite(float(v)) for v in values)
+    except (TypeError, ValueError):
+        return False
+
+
+def decimals_for(low: float, high: float, default: int = 0, most: int = 3) -> int:
+    """Decimal places an interval supports: those of the leading digit of its half-width."""
+    if not finite(low, high) or high - low <= 0:
+        return default
+    half = (float(high) - float(low)) / 2
+    return int(min(max(-math.floor(math.log10(half)), 0), most))
+
+
+def number(value: float, decimals: int, signed: bool = False, grouping: bool = True) -> str:
+    """A rounded number (half away from zero) with a true minus sign and no "-0"."""
+    if not finite(value):
+        return "n/a"
+    q = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if q == 0:
+        q = abs(q)
+    text = f"{abs(q):,.{decimals}f}" if grouping else f"{abs(q):.{decimals}f}"
+    if q < 0:
+        return MINUS + text
+    return ("+" + text) if signed and q > 0 else text
+
+
+def rounded(median: float, low: float, high: float, *, signed: bool = True, scale: float = 1.0,
+            default: int = 0, most: int = 3) -> tuple[str, str, str]:
+    """(median, low, high) as strings, all to the decimals the interval supports."""
+    m, lo, hi = (float(x) * scale if finite(x) else float("nan") for x in (median, low, high))
+    d = decimals_for(lo, hi, default, most)
+    return number(m, d, signed), number(lo, d, signed), number(hi, d, signed)
+
+
+def interval_text(median: float, low: float, high: float, **kw: Any) -> str:
+    """"+2 (0 to +5)": the median and its 90% interval, rounded alike."""
+    m, lo, hi = rounded(median, low, high, **kw)
+    if m == "n/a":
+        return "n/a"
+    return f"{m} ({lo} to {hi})"
+
+
+def extra_text(row: Any) -> str:
+    """Additional children reaching a milestone: median (90% interval), at most one decimal."""
+    return interval_text(row["extra_children"], row["extra_low"], row["extra_high"], most=1)
+
+
+def significant(value: float, sig: int) -> float:
+    if not finite(value) or value == 0:
+        return float(value) if finite(value) else float("nan")
+    digits = sig - 1 - math.floor(math.log10(abs(value)))
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def money(value: float, sig: int = 3) -> str:
+    """GBP to `sig` significant figures: "£461,000", "£1.23 million"."""
+    if not finite(value):
+        return "n/a"
+    v = significant(float(value), sig)
+    if abs(v) >= 1e6:
+        digits = max(sig - 1 - int(math.floor(math.log10(abs(v) / 1e6))), 0)
+        return f"£{number(v / 1e6, digits)} million"
+    return f"£{number(v, 0)}"
+
+
+def cost_per_child_text(row: Any) -> str:
+    """The cost per additional child (two significant figures); "n/a" when the median
+    scenario gives no additional children."""
+    cpc = row["cost_per_extra_child"]
+    return money(cpc, 2) if finite(cpc) and cpc > 0 else "n/a"
+
+
+def cost_per_child_range(row: Any) -> str:
+    """The cost per additional child at the ends of the 90% interval of the children:
+    "£260,000 to £9.9 million", or "at least £260,000" when the interval includes no
+    additional children (no upper bound)."""
+    cost, lo, hi = row["total_cost"], row["extra_low"], row["extra_high"]
+    if not (finite(cost) and cost > 0):
+        return ""
+    if finite(hi) and hi > 0 and finite(lo) and lo > 0:
+        return f"{money(cost / hi, 2)} to {money(cost / lo, 2)}"
+    if finite(hi) and hi > 0:
+        return f"at least {money(cost / hi, 2)}"
+    return "n/a"
+
+# -- names as words --------------------------------------------------------------------------------
+
+def label(name: str) -> str:
+    """A scenario key as words: core_team_exit -> Core team exit."""
+    text = name.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def place_title(name: str) -> str:
+    words = " ".join(w[:1].upper() + w[1:] for w in name.replace("_", " ").split())
+    return words.replace("Smallshaw Hurst", "Smallshaw-Hurst")
+
+
+def years_text(y: float) -> str:
+    n = number(y, 0 if float(y).is_integer() else 1)
+    return f"{n} year" + ("" if n == "1" else "s")
+
+
+def outcome_title(outcome: str) -> str:
+    """A milestone's short label or a time-series column's label (sim/outcomes.py)."""
+    if outcome not in OUTCOMES:
+        return outcome
+    o = OUTCOMES[outcome]
+    return o.short_label if o.kind == MILESTONE else o.label
+
+
+def lower_first(text: str) -> str:
+    return text if text.startswith("Key Stage") else text[:1].lower() + text[1:]
+
+
+def list_words(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " or " + items[-1]
+

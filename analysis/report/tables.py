@@ -1,0 +1,218 @@
+"""The report's tables (pandas' Styler): the system before, during and after support,
+cost-effectiveness, and the assumptions (every registry parameter behind the report,
+with the evidence class of its source and whether it moves the headline)."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.report.data import Context, calendar_span, median_interval, moving_guesses, system_periods
+from analysis.report.formatting import (cost_per_child_range, cost_per_child_text, extra_text,
+                                        interval_text, label, money, number)
+from analysis.summarise import quantiles
+from sim.outcomes import MILESTONES, OUTCOMES, SYSTEM_AREAS
+
+
+def styled(df: pd.DataFrame, uid: str, caption: str, classes: pd.DataFrame | None = None,
+           table_class: str = "") -> str:
+    st = df.style.hide(axis="index").set_uuid(uid).set_caption(caption).format(escape="html")
+    if classes is not None:
+        st = st.set_td_classes(classes)
+    if table_class:
+        st = st.set_table_attributes(f'class="{table_class}"')
+    return st.to_html()
+
+
+def system_table(ctx: Context, name: str) -> str:
+    from sim.reporters import STAGES
+
+    periods = system_periods(ctx, name)
+    heads = {"during": "during: last year of support", "after": "after support"}
+    columns: dict[str, tuple[str, str]] = {}      # column -> (period, "level" | "diff")
+    for key, (_, a, b) in periods.items():
+        if key == "before":
+            columns[f"before ({ctx.start_year})"] = (key, "level")
+            continue
+        span = calendar_span(ctx.start_year, a, b)
+        columns[f"{heads[key]} ({span}): level"] = (key, "level")
+        columns[f"{heads[key]}: vs baseline (90%)"] = (key, "diff")
+    first = "area (0\u20131 index)"
+    rows = []
+    items = [(c, OUTCOMES[c].short_label) for c in SYSTEM_AREAS] + [("mean6", "Average of the six areas")]
+    for col, title in items:
+        row = {first: title}
+        for c, (key, what) in columns.items():
+            j = periods[key][0]
+            if what == "level":
+                row[c] = number(float(quantiles(j[col].to_numpy(), 0.5)), 2)
+            else:
+                row[c] = interval_text(*median_interval((j[col] - j[col + "_base"]).to_numpy()), default=2)
+        rows.append(row)
+    row = {first: "Stage reached (seed 003's four; median replicate)"}
+    for c, (key, what) in columns.items():
+        j = periods[key][0]
+        st = int(round(float(quantiles(j["stage"].to_numpy(), 0.5)))) if len(j) else 0
+        bs = int(round(float(quantiles(j["stage_base"].to_numpy(), 0.5)))) if len(j) else 0
+        if what == "level":
+            row[c] = f"{st}: {STAGES[st - 1]}" if 1 <= st <= len(STAGES) else "n/a"
+        else:
+            row[c] = f"baseline {bs}: {STAGES[bs - 1]}" if 1 <= bs <= len(STAGES) else "n/a"
+    rows.append(row)
+    df = pd.DataFrame(rows)
+    classes = pd.DataFrame("num", index=df.index, columns=df.columns)
+    classes[first] = ""
+    caption = (f"{label(name)}: seed 003's six system areas before, during and after support. Level: median "
+               "across replicates of the yearly mean; vs baseline: paired difference, median (90% interval).")
+    return styled(df, f"sys_{name}", caption, classes, "system")
+
+
+def cost_effectiveness_table(ctx: Context) -> str:
+    s = ctx.inputs.summary
+    rows = []
+    for name in ctx.others:
+        for m in MILESTONES:
+            r = s[(s["scenario"] == name) & (s["outcome"] == m) & (s["group"] == "all")]
+            if r.empty:
+                continue
+            r = r.iloc[0]
+            n = s[(s["scenario"] == name) & (s["outcome"] == m) & (s["group"] == "in_need")]
+            rows.append({
+                "scenario": label(name),
+                "milestone": OUTCOMES[m].short_label,
+                "additional children (90% interval)": extra_text(r),
+                "of them in families in need": extra_text(n.iloc[0]) if len(n) else "n/a",
+                "total cost": money(r["total_cost"]) if r["total_cost"] > 0 else "\u00a30",
+                "cost per additional child": cost_per_child_text(r),
+                "over the 90% interval": cost_per_child_range(r),
+            })
+    df = pd.DataFrame(rows)
+    classes = pd.DataFrame("num", index=df.index, columns=df.columns)
+    classes[["scenario", "milestone"]] = ""
+    caption = (f"Cost-effectiveness, {ctx.period}: additional children reaching each milestone compared with "
+               "the baseline on the same seeds (median and 90% interval), the scenario's total cost, and the cost "
+               "per additional child: the median cost divided by the median number of additional children, and "
+               "the same at the ends of the 90% interval (\"at least\": the interval includes no additional "
+               "children, so there is no upper bound; n/a: the median gives none). The same money buys every "
+               "row of a scenario, so costs per child do not add up.")
+    return styled(df, "ce", caption, classes, "ce")
+
+
+# -- assumptions (the parameter registry) ---------------------------------------------------------
+
+KIND_OF_CLASS = {"seed": "evidence", "cited paper": "evidence", "seed + cited paper": "evidence",
+                 "calibrated": "calibrated", "assumption": "guess", "design choice": "choice", "other": "other"}
+
+
+def _lookup(d: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(d, dict) or part not in d:
+            return KeyError
+        d = d[part]
+    return d
+
+
+def assumption_rows(configs: dict[str, dict], sensitivity: pd.DataFrame | None = None,
+                    swept: dict[str, list] | None = None) -> pd.DataFrame:
+    """One row per registry parameter behind the report: the values the runs used (from
+    the baseline's config.yaml; the scenarios' own settings from theirs), with the
+    evidence class of its source (configs.evidence.evidence_class)."""
+    from configs.compose import Config
+    from configs.evidence import evidence_class, fmt, plausible
+    from sim.interventions import KINDS
+    from sim.registry import entries
+
+    moving = moving_guesses(sensitivity)
+    base = configs.get("baseline") or next(iter(configs.values()), {})
+    rows = []
+
+    def add(group: str, key: str, value: Any, spec: Any) -> None:
+        cls = evidence_class(spec.source)
+        rows.append({"group": group, "parameter": key, "meaning": spec.doc, "value": value,
+                     "unit": spec.unit, "plausible range": plausible(spec), "kind": KIND_OF_CLASS.get(cls, "other"),
+                     "evidence": cls, "source": spec.source,
+                     "moves the headline": f"yes ({moving[key]})" if key in moving else "",
+                     "swept over": (f"{fmt(swept[key][0])} to {fmt(swept[key][1])}" if swept and key in swept
+                                    else "")})
+
+    # The scenarios' own settings (interventions), one row per label and setting.
+    seen: dict[str, dict[str, Any]] = {}
+    specs: dict[str, Any] = {}
+    for name, cfg in configs.items():
+        for lab, settings in (((cfg.get("scenario") or {}).get("interventions")) or {}).items():
+            settings = settings or {}
+            cls = KINDS.get(settings.get("kind"))
+            if cls is None:
+                continue
+            for f in dataclasses.fields(cls):
+                spec = f.metadata.get("spec")
+                if spec is None:
+                    continue
+                default = f.default if f.default is not dataclasses.MISSING else None
+                key = f"scenario.interventions.{lab}.{f.name}"
+                seen.setdefault(key, {})[name] = settings.get(f.name, default)
+                specs[key] = spec
+    for key, by in seen.items():
+        values = {fmt(v) for v in by.values()}
+        value = values.pop() if len(values) == 1 else "; ".join(f"{label(n)}: {fmt(v)}" for n, v in by.items())
+        add("scenario", key, value, specs[key])
+    for e in entries(Config()):
+        if not e.name.startswith(("place.", "model.")):
+            continue
+        v = _lookup(base, e.name)
+        add("place" if e.name.startswith("place.") else "model", e.name, fmt(e.value if v is KeyError else v), e.spec)
+    return pd.DataFrame(rows)
+
+
+def assumptions_section(configs: dict[str, dict], sensitivity: pd.DataFrame | None,
+                 swept: dict[str, list] | None = None) -> dict:
+    rows = assumption_rows(configs, sensitivity, swept)
+    counts = rows["kind"].value_counts()
+    ev = rows[rows["kind"] == "evidence"]["evidence"]
+    seed_n = int(ev.str.contains("seed").sum())
+    paper_n = int(ev.str.contains("cited paper").sum())
+    summary = (f"Of the {len(rows)} numbers behind this report, {int(counts.get('evidence', 0))} rest on evidence "
+               f"({seed_n} cite the seed documents, {paper_n} published research or official statistics), "
+               f"{int(counts.get('calibrated', 0))} are calibrated so that the model reproduces England's figures, "
+               f"{int(counts.get('guess', 0))} are modelling guesses, {int(counts.get('choice', 0))} are choices of "
+               f"the scenario or the design, and {int(counts.get('other', 0))} give another source.")
+    tables = []
+    titles = {"scenario": ("The scenarios' own settings", "scenario.interventions."),
+              "place": ("The place", "place."), "model": ("How the model works", "model.")}
+    show = ["parameter", "meaning", "value used", "plausible range", "kind", "source"]
+    if swept:
+        show.append("swept over")
+    if sensitivity is not None:
+        show.append("moves the headline")
+    for group, (title, prefix) in titles.items():
+        g = rows[rows["group"] == group].copy()
+        if g.empty:
+            continue
+        g["parameter"] = g["parameter"].str.slice(len(prefix))
+        g["value used"] = [f"{v} ({u})" if u else str(v) for v, u in zip(g["value"], g["unit"])]
+        df = g[show].reset_index(drop=True)
+        classes = pd.DataFrame("", index=df.index, columns=df.columns)
+        classes["kind"] = "kind-" + df["kind"]
+        classes["parameter"] = "key"
+        if "moves the headline" in df:
+            classes["moves the headline"] = np.where(df["moves the headline"] != "", "moves", "")
+        caption = f"{title}: {len(df)} numbers (keys under {prefix}, as on the command line)."
+        tables.append({"title": title, "html": styled(df, f"a_{group}", caption, classes, "assumptions")})
+    guesses = rows[rows["kind"] == "guess"]
+    moving = rows[rows["moves the headline"] != ""].copy()
+    moving_html = ""
+    if len(moving):
+        moving["sensitivity"] = moving["moves the headline"].str.slice(5, -1)       # "yes (...)" -> "..."
+        df = moving[["parameter", "meaning", "kind", "sensitivity"]].reset_index(drop=True)
+        classes = pd.DataFrame("", index=df.index, columns=df.columns)
+        classes["kind"] = "kind-" + df["kind"]
+        classes["parameter"] = "key"
+        moving_html = styled(df, "moving", "The numbers whose uncertainty moves the headline outcomes most, "
+                             "with the sensitivity index that says so (placesim analyse).", classes, "assumptions")
+    return {"summary": summary, "tables": tables, "has_sensitivity": sensitivity is not None,
+            "n_guesses": len(guesses), "moving_html": moving_html,
+            "moving_guesses": moving[moving["kind"] == "guess"]["parameter"].tolist(), "n_moving": len(moving)}
+
+
