@@ -133,13 +133,21 @@ def draw_families(ps: Place, params: ModelParams, streams: Streams, stream: str,
     # clip(0.3 workless + 0.1 max(deprivation, 0) + 0.1 u0); stress 0.3; home learning 0;
     # trust = clip(start + 0.15 z5); norm held if u3 < initial share; threshold =
     # clip(mean + sd z6, 0.02, 0.98); a second adult if u1 < its share.
-    KD.draw_families(np.asarray(rep, dtype=np.int64), np.asarray(slot, dtype=np.int64), z, u,
-                     ps.family_mean, ps.housing_mean,
-                     ps.starting_trust, cut(ps.workless_rate), cut(ps.no_qualifications_rate),
-                     cut(ps.poor_health_rate), ps.second_adult_share, rho,
-                     float(np.sqrt(1 - rho ** 2)), fp.within_area_sd, fp.need_cut,
-                     npar.initial_share, npar.threshold_mean, npar.threshold_sd,
-                     *(into[name] for name in DRAWN))
+    KD.draw_families(
+        KD.Places(rep=np.asarray(rep, dtype=np.int64), slot=np.asarray(slot, dtype=np.int64)),
+        z, u,
+        KD.FamilyDrawRules(indicator_correlation=float(rho),
+                           independent_weight=float(np.sqrt(1 - rho ** 2)),
+                           within_area_sd=float(fp.within_area_sd), need_cut=float(fp.need_cut),
+                           initial_share=float(npar.initial_share),
+                           threshold_mean=float(npar.threshold_mean),
+                           threshold_sd=float(npar.threshold_sd),
+                           second_adult_share=float(ps.second_adult_share)),
+        KD.PlaceLevels(family_mean=ps.family_mean, housing_mean=ps.housing_mean,
+                       starting_trust=ps.starting_trust, workless_cut=cut(ps.workless_rate),
+                       no_qualifications_cut=cut(ps.no_qualifications_rate),
+                       poor_health_cut=cut(ps.poor_health_rate)),
+        KD.DrawnFamilies(**{name: into[name] for name in DRAWN}))
 
 
 @functools.lru_cache(maxsize=16)

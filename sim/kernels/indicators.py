@@ -10,6 +10,8 @@ every indicator is the number the NumPy formula gives (tests/test_reporters.py).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba as nb
 import numpy as np
 
@@ -23,8 +25,36 @@ from sim.kernels.linalg import row_sum
  I_HARDWIRED, I_CAPACITY, I_ENGAGED, N_INDICATORS) = range(10)
 
 
+class Partners(NamedTuple):
+    """The organisations the indicators read: the (R, n, n) partnership tie strengths,
+    which are active (R, n), which is the neutral core team (n,), and their engagement,
+    champion flags, alignment and hardwiring (R, n)."""
+    strength: np.ndarray
+    active: np.ndarray
+    neutral: np.ndarray
+    engagement: np.ndarray
+    champion: np.ndarray
+    alignment: np.ndarray
+    hardwired: np.ndarray
+
+
+class Households(NamedTuple):
+    """The arrays the family indicators read: which child slots are alive (R, C), and
+    each family's adults, workless, in-need and norm flags, stress, arrears, home
+    learning and trust (R, F)."""
+    alive: np.ndarray
+    adults: np.ndarray
+    workless: np.ndarray
+    in_need: np.ndarray
+    norm: np.ndarray
+    stress: np.ndarray
+    debt: np.ndarray
+    home_learning: np.ndarray
+    trust: np.ndarray
+
+
 @nb.njit(cache=True, error_model="numpy")
-def org_indicators(strength, active, neutral, engagement, champion, alignment, hardwired):
+def org_indicators(partners):
     """(R, N_INDICATORS) per replicate. Members are the active organisations other than
     the neutral core team. Tie density: tied ordered pairs of distinct members over
     members x (members - 1); mean strength: over every tied pair (members or not);
@@ -32,7 +62,11 @@ def org_indicators(strength, active, neutral, engagement, champion, alignment, h
     alignment, hardwiring: the members' means; capacity: the members' mean of
     engagement x (1 + champion) / 2; engaged: members with engagement above one half.
     A mean over members is the sum of value x member over all organisations, divided
-    by the number of members (at least 1), as the NumPy formulas take it."""
+    by the number of members (at least 1), as the NumPy formulas take it.
+    The statement: org_indicators_numpy."""
+    strength, active, neutral = partners.strength, partners.active, partners.neutral
+    engagement, champion = partners.engagement, partners.champion
+    alignment, hardwired = partners.alignment, partners.hardwired
     R, n = active.shape
     out = np.zeros((R, N_INDICATORS))
     member = np.empty(n)
@@ -80,10 +114,16 @@ def org_indicators(strength, active, neutral, engagement, champion, alignment, h
 
 
 @nb.njit(cache=True, error_model="numpy")
-def family_indicators(alive, adults, workless, in_need, norm, stress, debt, home_learning, trust):
+def family_indicators(households):
     """(R, N_FAMILY_INDICATORS) per replicate: living children, adults, and families
     workless, in need and holding the norm (counts); mean stress, arrears, home learning
-    and trust over families (row sums in NumPy's order, divided by the families)."""
+    and trust over families (row sums in NumPy's order, divided by the families).
+    The statement: family_indicators_numpy."""
+    alive, adults, workless, in_need, norm = (households.alive, households.adults,
+                                              households.workless, households.in_need,
+                                              households.norm)
+    stress, debt = households.stress, households.debt
+    home_learning, trust = households.home_learning, households.trust
     R, F = stress.shape
     out = np.zeros((R, N_FAMILY_INDICATORS))
     for r in range(R):

@@ -41,32 +41,38 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     dp = params.demography
     R, F = fa.deprivation.shape
     counts = np.zeros((R, KD.N_DCOUNT), dtype=np.int64)
-    moving = np.empty((R, F), dtype=bool)
-    monthly_move = 1.0 - (1.0 - place.mobility) ** (1.0 / 12.0)
-    family_base = streams.base("demography.families", month)
-    moved_rep = state.scratch.get("demography.moved_rep", (R * F,), np.int64)
-    moved_home = state.scratch.get("demography.moved_home", (R * F,), np.int64)
-    n_moved = KD.leave_and_move(ch.alive, ch.age, ch.fam, fa.evict_pending, dp.leave_age_months,
-                                monthly_move, family_base, moving, counts, moved_rep, moved_home)
+    rules = KD.DemographyRules(
+        leave_age_months=int(dp.leave_age_months),
+        monthly_move_chance=float(1.0 - (1.0 - place.mobility) ** (1.0 / 12.0)),
+        monthly_birth_chance=float(ps.births_per_month / F),
+        arrival_cdf=_arrival_cdf(float(ps.children_per_home), MAX_ARRIVING_CHILDREN))
+    children = KD.ChildSlots(alive=ch.alive, age=ch.age, fam=ch.fam, school=ch.school,
+                             support_months=ch.support_months,
+                             support_domains=ch.support_domains, env=ch.env)
+    homes = KD.Homes(evict_pending=fa.evict_pending, moving=np.empty((R, F), dtype=bool),
+                     adults=fa.adults)
+    draws = KD.DemographyDraws(families=streams.base("demography.families", month),
+                               arrivals=streams.base("demography.arrivals", month),
+                               arrival_ages=streams.bases(ARRIVAL_AGE_STREAMS, month))
+    moved = KD.Places(rep=state.scratch.get("demography.moved_rep", (R * F,), np.int64),
+                      slot=state.scratch.get("demography.moved_home", (R * F,), np.int64))
+    n_moved = KD.leave_and_move(rules, children, homes, draws, counts, moved)
 
     # Newcomer families take over the vacated homes.
-    rep, slot = moved_rep[:n_moved].copy(), moved_home[:n_moved].copy()
+    rep, slot = moved.rep[:n_moved].copy(), moved.slot[:n_moved].copy()
     if len(rep):
         draw_families(ps, params, streams, "demography.newcomers", month, rep, slot,
                       {name: getattr(fa, name) for name in DRAWN})
-        KD.settle_newcomers(rep, slot, fa.engaged, fa.informal_support, fa.ever_supported,
-                            fa.neediest, fa.deprivation, fa.neediest_cut)
+        KD.settle_newcomers(KD.Places(rep=rep, slot=slot), KD.NewcomerArrays(
+            engaged=fa.engaged, informal_support=fa.informal_support,
+            ever_supported=fa.ever_supported, neediest=fa.neediest,
+            deprivation=fa.deprivation, neediest_cut=fa.neediest_cut))
 
     # Births and the newcomers' children take free child slots.
-    out_rep = state.scratch.get("demography.rep", (ch.alive.size,), np.int64)
-    out_slot = state.scratch.get("demography.slot", (ch.alive.size,), np.int64)
-    age_bases = streams.bases(ARRIVAL_AGE_STREAMS, month)
-    arrival_cum = _arrival_cdf(float(ps.children_per_home), MAX_ARRIVING_CHILDREN)
-    placed = KD.arrive(ch.alive, ch.age, ch.fam, ch.school, ch.support_months, ch.support_domains,
-                       ch.env, moving, fa.adults, family_base, ps.births_per_month / F,
-                       streams.base("demography.arrivals", month), arrival_cum, age_bases,
-                       dp.leave_age_months, out_rep, out_slot, counts)
-    g_rep, slots = out_rep[:placed].copy(), out_slot[:placed].copy()
+    placed_at = KD.Places(rep=state.scratch.get("demography.rep", (ch.alive.size,), np.int64),
+                          slot=state.scratch.get("demography.slot", (ch.alive.size,), np.int64))
+    placed = KD.arrive(rules, children, homes, draws, counts, placed_at)
+    g_rep, slots = placed_at.rep[:placed].copy(), placed_at.slot[:placed].copy()
     # A newcomer's environmental score is set in development.step (the `fresh` children):
     # where its new family's inputs would have brought it by its age; a newborn starts at 0.
     normals = ndtri(streams.uniforms_at(ABILITY_STREAMS, month, g_rep, slots))

@@ -13,6 +13,7 @@ Equations: docs/ODD.md, "Development" and "Milestones".
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,48 +33,89 @@ def family_of(values: np.ndarray, fam: np.ndarray) -> np.ndarray:
     return np.take_along_axis(values, fam, axis=1)
 
 
-def coefficients(params: ModelParams) -> np.ndarray:
-    """The development coefficients in the order sim.kernels expects."""
+def rules(params: ModelParams) -> KDV.DevelopmentRules:
+    """params.development as the kernels read it."""
     dv = params.development
-    coef = np.zeros(KDV.N_COEF)
-    coef[KDV.C_DEP] = dv.deprivation_effect
-    coef[KDV.C_QUAL] = dv.qualification_effect
-    coef[KDV.C_WORK] = dv.workless_effect
-    coef[KDV.C_HLE] = dv.home_learning_effect
-    coef[KDV.C_SCHOOL] = dv.school_effect
-    coef[KDV.C_NBHD] = dv.neighbourhood_effect
-    coef[KDV.C_CROSS] = dv.cross_domain
-    coef[KDV.C_HDEP] = dv.health_deprivation_effect
-    coef[KDV.C_HPOOR] = dv.health_poor_effect
-    coef[KDV.C_STRESS] = dv.stress_effect
-    coef[KDV.C_HOUSING] = dv.housing_effect
-    coef[KDV.C_INFORMAL] = dv.informal_support_effect
-    return coef
+    return KDV.DevelopmentRules(
+        deprivation_effect=float(dv.deprivation_effect),
+        qualification_effect=float(dv.qualification_effect),
+        workless_effect=float(dv.workless_effect),
+        home_learning_effect=float(dv.home_learning_effect),
+        school_effect=float(dv.school_effect),
+        neighbourhood_effect=float(dv.neighbourhood_effect),
+        cross_domain=float(dv.cross_domain),
+        health_deprivation_effect=float(dv.health_deprivation_effect),
+        health_poor_effect=float(dv.health_poor_effect),
+        stress_effect=float(dv.stress_effect),
+        housing_effect=float(dv.housing_effect),
+        informal_support_effect=float(dv.informal_support_effect),
+        persistence=float(dv.persistence),
+        noise_scale=float(dv.noise_sd * SQRT12))
+
+
+def milestone_rules(state: State, params: ModelParams) -> KDV.MilestoneRules:
+    """params.milestones as this month applies them (interventions scale exclusions)."""
+    mp = params.milestones
+    spec = milestone_spec(params)
+    return KDV.MilestoneRules(
+        age=spec.age, weight=spec.weight, threshold=spec.threshold,
+        exclusion_rate_now=float(mp.exclusion_rate * state.exclusion_multiplier),
+        exclusion_wellbeing_slope=float(mp.exclusion_wellbeing_slope),
+        admission_rate=float(mp.admission_rate),
+        admission_wellbeing_slope=float(mp.admission_wellbeing_slope),
+        severe_stress=float(SEVERE_STRESS))
+
+
+def family_conditions(state: State) -> KDV.FamilyConditions:
+    fa = state.families
+    return KDV.FamilyConditions(
+        deprivation=fa.deprivation, no_qualifications=fa.no_qualifications,
+        workless=fa.workless, home_learning=fa.home_learning, stress=fa.stress,
+        housing=fa.housing, informal_support=fa.informal_support,
+        poor_health=fa.poor_health, local_norm=state.local_norm)
 
 
 def family_part(state: State, params: ModelParams) -> np.ndarray:
     """(R, F, 3): the family and neighbourhood part of each child's input (a work array of
     State.scratch: valid until the next call)."""
-    fa = state.families
-    out = state.scratch.get("development.family_part", (*fa.deprivation.shape, 3))
-    KDV.family_inputs(coefficients(params), fa.deprivation, fa.no_qualifications,
-                          fa.workless, fa.home_learning, fa.stress, fa.housing,
-                          fa.informal_support, fa.poor_health, state.local_norm, out)
+    out = state.scratch.get("development.family_part", (*state.families.deprivation.shape, 3))
+    KDV.family_inputs(rules(params), family_conditions(state), out)
     return out
+
+
+def child_arrays(state: State, fresh: np.ndarray) -> KDV.ChildArrays:
+    ch = state.children
+    return KDV.ChildArrays(
+        alive=ch.alive, fresh=fresh, fam=ch.fam, school=ch.school, age=ch.age,
+        ability=ch.ability, env=ch.env, support_months=ch.support_months,
+        support_domains=ch.support_domains)
+
+
+def surroundings(state: State, params: ModelParams) -> KDV.Surroundings:
+    return KDV.Surroundings(
+        band_edges=BAND_EDGES, quality=state.quality_now(),
+        child_support=state.child_support.reshape(*state.child_support.shape[:2], -1),
+        family_supported=state.family_supported_now, family_part=family_part(state, params),
+        exclusion_factor=exclusion_factor(state.orgs.kind),
+        in_need=state.families.in_need, stress=state.families.stress)
 
 
 def inputs(state: State, params: ModelParams) -> np.ndarray:
     """The environmental input (R, C, 3) each living child receives this month."""
     ch = state.children
     out = np.empty(ch.env.shape)
-    KDV.child_inputs(ch.alive, ch.fam, ch.school, ch.age, ch.ability, ch.env,
-                         coefficients(params), BAND_EDGES, state.quality_now(),
-                         state.child_support.reshape(*state.child_support.shape[:2], -1),
-                         state.family_supported_now, family_part(state, params), out)
+    KDV.child_inputs(rules(params), child_arrays(state, np.zeros_like(ch.alive)),
+                     surroundings(state, params), out)
     return out
 
 
-def milestone_spec(params: ModelParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+class MilestoneSpec(NamedTuple):
+    age: np.ndarray         # (M,) int64, months
+    weight: np.ndarray      # (M, 3) score weights (L, H, W)
+    threshold: np.ndarray   # (M,)
+
+
+def milestone_spec(params: ModelParams) -> MilestoneSpec:
     """Per milestone (MILESTONES order): age in months, score weights (L, H, W), threshold."""
     mp = params.milestones
     weights = {"eyfs_gld": (1, 0, 0), "ks2": (1, 0, 0), "ks4": (1, 0, 0),
@@ -81,9 +123,10 @@ def milestone_spec(params: ModelParams) -> tuple[np.ndarray, np.ndarray, np.ndar
     thresholds = {"eyfs_gld": mp.threshold_eyfs, "ks2": mp.threshold_ks2,
                   "ks4": mp.threshold_ks4, "eet18": mp.threshold_eet,
                   "decay_free5": mp.threshold_decay_free}
-    return (np.array([MILESTONE_AGE[m] for m in MILESTONES], dtype=np.int64),
-            np.array([weights[m] for m in MILESTONES], dtype=float),
-            np.array([thresholds[m] for m in MILESTONES]))
+    return MilestoneSpec(
+        age=np.array([MILESTONE_AGE[m] for m in MILESTONES], dtype=np.int64),
+        weight=np.array([weights[m] for m in MILESTONES], dtype=float),
+        threshold=np.array([thresholds[m] for m in MILESTONES], dtype=float))
 
 
 def exclusion_factor(kinds: np.ndarray) -> np.ndarray:
@@ -101,22 +144,16 @@ def _exclusion_factor(dtype: str, data: bytes) -> np.ndarray:
 
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
     ch = state.children
-    dv, mp = params.development, params.milestones
     fresh = np.zeros_like(ch.alive)
     if len(state.new_children):
         fresh[state.new_children] = True
-    supported = state.family_supported_now
     events = np.zeros((ch.alive.shape[0], 2), dtype=np.int64)
     KDV.development_month(
-        ch.alive, fresh, ch.fam, ch.school, ch.age, ch.ability, ch.env, ch.support_months,
-        ch.support_domains, coefficients(params), BAND_EDGES, state.quality_now(),
-        state.child_support.reshape(*state.child_support.shape[:2], -1), supported,
-        family_part(state, params), dv.persistence, dv.noise_sd * SQRT12,
-        streams.base("development.noise", month),
-        *milestone_spec(params), state.families.in_need, state.flows.milestone_counts,
-        exclusion_factor(state.orgs.kind), mp.exclusion_rate * state.exclusion_multiplier,
-        mp.exclusion_wellbeing_slope, mp.admission_rate, mp.admission_wellbeing_slope,
-        streams.base("development.events", month), events, state.families.stress, SEVERE_STRESS,
-        state.child_summary)
+        rules(params), milestone_rules(state, params), child_arrays(state, fresh),
+        surroundings(state, params),
+        KDV.DevelopmentDraws(noise=streams.base("development.noise", month),
+                             events=streams.base("development.events", month)),
+        KDV.DevelopmentTallies(milestone_counts=state.flows.milestone_counts, events=events,
+                               summary=state.child_summary))
     state.flows.exclusions = events[:, 0]
     state.flows.admissions = events[:, 1]
