@@ -42,6 +42,17 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _S31)
 
 
+def uniform_from_base(base: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Floats in (0, 1], shape (replicates, *shape): slot k of the stream whose
+    per-replicate starts are `base` (Streams.base) at flat index k of `shape`, as a
+    kernel's hashing.uniform(base[r], k) gives it; the readable statements of the rules
+    draw with this."""
+    width = int(np.prod(shape)) if shape else 1
+    slots = (np.arange(width, dtype=np.uint64) + np.uint64(1)) * _GOLDEN
+    words = _mix(np.asarray(base, dtype=np.uint64)[:, None] + slots[None, :])
+    return (((words >> _S11).astype(np.float64) + 0.5) * _TO_UNIT).reshape((len(base), *shape))
+
+
 @functools.lru_cache(maxsize=None)
 def stream_id(name: str) -> int:
     """A stable 32-bit id for a named stream (Python's hash() is salted per process)."""

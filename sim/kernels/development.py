@@ -1,4 +1,8 @@
-"""Development: every child's inputs, scores, milestones and school events in one pass."""
+"""Development: every child's inputs, scores, milestones and school events in one pass.
+
+The compiled form of the rules stated in plain NumPy in sim/processes/development.py
+(family_part_numpy, child_inputs_numpy, development_month_numpy); parameters arrive as
+DevelopmentRules and MilestoneRules, in the registry's names."""
 from __future__ import annotations
 
 import math

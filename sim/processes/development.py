@@ -8,7 +8,10 @@ fade when support stops (Bailey et al. 2017). Domains interact (seed 004: "a pro
 health can compound a problem in education"): a health or wellbeing deficit lowers the
 learning input *and* damps what learning support achieves, so support in several
 domains at once is super-additive; `Development.cross_domain = 0` switches this off.
-Equations: docs/ODD.md, "Development" and "Milestones".
+Equations: docs/ODD.md, "Development" and "Milestones". The rules in plain NumPy, in the
+registry's names: family_part_numpy, child_inputs_numpy and development_month_numpy
+below; `step` runs their compiled form (sim.kernels.development), which
+tests/test_rules_development.py checks against them.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import numpy as np
 from sim.kernels import development as KDV
 from sim import orgs as O
 from sim.params import ModelParams
-from sim.rng import Streams
+from sim.rng import Streams, uniform_from_base
 from sim.state import MILESTONE_AGE, MILESTONES, SEVERE_STRESS, State
 
 L, H, W = 0, 1, 2
@@ -140,6 +143,129 @@ def _exclusion_factor(dtype: str, data: bytes) -> np.ndarray:
     factor = np.where(kinds == O.Kind.SECONDARY, 1.0, np.where(kinds == O.Kind.PRIMARY, 0.05, 0.0))
     factor.flags.writeable = False          # shared between models
     return factor
+
+
+# -- The readable statement ------------------------------------------------------------
+# The month's rules in plain NumPy, in the registry's names: what the compiled kernels in
+# sim.kernels.development compute, bit for bit (tests/test_rules_development.py).
+
+
+def integer_power(base: float, exponent: np.ndarray) -> np.ndarray:
+    """base ** exponent by repeated squaring, as compiled code takes a float to an integer
+    power (NumPy's float power may differ in the last bit from CPU to CPU)."""
+    result = np.ones(exponent.shape)
+    square = base
+    exponent = exponent.copy()
+    while exponent.any():
+        result = np.where(exponent & 1, result * square, result)
+        exponent >>= 1
+        square *= square
+    return result
+
+
+def family_part_numpy(rules: KDV.DevelopmentRules, families: KDV.FamilyConditions) -> np.ndarray:
+    """(R, F, 3): the family and neighbourhood part of each child's learning, health and
+    wellbeing input."""
+    f = families
+    learning = (-rules.deprivation_effect * f.deprivation
+                - rules.qualification_effect * f.no_qualifications
+                - rules.workless_effect * f.workless
+                + rules.home_learning_effect * f.home_learning
+                + rules.neighbourhood_effect * f.local_norm)
+    health = -rules.health_deprivation_effect * f.deprivation - rules.health_poor_effect * f.poor_health
+    wellbeing = (-rules.stress_effect * f.stress - rules.housing_effect * f.housing
+                 + rules.informal_support_effect * f.informal_support
+                 + rules.neighbourhood_effect * f.local_norm)
+    return np.stack([learning, health, wellbeing], axis=-1)
+
+
+def child_inputs_numpy(rules: KDV.DevelopmentRules, children: KDV.ChildArrays,
+                       around: KDV.Surroundings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each child's input (R, C, 3; zero for empty slots), its age band (R, C) and the
+    support its family receives for that band (R, C, 3): the family part, plus school
+    value added, plus support (where the family is supported) damped by the child's
+    health and wellbeing deficits, minus the deficits' own drag on learning."""
+    R = children.alive.shape[0]
+    rows = np.arange(R)[:, None]
+    fam = children.fam
+    health_score = children.ability[..., H] + children.env[..., H]
+    wellbeing_score = children.ability[..., W] + children.env[..., W]
+    deficit = 0.5 * (np.maximum(-health_score, 0.0) + np.maximum(-wellbeing_score, 0.0))
+    damp = np.clip(1.0 - rules.cross_domain * deficit, 0.0, 1.0)
+    school = children.school
+    quality = np.where(school >= 0, around.quality[rows, np.maximum(school, 0)], 0.0)
+    band = np.searchsorted(around.band_edges, children.age, side="right")
+    family = around.family_part[rows, fam]
+    support = np.take_along_axis(around.child_support[rows, fam],
+                                 3 * band[..., None] + np.arange(3), axis=-1)
+    supported = around.family_supported[rows, fam]
+    learning = family[..., L] + rules.school_effect * quality - rules.cross_domain * deficit
+    learning = np.where(supported, learning + support[..., L] * damp, learning)
+    health = np.where(supported, family[..., H] + support[..., H], family[..., H])
+    wellbeing = np.where(supported, family[..., W] + support[..., W], family[..., W])
+    inputs = np.where(children.alive[..., None], np.stack([learning, health, wellbeing], -1), 0.0)
+    return inputs, band, support
+
+
+def development_month_numpy(rules: KDV.DevelopmentRules, milestones: KDV.MilestoneRules,
+                            children: KDV.ChildArrays, around: KDV.Surroundings,
+                            draws: KDV.DevelopmentDraws, tallies: KDV.DevelopmentTallies) -> None:
+    """A month of development, written into the arrays of `children` and `tallies` as
+    KDV.development_month writes them."""
+    alive, fam, age, school = children.alive, children.fam, children.age, children.school
+    R, C = alive.shape
+    rows = np.arange(R)[:, None]
+    inputs, band, support = child_inputs_numpy(rules, children, around)
+
+    # Scores move toward the inputs: env <- p env + (1 - p) input + noise. A child new this
+    # month starts where its inputs would have brought it by its age.
+    p = rules.persistence
+    start = np.where(children.fresh[..., None],
+                     (1.0 - integer_power(p, age))[..., None] * inputs, children.env)
+    noise = uniform_from_base(draws.noise, (C, 3)) - 0.5
+    moved = p * start + (1.0 - p) * inputs + rules.noise_scale * noise
+    children.env[:] = np.where(alive[..., None], moved, children.env)
+
+    # Support received: months, and the domains ever supported (bits L, H, W).
+    supported = alive & around.family_supported[rows, fam]
+    children.support_months[supported] += 1
+    for d in (L, H, W):
+        children.support_domains[supported & (support[..., d] > 0.0)] |= np.int8(1 << d)
+
+    # Milestones: at its age, a weighted score above the threshold; all children and
+    # those in families in need.
+    z = children.ability + children.env
+    in_need = around.in_need[rows, fam]
+    counts = tallies.milestone_counts
+    for m, at_age in enumerate(milestones.age):
+        assessed = alive & (age == at_age)
+        w = milestones.weight[m]
+        reached = assessed & (w[L] * z[..., L] + w[H] * z[..., H] + w[W] * z[..., W]
+                              > milestones.threshold[m])
+        counts[:, m, 0, 0] = reached.sum(axis=1)
+        counts[:, m, 0, 1] = assessed.sum(axis=1)
+        counts[:, m, 1, 0] = (reached & in_need).sum(axis=1)
+        counts[:, m, 1, 1] = (assessed & in_need).sum(axis=1)
+
+    # Exclusions (pupils of schools whose kind excludes) and admissions (10 and over):
+    # hazard = rate * exp(-slope * wellbeing score).
+    u = uniform_from_base(draws.events, (C, 2))
+    exclusion = np.where(school >= 0, milestones.exclusion_rate_now
+                         * around.exclusion_factor[np.maximum(school, 0)], 0.0)
+    admission = np.where(age >= 120, milestones.admission_rate, 0.0)
+    excluded = alive & (u[..., 0] < exclusion * np.exp(-milestones.exclusion_wellbeing_slope * z[..., W]))
+    admitted = alive & (u[..., 1] < admission * np.exp(-milestones.admission_wellbeing_slope * z[..., W]))
+    tallies.events[:, 0] = excluded.sum(axis=1)
+    tallies.events[:, 1] = admitted.sum(axis=1)
+
+    # Score sums for the reporters: all children, under-5s, and children in severe stress.
+    under5 = alive & (age < 60)
+    summary = tallies.summary
+    summary[:, 0:3] = np.where(alive[..., None], z, 0.0).sum(axis=1)
+    summary[:, 3] = alive.sum(axis=1)
+    summary[:, 4:6] = np.where(under5[..., None], z[..., :2], 0.0).sum(axis=1)
+    summary[:, 6] = under5.sum(axis=1)
+    summary[:, 7] = (alive & (around.stress[rows, fam] > milestones.severe_stress)).sum(axis=1)
 
 
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
