@@ -6,7 +6,9 @@ organisations (the partnership network's density and mean strength, relationship
 capital, and the members' champions, engagement, alignment, hardwiring and capacity).
 Each was a few small NumPy calls, together a third of a month's reporting at Wallsend;
 here each set is one call. Sums run in NumPy's order (sim.kernels.linalg.row_sum), so
-every indicator is the number the NumPy formula gives (tests/test_reporters.py).
+every indicator is the number the NumPy formula gives: org_indicators_numpy and
+family_indicators_numpy at the end of this module state them
+(tests/test_rules_indicators.py).
 """
 from __future__ import annotations
 
@@ -146,4 +148,52 @@ def family_indicators(households):
         out[r, F_DEBT] = row_sum(debt[r], 0, F) / F
         out[r, F_HOME_LEARNING] = row_sum(home_learning[r], 0, F) / F
         out[r, F_TRUST] = row_sum(trust[r], 0, F) / F
+    return out
+
+
+# -- The readable statement ------------------------------------------------------------
+# The indicators in plain NumPy: what the compiled passes above compute, bit for bit
+# (tests/test_rules_indicators.py). No process owns them (the reporters read them), so
+# they stand beside their compiled form.
+
+
+def org_indicators_numpy(partners: Partners) -> np.ndarray:
+    """(R, N_INDICATORS): the organisation indicators org_indicators computes."""
+    p = partners
+    member = p.active & ~p.neutral[None, :]                     # (R, n)
+    members = member.sum(axis=1)
+    per_member = np.maximum(members, 1)
+    tied = p.strength > 0
+
+    def members_mean(values: np.ndarray) -> np.ndarray:
+        return (values * member).sum(axis=1) / per_member
+
+    out = np.zeros((len(member), N_INDICATORS))
+    tied_members = tied & member[:, :, None] & member[:, None, :]
+    out[:, I_TIE_DENSITY] = tied_members.sum(axis=(1, 2)) / np.maximum(members * members - members, 1)
+    out[:, I_MEAN_STRENGTH] = (np.where(tied, p.strength, 0.0).sum(axis=(1, 2))
+                               / np.maximum(tied.sum(axis=(1, 2)), 1))
+    out[:, I_CAPITAL] = members_mean(np.minimum(p.strength.sum(axis=2) / 3.0, 1.0))
+    out[:, I_CHAMPIONS] = (p.champion & member).sum(axis=1) / per_member
+    out[:, I_ENGAGEMENT] = members_mean(p.engagement)
+    out[:, I_ALIGNMENT] = members_mean(p.alignment)
+    out[:, I_HARDWIRED] = members_mean(p.hardwired)
+    out[:, I_CAPACITY] = members_mean(p.engagement * (0.5 + 0.5 * p.champion))
+    out[:, I_ENGAGED] = ((p.engagement > 0.5) & member).sum(axis=1)
+    return out
+
+
+def family_indicators_numpy(households: Households) -> np.ndarray:
+    """(R, N_FAMILY_INDICATORS): the family indicators family_indicators computes."""
+    h = households
+    out = np.zeros((h.stress.shape[0], N_FAMILY_INDICATORS))
+    out[:, F_CHILDREN] = h.alive.sum(axis=1)
+    out[:, F_ADULTS] = h.adults.sum(axis=1)
+    out[:, F_WORKLESS] = h.workless.sum(axis=1)
+    out[:, F_IN_NEED] = h.in_need.sum(axis=1)
+    out[:, F_NORM] = h.norm.sum(axis=1)
+    out[:, F_STRESS] = h.stress.mean(axis=1)
+    out[:, F_DEBT] = h.debt.mean(axis=1)
+    out[:, F_HOME_LEARNING] = h.home_learning.mean(axis=1)
+    out[:, F_TRUST] = h.trust.mean(axis=1)
     return out
