@@ -31,11 +31,6 @@ BAND_EDGES = np.array([b[1] for b in O.AGE_BANDS[:-1]], dtype=np.int64)
 SQRT12 = np.sqrt(12.0)
 
 
-def family_of(values: np.ndarray, fam: np.ndarray) -> np.ndarray:
-    """Gather a family quantity (R, F) for each child (R, C)."""
-    return np.take_along_axis(values, fam, axis=1)
-
-
 def rules(params: ModelParams) -> KDV.DevelopmentRules:
     """params.development as the kernels read it."""
     dv = params.development
@@ -70,6 +65,7 @@ def milestone_rules(state: State, params: ModelParams) -> KDV.MilestoneRules:
 
 
 def family_conditions(state: State) -> KDV.FamilyConditions:
+    """The family arrays a child's input depends on, as the kernels take them."""
     fa = state.families
     return KDV.FamilyConditions(
         deprivation=fa.deprivation, no_qualifications=fa.no_qualifications,
@@ -78,15 +74,16 @@ def family_conditions(state: State) -> KDV.FamilyConditions:
         poor_health=fa.poor_health, local_norm=state.local_norm)
 
 
-def family_part(state: State, params: ModelParams) -> np.ndarray:
+def family_part(state: State, dev_rules: KDV.DevelopmentRules) -> np.ndarray:
     """(R, F, 3): the family and neighbourhood part of each child's input (a work array of
     State.scratch: valid until the next call)."""
     out = state.scratch.get("development.family_part", (*state.families.deprivation.shape, 3))
-    KDV.family_inputs(rules(params), family_conditions(state), out)
+    KDV.family_inputs(dev_rules, family_conditions(state), out)
     return out
 
 
 def child_arrays(state: State, fresh: np.ndarray) -> KDV.ChildArrays:
+    """The child arrays, and which children are new this month, as the kernels take them."""
     ch = state.children
     return KDV.ChildArrays(
         alive=ch.alive, fresh=fresh, fam=ch.fam, school=ch.school, age=ch.age,
@@ -94,11 +91,12 @@ def child_arrays(state: State, fresh: np.ndarray) -> KDV.ChildArrays:
         support_domains=ch.support_domains)
 
 
-def surroundings(state: State, params: ModelParams) -> KDV.Surroundings:
+def surroundings(state: State, dev_rules: KDV.DevelopmentRules) -> KDV.Surroundings:
+    """Schools, support and families around each child this month (family_part computed)."""
     return KDV.Surroundings(
         band_edges=BAND_EDGES, quality=state.quality_now(),
         child_support=state.child_support.reshape(*state.child_support.shape[:2], -1),
-        family_supported=state.family_supported_now, family_part=family_part(state, params),
+        family_supported=state.family_supported_now, family_part=family_part(state, dev_rules),
         exclusion_factor=exclusion_factor(state.orgs.kind),
         in_need=state.families.in_need, stress=state.families.stress)
 
@@ -107,12 +105,14 @@ def inputs(state: State, params: ModelParams) -> np.ndarray:
     """The environmental input (R, C, 3) each living child receives this month."""
     ch = state.children
     out = np.empty(ch.env.shape)
-    KDV.child_inputs(rules(params), child_arrays(state, np.zeros_like(ch.alive)),
-                     surroundings(state, params), out)
+    dev_rules = rules(params)
+    KDV.child_inputs(dev_rules, child_arrays(state, np.zeros_like(ch.alive)),
+                     surroundings(state, dev_rules), out)
     return out
 
 
 class MilestoneSpec(NamedTuple):
+    """What each milestone assesses (MILESTONES order)."""
     age: np.ndarray         # (M,) int64, months
     weight: np.ndarray      # (M, 3) score weights (L, H, W)
     threshold: np.ndarray   # (M,)
@@ -274,9 +274,10 @@ def step(state: State, params: ModelParams, streams: Streams, month: int) -> Non
     if len(state.new_children):
         fresh[state.new_children] = True
     events = np.zeros((ch.alive.shape[0], 2), dtype=np.int64)
+    dev_rules = rules(params)
     KDV.development_month(
-        rules(params), milestone_rules(state, params), child_arrays(state, fresh),
-        surroundings(state, params),
+        dev_rules, milestone_rules(state, params), child_arrays(state, fresh),
+        surroundings(state, dev_rules),
         KDV.DevelopmentDraws(noise=streams.base("development.noise", month),
                              events=streams.base("development.events", month)),
         KDV.DevelopmentTallies(milestone_counts=state.flows.milestone_counts, events=events,
