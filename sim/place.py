@@ -134,7 +134,7 @@ def draw_families(ps: Place, params: ModelParams, streams: Streams, stream: str,
     # trust = clip(start + 0.15 z5); norm held if u3 < initial share; threshold =
     # clip(mean + sd z6, 0.02, 0.98); a second adult if u1 < its share.
     KD.draw_families(
-        KD.Places(rep=np.asarray(rep, dtype=np.int64), slot=np.asarray(slot, dtype=np.int64)),
+        KD.SlotPairs(rep=np.asarray(rep, dtype=np.int64), slot=np.asarray(slot, dtype=np.int64)),
         z, u,
         KD.FamilyDrawRules(indicator_correlation=float(rho),
                            independent_weight=float(np.sqrt(1 - rho ** 2)),

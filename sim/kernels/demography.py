@@ -9,8 +9,18 @@ import numpy as np
 
 from sim.kernels.hashing import uniform
 
-# Columns of the per-replicate counts written by leave_and_move / arrive.
-D_LEFT, D_EVICTIONS, D_MOVED, D_MOVED_OUT, D_BIRTHS, D_MOVED_IN, D_DROPPED, N_DCOUNT = range(8)
+
+
+class DemographyCounts(NamedTuple):
+    """(R,) int64 per replicate, added to by leave_and_move and arrive; named as the
+    month's flows (sim.state.Flows) they become."""
+    left_at_19: np.ndarray
+    evictions: np.ndarray
+    families_moved: np.ndarray
+    moved_out: np.ndarray
+    births: np.ndarray
+    moved_in: np.ndarray
+    dropped: np.ndarray
 
 
 class DemographyRules(NamedTuple):
@@ -49,7 +59,7 @@ class DemographyDraws(NamedTuple):
     arrival_ages: np.ndarray
 
 
-class Places(NamedTuple):
+class SlotPairs(NamedTuple):
     """(replicate, slot) pairs, the first `n` of which a kernel fills (n returned)."""
     rep: np.ndarray
     slot: np.ndarray
@@ -69,15 +79,16 @@ def leave_and_move(rules, children, homes, draws, counts, moved):
     R, C = alive.shape
     F = moving.shape[1]
     n_moved = 0
-    for r in range(R):
+    for r in range(R):          # counts kept in locals: a store might alias any array
+        evictions = families_moved = left_at_19 = moved_out = 0
         for f in range(F):
             evicted = evict_pending[r, f]
             moving[r, f] = uniform(base[r], 2 * f) < monthly_move or evicted
             if evicted:
-                counts[r, D_EVICTIONS] += 1
+                evictions += 1
                 evict_pending[r, f] = False
             if moving[r, f]:
-                counts[r, D_MOVED] += 1
+                families_moved += 1
                 moved_rep[n_moved] = r
                 moved_home[n_moved] = f
                 n_moved += 1
@@ -87,10 +98,14 @@ def leave_and_move(rules, children, homes, draws, counts, moved):
             age[r, c] += 1
             if age[r, c] >= leave_age:
                 alive[r, c] = False
-                counts[r, D_LEFT] += 1
+                left_at_19 += 1
             elif moving[r, fam[r, c]]:
                 alive[r, c] = False
-                counts[r, D_MOVED_OUT] += 1
+                moved_out += 1
+        counts.evictions[r] += evictions
+        counts.families_moved[r] += families_moved
+        counts.left_at_19[r] += left_at_19
+        counts.moved_out[r] += moved_out
     return n_moved
 
 
@@ -117,6 +132,7 @@ def arrive(rules, children, homes, draws, counts, placed_at):
     placed = 0
     for r in range(R):
         free = 0                                  # next slot to look at for a free one
+        births = moved_in = dropped = 0
         for f in range(F):
             n_arriving[f] = 0
             if moving[r, f]:
@@ -138,7 +154,7 @@ def arrive(rules, children, homes, draws, counts, placed_at):
                 while free < C and alive[r, free]:
                     free += 1
                 if free >= C:
-                    counts[r, D_DROPPED] += 1
+                    dropped += 1
                     continue
                 c = free
                 alive[r, c] = True
@@ -151,7 +167,13 @@ def arrive(rules, children, homes, draws, counts, placed_at):
                 out_rep[placed] = r
                 out_slot[placed] = c
                 placed += 1
-                counts[r, D_BIRTHS if j == 0 else D_MOVED_IN] += 1
+                if j == 0:
+                    births += 1
+                else:
+                    moved_in += 1
+        counts.births[r] += births
+        counts.moved_in[r] += moved_in
+        counts.dropped[r] += dropped
     return placed
 
 

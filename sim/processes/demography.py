@@ -52,7 +52,7 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     """
     ch, fa, ps, fl = state.children, state.families, state.place, state.flows
     R, F = fa.deprivation.shape
-    counts = np.zeros((R, KD.N_DCOUNT), dtype=np.int64)
+    counts = KD.DemographyCounts(*np.zeros((len(KD.DemographyCounts._fields), R), dtype=np.int64))
     rules = demography_rules(params, place, ps, F)
     children = KD.ChildSlots(alive=ch.alive, age=ch.age, fam=ch.fam, school=ch.school,
                              support_months=ch.support_months,
@@ -62,8 +62,8 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     draws = KD.DemographyDraws(families=streams.base("demography.families", month),
                                arrivals=streams.base("demography.arrivals", month),
                                arrival_ages=streams.bases(ARRIVAL_AGE_STREAMS, month))
-    moved = KD.Places(rep=state.scratch.get("demography.moved_rep", (R * F,), np.int64),
-                      slot=state.scratch.get("demography.moved_home", (R * F,), np.int64))
+    moved = KD.SlotPairs(rep=state.scratch.get("demography.moved_rep", (R * F,), np.int64),
+                         slot=state.scratch.get("demography.moved_home", (R * F,), np.int64))
     n_moved = KD.leave_and_move(rules, children, homes, draws, counts, moved)
 
     # Newcomer families take over the vacated homes.
@@ -71,14 +71,14 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     if len(rep):
         draw_families(ps, params, streams, "demography.newcomers", month, rep, slot,
                       {name: getattr(fa, name) for name in DRAWN})
-        KD.settle_newcomers(KD.Places(rep=rep, slot=slot), KD.NewcomerArrays(
+        KD.settle_newcomers(KD.SlotPairs(rep=rep, slot=slot), KD.NewcomerArrays(
             engaged=fa.engaged, informal_support=fa.informal_support,
             ever_supported=fa.ever_supported, neediest=fa.neediest,
             deprivation=fa.deprivation, neediest_cut=fa.neediest_cut))
 
     # Births and the newcomers' children take free child slots.
-    placed_at = KD.Places(rep=state.scratch.get("demography.rep", (ch.alive.size,), np.int64),
-                          slot=state.scratch.get("demography.slot", (ch.alive.size,), np.int64))
+    placed_at = KD.SlotPairs(rep=state.scratch.get("demography.rep", (ch.alive.size,), np.int64),
+                             slot=state.scratch.get("demography.slot", (ch.alive.size,), np.int64))
     placed = KD.arrive(rules, children, homes, draws, counts, placed_at)
     g_rep, slots = placed_at.rep[:placed].copy(), placed_at.slot[:placed].copy()
     # A newcomer's environmental score is set in development.step (the `fresh` children):
@@ -87,13 +87,8 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     ch.ability[g_rep, slots, :] = params.development.ability_sd * normals.T
     state.new_children = (g_rep, slots)
 
-    fl.left_at_19 = counts[:, KD.D_LEFT]
-    fl.evictions = counts[:, KD.D_EVICTIONS]
-    fl.families_moved = counts[:, KD.D_MOVED]
-    fl.moved_out = counts[:, KD.D_MOVED_OUT]
-    fl.births = counts[:, KD.D_BIRTHS]
-    fl.moved_in = counts[:, KD.D_MOVED_IN]
-    fl.dropped = counts[:, KD.D_DROPPED]
+    for name, values in counts._asdict().items():
+        setattr(fl, name, values)
 
     if month % 12 == 0:
         fa.neediest_cut = neediest_cut(fa.deprivation)
@@ -106,7 +101,7 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
 
 
 def leave_and_move_numpy(rules: KD.DemographyRules, children: KD.ChildSlots, homes: KD.Homes,
-                         draws: KD.DemographyDraws, counts: np.ndarray, moved: KD.Places) -> int:
+                         draws: KD.DemographyDraws, counts: KD.DemographyCounts, moved: KD.SlotPairs) -> int:
     """A family moves out with the monthly chance, or because it was evicted last month;
     every living child ages a month and leaves at leave_age_months, or leaves with its
     family. Returns how many homes were vacated; their (replicate, home) pairs are the
@@ -115,8 +110,8 @@ def leave_and_move_numpy(rules: KD.DemographyRules, children: KD.ChildSlots, hom
     evicted = homes.evict_pending.copy()
     homes.moving[:] = (u < rules.monthly_move_chance) | evicted
     homes.evict_pending[:] = False
-    counts[:, KD.D_EVICTIONS] += evicted.sum(axis=1)
-    counts[:, KD.D_MOVED] += homes.moving.sum(axis=1)
+    counts.evictions[:] += evicted.sum(axis=1)
+    counts.families_moved[:] += homes.moving.sum(axis=1)
     rep, home = np.nonzero(homes.moving)
     moved.rep[:len(rep)], moved.slot[:len(rep)] = rep, home
 
@@ -125,13 +120,13 @@ def leave_and_move_numpy(rules: KD.DemographyRules, children: KD.ChildSlots, hom
     left = alive & (children.age >= rules.leave_age_months)
     moved_out = alive & ~left & np.take_along_axis(homes.moving, children.fam, axis=1)
     alive &= ~(left | moved_out)
-    counts[:, KD.D_LEFT] += left.sum(axis=1)
-    counts[:, KD.D_MOVED_OUT] += moved_out.sum(axis=1)
+    counts.left_at_19[:] += left.sum(axis=1)
+    counts.moved_out[:] += moved_out.sum(axis=1)
     return len(rep)
 
 
 def arrive_numpy(rules: KD.DemographyRules, children: KD.ChildSlots, homes: KD.Homes,
-                 draws: KD.DemographyDraws, counts: np.ndarray, placed_at: KD.Places) -> int:
+                 draws: KD.DemographyDraws, counts: KD.DemographyCounts, placed_at: KD.SlotPairs) -> int:
     """Births (a chance per home with an adult) and the children of the families that
     moved in (a truncated Poisson number by inverse CDF, ages uniform over 0-19) take
     free child slots. A replicate's requests in order (births by home, then first,
@@ -167,13 +162,13 @@ def arrive_numpy(rules: KD.DemographyRules, children: KD.ChildSlots, homes: KD.H
         placed_at.slot[placed:placed + n] = slot
         placed += n
         births = min(len(home[0]), n)
-        counts[r, KD.D_BIRTHS] += births
-        counts[r, KD.D_MOVED_IN] += n - births
-        counts[r, KD.D_DROPPED] += len(requests) - n
+        counts.births[r] += births
+        counts.moved_in[r] += n - births
+        counts.dropped[r] += len(requests) - n
     return placed
 
 
-def draw_families_numpy(at: KD.Places, z: np.ndarray, u: np.ndarray, rules: KD.FamilyDrawRules,
+def draw_families_numpy(at: KD.SlotPairs, z: np.ndarray, u: np.ndarray, rules: KD.FamilyDrawRules,
                         levels: KD.PlaceLevels, out: KD.DrawnFamilies) -> None:
     """Newly drawn families at the (at.rep, at.slot) homes (sim.place.draw_families):
     z (7, n) standard normals, z[0] the family's common factor; u (4, n) uniforms."""
@@ -198,7 +193,7 @@ def draw_families_numpy(at: KD.Places, z: np.ndarray, u: np.ndarray, rules: KD.F
     out.adults[r, h] = np.where(u[1] < rules.second_adult_share, 2, 1)
 
 
-def settle_newcomers_numpy(at: KD.Places, families: KD.NewcomerArrays) -> None:
+def settle_newcomers_numpy(at: KD.SlotPairs, families: KD.NewcomerArrays) -> None:
     """A newcomer family starts with no services, no informal support and no history of
     support, and is among the neediest if above its replicate's current cut."""
     r, h = at.rep, at.slot
