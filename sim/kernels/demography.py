@@ -1,5 +1,9 @@
 """Demography: ageing, leaving at 19, families moving out, and children arriving, in two
-passes (sim/processes/demography.py holds the equations and calls these)."""
+passes, and the drawing and settling of newcomer families.
+
+The compiled form of the rules stated in plain NumPy in sim/processes/demography.py
+(leave_and_move_numpy, arrive_numpy, draw_families_numpy, settle_newcomers_numpy);
+parameters arrive as DemographyRules and FamilyDrawRules, in the registry's names."""
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -8,7 +12,6 @@ import numba as nb
 import numpy as np
 
 from sim.kernels.hashing import uniform
-
 
 
 class DemographyCounts(NamedTuple):
@@ -60,7 +63,8 @@ class DemographyDraws(NamedTuple):
 
 
 class SlotPairs(NamedTuple):
-    """(replicate, slot) pairs, the first `n` of which a kernel fills (n returned)."""
+    """(replicate, slot) pairs: the homes a kernel acts on or, as an output, the first n
+    pairs it fills (n returned)."""
     rep: np.ndarray
     slot: np.ndarray
 
