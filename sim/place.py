@@ -124,17 +124,25 @@ def draw_families(ps: Place, params: ModelParams, streams: Streams, stream: str,
     z, u = ndtri(np.concatenate([drawn[:6], drawn[8:9]])), drawn[6:]
     rho = fp.indicator_correlation
     # deprivation = mean + sd z0; workless, no qualifications, poor health: probit with
-    # the common factor (above the place's cut); housing = mean + sd (rho z0 + sqrt(1 -
-    # rho^2) z4); arrears = clip(0.3 workless + 0.1 max(deprivation, 0) + 0.1 u0); stress
-    # 0.3; home learning 0; trust = clip(start + 0.15 z5); norm held if u3 < initial
-    # share; threshold = clip(mean + sd z6, 0.02, 0.98); a second adult if u1 < its share.
-    KD.draw_families(np.asarray(rep, dtype=np.int64), np.asarray(slot, dtype=np.int64), z, u,
-                     ps.family_mean, ps.housing_mean,
-                     ps.starting_trust, ps.workless_cut, ps.no_qualifications_cut,
-                     ps.poor_health_cut, ps.second_adult_share, rho,
-                     float(np.sqrt(1 - rho ** 2)), fp.within_area_sd, fp.need_cut,
-                     npar.initial_share, npar.threshold_mean, npar.threshold_sd,
-                     *(into[name] for name in DRAWN))
+    # the common factor (above the place's cut); housing = mean + sd (rho z0 + sqrt(1 - rho^2) z4); arrears =
+    # clip(0.3 workless + 0.1 max(deprivation, 0) + 0.1 u0); stress 0.3; home learning 0;
+    # trust = clip(start + 0.15 z5); norm held if u3 < initial share; threshold =
+    # clip(mean + sd z6, 0.02, 0.98); a second adult if u1 < its share.
+    KD.draw_families(
+        KD.SlotPairs(rep=np.asarray(rep, dtype=np.int64), slot=np.asarray(slot, dtype=np.int64)),
+        z, u,
+        KD.FamilyDrawRules(indicator_correlation=float(rho),
+                           independent_weight=float(np.sqrt(1 - rho ** 2)),
+                           within_area_sd=float(fp.within_area_sd), need_cut=float(fp.need_cut),
+                           initial_share=float(npar.initial_share),
+                           threshold_mean=float(npar.threshold_mean),
+                           threshold_sd=float(npar.threshold_sd),
+                           second_adult_share=float(ps.second_adult_share)),
+        KD.PlaceLevels(family_mean=ps.family_mean, housing_mean=ps.housing_mean,
+                       starting_trust=ps.starting_trust, workless_cut=ps.workless_cut,
+                       no_qualifications_cut=ps.no_qualifications_cut,
+                       poor_health_cut=ps.poor_health_cut),
+        KD.DrawnFamilies(**{name: into[name] for name in DRAWN}))
 
 
 @functools.lru_cache(maxsize=16)

@@ -30,8 +30,10 @@ def _org_indicators(model) -> np.ndarray:
     if cache is not None and "orgs" in cache:
         return cache["orgs"]
     og = model.state.orgs
-    values = KI.org_indicators(model.state.strength, og.active, og.neutral, og.engagement,
-                               og.champion, og.alignment, og.hardwired)
+    values = KI.org_indicators(KI.Partners(
+        strength=model.state.strength, active=og.active, neutral=og.neutral,
+        engagement=og.engagement, champion=og.champion, alignment=og.alignment,
+        hardwired=og.hardwired))
     if cache is not None:
         cache["orgs"] = values
     return values
@@ -45,8 +47,10 @@ def _family_indicators(model) -> np.ndarray:
         return cache["families"]
     st = model.state
     fa = st.families
-    values = KI.family_indicators(st.children.alive, fa.adults, fa.workless, fa.in_need, fa.norm,
-                                  fa.stress, fa.debt, fa.home_learning, fa.trust)
+    values = KI.family_indicators(KI.Households(
+        alive=st.children.alive, adults=fa.adults, workless=fa.workless, in_need=fa.in_need,
+        norm=fa.norm, stress=fa.stress, debt=fa.debt, home_learning=fa.home_learning,
+        trust=fa.trust))
     if cache is not None:
         cache["families"] = values
     return values

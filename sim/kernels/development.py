@@ -1,7 +1,12 @@
-"""Development: every child's inputs, scores, milestones and school events in one pass."""
+"""Development: every child's inputs, scores, milestones and school events in one pass.
+
+The compiled form of the rules stated in plain NumPy in sim/processes/development.py
+(family_part_numpy, child_inputs_numpy, development_month_numpy); parameters arrive as
+DevelopmentRules and MilestoneRules, in the registry's names."""
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba as nb
 import numpy as np
@@ -9,9 +14,93 @@ import numpy as np
 from sim.kernels.hashing import uniform
 
 
-# Indices into the coefficient vector built by sim.processes.development.coefficients().
-(C_DEP, C_QUAL, C_WORK, C_HLE, C_SCHOOL, C_NBHD, C_CROSS, C_HDEP, C_HPOOR, C_STRESS,
- C_HOUSING, C_INFORMAL, N_COEF) = range(13)
+class DevelopmentRules(NamedTuple):
+    """params.development, in the registry's names, and the month's noise scale."""
+    deprivation_effect: float
+    qualification_effect: float
+    workless_effect: float
+    home_learning_effect: float
+    school_effect: float
+    neighbourhood_effect: float
+    cross_domain: float
+    health_deprivation_effect: float
+    health_poor_effect: float
+    stress_effect: float
+    housing_effect: float
+    informal_support_effect: float
+    persistence: float
+    noise_scale: float          # noise_sd * sqrt(12): the width of a uniform with that SD
+
+
+class MilestoneRules(NamedTuple):
+    """params.milestones as the month applies them: each milestone's assessment age,
+    score weights (L, H, W) and threshold (sim.processes.development.milestone_spec),
+    the exclusion and admission hazards, and the stress above which a child counts as
+    in severe stress (sim.state.SEVERE_STRESS)."""
+    age: np.ndarray             # (M,) int64, months
+    weight: np.ndarray          # (M, 3)
+    threshold: np.ndarray       # (M,)
+    exclusion_rate_now: float   # exclusion_rate times the interventions' multiplier
+    exclusion_wellbeing_slope: float
+    admission_rate: float
+    admission_wellbeing_slope: float
+    severe_stress: float
+
+
+class FamilyConditions(NamedTuple):
+    """The (R, F) family and neighbourhood arrays a child's input depends on."""
+    deprivation: np.ndarray
+    no_qualifications: np.ndarray
+    workless: np.ndarray
+    home_learning: np.ndarray
+    stress: np.ndarray
+    housing: np.ndarray
+    informal_support: np.ndarray
+    poor_health: np.ndarray
+    local_norm: np.ndarray
+
+
+class ChildArrays(NamedTuple):
+    """The (R, C) child arrays (sim.state.Children) and which children are new this
+    month (their environmental score is settled first)."""
+    alive: np.ndarray
+    fresh: np.ndarray
+    fam: np.ndarray
+    school: np.ndarray
+    age: np.ndarray
+    ability: np.ndarray         # (R, C, 3)
+    env: np.ndarray             # (R, C, 3), moved in place
+    support_months: np.ndarray
+    support_domains: np.ndarray
+
+
+class Surroundings(NamedTuple):
+    """What surrounds each child this month: age-band edges (sim.orgs.AGE_BANDS), school
+    quality (R, N), support per family and band (R, F, bands * 3), which families are
+    supported (R, F), the family part of the input (R, F, 3, family_inputs), each
+    organisation's exclusion factor (N,), and the families' need and stress (R, F)."""
+    band_edges: np.ndarray
+    quality: np.ndarray
+    child_support: np.ndarray
+    family_supported: np.ndarray
+    family_part: np.ndarray
+    exclusion_factor: np.ndarray
+    in_need: np.ndarray
+    stress: np.ndarray
+
+
+class DevelopmentDraws(NamedTuple):
+    """Per replicate stream bases (sim.rng.Streams.base): score noise, and events."""
+    noise: np.ndarray
+    events: np.ndarray
+
+
+class DevelopmentTallies(NamedTuple):
+    """What the month counts (overwritten): milestone_counts (R, M, group,
+    reached/assessed), events (R, exclusions/admissions), summary (R, 8) score sums."""
+    milestone_counts: np.ndarray
+    events: np.ndarray
+    summary: np.ndarray
 
 
 @nb.njit(inline="always", cache=True, error_model="numpy")
@@ -48,31 +137,37 @@ def settled_shares(persistence, age):
 
 
 @nb.njit(cache=True, error_model="numpy")
-def family_inputs(coef, deprivation, no_qual, workless, hle, stress, housing, informal,
-                  poor_health, local_norm, out):
+def family_inputs(rules, families, out):
     """The family and neighbourhood part of every child's input (R, F, 3), computed once
     per family so the per-child pass reads one row instead of nine scattered ones."""
-    R, F = deprivation.shape
+    R, F = families.deprivation.shape
     for r in range(R):
         for f in range(F):
-            dep = deprivation[r, f]
-            norm = local_norm[r, f]
-            out[r, f, 0] = (-coef[C_DEP] * dep - coef[C_QUAL] * no_qual[r, f]
-                            - coef[C_WORK] * workless[r, f] + coef[C_HLE] * hle[r, f]
-                            + coef[C_NBHD] * norm)
-            out[r, f, 1] = -coef[C_HDEP] * dep - coef[C_HPOOR] * poor_health[r, f]
-            out[r, f, 2] = (-coef[C_STRESS] * stress[r, f] - coef[C_HOUSING] * housing[r, f]
-                            + coef[C_INFORMAL] * informal[r, f] + coef[C_NBHD] * norm)
+            dep = families.deprivation[r, f]
+            norm = families.local_norm[r, f]
+            out[r, f, 0] = (-rules.deprivation_effect * dep
+                            - rules.qualification_effect * families.no_qualifications[r, f]
+                            - rules.workless_effect * families.workless[r, f]
+                            + rules.home_learning_effect * families.home_learning[r, f]
+                            + rules.neighbourhood_effect * norm)
+            out[r, f, 1] = (-rules.health_deprivation_effect * dep
+                            - rules.health_poor_effect * families.poor_health[r, f])
+            out[r, f, 2] = (-rules.stress_effect * families.stress[r, f]
+                            - rules.housing_effect * families.housing[r, f]
+                            + rules.informal_support_effect * families.informal_support[r, f]
+                            + rules.neighbourhood_effect * norm)
 
 
 @nb.njit(inline="always", cache=True, error_model="numpy")
-def child_input(r, c, f, s, a, zh, zw, school_effect, cross, band_edges, quality,
-                child_support, fam_in, supported):
-    """The environmental input to child c's three domains this month (docs/ODD.md):
+def child_input(r, f, s, a, zh, zw, school_effect, cross, band_edges, quality, child_support,
+                fam_in, supported):
+    """The environmental input to a child's three domains this month (docs/ODD.md):
     the family part, plus school value added, plus support damped by health and
-    wellbeing deficits, minus the deficits' own drag on learning. The child's school s,
-    age a and health and wellbeing scores zh, zw come as values (the caller has them).
-    Also returns the child's age band (sim.orgs.AGE_BANDS)."""
+    wellbeing deficits, minus the deficits' own drag on learning. The child's replicate
+    r, family f, school s, age a and health and wellbeing scores zh, zw come as values
+    (the caller has them). Also returns the child's age band (sim.orgs.AGE_BANDS).
+    The arrays come one by one, not as the Surroundings record: handed a record, this
+    inlined function made development_month about a third slower."""
     deficit = 0.5 * (max(-zh, 0.0) + max(-zw, 0.0))
     damp = min(max(1.0 - cross * deficit, 0.0), 1.0)
     q = quality[r, s] if s >= 0 else 0.0
@@ -92,9 +187,9 @@ def child_input(r, c, f, s, a, zh, zw, school_effect, cross, band_edges, quality
 
 
 @nb.njit(cache=True, error_model="numpy")
-def child_inputs(alive, fam, school, age, ability, env, coef, band_edges, quality,
-                 child_support, family_supported, fam_in, out):
+def child_inputs(rules, children, around, out):
     """Inputs (R, C, 3) for every living child (used at the start of a run)."""
+    alive, fam, ability, env = children.alive, children.fam, children.ability, children.env
     R, C = alive.shape
     for r in range(R):
         for c in range(C):
@@ -102,26 +197,33 @@ def child_inputs(alive, fam, school, age, ability, env, coef, band_edges, qualit
                 out[r, c, 0] = out[r, c, 1] = out[r, c, 2] = 0.0
                 continue
             f = fam[r, c]
-            l, h, w, _ = child_input(r, c, f, school[r, c], age[r, c],
+            l, h, w, _ = child_input(r, f, children.school[r, c], children.age[r, c],
                                      ability[r, c, 1] + env[r, c, 1], ability[r, c, 2] + env[r, c, 2],
-                                     coef[C_SCHOOL], coef[C_CROSS], band_edges, quality,
-                                     child_support, fam_in, family_supported[r, f])
+                                     rules.school_effect, rules.cross_domain, around.band_edges,
+                                     around.quality, around.child_support, around.family_part,
+                                     around.family_supported[r, f])
             out[r, c, 0], out[r, c, 1], out[r, c, 2] = l, h, w
 
 
 @nb.njit(cache=True, error_model="numpy")
-def development_month(alive, fresh, fam, school, age, ability, env, support_months,
-                      support_domains, coef,
-                      band_edges, quality, child_support, family_supported, fam_in,
-                      persistence, noise_scale, noise_base,
-                      m_age, m_weight, m_threshold, in_need, counts,
-                      excl_factor, excl_rate, excl_slope, adm_rate, adm_slope, event_base, events,
-                      stress, severe_stress, summary):
+def development_month(rules, milestones, children, around, draws, tallies):
     """Move every child's environmental scores toward this month's inputs, then record
-    milestones (counts[r, m, group, reached/assessed]), exclusions and admissions
-    (events[r, 0/1]) and score sums for the reporters (summary[r]: learning, health,
-    wellbeing and count of all children; learning, health and count of under-5s; children
-    in families whose stress is above `severe_stress`)."""
+    milestones (tallies.milestone_counts[r, m, group, reached/assessed]), exclusions and
+    admissions (tallies.events[r, 0/1]) and score sums for the reporters
+    (tallies.summary[r]: learning, health, wellbeing and count of all children;
+    learning, health and count of under-5s; children in families whose stress is above
+    `milestones.severe_stress`). The statement: development_month_numpy in
+    sim/processes/development.py."""
+    alive, fresh, fam, school, age = (children.alive, children.fresh, children.fam,
+                                      children.school, children.age)
+    ability, env = children.ability, children.env
+    support_months, support_domains = children.support_months, children.support_domains
+    child_support, family_supported = around.child_support, around.family_supported
+    band_edges, quality, fam_in = around.band_edges, around.quality, around.family_part
+    excl_factor, in_need, stress = around.exclusion_factor, around.in_need, around.stress
+    counts, events, summary = tallies.milestone_counts, tallies.events, tallies.summary
+    noise_base, event_base = draws.noise, draws.events
+    m_age, m_weight, m_threshold = milestones.age, milestones.weight, milestones.threshold
     R, C = alive.shape
     counts[:] = 0
     events[:] = 0
@@ -135,8 +237,12 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
     # Coefficients and per-replicate values in locals, and each child's values read once
     # and stored once: a store might alias any array, so the compiler re-reads an array
     # element after every store.
-    school_effect, cross = coef[C_SCHOOL], coef[C_CROSS]
+    school_effect, cross = rules.school_effect, rules.cross_domain
+    persistence, noise_scale = rules.persistence, rules.noise_scale
     keep = 1.0 - persistence
+    severe_stress = milestones.severe_stress
+    excl_rate, excl_slope = milestones.exclusion_rate_now, milestones.exclusion_wellbeing_slope
+    adm_rate, adm_slope = milestones.admission_rate, milestones.admission_wellbeing_slope
     for r in range(R):
         s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
         base, ebase = noise_base[r], event_base[r]
@@ -149,7 +255,7 @@ def development_month(alive, fresh, fam, school, age, ability, env, support_mont
             supported = family_supported[r, f]
             a0, a1, a2 = ability[r, c, 0], ability[r, c, 1], ability[r, c, 2]
             e0, e1, e2 = env[r, c, 0], env[r, c, 1], env[r, c, 2]
-            l, h, w, band = child_input(r, c, f, s, a, a1 + e1, a2 + e2, school_effect, cross,
+            l, h, w, band = child_input(r, f, s, a, a1 + e1, a2 + e2, school_effect, cross,
                                         band_edges, quality, child_support, fam_in, supported)
             if fresh[r, c]:
                 share = settled_share(persistence, a)

@@ -6,9 +6,13 @@ organisations (the partnership network's density and mean strength, relationship
 capital, and the members' champions, engagement, alignment, hardwiring and capacity).
 Each was a few small NumPy calls, together a third of a month's reporting at Wallsend;
 here each set is one call. Sums run in NumPy's order (sim.kernels.linalg.row_sum), so
-every indicator is the number the NumPy formula gives (tests/test_reporters.py).
+every indicator is the number the NumPy formula gives: org_indicators_numpy and
+family_indicators_numpy at the end of this module state them
+(tests/test_rules_indicators.py).
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numba as nb
 import numpy as np
@@ -23,8 +27,36 @@ from sim.kernels.linalg import row_sum
  I_HARDWIRED, I_CAPACITY, I_ENGAGED, N_INDICATORS) = range(10)
 
 
+class Partners(NamedTuple):
+    """The organisations the indicators read: the (R, n, n) partnership tie strengths,
+    which are active (R, n), which is the neutral core team (n,), and their engagement,
+    champion flags, alignment and hardwiring (R, n)."""
+    strength: np.ndarray
+    active: np.ndarray
+    neutral: np.ndarray
+    engagement: np.ndarray
+    champion: np.ndarray
+    alignment: np.ndarray
+    hardwired: np.ndarray
+
+
+class Households(NamedTuple):
+    """The arrays the family indicators read: which child slots are alive (R, C), and
+    each family's adults, workless, in-need and norm flags, stress, arrears, home
+    learning and trust (R, F)."""
+    alive: np.ndarray
+    adults: np.ndarray
+    workless: np.ndarray
+    in_need: np.ndarray
+    norm: np.ndarray
+    stress: np.ndarray
+    debt: np.ndarray
+    home_learning: np.ndarray
+    trust: np.ndarray
+
+
 @nb.njit(cache=True, error_model="numpy")
-def org_indicators(strength, active, neutral, engagement, champion, alignment, hardwired):
+def org_indicators(partners):
     """(R, N_INDICATORS) per replicate. Members are the active organisations other than
     the neutral core team. Tie density: tied ordered pairs of distinct members over
     members x (members - 1); mean strength: over every tied pair (members or not);
@@ -32,7 +64,11 @@ def org_indicators(strength, active, neutral, engagement, champion, alignment, h
     alignment, hardwiring: the members' means; capacity: the members' mean of
     engagement x (1 + champion) / 2; engaged: members with engagement above one half.
     A mean over members is the sum of value x member over all organisations, divided
-    by the number of members (at least 1), as the NumPy formulas take it."""
+    by the number of members (at least 1), as the NumPy formulas take it.
+    The statement: org_indicators_numpy."""
+    strength, active, neutral = partners.strength, partners.active, partners.neutral
+    engagement, champion = partners.engagement, partners.champion
+    alignment, hardwired = partners.alignment, partners.hardwired
     R, n = active.shape
     out = np.zeros((R, N_INDICATORS))
     member = np.empty(n)
@@ -80,10 +116,16 @@ def org_indicators(strength, active, neutral, engagement, champion, alignment, h
 
 
 @nb.njit(cache=True, error_model="numpy")
-def family_indicators(alive, adults, workless, in_need, norm, stress, debt, home_learning, trust):
+def family_indicators(households):
     """(R, N_FAMILY_INDICATORS) per replicate: living children, adults, and families
     workless, in need and holding the norm (counts); mean stress, arrears, home learning
-    and trust over families (row sums in NumPy's order, divided by the families)."""
+    and trust over families (row sums in NumPy's order, divided by the families).
+    The statement: family_indicators_numpy."""
+    alive, adults, workless, in_need, norm = (households.alive, households.adults,
+                                              households.workless, households.in_need,
+                                              households.norm)
+    stress, debt = households.stress, households.debt
+    home_learning, trust = households.home_learning, households.trust
     R, F = stress.shape
     out = np.zeros((R, N_FAMILY_INDICATORS))
     for r in range(R):
@@ -106,4 +148,52 @@ def family_indicators(alive, adults, workless, in_need, norm, stress, debt, home
         out[r, F_DEBT] = row_sum(debt[r], 0, F) / F
         out[r, F_HOME_LEARNING] = row_sum(home_learning[r], 0, F) / F
         out[r, F_TRUST] = row_sum(trust[r], 0, F) / F
+    return out
+
+
+# -- The readable statement ------------------------------------------------------------
+# The indicators in plain NumPy: what the compiled passes above compute, bit for bit
+# (tests/test_rules_indicators.py). No process owns them (the reporters read them), so
+# they stand beside their compiled form.
+
+
+def org_indicators_numpy(partners: Partners) -> np.ndarray:
+    """(R, N_INDICATORS): the organisation indicators org_indicators computes."""
+    p = partners
+    member = p.active & ~p.neutral[None, :]                     # (R, n)
+    members = member.sum(axis=1)
+    per_member = np.maximum(members, 1)
+    tied = p.strength > 0
+
+    def members_mean(values: np.ndarray) -> np.ndarray:
+        return (values * member).sum(axis=1) / per_member
+
+    out = np.zeros((len(member), N_INDICATORS))
+    tied_members = tied & member[:, :, None] & member[:, None, :]
+    out[:, I_TIE_DENSITY] = tied_members.sum(axis=(1, 2)) / np.maximum(members * members - members, 1)
+    out[:, I_MEAN_STRENGTH] = (np.where(tied, p.strength, 0.0).sum(axis=(1, 2))
+                               / np.maximum(tied.sum(axis=(1, 2)), 1))
+    out[:, I_CAPITAL] = members_mean(np.minimum(p.strength.sum(axis=2) / 3.0, 1.0))
+    out[:, I_CHAMPIONS] = (p.champion & member).sum(axis=1) / per_member
+    out[:, I_ENGAGEMENT] = members_mean(p.engagement)
+    out[:, I_ALIGNMENT] = members_mean(p.alignment)
+    out[:, I_HARDWIRED] = members_mean(p.hardwired)
+    out[:, I_CAPACITY] = members_mean(p.engagement * (0.5 + 0.5 * p.champion))
+    out[:, I_ENGAGED] = ((p.engagement > 0.5) & member).sum(axis=1)
+    return out
+
+
+def family_indicators_numpy(households: Households) -> np.ndarray:
+    """(R, N_FAMILY_INDICATORS): the family indicators family_indicators computes."""
+    h = households
+    out = np.zeros((h.stress.shape[0], N_FAMILY_INDICATORS))
+    out[:, F_CHILDREN] = h.alive.sum(axis=1)
+    out[:, F_ADULTS] = h.adults.sum(axis=1)
+    out[:, F_WORKLESS] = h.workless.sum(axis=1)
+    out[:, F_IN_NEED] = h.in_need.sum(axis=1)
+    out[:, F_NORM] = h.norm.sum(axis=1)
+    out[:, F_STRESS] = h.stress.mean(axis=1)
+    out[:, F_DEBT] = h.debt.mean(axis=1)
+    out[:, F_HOME_LEARNING] = h.home_learning.mean(axis=1)
+    out[:, F_TRUST] = h.trust.mean(axis=1)
     return out

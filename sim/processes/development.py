@@ -8,16 +8,21 @@ fade when support stops (Bailey et al. 2017). Domains interact (seed 004: "a pro
 health can compound a problem in education"): a health or wellbeing deficit lowers the
 learning input *and* damps what learning support achieves, so support in several
 domains at once is super-additive; `Development.cross_domain = 0` switches this off.
-Equations: docs/ODD.md, "Development" and "Milestones".
+Equations: docs/ODD.md, "Development" and "Milestones". The rules in plain NumPy, in the
+registry's names: family_part_numpy, child_inputs_numpy and development_month_numpy
+below; `step` runs their compiled form (sim.kernels.development), which
+tests/test_rules_development.py checks against them.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from sim.kernels import development as KDV
 from sim import orgs as O
 from sim.params import ModelParams
-from sim.rng import Streams
+from sim.rng import Streams, uniform_from_base
 from sim.outcomes import MILESTONES, OUTCOMES
 from sim.state import SEVERE_STRESS, State
 
@@ -26,54 +31,102 @@ BAND_EDGES = np.array([b[1] for b in O.AGE_BANDS[:-1]], dtype=np.int64)
 SQRT12 = np.sqrt(12.0)
 
 
-def coefficients(params: ModelParams) -> np.ndarray:
-    """The development coefficients in the order sim.kernels expects."""
+def rules(params: ModelParams) -> KDV.DevelopmentRules:
+    """params.development as the kernels read it."""
     dv = params.development
-    coef = np.zeros(KDV.N_COEF)
-    coef[KDV.C_DEP] = dv.deprivation_effect
-    coef[KDV.C_QUAL] = dv.qualification_effect
-    coef[KDV.C_WORK] = dv.workless_effect
-    coef[KDV.C_HLE] = dv.home_learning_effect
-    coef[KDV.C_SCHOOL] = dv.school_effect
-    coef[KDV.C_NBHD] = dv.neighbourhood_effect
-    coef[KDV.C_CROSS] = dv.cross_domain
-    coef[KDV.C_HDEP] = dv.health_deprivation_effect
-    coef[KDV.C_HPOOR] = dv.health_poor_effect
-    coef[KDV.C_STRESS] = dv.stress_effect
-    coef[KDV.C_HOUSING] = dv.housing_effect
-    coef[KDV.C_INFORMAL] = dv.informal_support_effect
-    return coef
+    return KDV.DevelopmentRules(
+        deprivation_effect=float(dv.deprivation_effect),
+        qualification_effect=float(dv.qualification_effect),
+        workless_effect=float(dv.workless_effect),
+        home_learning_effect=float(dv.home_learning_effect),
+        school_effect=float(dv.school_effect),
+        neighbourhood_effect=float(dv.neighbourhood_effect),
+        cross_domain=float(dv.cross_domain),
+        health_deprivation_effect=float(dv.health_deprivation_effect),
+        health_poor_effect=float(dv.health_poor_effect),
+        stress_effect=float(dv.stress_effect),
+        housing_effect=float(dv.housing_effect),
+        informal_support_effect=float(dv.informal_support_effect),
+        persistence=float(dv.persistence),
+        noise_scale=float(dv.noise_sd * SQRT12))
 
 
-def family_part(state: State, params: ModelParams) -> np.ndarray:
+def milestone_rules(state: State, params: ModelParams) -> KDV.MilestoneRules:
+    """params.milestones as this month applies them (interventions scale exclusions)."""
+    mp = params.milestones
+    spec = milestone_spec(params)
+    return KDV.MilestoneRules(
+        age=spec.age, weight=spec.weight, threshold=spec.threshold,
+        exclusion_rate_now=float(mp.exclusion_rate * state.exclusion_multiplier),
+        exclusion_wellbeing_slope=float(mp.exclusion_wellbeing_slope),
+        admission_rate=float(mp.admission_rate),
+        admission_wellbeing_slope=float(mp.admission_wellbeing_slope),
+        severe_stress=float(SEVERE_STRESS))
+
+
+def family_conditions(state: State) -> KDV.FamilyConditions:
+    """The family arrays a child's input depends on, as the kernels take them."""
+    fa = state.families
+    return KDV.FamilyConditions(
+        deprivation=fa.deprivation, no_qualifications=fa.no_qualifications,
+        workless=fa.workless, home_learning=fa.home_learning, stress=fa.stress,
+        housing=fa.housing, informal_support=fa.informal_support,
+        poor_health=fa.poor_health, local_norm=state.local_norm)
+
+
+def family_part(state: State, dev_rules: KDV.DevelopmentRules) -> np.ndarray:
     """(R, F, 3): the family and neighbourhood part of each child's input (a work array of
     State.scratch: valid until the next call)."""
-    fa = state.families
-    out = state.scratch.get("development.family_part", (*fa.deprivation.shape, 3))
-    KDV.family_inputs(coefficients(params), fa.deprivation, fa.no_qualifications,
-                          fa.workless, fa.home_learning, fa.stress, fa.housing,
-                          fa.informal_support, fa.poor_health, state.local_norm, out)
+    out = state.scratch.get("development.family_part", (*state.families.deprivation.shape, 3))
+    KDV.family_inputs(dev_rules, family_conditions(state), out)
     return out
+
+
+def child_arrays(state: State, fresh: np.ndarray) -> KDV.ChildArrays:
+    """The child arrays, and which children are new this month, as the kernels take them."""
+    ch = state.children
+    return KDV.ChildArrays(
+        alive=ch.alive, fresh=fresh, fam=ch.fam, school=ch.school, age=ch.age,
+        ability=ch.ability, env=ch.env, support_months=ch.support_months,
+        support_domains=ch.support_domains)
+
+
+def surroundings(state: State, dev_rules: KDV.DevelopmentRules) -> KDV.Surroundings:
+    """Schools, support and families around each child this month (family_part computed)."""
+    return KDV.Surroundings(
+        band_edges=BAND_EDGES, quality=state.quality_now(),
+        child_support=state.child_support.reshape(*state.child_support.shape[:2], -1),
+        family_supported=state.family_supported_now, family_part=family_part(state, dev_rules),
+        exclusion_factor=state.place.exclusion_factor,
+        in_need=state.families.in_need, stress=state.families.stress)
 
 
 def inputs(state: State, params: ModelParams) -> np.ndarray:
     """The environmental input (R, C, 3) each living child receives this month."""
     ch = state.children
     out = np.empty(ch.env.shape)
-    KDV.child_inputs(ch.alive, ch.fam, ch.school, ch.age, ch.ability, ch.env,
-                         coefficients(params), BAND_EDGES, state.quality_now(),
-                         state.child_support.reshape(*state.child_support.shape[:2], -1),
-                         state.family_supported_now, family_part(state, params), out)
+    dev_rules = rules(params)
+    KDV.child_inputs(dev_rules, child_arrays(state, np.zeros_like(ch.alive)),
+                     surroundings(state, dev_rules), out)
     return out
 
 
-def milestone_spec(params: ModelParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+class MilestoneSpec(NamedTuple):
+    """What each milestone assesses (MILESTONES order)."""
+    age: np.ndarray         # (M,) int64, months
+    weight: np.ndarray      # (M, 3) score weights (L, H, W)
+    threshold: np.ndarray   # (M,)
+
+
+def milestone_spec(params: ModelParams) -> MilestoneSpec:
     """Per milestone (MILESTONES order): age in months, score weights (L, H, W), threshold,
     as the table of outcomes (sim/outcomes.py) defines them."""
     ms = [OUTCOMES[m] for m in MILESTONES]
-    return (np.array([o.age_months for o in ms], dtype=np.int64),
-            np.array([o.score for o in ms], dtype=float),
-            np.array([getattr(params.milestones, o.threshold.removeprefix("model.milestones.")) for o in ms]))
+    return MilestoneSpec(
+        age=np.array([o.age_months for o in ms], dtype=np.int64),
+        weight=np.array([o.score for o in ms], dtype=float),
+        threshold=np.array([float(getattr(params.milestones, o.threshold.removeprefix("model.milestones.")))
+                            for o in ms]))
 
 
 def exclusion_factor(kinds: np.ndarray) -> np.ndarray:
@@ -84,24 +137,142 @@ def exclusion_factor(kinds: np.ndarray) -> np.ndarray:
     return factor
 
 
+# -- The readable statement ------------------------------------------------------------
+# The month's rules in plain NumPy, in the registry's names: what the compiled kernels in
+# sim.kernels.development compute, bit for bit (tests/test_rules_development.py).
+
+
+def integer_power(base: float, exponent: np.ndarray) -> np.ndarray:
+    """base ** exponent by repeated squaring, as compiled code takes a float to an integer
+    power (NumPy's float power may differ in the last bit from CPU to CPU)."""
+    result = np.ones(exponent.shape)
+    square = base
+    exponent = exponent.copy()
+    while exponent.any():
+        result = np.where(exponent & 1, result * square, result)
+        exponent >>= 1
+        square *= square
+    return result
+
+
+def family_part_numpy(rules: KDV.DevelopmentRules, families: KDV.FamilyConditions) -> np.ndarray:
+    """(R, F, 3): the family and neighbourhood part of each child's learning, health and
+    wellbeing input."""
+    f = families
+    learning = (-rules.deprivation_effect * f.deprivation
+                - rules.qualification_effect * f.no_qualifications
+                - rules.workless_effect * f.workless
+                + rules.home_learning_effect * f.home_learning
+                + rules.neighbourhood_effect * f.local_norm)
+    health = -rules.health_deprivation_effect * f.deprivation - rules.health_poor_effect * f.poor_health
+    wellbeing = (-rules.stress_effect * f.stress - rules.housing_effect * f.housing
+                 + rules.informal_support_effect * f.informal_support
+                 + rules.neighbourhood_effect * f.local_norm)
+    return np.stack([learning, health, wellbeing], axis=-1)
+
+
+def child_inputs_numpy(rules: KDV.DevelopmentRules, children: KDV.ChildArrays,
+                       around: KDV.Surroundings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each child's input (R, C, 3; zero for empty slots), its age band (R, C) and the
+    support its family receives for that band (R, C, 3): the family part, plus school
+    value added, plus support (where the family is supported) damped by the child's
+    health and wellbeing deficits, minus the deficits' own drag on learning."""
+    R = children.alive.shape[0]
+    rows = np.arange(R)[:, None]
+    fam = children.fam
+    health_score = children.ability[..., H] + children.env[..., H]
+    wellbeing_score = children.ability[..., W] + children.env[..., W]
+    deficit = 0.5 * (np.maximum(-health_score, 0.0) + np.maximum(-wellbeing_score, 0.0))
+    damp = np.clip(1.0 - rules.cross_domain * deficit, 0.0, 1.0)
+    school = children.school
+    quality = np.where(school >= 0, around.quality[rows, np.maximum(school, 0)], 0.0)
+    band = np.searchsorted(around.band_edges, children.age, side="right")
+    family = around.family_part[rows, fam]
+    support = np.take_along_axis(around.child_support[rows, fam],
+                                 3 * band[..., None] + np.arange(3), axis=-1)
+    supported = around.family_supported[rows, fam]
+    learning = family[..., L] + rules.school_effect * quality - rules.cross_domain * deficit
+    learning = np.where(supported, learning + support[..., L] * damp, learning)
+    health = np.where(supported, family[..., H] + support[..., H], family[..., H])
+    wellbeing = np.where(supported, family[..., W] + support[..., W], family[..., W])
+    inputs = np.where(children.alive[..., None], np.stack([learning, health, wellbeing], -1), 0.0)
+    return inputs, band, support
+
+
+def development_month_numpy(rules: KDV.DevelopmentRules, milestones: KDV.MilestoneRules,
+                            children: KDV.ChildArrays, around: KDV.Surroundings,
+                            draws: KDV.DevelopmentDraws, tallies: KDV.DevelopmentTallies) -> None:
+    """A month of development, written into the arrays of `children` and `tallies` as
+    KDV.development_month writes them."""
+    alive, fam, age, school = children.alive, children.fam, children.age, children.school
+    R, C = alive.shape
+    rows = np.arange(R)[:, None]
+    inputs, band, support = child_inputs_numpy(rules, children, around)
+
+    # Scores move toward the inputs: env <- p env + (1 - p) input + noise. A child new this
+    # month starts where its inputs would have brought it by its age.
+    p = rules.persistence
+    start = np.where(children.fresh[..., None],
+                     (1.0 - integer_power(p, age))[..., None] * inputs, children.env)
+    noise = uniform_from_base(draws.noise, (C, 3)) - 0.5
+    moved = p * start + (1.0 - p) * inputs + rules.noise_scale * noise
+    children.env[:] = np.where(alive[..., None], moved, children.env)
+
+    # Support received: months, and the domains ever supported (bits L, H, W).
+    supported = alive & around.family_supported[rows, fam]
+    children.support_months[supported] += 1
+    for d in (L, H, W):
+        children.support_domains[supported & (support[..., d] > 0.0)] |= np.int8(1 << d)
+
+    # Milestones: at its age, a weighted score above the threshold; all children and
+    # those in families in need.
+    z = children.ability + children.env
+    in_need = around.in_need[rows, fam]
+    counts = tallies.milestone_counts
+    for m, at_age in enumerate(milestones.age):
+        assessed = alive & (age == at_age)
+        w = milestones.weight[m]
+        reached = assessed & (w[L] * z[..., L] + w[H] * z[..., H] + w[W] * z[..., W]
+                              > milestones.threshold[m])
+        counts[:, m, 0, 0] = reached.sum(axis=1)
+        counts[:, m, 0, 1] = assessed.sum(axis=1)
+        counts[:, m, 1, 0] = (reached & in_need).sum(axis=1)
+        counts[:, m, 1, 1] = (assessed & in_need).sum(axis=1)
+
+    # Exclusions (pupils of schools whose kind excludes) and admissions (10 and over):
+    # hazard = rate * exp(-slope * wellbeing score).
+    u = uniform_from_base(draws.events, (C, 2))
+    exclusion = np.where(school >= 0, milestones.exclusion_rate_now
+                         * around.exclusion_factor[np.maximum(school, 0)], 0.0)
+    admission = np.where(age >= 120, milestones.admission_rate, 0.0)
+    excluded = alive & (u[..., 0] < exclusion * np.exp(-milestones.exclusion_wellbeing_slope * z[..., W]))
+    admitted = alive & (u[..., 1] < admission * np.exp(-milestones.admission_wellbeing_slope * z[..., W]))
+    tallies.events[:, 0] = excluded.sum(axis=1)
+    tallies.events[:, 1] = admitted.sum(axis=1)
+
+    # Score sums for the reporters: all children, under-5s, and children in severe stress.
+    under5 = alive & (age < 60)
+    summary = tallies.summary
+    summary[:, 0:3] = np.where(alive[..., None], z, 0.0).sum(axis=1)
+    summary[:, 3] = alive.sum(axis=1)
+    summary[:, 4:6] = np.where(under5[..., None], z[..., :2], 0.0).sum(axis=1)
+    summary[:, 6] = under5.sum(axis=1)
+    summary[:, 7] = (alive & (around.stress[rows, fam] > milestones.severe_stress)).sum(axis=1)
+
+
 def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
     ch = state.children
-    dv, mp = params.development, params.milestones
     fresh = np.zeros_like(ch.alive)
     if len(state.new_children):
         fresh[state.new_children] = True
-    supported = state.family_supported_now
     events = np.zeros((ch.alive.shape[0], 2), dtype=np.int64)
+    dev_rules = rules(params)
     KDV.development_month(
-        ch.alive, fresh, ch.fam, ch.school, ch.age, ch.ability, ch.env, ch.support_months,
-        ch.support_domains, coefficients(params), BAND_EDGES, state.quality_now(),
-        state.child_support.reshape(*state.child_support.shape[:2], -1), supported,
-        family_part(state, params), dv.persistence, dv.noise_sd * SQRT12,
-        streams.base("development.noise", month),
-        *milestone_spec(params), state.families.in_need, state.flows.milestone_counts,
-        state.place.exclusion_factor, mp.exclusion_rate * state.exclusion_multiplier,
-        mp.exclusion_wellbeing_slope, mp.admission_rate, mp.admission_wellbeing_slope,
-        streams.base("development.events", month), events, state.families.stress, SEVERE_STRESS,
-        state.child_summary)
+        dev_rules, milestone_rules(state, params), child_arrays(state, fresh),
+        surroundings(state, dev_rules),
+        KDV.DevelopmentDraws(noise=streams.base("development.noise", month),
+                             events=streams.base("development.events", month)),
+        KDV.DevelopmentTallies(milestone_counts=state.flows.milestone_counts, events=events,
+                               summary=state.child_summary))
     state.flows.exclusions = events[:, 0]
     state.flows.admissions = events[:, 1]
