@@ -11,7 +11,7 @@ import pytest
 
 from sim.kernels import development as KDV
 from sim.processes import development as dev
-from sim.state import MILESTONE_AGE, MILESTONES
+from sim.outcomes import MILESTONES, OUTCOMES
 
 R, F, C, N = 3, 5, 14, 4
 BANDS = len(dev.BAND_EDGES) + 1
@@ -38,7 +38,7 @@ def random_state(rng):
     new children, supported and unsupported families."""
     alive = rng.random((R, C)) < 0.75
     alive[2] = False                                    # a replicate without children
-    ages = np.array(sorted(set(MILESTONE_AGE.values())) + [0, 59, 119, 120, 227])
+    ages = np.array(sorted({OUTCOMES[m].age_months for m in MILESTONES}) + [0, 59, 119, 120, 227])
     age = rng.choice(ages, (R, C)).astype(np.int32)
     age[:, :4] = rng.integers(0, 228, (R, 4))
     children = KDV.ChildArrays(
