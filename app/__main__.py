@@ -1,12 +1,11 @@
 """`python -m app`: the strategy-session page, started as `placesim app` starts it."""
-import os
 import sys
 
-# As `placesim` does before numba is imported (experiments/cli.py; docs/ODD.md 10.2): no
-# Intel SVML, whose CPU-specific exp and log would change the last bits of results.
-os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
+from sim.kernels.cache import prepare_kernels
 
-from app.cli import main  # noqa: E402  after the environment above
+prepare_kernels()   # as `placesim` does, before numba is imported (docs/ODD.md 10.2)
+
+from app.cli import main  # noqa: E402  after the kernels are prepared
 
 if __name__ == "__main__":
     sys.exit(main())

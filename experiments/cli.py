@@ -6,7 +6,6 @@ start fast.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 
 VERBS = {
@@ -49,13 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"placesim: unknown verb '{verb}'; choose from {', '.join(VERBS)}", file=sys.stderr)
         return 2
     name = VERBS[verb][0]
-    from experiments.kernel_cache import refresh_stale_kernel_cache
+    from sim.kernels.cache import prepare_kernels
 
-    refresh_stale_kernel_cache()            # before any compiled kernel runs
-    # numba would take Intel's SVML `exp` and `log` where the icc_rt package is installed
-    # (conda installs it beside numba): CPU-specific last bits (docs/ODD.md 10.2). Set
-    # before numba is imported; workers inherit it.
-    os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
+    prepare_kernels()                        # before any compiled kernel runs
     try:
         module = importlib.import_module(name)
     except ModuleNotFoundError as exc:

@@ -54,7 +54,7 @@ def placesim(*args: str, cwd: Path | None = None, timeout: float = 600,
 
 
 def pytest_configure(config):
-    from experiments.kernel_cache import refresh_stale_kernel_cache
+    from sim.kernels.cache import refresh_stale_kernel_cache
 
     refresh_stale_kernel_cache()            # tests run the kernels as edited, never stale code
     config.addinivalue_line(

@@ -282,8 +282,8 @@ def test_batching_never_changes_a_scenario_with_interventions(compose_small):
 
 def test_kernel_cache_is_dropped_when_any_kernel_source_changes(tmp_path):
     """numba tracks only a kernel's own file; a helper edited in another module must
-    still invalidate every cached kernel (experiments.kernel_cache)."""
-    from experiments.kernel_cache import refresh_stale_kernel_cache as refresh_stale_cache
+    still invalidate every cached kernel (sim.kernels.cache)."""
+    from sim.kernels.cache import refresh_stale_kernel_cache as refresh_stale_cache
 
     (tmp_path / "hashing.py").write_text("def uniform(): return 0.5\n")
     (tmp_path / "schools.py").write_text("from hashing import uniform\n")

@@ -1,11 +1,27 @@
-"""Keep numba's on-disk cache of the model's kernels in step with their sources."""
+"""Prepare the compiled kernels before any runs: numba's on-disk cache in step with the
+kernel sources, and no CPU-specific maths library.
+
+Every entry point (`placesim`, `python -m app`, the tests) calls `prepare_kernels()`
+before numba is imported. It lives beside the kernels because it is about them; it
+reads only the kernels' own source files, never model inputs.
+"""
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 from pathlib import Path
 
 _checked = False
+
+
+def prepare_kernels() -> None:
+    """Drop stale compiled kernels, and keep numba from Intel's SVML `exp` and `log`
+    (which it takes where the icc_rt package is installed, e.g. beside a conda numba):
+    their last bits depend on the CPU (docs/ODD.md 10.2). Set before numba is imported;
+    worker processes inherit it."""
+    refresh_stale_kernel_cache()
+    os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
 
 
 def refresh_stale_kernel_cache(folder: Path | None = None) -> None:
