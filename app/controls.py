@@ -42,7 +42,8 @@ RUNGS = ("off",) + tuple(LADDER)
 ZONES = ("none", "hcz", "english_zone")
 SHOCKS = ("none",) + tuple(SHOCK_KINDS)
 
-TEAM_COST_PER_MEMBER_HOUR = 12800 / (3 * 140)     # configs/scenario/core_team.yaml
+# The registry's cost of a core team, per member-hour (sim/interventions/core_team.py).
+TEAM_COST_PER_MEMBER_HOUR = CoreTeam().monthly_cost / (CoreTeam().staff * CoreTeam().hours_per_person)
 PILOT_COSTS = {"ready_for_school": 3500, "playbox": 2000, "debt_support": 2500, "oral_health": 1500,
                "strengthening_families": 2500}
 PILOT_COST_DEFAULT = 2000

@@ -293,11 +293,13 @@ def intervention_section(notes: list[str]) -> list[str]:
              "`scenario.interventions.<label>` entries, each with a `kind` and that kind's settings.",
              "Keys below are relative to the entry, e.g. `scenario.interventions.team.staff`.", ""]
 
-    def class_rows(cls: type, skip: set[str], iv_kind: str = "") -> tuple[list[list[str]], list[list[str]]]:
+    def class_rows(cls: type, skip: dict, iv_kind: str = "") -> tuple[list[list[str]], list[list[str]]]:
         registered, loose = [], []
         for f in dataclasses.fields(cls):
-            if f.name in skip or f.name.startswith("_") or f.name in INTERNAL_FIELDS:
+            if f.name.startswith("_") or f.name in INTERNAL_FIELDS:
                 continue
+            if f.name in skip and skip[f.name] == (default_of(f), f.metadata.get("spec")):
+                continue                      # as every intervention has it (not overridden)
             spec = f.metadata.get("spec")
             value = default_of(f)
             if spec is not None:
@@ -308,8 +310,8 @@ def intervention_section(notes: list[str]) -> list[str]:
                 loose.append([f"`{f.name}`", fmt(value), type_name, field_comment(cls, f.name)])
         return registered, loose
 
-    base_fields = {f.name for f in dataclasses.fields(Intervention)}
-    reg, _ = class_rows(Intervention, set())
+    base_fields = {f.name: (default_of(f), f.metadata.get("spec")) for f in dataclasses.fields(Intervention)}
+    reg, _ = class_rows(Intervention, {})
     lines += ["### Every intervention", "", first_paragraph(Intervention.__doc__), ""]
     lines += table(HEADER, reg)
     lines.append("")

@@ -63,7 +63,7 @@ def test_paired_runs_share_seeds_and_costs_add_up(compare_folder):
 @pytest.mark.parametrize("args, message", [
     (["scenarios=[baseline,nope]"], "is not a scenario preset"),
     (["scenario=core_team", "+scenario.interventions.x.kind=magic"], "unknown; choose from"),
-    (["scenario=core_team", "scenario.interventions.team.monthly_cost=-5"], "allowed [0.0, inf]"),
+    (["scenario=core_team", "+scenario.interventions.team.monthly_cost=-5"], "allowed [0.0, inf]"),
     (["scenario=core_team", "scenario.interventions.team.start_year=5", "scenario.interventions.team.end_year=2"],
      "must be after start_year"),
     (["scenario=core_team", "+scenario.interventions.team.intensity=-1"], "allowed [0.0, inf]"),

@@ -33,6 +33,7 @@ A = "assumption"
 
 @dataclass
 class CoreTeam(Intervention):
+    monthly_cost: float = nonneg(12800.0, "GBP per month", 9000.0, 17000.0, "assumption: three charity-sector salaries (about GBP 50k lead, 38k data adviser, 30k community coordinator) plus 30% on-costs, about GBP 153k a year", "what a three-person team costs while present (scaled by staff present and intensity)")
     staff: int = param(3, "people", 1, 5, "seed 003 L1562 ('a two- or three-person team')", "core team members", hard=(1, 20))
     hours_per_person: float = nonneg(140.0, "hours per month", 100.0, 160.0, "assumption: full time, 37.5 h a week less leave", "working hours of one member")
     arrival_gap_years: float = nonneg(0.5, "years", 0.0, 2.0, "seed 003 L882-909 (roles added over time)", "gap between the arrivals of successive members")
