@@ -226,3 +226,38 @@ def cost_effect(summary: pd.DataFrame, title: str = "") -> plt.Figure:
     fig.suptitle(title or "What the money buys: cost against additional children reaching each milestone")
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
+
+
+def tipping_panels(runs: pd.DataFrame, tips: pd.DataFrame, outcome: str) -> plt.Figure:
+    """One panel per driver (the first slice of any others): every run's outcome against
+    the driver, the replicate mean, and where a tipping point was found its gap and 90%
+    interval shaded, or the verdict written in the panel (analysis.tipping)."""
+    drivers = list(dict.fromkeys(tips["driver"]))
+    fig, axes = plt.subplots(1, len(drivers), figsize=(5.2 * len(drivers), 3.8), squeeze=False)
+    label = OUTCOMES[outcome].short_label if outcome in OUTCOMES else outcome
+    for ax, driver in zip(axes[0], drivers):
+        row = tips[tips["driver"] == driver].iloc[0]
+        data = runs
+        for other, level in row["at"].items():
+            data = data[data[other] == level]
+        ax.scatter(data[driver], data["value"], s=12, alpha=0.5, color=OKABE_ITO[0], label="one run")
+        mean = data.groupby(driver)["value"].mean()
+        ax.plot(mean.index, mean.to_numpy(), color=OKABE_ITO[1], label="mean of replicates")
+        if row["verdict"] == "tipping point":
+            ax.axvspan(row["interval_low"], row["interval_high"], color=OKABE_ITO[2], alpha=0.15,
+                       label="90% interval of where it tips")
+            ax.axvspan(row["below"], row["above"], color=OKABE_ITO[2], alpha=0.3, label="tips here")
+            verdict = f"tips between {row['below']:g} and {row['above']:g} (p = {row['p_value']:.3f})"
+        elif row["verdict"] == "no tipping point found":
+            verdict = f"no tipping point found (p = {row['p_value']:.2f})"
+        else:
+            verdict = row["verdict"]
+        at = ", ".join(f"{k.split('.')[-1]}={v:g}" for k, v in row["at"].items())
+        ax.set_title(f"{verdict}" + (f"\n(at {at})" if at else ""), fontsize=9)
+        ax.set_xlabel(driver.split(".")[-1] if "." in driver else driver)
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    fig.suptitle(f"Does {label} tip?", fontsize=11)
+    fig.tight_layout()
+    return fig

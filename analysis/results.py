@@ -335,9 +335,11 @@ def analysis_folder(sweep: Path) -> Path:
 
 
 def write_analysis(sweep: SweepFolder, outcome: str, indices: pd.DataFrame,
-                   tipping: pd.DataFrame | None = None, figure: str | None = None) -> Path:
+                   tipping: pd.DataFrame | None = None, figure: str | None = None,
+                   tipping_figure: str | None = None) -> Path:
     """<sweep>/analysis/<outcome>_indices.csv (and _tipping.csv) and the folder's manifest,
-    which lists every outcome analysed so far. `figure` names a file the caller wrote there."""
+    which lists every outcome analysed so far. `figure` and `tipping_figure` name files the
+    caller wrote there."""
     out = analysis_folder(sweep.folder)
     write_csv(indices, out / f"{outcome}_indices.csv", "%.4g")
     files = {"indices": f"{outcome}_indices.csv"}
@@ -346,6 +348,8 @@ def write_analysis(sweep: SweepFolder, outcome: str, indices: pd.DataFrame,
         files["tipping"] = f"{outcome}_tipping.csv"
     if figure:
         files["figure"] = figure
+    if tipping_figure:
+        files["tipping_figure"] = tipping_figure
     outcomes = read_manifest(out, "analysis")["outcomes"] if folder_kind(out) == "analysis" else {}
     outcomes[outcome] = files
     write_manifest(out, "analysis", sorted(f for o in outcomes.values() for f in o.values()),

@@ -6,15 +6,16 @@
 - Sobol designs: first-order and total indices (SALib.analyze.sobol) with 95% intervals;
 - Morris designs: mu* and sigma of the elementary effects (SALib.analyze.morris);
 - Latin hypercube and factorial designs: Spearman rank correlation of each parameter
-  with the outcome, and for a factorial of one or two parameters the outcome surface,
-  with the largest step between neighbouring levels marked as a candidate tipping point.
+  with the outcome;
+- factorial designs: whether the outcome tips along each parameter (analysis.tipping: a
+  jump a smooth response cannot give, tested on the replicates, or "none found").
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from analysis.results import SweepFolder
+from analysis.tipping import tipping_table
 from sim.outcomes import MILESTONES
 
 
@@ -22,8 +23,8 @@ class AnalysisError(ValueError):
     """An analysis the saved sweep cannot give (one line)."""
 
 
-def outcome_by_point(sweep: SweepFolder, outcome: str) -> pd.DataFrame:
-    """The design table with a column `outcome`: its mean across replicates per point."""
+def outcome_by_run(sweep: SweepFolder, outcome: str) -> pd.DataFrame:
+    """One row per run (point, seed) with the point's parameters and the run's `value`."""
     design = sweep.design()
     if outcome in MILESTONES:
         m = sweep.table("milestones", columns=["point", "seed", "reached", "assessed"],
@@ -36,7 +37,13 @@ def outcome_by_point(sweep: SweepFolder, outcome: str) -> pd.DataFrame:
         ts = sweep.table("timeseries", columns=["point", "seed", "month", outcome])
         last = ts[ts["month"] >= ts["month"].max() - 12]
         per_run = last.groupby(["point", "seed"])[outcome].mean().rename("value").reset_index()
-    y = per_run.groupby("point")["value"].mean().rename("outcome")
+    return per_run.merge(design, on="point", how="left")
+
+
+def outcome_by_point(runs: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
+    """The design table with a column `outcome`: the mean across replicates per point
+    (NaN where a point has no finished run)."""
+    y = runs.groupby("point")["value"].mean().rename("outcome")
     return design.set_index("point").join(y, how="left")
 
 
@@ -71,21 +78,7 @@ def indices(table: pd.DataFrame, manifest: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("spearman", key=abs, ascending=False)
 
 
-def tipping(table: pd.DataFrame, manifest: dict) -> pd.DataFrame:
-    """For factorial designs: the largest jump in the outcome between neighbouring levels."""
-    names = manifest["parameters"]
-    rows = []
-    for n in names:
-        others = [o for o in names if o != n]
-        groups = table.groupby(others) if others else [((), table)]
-        for key, g in groups:
-            g = g.sort_values(n)
-            if len(g) < 2:
-                continue
-            step = g["outcome"].diff().abs()
-            i = step.idxmax()
-            pos = g.index.get_loc(i)
-            rows.append({"parameter": n, "at": {o: v for o, v in zip(others, np.atleast_1d(key))},
-                         "from": g[n].iloc[pos - 1], "to": g[n].iloc[pos], "jump": step.max(),
-                         "outcome_before": g["outcome"].iloc[pos - 1], "outcome_after": g["outcome"].iloc[pos]})
-    return pd.DataFrame(rows).sort_values("jump", ascending=False) if rows else pd.DataFrame()
+def tipping(runs: pd.DataFrame, manifest: dict, outcome: str) -> pd.DataFrame:
+    """For factorial designs: per parameter (at each level of the others), is there a
+    tipping point, where, and how sure (analysis.tipping.tipping_table)."""
+    return tipping_table(runs, list(manifest["parameters"]), outcome="value", label=outcome)

@@ -55,6 +55,9 @@ class TippingResult:
             return (f"{outcome} tips along {driver} {where}: a jump of {self.jump:+.3g} that a smooth "
                     f"response cannot give (p = {self.p_value:.3f}).")
         if self.verdict == "too few levels to tell":
+            if self.levels >= MIN_LEVELS:
+                return (f"{driver}: {self.replicates} replicate(s) per level are too few to tell a tipping "
+                        f"point from noise (need 2 or more).")
             return (f"{driver}: {self.levels} levels are too few to tell a tipping point from a smooth "
                     f"response (need {MIN_LEVELS}).")
         return (f"No tipping point found in {outcome} along {driver}: the response is as smooth as a "
@@ -144,9 +147,11 @@ def find_tipping(x, y, *, n_boot: int = 499, alpha: float = 0.05, seed: int = 0)
                          float(levels[lo_gap]), float(levels[hi_gap + 1]), len(levels), reps)
 
 
-def tipping_table(runs: pd.DataFrame, drivers: list[str], outcome: str = "value", **kw) -> pd.DataFrame:
+def tipping_table(runs: pd.DataFrame, drivers: list[str], outcome: str = "value", label: str | None = None,
+                  **kw) -> pd.DataFrame:
     """One row per driver and per combination of the other drivers' levels: the verdict,
-    where the jump is and how sure. `runs` has one row per run: the drivers and `outcome`."""
+    where the jump is and how sure. `runs` has one row per run: the drivers and `outcome`
+    (named `label` in the sentences)."""
     rows = []
     for d in drivers:
         others = [o for o in drivers if o != d]
@@ -157,5 +162,5 @@ def tipping_table(runs: pd.DataFrame, drivers: list[str], outcome: str = "value"
                          "p_value": r.p_value, "below": r.gap_low, "above": r.gap_high, "jump": r.jump,
                          "interval_low": r.interval_low, "interval_high": r.interval_high,
                          "levels": r.levels, "replicates": r.replicates,
-                         "sentence": r.sentence(d, outcome)})
+                         "sentence": r.sentence(d, label or outcome)})
     return pd.DataFrame(rows)

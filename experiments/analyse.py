@@ -1,7 +1,7 @@
 """`placesim analyse path=<sweep folder> outcome=<name>`: sensitivity indices (Sobol,
-Morris, or rank correlations) and candidate tipping points of a saved sweep; writes
+Morris, or rank correlations) and tipping points (or "none found") of a saved sweep; writes
 <folder>/analysis/ (analysis.results.write_analysis): <outcome>_indices.csv, _tipping.csv
-for factorial designs, a bar chart and the folder's manifest; prints the table."""
+for factorial designs (with _tipping.png), a bar chart and the folder's manifest; prints the table."""
 from __future__ import annotations
 
 import sys
@@ -26,9 +26,9 @@ def parse(argv: list[str]) -> dict:
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
-    from analysis.plots import save
+    from analysis.plots import save, tipping_panels
     from analysis.results import ResultsError, analysis_folder, read_sweep, write_analysis
-    from analysis.sensitivity import AnalysisError, indices, outcome_by_point, tipping
+    from analysis.sensitivity import AnalysisError, indices, outcome_by_point, outcome_by_run, tipping
     from analysis.style import OKABE_ITO
 
     import matplotlib.pyplot as plt
@@ -36,7 +36,8 @@ def main(argv: list[str]) -> int:
     name = args["outcome"]
     try:
         sweep = read_sweep(args["path"])
-        table = outcome_by_point(sweep, name)
+        runs = outcome_by_run(sweep, name)
+        table = outcome_by_point(runs, sweep.design())
         result = indices(table, sweep.manifest)
     except (AnalysisError, ResultsError) as exc:
         print(f"placesim analyse: error: {exc}", file=sys.stderr)
@@ -55,11 +56,15 @@ def main(argv: list[str]) -> int:
     fig.tight_layout()
     figure = f"{name}_sensitivity.png"
     save(fig, analysis_folder(sweep.folder) / figure)
-    tips = tipping(table, manifest) if manifest["design"] == "full_factorial" else None
-    out = write_analysis(sweep, name, result, tips, figure)
+    tips = tipping(runs, manifest, name) if manifest["design"] == "full_factorial" else None
+    tipping_figure = None
     if tips is not None and not tips.empty:
-        top = tips.iloc[0]
-        print(f"Largest step: {top['parameter']} from {top['from']:g} to {top['to']:g} "
-              f"(others at {top['at']}): {name} {top['outcome_before']:.3f} -> {top['outcome_after']:.3f}")
+        tipping_figure = f"{name}_tipping.png"
+        save(tipping_panels(runs, tips, name), analysis_folder(sweep.folder) / tipping_figure)
+        print("Tipping points (a jump a smooth response cannot give; 90% interval of where):")
+        for _, row in tips.iterrows():
+            at = ", ".join(f"{k}={v:g}" for k, v in row["at"].items())
+            print(f"  {row['sentence']}" + (f" [at {at}]" if at else ""))
+    out = write_analysis(sweep, name, result, tips, figure, tipping_figure)
     print(f"Written to {out}")
     return 0

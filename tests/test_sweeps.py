@@ -145,7 +145,11 @@ def test_analyse_gives_morris_indices_and_factorial_tipping_points(tmp_path):
              "+sweep.parameters.scenario.interventions.team.end_year={values: [1, 2]}",
              *TINY, f"hydra.run.dir={factorial}")
     proc = placesim("analyse", f"path={factorial}", "outcome=relationships")
-    assert "Largest step" in proc.stdout
+    # Two levels cannot tell a jump from a slope: said, not guessed (analysis.tipping).
+    assert "too few to tell a tipping point" in proc.stdout and "Largest step" not in proc.stdout
+    tips = pd.read_csv(factorial / "analysis" / "relationships_tipping.csv")
+    assert set(tips["verdict"]) == {"too few levels to tell"} and len(tips) == 4
+    assert (factorial / "analysis" / "relationships_tipping.png").stat().st_size > 1000
     bad = placesim("analyse", f"path={tmp_path}", check=False)
     assert bad.returncode == 2 and "not a sweep folder" in bad.stderr
     wrong = placesim("analyse", f"path={factorial / 'analysis'}", check=False)
