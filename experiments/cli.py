@@ -6,6 +6,7 @@ start fast.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 VERBS = {
@@ -18,6 +19,13 @@ VERBS = {
     "bench": ("benchmarks.bench", "speed and memory benchmarks against a per-agent Mesa reference"),
     "calibrate": ("experiments.calibrate", "re-derive the milestone thresholds from seed 004 Table 2"),
     "params": ("experiments.params_doc", "write docs/parameters.md from the parameter registry"),
+}
+
+# Verbs that need an optional extra (pyproject.toml): the packages they import, checked
+# before any work so a missing one is one line naming what to install.
+EXTRAS = {
+    "report": ("report", ("jinja2", "weasyprint")),
+    "app": ("app", ("panel",)),
 }
 
 USAGE = """usage: placesim <verb> [Hydra overrides]
@@ -38,6 +46,18 @@ def usage() -> str:
     return USAGE.format(verbs=verbs)
 
 
+def missing_extra(verb: str) -> str:
+    """One line saying what to install when `verb` needs packages that are missing, else ''."""
+    if verb not in EXTRAS:
+        return ""
+    extra, packages = EXTRAS[verb]
+    absent = [p for p in packages if importlib.util.find_spec(p) is None]
+    if not absent:
+        return ""
+    return (f"placesim {verb}: needs {', '.join(absent)}, not installed; install the '{extra}' extra: "
+            f"pip install -e \".[{extra}]\" (from the checkout), or pip install -e \".[all]\" for every verb")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
@@ -48,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"placesim: unknown verb '{verb}'; choose from {', '.join(VERBS)}", file=sys.stderr)
         return 2
     name = VERBS[verb][0]
+    missing = missing_extra(verb)
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
     from sim.kernels.cache import prepare_kernels
 
     prepare_kernels()                        # before any compiled kernel runs

@@ -176,3 +176,21 @@ def test_the_command_line_keeps_numba_off_intel_svml(monkeypatch, capsys):
         pass
     assert "Configuration groups" in capsys.readouterr().out
     assert os.environ["NUMBA_DISABLE_INTEL_SVML"] == "1"
+
+
+@pytest.mark.parametrize("verb, package, extra", [("report", "weasyprint", "report"), ("app", "panel", "app")])
+def test_a_verb_without_its_extra_says_what_to_install_before_any_work(monkeypatch, capsys, verb, package, extra):
+    """After a bare `pip install -e .`, a verb that needs an extra is one line naming the
+    packages and the install command, not a traceback (the missing package is simulated)."""
+    import importlib.util
+
+    from experiments import cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == package else real(name, *a))
+    started = []
+    monkeypatch.setattr("sim.kernels.cache.prepare_kernels", lambda: started.append(True))
+    assert cli.main([verb, "path=nowhere"]) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(err) == 1 and package in err[0] and f'.[{extra}]' in err[0]
+    assert not started                                  # refused before any work
