@@ -131,12 +131,12 @@ def test_children_enrol_at_each_transition_age(tiny):
     _only_children(state, [0, 1, 2, 3, 4, 5], [24, 48, 132, 192, 23, 60], [0, 1, 2, 3, 4, 5])
     state.children.school[0, 5] = pri                # mid-primary: keeps its school
     state.new_children = ()
-    schools.step(state, params, streams, 1)
+    schools.step(state, schools.school_rules(params.demography), streams, 1)
     np.testing.assert_array_equal(state.children.school[0, :6], [ey, pri, sec, -1, -1, pri])
     # with full post-16 participation and no early-years take-up
     params = _params(demography=Demography(early_years_uptake=0.0, post16_participation=1.0))
     state.children.school[:] = -1
-    schools.step(state, params, streams, 2)
+    schools.step(state, schools.school_rules(params.demography), streams, 2)
     np.testing.assert_array_equal(state.children.school[0, :4], [-1, pri, sec, p16])
 
 
@@ -145,7 +145,7 @@ def test_newcomers_enrol_at_the_level_for_their_age(tiny):
     pri, sec = _org(state, O.Kind.PRIMARY), _org(state, O.Kind.SECONDARY)
     _only_children(state, [0, 1, 2], [70, 150, 70], [0, 1, 2])
     state.new_children = (np.array([0, 0]), np.array([0, 1]))   # slot 2 is not new
-    schools.step(state, params, streams, 3)
+    schools.step(state, schools.school_rules(params.demography), streams, 3)
     np.testing.assert_array_equal(state.children.school[0, :3], [pri, sec, -1])
 
 
@@ -153,7 +153,7 @@ def test_no_local_school_of_a_level_means_a_school_outside_the_area(tiny, tiny_p
     place = replace(tiny_place, primary_schools=0)
     state, params, streams = tiny(place=place)
     _only_children(state, [0], [48], [0])
-    schools.step(state, params, streams, 1)
+    schools.step(state, schools.school_rules(params.demography), streams, 1)
     assert state.children.school[0, 0] == schools.OUTSIDE == -2
 
 
@@ -163,7 +163,7 @@ def test_school_choice_spreads_over_the_schools_of_a_level(tiny, tiny_place):
     primaries = np.flatnonzero(state.orgs.kind == O.Kind.PRIMARY)
     C = state.children.alive.shape[1]
     _only_children(state, list(range(C)), 48, 0)
-    schools.step(state, params, streams, 1)
+    schools.step(state, schools.school_rules(params.demography), streams, 1)
     chosen = state.children.school[0]
     assert set(chosen.tolist()) == set(primaries.tolist())
 
@@ -197,7 +197,7 @@ def _services_setup(tiny, capacity: float, replicates: int = 16, needy=range(10)
 
 def test_service_with_capacity_two_takes_on_at_most_two_of_ten_eligible(tiny):
     state, params, streams, k, needy = _services_setup(tiny, capacity=2.5)
-    services.step(state, params, streams, 1)
+    services.step(state, services.service_rules(params), streams, 1)
     intake = state.flows.intake
     caseload = (state.families.engaged > 0).sum(axis=1)
     assert (intake[:, k] <= 2).all()
@@ -218,14 +218,14 @@ def test_full_service_takes_no_one_and_episodes_run_down(tiny):
     fa.engaged[:, 0, k] = 3          # two running episodes fill the service
     fa.engaged[:, 1, k] = 3
     fa.engaged[:, 2, k] = 1          # an episode in its last month ends now
-    services.step(state, params, streams, 1)
+    services.step(state, services.service_rules(params), streams, 1)
     assert (state.flows.intake[:, k] == 0).all()
     np.testing.assert_array_equal(fa.engaged[:, :3, k], [[2, 2, 0]] * fa.engaged.shape[0])
 
 
 def test_no_capacity_no_intake_and_no_support(tiny):
     state, params, streams, k, needy = _services_setup(tiny, capacity=0.0)
-    services.step(state, params, streams, 1)
+    services.step(state, services.service_rules(params), streams, 1)
     assert (state.flows.intake == 0).all()
     assert not state.family_supported_now.any()
     # Support rows are read only where a family is supported now: whatever an unsupported
@@ -235,8 +235,10 @@ def test_no_capacity_no_intake_and_no_support(tiny):
     stale.child_support[:] = 99.0
     informal.step(state, params, streams, 2)
     informal.step(stale, params, streams, 2)
-    development.step(state, params, streams, 2)
-    development.step(stale, params, streams, 2)
+    development.step(state, development.rules(params), development.milestone_rules(state, params),
+                     streams, 2)
+    development.step(stale, development.rules(params), development.milestone_rules(stale, params),
+                     streams, 2)
     for name in ("stress", "debt", "home_learning", "workless", "evict_pending"):
         np.testing.assert_array_equal(getattr(stale.families, name), getattr(state.families, name))
     np.testing.assert_array_equal(stale.children.env, state.children.env)
@@ -244,7 +246,7 @@ def test_no_capacity_no_intake_and_no_support(tiny):
 
 def test_equally_needy_families_have_equal_chances_whatever_their_home(tiny):
     state, params, streams, k, needy = _services_setup(tiny, capacity=2.5, replicates=1000)
-    services.step(state, params, streams, 1)
+    services.step(state, services.service_rules(params), streams, 1)
     taken = (state.families.engaged[..., k] > 0).mean(axis=0)[needy]
     first, last = taken[:5].mean(), taken[5:].mean()
     assert last > 0.8 * first, f"homes 0-4: {first:.3f}, homes 5-9: {last:.3f}"
@@ -252,7 +254,7 @@ def test_equally_needy_families_have_equal_chances_whatever_their_home(tiny):
 
 def test_free_places_are_filled_when_demand_far_exceeds_them(tiny):
     state, params, streams, k, needy = _services_setup(tiny, capacity=2.5, replicates=400)
-    services.step(state, params, streams, 1)
+    services.step(state, services.service_rules(params), streams, 1)
     assert state.flows.intake[:, k].mean() >= 1.9
 
 
@@ -262,7 +264,7 @@ def test_caseload_stays_within_capacity_when_capacity_falls(tiny):
     fa.engaged[:, :4, k] = params.services.episode_months     # full at 4
     money = _org(state, O.Kind.MONEY_ADVICE)
     state.orgs.capacity[:, money] = 2.5                       # capacity falls to 2
-    services.step(state, params, streams, 1)
+    services.step(state, services.service_rules(params), streams, 1)
     caseload = (fa.engaged[..., k] > 0).sum(axis=1)
     assert (caseload <= np.floor(state.kind_capacity[:, k])).all()
 
@@ -561,7 +563,7 @@ def test_engagement_relaxes_toward_its_target_and_alignment_erodes_unless_hardwi
     og.hardwired[:, 1] = 1.0
     og.active[:, 2] = False
     core = _org(state, O.Kind.CORE_TEAM)
-    engagement.step(state, params)
+    engagement.step(state, engagement.engagement_rules(params, state.place.partnership))
     target = np.array([0.15 + 0.1 + 0.1, 0.15 - 0.1 + 0.1])       # 0.35, 0.15
     expected = 0.5 + 0.05 * (target - 0.5)
     np.testing.assert_allclose(og.engagement[:, 0], expected, rtol=1e-12)
@@ -579,7 +581,7 @@ def test_visible_progress_raises_engagement(tiny):
         state.orgs.engagement[:] = 0.2
         state.strength_history.clear()
         state.progress[:] = progress
-        engagement.step(state, params)
+        engagement.step(state, engagement.engagement_rules(params, state.place.partnership))
         after.append(state.orgs.engagement[0].copy())
         members = state.orgs.active[0] & ~state.orgs.neutral
     assert (after[1][members] > after[0][members]).all()
@@ -609,7 +611,8 @@ def test_env_moves_to_p_env_plus_one_minus_p_input_without_noise(tiny):
     ch.env[:] = np.array([1.0, 0.5, -0.5])
     for month in (1, 2):
         before = ch.env.copy()
-        development.step(state, params, streams, month)
+        development.step(state, development.rules(params), development.milestone_rules(state, params),
+                         streams, month)
         expected = p * before + (1 - p) * support
         np.testing.assert_allclose(ch.env[ch.alive], expected[ch.alive], rtol=0, atol=1e-12)
 
@@ -652,7 +655,8 @@ def test_with_cross_domain_a_health_deficit_lowers_learning_and_what_support_ach
     assert y[0, 0, 0] - gain_ok == pytest.approx(0.5, abs=1e-12)
     assert y[0, 1, 0] - gain_deficit == pytest.approx(0.5 * (1 - c * deficit), abs=1e-12)
     # and over months the learning scores part
-    development.step(state, params, streams, 1)
+    development.step(state, development.rules(params), development.milestone_rules(state, params),
+                     streams, 1)
     assert state.children.env[0, 1, 0] < state.children.env[0, 0, 0]
 
 
@@ -671,7 +675,8 @@ def test_milestones_count_who_passes_the_threshold_at_the_assessment_age(tiny):
     ch.ability[0, :3, 1] = 1.0         # all free of decay
     fa.in_need[:] = False
     fa.in_need[0, 0] = True
-    development.step(state, params, streams, 1)
+    development.step(state, development.rules(params), development.milestone_rules(state, params),
+                     streams, 1)
     counts = state.flows.milestone_counts[0]
     eyfs, decay = MILESTONES.index("eyfs_gld"), MILESTONES.index("decay_free5")
     everyone, need = GROUPS.index("all"), GROUPS.index("in_need")
@@ -691,11 +696,13 @@ def test_exclusions_only_in_school_and_admissions_only_from_age_10(tiny):
     _only_children(state, [0, 1, 2, 3, 4], [30, 80, 150, 150, 100], [0, 1, 2, 3, 4])
     ch.school[0, :5] = [ey, pri, sec, -1, pri]
     certain = dataclasses.replace(params, milestones=replace(Milestones(), exclusion_rate=1e9, admission_rate=0.0))
-    development.step(state, certain, streams, 1)
+    development.step(state, development.rules(certain), development.milestone_rules(state, certain),
+                     streams, 1)
     assert state.flows.exclusions[0] == 3           # primary x2 and secondary; not EY, not out of school
     assert state.flows.admissions[0] == 0
     never = dataclasses.replace(params, milestones=replace(Milestones(), exclusion_rate=0.0, admission_rate=1e9))
-    development.step(state, never, streams, 2)
+    development.step(state, development.rules(never), development.milestone_rules(state, never),
+                     streams, 2)
     assert state.flows.exclusions[0] == 0
     assert state.flows.admissions[0] == 2           # the two aged 150 months (>= 120)
 

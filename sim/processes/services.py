@@ -339,14 +339,13 @@ def support_numpy(rules: KSV.ServiceRules, view: KSV.KindView, families: KSV.Fam
             first.sum(axis=1))
 
 
-def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
+def step(state: State, rules: KSV.ServiceRules, streams: Streams, month: int) -> None:
     """A month of services, by the compiled kernels (the same rules as the *_numpy
-    functions above)."""
+    functions above); `rules` is service_rules(params), built once per run."""
     fa = state.families
     R, F = fa.deprivation.shape
     K = O.N_SERVICE_KINDS
     lay = state.place.layout
-    rules = service_rules(params)
     view = empty_view(R, K, len(lay.schools))
     KSV.kind_totals(rules, *kind_records(state, lay), view)
     children, families = family_records(state)
