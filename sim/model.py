@@ -24,6 +24,7 @@ from sim.kernels import development as KDV
 from sim.kernels import engagement as KE
 from sim.kernels import schools as KS
 from sim.kernels import services as KSV
+from sim.kernels import ties as KT
 from sim.kernels.development import settled_shares
 from sim.processes import (demography, development, engagement, informal, schools, services,
                            system, ties)
@@ -54,6 +55,7 @@ class MonthRules(NamedTuple):
     services: KSV.ServiceRules
     development: KDV.DevelopmentRules
     milestones: KDV.MilestoneRules
+    ties: KT.TieRules
     engagement: KE.EngagementRules
 
 
@@ -63,6 +65,7 @@ def month_rules(params: ModelParams, state: State) -> MonthRules:
                       services=services.service_rules(params),
                       development=development.rules(params),
                       milestones=development.milestone_rules(state, params),
+                      ties=ties.tie_rules(params.ties),
                       engagement=engagement.engagement_rules(params, state.place.partnership))
 
 
@@ -84,7 +87,7 @@ MONTH: tuple[Process, ...] = (
     Process("informal", lambda m, t: informal.step(m.state, m.params, m.streams, t)),
     Process("development", lambda m, t: development.step(m.state, m.rules.development,
                                                                 m.rules.milestones, m.streams, t)),
-    Process("ties", lambda m, t: ties.step(m.state, m.params, m.streams, t)),
+    Process("ties", lambda m, t: ties.step(m.state, m.rules.ties, m.streams, t)),
     Process("engagement", lambda m, t: engagement.step(m.state, m.rules.engagement)),
     Process("system", lambda m, t: system.step(m.state, m.params)),
 )

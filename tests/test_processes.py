@@ -465,7 +465,7 @@ def test_without_joint_work_tie_elements_decay_by_exactly_one_minus_decay(tiny):
     _set_tie(og, 0, 1, 0.5)
     _set_tie(og, 2, 3, 0.105)
     for month in range(1, 4):
-        ties.step(state, params, streams, month)
+        ties.step(state, ties.tie_rules(params.ties), streams, month)
         for e in (og.trust, og.reciprocity, og.empathy, og.equity):
             np.testing.assert_allclose(e[:, 0, 1], 0.5 * 0.975 ** month, rtol=1e-12)
             np.testing.assert_allclose(e[:, 1, 0], 0.5 * 0.975 ** month, rtol=1e-12)
@@ -491,7 +491,7 @@ def test_ties_of_inactive_organisations_are_removed(tiny):
     _set_tie(og, 4, 5, 0.5)          # both inactive: removed
     _set_tie(og, 6, 7, 0.5)          # one end inactive: removed
     og.active[:, [4, 5, 7]] = False
-    ties.step(state, params, streams, 1)
+    ties.step(state, ties.tie_rules(params.ties), streams, 1)
     s = og.strength()
     assert (s[:, 0, 1] == 0.5).all()
     assert (s[:, 4, 5] == 0).all() and (s[:, 5, 4] == 0).all()
@@ -506,7 +506,7 @@ def test_competition_spares_the_neutral_core_team(tiny):
     og.active[:, core] = True
     _set_tie(og, 0, 1, 0.5)
     _set_tie(og, 0, core, 0.5)
-    ties.step(state, params, streams, 1)
+    ties.step(state, ties.tie_rules(params.ties), streams, 1)
     np.testing.assert_allclose(og.trust[:, 0, 1], 0.45, rtol=1e-12)
     np.testing.assert_allclose(og.trust[:, 0, core], 0.5, rtol=1e-12)
 
@@ -519,7 +519,7 @@ def test_a_leaving_champion_takes_the_personal_share_unless_hardwired(tiny):
     _set_tie(og, 0, 1, 0.6)
     _set_tie(og, 2, 3, 0.6)          # no champions: untouched
     _set_tie(og, 4, 5, 0.6)          # champions leave, but the tie is hardwired
-    ties.step(state, params, streams, 1)
+    ties.step(state, ties.tie_rules(params.ties), streams, 1)
     assert not og.champion[:, [0, 1, 4, 5]].any()
     np.testing.assert_array_equal(state.flows.champions_lost, [4, 4])
     np.testing.assert_allclose(og.trust[:, 0, 1], 0.3, rtol=1e-12)
@@ -537,7 +537,7 @@ def test_joint_work_strengthens_a_tie_and_stops_its_decay(tiny):
     _set_tie(og, 0, 1, 0.4)
     _set_tie(og, 2, 3, 0.4)
     state.joint_extra[:, 0, 1] = state.joint_extra[:, 1, 0] = 1.0
-    ties.step(state, params, streams, 1)
+    ties.step(state, ties.tie_rules(params.ties), streams, 1)
     for e in (og.trust, og.reciprocity, og.empathy):
         np.testing.assert_allclose(e[:, 0, 1], 0.4 + 0.06 * 0.6, rtol=1e-12)
     np.testing.assert_allclose(og.trust[:, 2, 3], 0.4 * 0.975, rtol=1e-12)
