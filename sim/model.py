@@ -22,6 +22,7 @@ from sim.place import build_state
 from sim.interventions import ordered
 from sim.kernels import development as KDV
 from sim.kernels import engagement as KE
+from sim.kernels import informal as KI
 from sim.kernels import schools as KS
 from sim.kernels import services as KSV
 from sim.kernels import ties as KT
@@ -53,6 +54,7 @@ class MonthRules(NamedTuple):
 
     schools: KS.SchoolRules
     services: KSV.ServiceRules
+    informal: KI.InformalRules
     development: KDV.DevelopmentRules
     milestones: KDV.MilestoneRules
     ties: KT.TieRules
@@ -63,6 +65,7 @@ def month_rules(params: ModelParams, state: State) -> MonthRules:
     """Each process's records for a run with these parameters on this place."""
     return MonthRules(schools=schools.school_rules(params.demography),
                       services=services.service_rules(params),
+                      informal=informal.rules(params),
                       development=development.rules(params),
                       milestones=development.milestone_rules(state, params),
                       ties=ties.tie_rules(params.ties),
@@ -84,7 +87,7 @@ MONTH: tuple[Process, ...] = (
     Process("interventions", run_interventions),
     Process("services", lambda m, t: services.step(m.state, m.rules.services, m.streams, t)),
     # families, trust and norms (ODD steps 5-7) in one compiled pass
-    Process("informal", lambda m, t: informal.step(m.state, m.params, m.streams, t)),
+    Process("informal", lambda m, t: informal.step(m.state, m.rules.informal, m.streams, t)),
     Process("development", lambda m, t: development.step(m.state, m.rules.development,
                                                                 m.rules.milestones, m.streams, t)),
     Process("ties", lambda m, t: ties.step(m.state, m.rules.ties, m.streams, t)),

@@ -233,8 +233,8 @@ def test_no_capacity_no_intake_and_no_support(tiny):
     stale = copy.deepcopy(state)
     stale.family_support[:] = 99.0
     stale.child_support[:] = 99.0
-    informal.step(state, params, streams, 2)
-    informal.step(stale, params, streams, 2)
+    informal.step(state, informal.rules(params), streams, 2)
+    informal.step(stale, informal.rules(params), streams, 2)
     development.step(state, development.rules(params), development.milestone_rules(state, params),
                      streams, 2)
     development.step(stale, development.rules(params), development.milestone_rules(stale, params),
@@ -280,7 +280,7 @@ def test_arrears_build_when_workless_and_are_repaid_in_work(tiny):
     fa.debt[:] = 0.5
     fa.workless[:] = False
     fa.workless[0, :6] = True
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     np.testing.assert_array_equal(fa.workless[0, :6], True)       # no one finds or loses work
     np.testing.assert_array_equal(fa.workless[0, 6:], False)
     np.testing.assert_allclose(fa.debt[0, :6], 0.53, rtol=0, atol=1e-12)
@@ -297,7 +297,7 @@ def test_eviction_follows_arrears(tiny):
     fa.debt[:] = 0.0
     fa.workless[0, :4] = False                     # working, no arrears: stays at 0
     fa.debt[0, 4:] = 1.0                           # workless at full arrears
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     np.testing.assert_array_equal(fa.evict_pending[0, :4], False)
     np.testing.assert_array_equal(fa.evict_pending[0, 4:], True)
 
@@ -346,7 +346,7 @@ def test_trust_moves_toward_neighbours_mean_by_exactly_the_spread_rate(tiny):
     start = np.linspace(0.05, 0.95, F)
     state.families.trust[:] = start
     state.family_contact[:] = 0.0
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     nb = _neighbours(F, EDGES)
     expected = np.array([start[f] + 0.05 * (np.mean(start[nb[f]]) - start[f]) for f in range(F)])
     np.testing.assert_allclose(state.families.trust, [expected, expected], rtol=0, atol=1e-12)
@@ -359,13 +359,13 @@ def test_good_contacts_raise_trust_and_relapse_pulls_it_back(tiny):
     fa.trust[:] = 0.5
     state.family_contact[:] = 0.0
     state.family_contact[0, 0] = 0.9
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     assert fa.trust[0, 0] == pytest.approx(0.54, abs=1e-12)
     np.testing.assert_allclose(fa.trust[0, 1:], 0.5, rtol=0, atol=1e-12)
     params = _params(trust=replace(Trust(), contact_gain=0.0, relapse=0.1, spread=0.0))
     state.place.starting_trust[:] = 0.3
     fa.trust[:] = 0.5
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     np.testing.assert_allclose(fa.trust[0], 0.48, rtol=0, atol=1e-12)
 
 
@@ -375,7 +375,7 @@ def test_isolated_family_trust_is_not_pulled_toward_zero(tiny):
     set_family_ties(state, [(0, 1)])                 # homes 2.. have no ties
     state.families.trust[:] = 0.6
     state.family_contact[:] = 0.0
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     np.testing.assert_allclose(state.families.trust[0, 2:], 0.6, rtol=0, atol=1e-12)
 
 
@@ -407,7 +407,7 @@ def norm_state(tiny, tiny_place):
 
 def test_complex_contagion_adoption_and_hysteresis(norm_state):
     state, params, streams = norm_state(abandon=1.0, hysteresis=0.1)
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     fa = state.families
     assert fa.norm[0, 0]            # A: 3/3 >= 0.7, adopts
     assert not fa.norm[0, 4]        # B: 1/3 < 0.5, does not
@@ -419,14 +419,14 @@ def test_complex_contagion_adoption_and_hysteresis(norm_state):
 
 def test_adopter_keeps_the_norm_when_abandon_is_zero(norm_state):
     state, params, streams = norm_state(abandon=0.0, hysteresis=0.1)
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     assert state.families.norm[0, 11]
 
 
 def test_saturation_lowers_the_adoption_threshold(norm_state):
     state, params, streams = norm_state(abandon=0.0, hysteresis=0.1)
     state.saturation[:] = 0.5       # threshold 0.7 - 0.4 * 0.5 = 0.5 <= 1/2
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     fa = state.families
     assert fa.norm[0, 14]           # E: 1/2 >= 0.7 - 0.2
     assert fa.norm[0, 4]            # B: 1/3 >= 0.5 - 0.2
