@@ -20,6 +20,7 @@ from sim.interventions.base import Intervention
 from sim.params import ModelParams, PlaceParams
 from sim.place import build_state
 from sim.interventions import ordered
+from sim.kernels import demography as KD
 from sim.kernels import development as KDV
 from sim.kernels import engagement as KE
 from sim.kernels import informal as KI
@@ -52,6 +53,7 @@ class MonthRules(NamedTuple):
     parameters and the place, which stay fixed while the model runs (interventions act
     through State, never on params), so a month does not rebuild them."""
 
+    demography: KD.DemographyRules
     schools: KS.SchoolRules
     services: KSV.ServiceRules
     informal: KI.InformalRules
@@ -61,9 +63,11 @@ class MonthRules(NamedTuple):
     engagement: KE.EngagementRules
 
 
-def month_rules(params: ModelParams, state: State) -> MonthRules:
+def month_rules(params: ModelParams, place: PlaceParams, state: State) -> MonthRules:
     """Each process's records for a run with these parameters on this place."""
-    return MonthRules(schools=schools.school_rules(params.demography),
+    return MonthRules(demography=demography.demography_rules(params, place, state.place,
+                                                             state.families.deprivation.shape[1]),
+                      schools=schools.school_rules(params.demography),
                       services=services.service_rules(params),
                       informal=informal.rules(params),
                       development=development.rules(params),
@@ -82,7 +86,7 @@ def run_interventions(model: "PlaceModel", month: int) -> None:
 # here (docs/ODD.md 10.7 lists the files it touches); the benchmarks time these entries
 # by name.
 MONTH: tuple[Process, ...] = (
-    Process("demography", lambda m, t: demography.step(m.state, m.params, m.place, m.streams, t)),
+    Process("demography", lambda m, t: demography.step(m.state, m.rules.demography, m.params, m.streams, t)),
     Process("schools", lambda m, t: schools.step(m.state, m.rules.schools, m.streams, t)),
     Process("interventions", run_interventions),
     Process("services", lambda m, t: services.step(m.state, m.rules.services, m.streams, t)),
@@ -122,7 +126,7 @@ class PlaceModel(mesa.Model):
         self.seeds = seeds
         self.streams = Streams(seeds)
         self.state = build_state(place, params, england, self.streams)
-        self.rules = month_rules(params, self.state)
+        self.rules = month_rules(params, place, self.state)
         self.month = 0
         self.schedule = MONTH           # an instance's own, so a benchmark can time its entries
         self.interventions = ordered(list(interventions))

@@ -22,6 +22,13 @@ from sim.processes import (demography, development, engagement, informal, school
 from sim.outcomes import GROUPS, MILESTONES
 
 
+def demography_step(state, params, place, streams, month):
+    """demography.step with the record the model builds once per run."""
+    homes = state.families.deprivation.shape[1]
+    demography.step(state, demography.demography_rules(params, place, state.place, homes),
+                    params, streams, month)
+
+
 def _params(**groups) -> ModelParams:
     return dataclasses.replace(ModelParams(), **groups)
 
@@ -52,14 +59,14 @@ def test_ageing_adds_a_month_and_a_child_reaching_228_months_leaves(tiny, still_
     state, params, streams = tiny(replicates=2, place=still_place)
     state.place.births_per_month = 0.0
     _only_children(state, [0, 1, 2, 3], [0, 100, 226, 227], [0, 1, 2, 3])
-    demography.step(state, params, still_place, streams, 1)
+    demography_step(state, params, still_place, streams, 1)
     ch = state.children
     np.testing.assert_array_equal(ch.age[:, :3], [[1, 101, 227]] * 2)
     np.testing.assert_array_equal(ch.alive[:, :4], [[True, True, True, False]] * 2)
     np.testing.assert_array_equal(state.flows.left_at_19, [1, 1])
     for flow in ("births", "moved_in", "moved_out", "dropped", "evictions", "families_moved"):
         np.testing.assert_array_equal(getattr(state.flows, flow), [0, 0], err_msg=flow)
-    demography.step(state, params, still_place, streams, 2)          # 227 -> 228: leaves
+    demography_step(state, params, still_place, streams, 2)          # 227 -> 228: leaves
     np.testing.assert_array_equal(ch.alive[:, :4], [[True, True, False, False]] * 2)
     np.testing.assert_array_equal(ch.age[:, :2], [[2, 102]] * 2)
     np.testing.assert_array_equal(state.flows.left_at_19, [1, 1])
@@ -75,7 +82,7 @@ def test_evicted_family_moves_out_with_its_children_and_a_newcomer_takes_the_hom
     fa.deprivation[0, 3] = 99.0                     # a marker the newcomer will not carry
     fa.engaged[0, 3, :] = 4
     fa.engaged[0, 4, :] = 4
-    demography.step(state, params, still_place, streams, 1)
+    demography_step(state, params, still_place, streams, 1)
     fl, ch = state.flows, state.children
     assert fl.evictions[0] == 1 and fl.families_moved[0] == 1
     assert fl.moved_out[0] == 2
@@ -98,7 +105,7 @@ def test_births_fill_free_slots_and_the_rest_are_dropped(tiny, still_place):
     C = state.children.alive.shape[1]
     state.place.births_per_month = 2.0 * F           # every home has a baby this month
     _only_children(state, list(range(C - 5)), 10, 0)  # five free slots
-    demography.step(state, params, still_place, streams, 1)
+    demography_step(state, params, still_place, streams, 1)
     fl, ch = state.flows, state.children
     assert fl.births[0] == 5
     assert fl.dropped[0] == F - 5
@@ -116,7 +123,7 @@ def test_every_home_with_adults_has_its_baby_when_slots_are_free(tiny, still_pla
     F = state.families.deprivation.shape[1]
     state.place.births_per_month = 2.0 * F
     _only_children(state, [0], [10], [0])
-    demography.step(state, params, still_place, streams, 1)
+    demography_step(state, params, still_place, streams, 1)
     np.testing.assert_array_equal(state.flows.births, [F, F])
     np.testing.assert_array_equal(state.flows.dropped, [0, 0])
     np.testing.assert_array_equal(state.children.alive.sum(axis=1), [F + 1, F + 1])

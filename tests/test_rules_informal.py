@@ -179,7 +179,8 @@ def test_the_compiled_month_equals_the_statement_mid_run(compose_small):
     for _ in range(6):
         model.step()
     st, p, rs, month = model.state, model.params, model.streams, 7
-    demography.step(st, p, model.place, rs, month)
+    demography.step(st, demography.demography_rules(p, model.place, st.place,
+                                                    st.families.deprivation.shape[1]), p, rs, month)
     schools.step(st, schools.school_rules(p.demography), rs, month)
     services.step(st, services.service_rules(p), rs, month)
     assert st.family_supported_now.any() and (st.family_contact > 0).any()
