@@ -13,7 +13,7 @@ import numba as nb
 import numpy as np
 
 from sim.kernels.hashing import uniform
-from sim.kernels.linalg import row_sum
+from sim.kernels.linalg import row_sum, square
 
 
 class TieRules(NamedTuple):
@@ -189,3 +189,12 @@ def form_and_lose(rules, ties, orgs, inputs, shared_partners, out):
                 strength[r, i, j] = s
         out.formed[r] = n_formed // 2
         out.lost[r] = n_lost // 2
+
+
+@nb.njit(cache=True, error_model="numpy")
+def tie_month(rules, ties, orgs, inputs, strength, out):
+    """The month: the two passes, with shared-partner strength (linalg.square) taken
+    before each; `strength` is the start's. One compiled call, so that the records
+    cross from Python once a month, not once per pass."""
+    work_and_decay(rules, ties, orgs, inputs, strength, square(strength), out)
+    form_and_lose(rules, ties, orgs, inputs, square(out.strength), out)

@@ -52,15 +52,14 @@ def tie_rules(ties: Ties) -> TieRules:
 
 def tie_month(rules: TieRules, ties: TieElements, orgs: TieOrgs, inputs: TieInputs,
               strength: np.ndarray) -> TieResults:
-    """The month compiled: the two passes of sim.kernels.ties, with shared-partner
-    strength (a matrix product) taken before each. `strength` is the start's; ties and
-    orgs.champion are updated in place."""
+    """The month compiled (KT.tie_month): the two passes of sim.kernels.ties, with
+    shared-partner strength (a matrix product) taken before each. `strength` is the
+    start's; ties and orgs.champion are updated in place."""
     R = strength.shape[0]
     out = TieResults(work=np.empty_like(strength), strength=np.empty_like(strength),
                      champions_lost=np.zeros(R, dtype=np.int64),
                      formed=np.zeros(R, dtype=np.int64), lost=np.zeros(R, dtype=np.int64))
-    KT.work_and_decay(rules, ties, orgs, inputs, strength, linalg.square(strength), out)
-    KT.form_and_lose(rules, ties, orgs, inputs, linalg.square(out.strength), out)
+    KT.tie_month(rules, ties, orgs, inputs, strength, out)
     return out
 
 
