@@ -20,12 +20,20 @@ from sim.interventions.base import Intervention
 from sim.params import ModelParams, PlaceParams
 from sim.place import build_state
 from sim.interventions import ordered
+from sim.kernels import demography as KD
+from sim.kernels import development as KDV
+from sim.kernels import engagement as KE
+from sim.kernels import informal as KI
+from sim.kernels import schools as KS
+from sim.kernels import services as KSV
+from sim.kernels import ties as KT
 from sim.kernels.development import settled_shares
 from sim.processes import (demography, development, engagement, informal, schools, services,
                            system, ties)
 from sim.registry import check
 from sim.reporters import REPORTERS, Collector
 from sim.rng import Streams
+from sim.state import State
 from sim.synthetic import IndicatorTable
 
 
@@ -40,6 +48,34 @@ class Process(NamedTuple):
     run: Callable[["PlaceModel", int], None]
 
 
+class MonthRules(NamedTuple):
+    """The processes' parameter records, built once per run: they depend only on the
+    parameters and the place, which stay fixed while the model runs (interventions act
+    through State, never on params), so a month does not rebuild them."""
+
+    demography: KD.DemographyRules
+    schools: KS.SchoolRules
+    services: KSV.ServiceRules
+    informal: KI.InformalRules
+    development: KDV.DevelopmentRules
+    milestones: KDV.MilestoneRules
+    ties: KT.TieRules
+    engagement: KE.EngagementRules
+
+
+def month_rules(params: ModelParams, place: PlaceParams, state: State) -> MonthRules:
+    """Each process's records for a run with these parameters on this place."""
+    return MonthRules(demography=demography.demography_rules(params, place, state.place,
+                                                             state.families.deprivation.shape[1]),
+                      schools=schools.school_rules(params.demography),
+                      services=services.service_rules(params),
+                      informal=informal.rules(params),
+                      development=development.rules(params),
+                      milestones=development.milestone_rules(state, params),
+                      ties=ties.tie_rules(params.ties),
+                      engagement=engagement.engagement_rules(params, state.place.partnership))
+
+
 def run_interventions(model: "PlaceModel", month: int) -> None:
     """The scenario's interventions, in their fixed order (sim.interventions.ordered)."""
     for intervention in model.interventions:
@@ -50,15 +86,16 @@ def run_interventions(model: "PlaceModel", month: int) -> None:
 # here (docs/ODD.md 10.7 lists the files it touches); the benchmarks time these entries
 # by name.
 MONTH: tuple[Process, ...] = (
-    Process("demography", lambda m, t: demography.step(m.state, m.params, m.place, m.streams, t)),
-    Process("schools", lambda m, t: schools.step(m.state, m.params, m.streams, t)),
+    Process("demography", lambda m, t: demography.step(m.state, m.rules.demography, m.params, m.streams, t)),
+    Process("schools", lambda m, t: schools.step(m.state, m.rules.schools, m.streams, t)),
     Process("interventions", run_interventions),
-    Process("services", lambda m, t: services.step(m.state, m.params, m.streams, t)),
+    Process("services", lambda m, t: services.step(m.state, m.rules.services, m.streams, t)),
     # families, trust and norms (ODD steps 5-7) in one compiled pass
-    Process("informal", lambda m, t: informal.step(m.state, m.params, m.streams, t)),
-    Process("development", lambda m, t: development.step(m.state, m.params, m.streams, t)),
-    Process("ties", lambda m, t: ties.step(m.state, m.params, m.streams, t)),
-    Process("engagement", lambda m, t: engagement.step(m.state, m.params)),
+    Process("informal", lambda m, t: informal.step(m.state, m.rules.informal, m.streams, t)),
+    Process("development", lambda m, t: development.step(m.state, m.rules.development,
+                                                                m.rules.milestones, m.streams, t)),
+    Process("ties", lambda m, t: ties.step(m.state, m.rules.ties, m.streams, t)),
+    Process("engagement", lambda m, t: engagement.step(m.state, m.rules.engagement)),
     Process("system", lambda m, t: system.step(m.state, m.params)),
 )
 
@@ -89,10 +126,11 @@ class PlaceModel(mesa.Model):
         self.seeds = seeds
         self.streams = Streams(seeds)
         self.state = build_state(place, params, england, self.streams)
+        self.rules = month_rules(params, place, self.state)
         self.month = 0
         self.schedule = MONTH           # an instance's own, so a benchmark can time its entries
         self.interventions = ordered(list(interventions))
-        schools.step(self.state, params, self.streams, 0, everyone=True)
+        schools.step(self.state, self.rules.schools, self.streams, 0, everyone=True)
         self._settle()
         for intervention in self.interventions:
             intervention.initialize(self)
@@ -114,7 +152,7 @@ class PlaceModel(mesa.Model):
         """
         st, p = self.state, self.params
         for burn in range(1, SERVICE_BURN_IN + 1):         # caseloads fill up
-            services.step(st, p, self.streams, -burn)
+            services.step(st, self.rules.services, self.streams, -burn)
         informal.settle(st, p)                             # norms, then families
         target = development.inputs(st, p)
         # The development kernel's own integer power, not NumPy's array power, whose last

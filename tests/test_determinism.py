@@ -230,7 +230,8 @@ def test_development_noise_in_the_kernel_is_the_streams_draw(tiny):
     ch.env[:] = 0.3
     before = ch.env.copy()
     month = 4
-    development.step(state, params, streams, month)
+    development.step(state, development.rules(params), development.milestone_rules(state, params),
+                     streams, month)
     C = ch.alive.shape[1]
     u = streams.uniform("development.noise", month, (C, 3)).reshape(2, C, 3)
     expected = p * before + 0.01 * np.sqrt(12.0) * (u - 0.5)

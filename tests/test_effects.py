@@ -90,7 +90,8 @@ def _cumulative(kappa: float) -> np.ndarray:
             st.child_support[..., 0, 1] = effect * health
             st.family_supported_now[:] = True        # every family's children get it
             st.new_children = ()
-            development.step(st, rc.model, model.streams, month)
+            development.step(st, development.rules(rc.model), development.milestone_rules(st, rc.model),
+                             model.streams, month)
         scores[arm] = st.children.score()[..., 0]
     inter = scores["AB"] - scores["A"] - scores["B"] + scores["0"]
     return np.array([inter[r][cohort[r]].mean() for r in range(len(cohort))])

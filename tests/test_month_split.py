@@ -17,8 +17,8 @@ def test_split_attributes_kernel_time_to_the_process_that_called_it():
     assert split.kernel_ns["informal"] > 0 and split.kernel_ns["ties"] > 0
     # The reporters call two kernels (sim.kernels.indicators) and much Python around them.
     assert 0 < split.kernel_ns["collect"] < split.process_ns["collect"]
-    assert {"family_indicators", "org_indicators", "kind_totals", "engagement_month"} <= set(split.by_kernel_ns)
-    assert {"informal_month", "service_intake", "development_month", "square"} <= set(split.by_kernel_ns)
+    assert {"family_indicators", "org_indicators", "services_month", "engagement_month"} <= set(split.by_kernel_ns)
+    assert {"informal_month", "tie_month", "development_month"} <= set(split.by_kernel_ns)
     assert sum(split.process_ns.values()) <= split.total_ns
     assert sum(split.by_kernel_ns.values()) == sum(split.kernel_ns.values())
     assert "informal_month" in split.table()

@@ -22,6 +22,13 @@ from sim.processes import (demography, development, engagement, informal, school
 from sim.outcomes import GROUPS, MILESTONES
 
 
+def demography_step(state, params, place, streams, month):
+    """demography.step with the record the model builds once per run."""
+    homes = state.families.deprivation.shape[1]
+    demography.step(state, demography.demography_rules(params, place, state.place, homes),
+                    params, streams, month)
+
+
 def _params(**groups) -> ModelParams:
     return dataclasses.replace(ModelParams(), **groups)
 
@@ -52,14 +59,14 @@ def test_ageing_adds_a_month_and_a_child_reaching_228_months_leaves(tiny, still_
     state, params, streams = tiny(replicates=2, place=still_place)
     state.place.births_per_month = 0.0
     _only_children(state, [0, 1, 2, 3], [0, 100, 226, 227], [0, 1, 2, 3])
-    demography.step(state, params, still_place, streams, 1)
+    demography_step(state, params, still_place, streams, 1)
     ch = state.children
     np.testing.assert_array_equal(ch.age[:, :3], [[1, 101, 227]] * 2)
     np.testing.assert_array_equal(ch.alive[:, :4], [[True, True, True, False]] * 2)
     np.testing.assert_array_equal(state.flows.left_at_19, [1, 1])
     for flow in ("births", "moved_in", "moved_out", "dropped", "evictions", "families_moved"):
         np.testing.assert_array_equal(getattr(state.flows, flow), [0, 0], err_msg=flow)
-    demography.step(state, params, still_place, streams, 2)          # 227 -> 228: leaves
+    demography_step(state, params, still_place, streams, 2)          # 227 -> 228: leaves
     np.testing.assert_array_equal(ch.alive[:, :4], [[True, True, False, False]] * 2)
     np.testing.assert_array_equal(ch.age[:, :2], [[2, 102]] * 2)
     np.testing.assert_array_equal(state.flows.left_at_19, [1, 1])
@@ -75,7 +82,7 @@ def test_evicted_family_moves_out_with_its_children_and_a_newcomer_takes_the_hom
     fa.deprivation[0, 3] = 99.0                     # a marker the newcomer will not carry
     fa.engaged[0, 3, :] = 4
     fa.engaged[0, 4, :] = 4
-    demography.step(state, params, still_place, streams, 1)
+    demography_step(state, params, still_place, streams, 1)
     fl, ch = state.flows, state.children
     assert fl.evictions[0] == 1 and fl.families_moved[0] == 1
     assert fl.moved_out[0] == 2
@@ -98,7 +105,7 @@ def test_births_fill_free_slots_and_the_rest_are_dropped(tiny, still_place):
     C = state.children.alive.shape[1]
     state.place.births_per_month = 2.0 * F           # every home has a baby this month
     _only_children(state, list(range(C - 5)), 10, 0)  # five free slots
-    demography.step(state, params, still_place, streams, 1)
+    demography_step(state, params, still_place, streams, 1)
     fl, ch = state.flows, state.children
     assert fl.births[0] == 5
     assert fl.dropped[0] == F - 5
@@ -116,7 +123,7 @@ def test_every_home_with_adults_has_its_baby_when_slots_are_free(tiny, still_pla
     F = state.families.deprivation.shape[1]
     state.place.births_per_month = 2.0 * F
     _only_children(state, [0], [10], [0])
-    demography.step(state, params, still_place, streams, 1)
+    demography_step(state, params, still_place, streams, 1)
     np.testing.assert_array_equal(state.flows.births, [F, F])
     np.testing.assert_array_equal(state.flows.dropped, [0, 0])
     np.testing.assert_array_equal(state.children.alive.sum(axis=1), [F + 1, F + 1])
@@ -131,12 +138,12 @@ def test_children_enrol_at_each_transition_age(tiny):
     _only_children(state, [0, 1, 2, 3, 4, 5], [24, 48, 132, 192, 23, 60], [0, 1, 2, 3, 4, 5])
     state.children.school[0, 5] = pri                # mid-primary: keeps its school
     state.new_children = ()
-    schools.step(state, params, streams, 1)
+    schools.step(state, schools.school_rules(params.demography), streams, 1)
     np.testing.assert_array_equal(state.children.school[0, :6], [ey, pri, sec, -1, -1, pri])
     # with full post-16 participation and no early-years take-up
     params = _params(demography=Demography(early_years_uptake=0.0, post16_participation=1.0))
     state.children.school[:] = -1
-    schools.step(state, params, streams, 2)
+    schools.step(state, schools.school_rules(params.demography), streams, 2)
     np.testing.assert_array_equal(state.children.school[0, :4], [-1, pri, sec, p16])
 
 
@@ -145,7 +152,7 @@ def test_newcomers_enrol_at_the_level_for_their_age(tiny):
     pri, sec = _org(state, O.Kind.PRIMARY), _org(state, O.Kind.SECONDARY)
     _only_children(state, [0, 1, 2], [70, 150, 70], [0, 1, 2])
     state.new_children = (np.array([0, 0]), np.array([0, 1]))   # slot 2 is not new
-    schools.step(state, params, streams, 3)
+    schools.step(state, schools.school_rules(params.demography), streams, 3)
     np.testing.assert_array_equal(state.children.school[0, :3], [pri, sec, -1])
 
 
@@ -153,7 +160,7 @@ def test_no_local_school_of_a_level_means_a_school_outside_the_area(tiny, tiny_p
     place = replace(tiny_place, primary_schools=0)
     state, params, streams = tiny(place=place)
     _only_children(state, [0], [48], [0])
-    schools.step(state, params, streams, 1)
+    schools.step(state, schools.school_rules(params.demography), streams, 1)
     assert state.children.school[0, 0] == schools.OUTSIDE == -2
 
 
@@ -163,7 +170,7 @@ def test_school_choice_spreads_over_the_schools_of_a_level(tiny, tiny_place):
     primaries = np.flatnonzero(state.orgs.kind == O.Kind.PRIMARY)
     C = state.children.alive.shape[1]
     _only_children(state, list(range(C)), 48, 0)
-    schools.step(state, params, streams, 1)
+    schools.step(state, schools.school_rules(params.demography), streams, 1)
     chosen = state.children.school[0]
     assert set(chosen.tolist()) == set(primaries.tolist())
 
@@ -197,7 +204,7 @@ def _services_setup(tiny, capacity: float, replicates: int = 16, needy=range(10)
 
 def test_service_with_capacity_two_takes_on_at_most_two_of_ten_eligible(tiny):
     state, params, streams, k, needy = _services_setup(tiny, capacity=2.5)
-    services.step(state, params, streams, 1)
+    services.step(state, services.service_rules(params), streams, 1)
     intake = state.flows.intake
     caseload = (state.families.engaged > 0).sum(axis=1)
     assert (intake[:, k] <= 2).all()
@@ -218,14 +225,14 @@ def test_full_service_takes_no_one_and_episodes_run_down(tiny):
     fa.engaged[:, 0, k] = 3          # two running episodes fill the service
     fa.engaged[:, 1, k] = 3
     fa.engaged[:, 2, k] = 1          # an episode in its last month ends now
-    services.step(state, params, streams, 1)
+    services.step(state, services.service_rules(params), streams, 1)
     assert (state.flows.intake[:, k] == 0).all()
     np.testing.assert_array_equal(fa.engaged[:, :3, k], [[2, 2, 0]] * fa.engaged.shape[0])
 
 
 def test_no_capacity_no_intake_and_no_support(tiny):
     state, params, streams, k, needy = _services_setup(tiny, capacity=0.0)
-    services.step(state, params, streams, 1)
+    services.step(state, services.service_rules(params), streams, 1)
     assert (state.flows.intake == 0).all()
     assert not state.family_supported_now.any()
     # Support rows are read only where a family is supported now: whatever an unsupported
@@ -233,10 +240,12 @@ def test_no_capacity_no_intake_and_no_support(tiny):
     stale = copy.deepcopy(state)
     stale.family_support[:] = 99.0
     stale.child_support[:] = 99.0
-    informal.step(state, params, streams, 2)
-    informal.step(stale, params, streams, 2)
-    development.step(state, params, streams, 2)
-    development.step(stale, params, streams, 2)
+    informal.step(state, informal.rules(params), streams, 2)
+    informal.step(stale, informal.rules(params), streams, 2)
+    development.step(state, development.rules(params), development.milestone_rules(state, params),
+                     streams, 2)
+    development.step(stale, development.rules(params), development.milestone_rules(stale, params),
+                     streams, 2)
     for name in ("stress", "debt", "home_learning", "workless", "evict_pending"):
         np.testing.assert_array_equal(getattr(stale.families, name), getattr(state.families, name))
     np.testing.assert_array_equal(stale.children.env, state.children.env)
@@ -244,7 +253,7 @@ def test_no_capacity_no_intake_and_no_support(tiny):
 
 def test_equally_needy_families_have_equal_chances_whatever_their_home(tiny):
     state, params, streams, k, needy = _services_setup(tiny, capacity=2.5, replicates=1000)
-    services.step(state, params, streams, 1)
+    services.step(state, services.service_rules(params), streams, 1)
     taken = (state.families.engaged[..., k] > 0).mean(axis=0)[needy]
     first, last = taken[:5].mean(), taken[5:].mean()
     assert last > 0.8 * first, f"homes 0-4: {first:.3f}, homes 5-9: {last:.3f}"
@@ -252,7 +261,7 @@ def test_equally_needy_families_have_equal_chances_whatever_their_home(tiny):
 
 def test_free_places_are_filled_when_demand_far_exceeds_them(tiny):
     state, params, streams, k, needy = _services_setup(tiny, capacity=2.5, replicates=400)
-    services.step(state, params, streams, 1)
+    services.step(state, services.service_rules(params), streams, 1)
     assert state.flows.intake[:, k].mean() >= 1.9
 
 
@@ -262,7 +271,7 @@ def test_caseload_stays_within_capacity_when_capacity_falls(tiny):
     fa.engaged[:, :4, k] = params.services.episode_months     # full at 4
     money = _org(state, O.Kind.MONEY_ADVICE)
     state.orgs.capacity[:, money] = 2.5                       # capacity falls to 2
-    services.step(state, params, streams, 1)
+    services.step(state, services.service_rules(params), streams, 1)
     caseload = (fa.engaged[..., k] > 0).sum(axis=1)
     assert (caseload <= np.floor(state.kind_capacity[:, k])).all()
 
@@ -278,7 +287,7 @@ def test_arrears_build_when_workless_and_are_repaid_in_work(tiny):
     fa.debt[:] = 0.5
     fa.workless[:] = False
     fa.workless[0, :6] = True
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     np.testing.assert_array_equal(fa.workless[0, :6], True)       # no one finds or loses work
     np.testing.assert_array_equal(fa.workless[0, 6:], False)
     np.testing.assert_allclose(fa.debt[0, :6], 0.53, rtol=0, atol=1e-12)
@@ -295,7 +304,7 @@ def test_eviction_follows_arrears(tiny):
     fa.debt[:] = 0.0
     fa.workless[0, :4] = False                     # working, no arrears: stays at 0
     fa.debt[0, 4:] = 1.0                           # workless at full arrears
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     np.testing.assert_array_equal(fa.evict_pending[0, :4], False)
     np.testing.assert_array_equal(fa.evict_pending[0, 4:], True)
 
@@ -344,7 +353,7 @@ def test_trust_moves_toward_neighbours_mean_by_exactly_the_spread_rate(tiny):
     start = np.linspace(0.05, 0.95, F)
     state.families.trust[:] = start
     state.family_contact[:] = 0.0
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     nb = _neighbours(F, EDGES)
     expected = np.array([start[f] + 0.05 * (np.mean(start[nb[f]]) - start[f]) for f in range(F)])
     np.testing.assert_allclose(state.families.trust, [expected, expected], rtol=0, atol=1e-12)
@@ -357,13 +366,13 @@ def test_good_contacts_raise_trust_and_relapse_pulls_it_back(tiny):
     fa.trust[:] = 0.5
     state.family_contact[:] = 0.0
     state.family_contact[0, 0] = 0.9
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     assert fa.trust[0, 0] == pytest.approx(0.54, abs=1e-12)
     np.testing.assert_allclose(fa.trust[0, 1:], 0.5, rtol=0, atol=1e-12)
     params = _params(trust=replace(Trust(), contact_gain=0.0, relapse=0.1, spread=0.0))
     state.place.starting_trust[:] = 0.3
     fa.trust[:] = 0.5
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     np.testing.assert_allclose(fa.trust[0], 0.48, rtol=0, atol=1e-12)
 
 
@@ -373,7 +382,7 @@ def test_isolated_family_trust_is_not_pulled_toward_zero(tiny):
     set_family_ties(state, [(0, 1)])                 # homes 2.. have no ties
     state.families.trust[:] = 0.6
     state.family_contact[:] = 0.0
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     np.testing.assert_allclose(state.families.trust[0, 2:], 0.6, rtol=0, atol=1e-12)
 
 
@@ -405,7 +414,7 @@ def norm_state(tiny, tiny_place):
 
 def test_complex_contagion_adoption_and_hysteresis(norm_state):
     state, params, streams = norm_state(abandon=1.0, hysteresis=0.1)
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     fa = state.families
     assert fa.norm[0, 0]            # A: 3/3 >= 0.7, adopts
     assert not fa.norm[0, 4]        # B: 1/3 < 0.5, does not
@@ -417,14 +426,14 @@ def test_complex_contagion_adoption_and_hysteresis(norm_state):
 
 def test_adopter_keeps_the_norm_when_abandon_is_zero(norm_state):
     state, params, streams = norm_state(abandon=0.0, hysteresis=0.1)
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     assert state.families.norm[0, 11]
 
 
 def test_saturation_lowers_the_adoption_threshold(norm_state):
     state, params, streams = norm_state(abandon=0.0, hysteresis=0.1)
     state.saturation[:] = 0.5       # threshold 0.7 - 0.4 * 0.5 = 0.5 <= 1/2
-    informal.step(state, params, streams, 1)
+    informal.step(state, informal.rules(params), streams, 1)
     fa = state.families
     assert fa.norm[0, 14]           # E: 1/2 >= 0.7 - 0.2
     assert fa.norm[0, 4]            # B: 1/3 >= 0.5 - 0.2
@@ -463,7 +472,7 @@ def test_without_joint_work_tie_elements_decay_by_exactly_one_minus_decay(tiny):
     _set_tie(og, 0, 1, 0.5)
     _set_tie(og, 2, 3, 0.105)
     for month in range(1, 4):
-        ties.step(state, params, streams, month)
+        ties.step(state, ties.tie_rules(params.ties), streams, month)
         for e in (og.trust, og.reciprocity, og.empathy, og.equity):
             np.testing.assert_allclose(e[:, 0, 1], 0.5 * 0.975 ** month, rtol=1e-12)
             np.testing.assert_allclose(e[:, 1, 0], 0.5 * 0.975 ** month, rtol=1e-12)
@@ -489,7 +498,7 @@ def test_ties_of_inactive_organisations_are_removed(tiny):
     _set_tie(og, 4, 5, 0.5)          # both inactive: removed
     _set_tie(og, 6, 7, 0.5)          # one end inactive: removed
     og.active[:, [4, 5, 7]] = False
-    ties.step(state, params, streams, 1)
+    ties.step(state, ties.tie_rules(params.ties), streams, 1)
     s = og.strength()
     assert (s[:, 0, 1] == 0.5).all()
     assert (s[:, 4, 5] == 0).all() and (s[:, 5, 4] == 0).all()
@@ -504,7 +513,7 @@ def test_competition_spares_the_neutral_core_team(tiny):
     og.active[:, core] = True
     _set_tie(og, 0, 1, 0.5)
     _set_tie(og, 0, core, 0.5)
-    ties.step(state, params, streams, 1)
+    ties.step(state, ties.tie_rules(params.ties), streams, 1)
     np.testing.assert_allclose(og.trust[:, 0, 1], 0.45, rtol=1e-12)
     np.testing.assert_allclose(og.trust[:, 0, core], 0.5, rtol=1e-12)
 
@@ -517,7 +526,7 @@ def test_a_leaving_champion_takes_the_personal_share_unless_hardwired(tiny):
     _set_tie(og, 0, 1, 0.6)
     _set_tie(og, 2, 3, 0.6)          # no champions: untouched
     _set_tie(og, 4, 5, 0.6)          # champions leave, but the tie is hardwired
-    ties.step(state, params, streams, 1)
+    ties.step(state, ties.tie_rules(params.ties), streams, 1)
     assert not og.champion[:, [0, 1, 4, 5]].any()
     np.testing.assert_array_equal(state.flows.champions_lost, [4, 4])
     np.testing.assert_allclose(og.trust[:, 0, 1], 0.3, rtol=1e-12)
@@ -535,7 +544,7 @@ def test_joint_work_strengthens_a_tie_and_stops_its_decay(tiny):
     _set_tie(og, 0, 1, 0.4)
     _set_tie(og, 2, 3, 0.4)
     state.joint_extra[:, 0, 1] = state.joint_extra[:, 1, 0] = 1.0
-    ties.step(state, params, streams, 1)
+    ties.step(state, ties.tie_rules(params.ties), streams, 1)
     for e in (og.trust, og.reciprocity, og.empathy):
         np.testing.assert_allclose(e[:, 0, 1], 0.4 + 0.06 * 0.6, rtol=1e-12)
     np.testing.assert_allclose(og.trust[:, 2, 3], 0.4 * 0.975, rtol=1e-12)
@@ -561,7 +570,7 @@ def test_engagement_relaxes_toward_its_target_and_alignment_erodes_unless_hardwi
     og.hardwired[:, 1] = 1.0
     og.active[:, 2] = False
     core = _org(state, O.Kind.CORE_TEAM)
-    engagement.step(state, params)
+    engagement.step(state, engagement.engagement_rules(params, state.place.partnership))
     target = np.array([0.15 + 0.1 + 0.1, 0.15 - 0.1 + 0.1])       # 0.35, 0.15
     expected = 0.5 + 0.05 * (target - 0.5)
     np.testing.assert_allclose(og.engagement[:, 0], expected, rtol=1e-12)
@@ -579,7 +588,7 @@ def test_visible_progress_raises_engagement(tiny):
         state.orgs.engagement[:] = 0.2
         state.strength_history.clear()
         state.progress[:] = progress
-        engagement.step(state, params)
+        engagement.step(state, engagement.engagement_rules(params, state.place.partnership))
         after.append(state.orgs.engagement[0].copy())
         members = state.orgs.active[0] & ~state.orgs.neutral
     assert (after[1][members] > after[0][members]).all()
@@ -609,7 +618,8 @@ def test_env_moves_to_p_env_plus_one_minus_p_input_without_noise(tiny):
     ch.env[:] = np.array([1.0, 0.5, -0.5])
     for month in (1, 2):
         before = ch.env.copy()
-        development.step(state, params, streams, month)
+        development.step(state, development.rules(params), development.milestone_rules(state, params),
+                         streams, month)
         expected = p * before + (1 - p) * support
         np.testing.assert_allclose(ch.env[ch.alive], expected[ch.alive], rtol=0, atol=1e-12)
 
@@ -652,7 +662,8 @@ def test_with_cross_domain_a_health_deficit_lowers_learning_and_what_support_ach
     assert y[0, 0, 0] - gain_ok == pytest.approx(0.5, abs=1e-12)
     assert y[0, 1, 0] - gain_deficit == pytest.approx(0.5 * (1 - c * deficit), abs=1e-12)
     # and over months the learning scores part
-    development.step(state, params, streams, 1)
+    development.step(state, development.rules(params), development.milestone_rules(state, params),
+                     streams, 1)
     assert state.children.env[0, 1, 0] < state.children.env[0, 0, 0]
 
 
@@ -671,7 +682,8 @@ def test_milestones_count_who_passes_the_threshold_at_the_assessment_age(tiny):
     ch.ability[0, :3, 1] = 1.0         # all free of decay
     fa.in_need[:] = False
     fa.in_need[0, 0] = True
-    development.step(state, params, streams, 1)
+    development.step(state, development.rules(params), development.milestone_rules(state, params),
+                     streams, 1)
     counts = state.flows.milestone_counts[0]
     eyfs, decay = MILESTONES.index("eyfs_gld"), MILESTONES.index("decay_free5")
     everyone, need = GROUPS.index("all"), GROUPS.index("in_need")
@@ -691,11 +703,13 @@ def test_exclusions_only_in_school_and_admissions_only_from_age_10(tiny):
     _only_children(state, [0, 1, 2, 3, 4], [30, 80, 150, 150, 100], [0, 1, 2, 3, 4])
     ch.school[0, :5] = [ey, pri, sec, -1, pri]
     certain = dataclasses.replace(params, milestones=replace(Milestones(), exclusion_rate=1e9, admission_rate=0.0))
-    development.step(state, certain, streams, 1)
+    development.step(state, development.rules(certain), development.milestone_rules(state, certain),
+                     streams, 1)
     assert state.flows.exclusions[0] == 3           # primary x2 and secondary; not EY, not out of school
     assert state.flows.admissions[0] == 0
     never = dataclasses.replace(params, milestones=replace(Milestones(), exclusion_rate=0.0, admission_rate=1e9))
-    development.step(state, never, streams, 2)
+    development.step(state, development.rules(never), development.milestone_rules(state, never),
+                     streams, 2)
     assert state.flows.exclusions[0] == 0
     assert state.flows.admissions[0] == 2           # the two aged 150 months (>= 120)
 

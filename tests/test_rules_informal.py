@@ -39,7 +39,9 @@ def _random_rules(rng) -> KI.InformalRules:
         eviction_rate=float(rng.uniform(0.5, 5.0)), full_support_ties=float(rng.integers(1, 5)))
     return KI.InformalRules(families=fr, trust=values(KI.TrustRules, 0.02, 0.4),
                             norms=KI.NormRules(hysteresis=float(rng.uniform(0.0, 0.3)),
-                                               abandon=float(rng.uniform(0.3, 1.0))))
+                                               abandon=float(rng.uniform(0.3, 1.0)),
+                                               saturation_lowering=float(rng.uniform(0.0, 0.3)),
+                                               voice_norm_lowering=float(rng.uniform(0.0, 0.3))))
 
 
 def _random_ties(rng, R: int, F: int) -> sp.csr_matrix:
@@ -177,18 +179,19 @@ def test_the_compiled_month_equals_the_statement_mid_run(compose_small):
     for _ in range(6):
         model.step()
     st, p, rs, month = model.state, model.params, model.streams, 7
-    demography.step(st, p, model.place, rs, month)
-    schools.step(st, p, rs, month)
-    services.step(st, p, rs, month)
+    demography.step(st, demography.demography_rules(p, model.place, st.place,
+                                                    st.families.deprivation.shape[1]), p, rs, month)
+    schools.step(st, schools.school_rules(p.demography), rs, month)
+    services.step(st, services.service_rules(p), rs, month)
     assert st.family_supported_now.any() and (st.family_contact > 0).any()
     ps = st.place
     fa = informal.family_arrays(st, np.full(st.families.stress.shape, np.nan))
     compiled, stated = _month_both_ways(informal.rules(p), fa, informal.received(st),
-                                        ps.family_ties, ps.degree, norms.lowering(st, p),
+                                        ps.family_ties, ps.degree, norms.lowering(st, norms.rules(p)),
                                         ps.workless_rate, ps.starting_trust, model.seeds, month)
     _assert_same(compiled, stated)
     # And the model's own step is that kernel.
-    informal.step(st, p, rs, month)
+    informal.step(st, informal.rules(p), rs, month)
     _assert_same(informal.family_arrays(st, st.local_norm), compiled)
 
 

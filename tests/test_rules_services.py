@@ -264,7 +264,7 @@ def test_step_is_the_month_of_rules(tiny):
     fa.trust[:] = rng.uniform(0.5, 1, fa.trust.shape)
     before = copy.deepcopy(state)
     month = 5
-    services.step(state, params, streams, month)
+    services.step(state, services.service_rules(params), streams, month)
 
     lay = O.layout(before.orgs.kind)
     R, F = fa.stress.shape

@@ -68,9 +68,13 @@ class TrustRules(NamedTuple):
 
 class NormRules(NamedTuple):
     """`model.norms`: how far below its threshold an adopter may give the norm up, and
-    its monthly chance of doing so."""
+    its monthly chance of doing so; and how far saturation with good services and
+    residents' voice lower every threshold (read by the process module, which derives
+    the month's lowering: sim.processes.norms.lowering)."""
     hysteresis: float
     abandon: float
+    saturation_lowering: float
+    voice_norm_lowering: float
 
 
 class InformalRules(NamedTuple):

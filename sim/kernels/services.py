@@ -168,6 +168,33 @@ class Support(NamedTuple):
     supported_now: np.ndarray   # (R, F) bool
 
 
+class MonthInputs(NamedTuple):
+    """What a month of services reads (services_month): the organisations, this month's
+    modifiers, the kind layout, the system, the children and families (of which
+    ever_supported is set), each school's position in the layout, and the stream bases
+    (R,) of the discharge draw and the intake's two."""
+
+    providers: Providers
+    mods: ProviderModifiers
+    layout: KindLayout
+    system: SystemNow
+    children: ChildArrays
+    families: FamilyArrays
+    school_pos: np.ndarray
+    discharge: np.ndarray      # "services.discharge"
+    draws: IntakeDraws
+
+
+class MonthArrays(NamedTuple):
+    """The arrays a month of services fills (services_month)."""
+
+    kind_view: KindView
+    households: Households
+    caseload: Caseload
+    work: IntakeWork
+    support: Support
+
+
 @nb.njit(cache=True, error_model="numpy")
 def kind_totals(rules, providers, mods, layout, system, view):
     """What services need of their kinds this month (docs/ODD.md 7.4;
@@ -514,3 +541,20 @@ def service_support(rules, view, families, households, caseload, support):
         reach_neediest[r] = needy_supported / max(needy, 1)
         first_supported[r] = first
     return saturation, supported_share, reach_neediest, first_supported
+
+
+@nb.njit(cache=True, error_model="numpy")
+def services_month(rules, inputs, arrays):
+    """A month of services: kind_totals, family_aggregates, service_discharge,
+    service_intake and service_support in turn, in one compiled call so that the records
+    cross from Python once a month. Returns service_intake's two results, then
+    service_support's four."""
+    i, a = inputs, arrays
+    kind_totals(rules, i.providers, i.mods, i.layout, i.system, a.kind_view)
+    family_aggregates(i.children, i.school_pos, a.caseload, a.households)
+    service_discharge(a.caseload, a.kind_view.capacity_floor, i.discharge)
+    intake, by_referral = service_intake(rules, a.kind_view, i.families, a.households, a.caseload,
+                                         i.draws, a.work)
+    saturation, supported_share, reach_neediest, first_supported = service_support(
+        rules, a.kind_view, i.families, a.households, a.caseload, a.support)
+    return intake, by_referral, saturation, supported_share, reach_neediest, first_supported

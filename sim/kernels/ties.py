@@ -13,11 +13,11 @@ import numba as nb
 import numpy as np
 
 from sim.kernels.hashing import uniform
-from sim.kernels.linalg import row_sum
+from sim.kernels.linalg import row_sum, square
 
 
 class TieRules(NamedTuple):
-    """params.ties by the registry's names, and this month's champion turnover."""
+    """params.ties by the registry's names (fixed for a run)."""
 
     formation: float
     closure: float
@@ -32,7 +32,7 @@ class TieRules(NamedTuple):
     removal: float
     ordinary_work: float
     shared_case_work: float
-    monthly_turnover: np.ndarray   # (R,) turnover x the month's turnover_mult / 12
+    turnover: float            # yearly; the month's chance is TieInputs.monthly_turnover
 
 
 class TieElements(NamedTuple):
@@ -64,6 +64,7 @@ class TieInputs(NamedTuple):
     voice: np.ndarray          # (R,)
     turnover_base: np.ndarray  # (R,) uint64: stream "ties.turnover" (Streams.base)
     form_base: np.ndarray      # (R,) uint64: stream "ties.form"
+    monthly_turnover: np.ndarray  # (R,) chance a champion leaves: turnover x the month's turnover_mult / 12
 
 
 class TieResults(NamedTuple):
@@ -99,7 +100,7 @@ def work_and_decay(rules, ties, orgs, inputs, strength, shared_partners, out):
         base = inputs.turnover_base[r]
         leaves = champion[r].copy()
         for i in range(n):
-            leaves[i] = (champion[r, i] and uniform(base, 2 * i) < rules.monthly_turnover[r]
+            leaves[i] = (champion[r, i] and uniform(base, 2 * i) < inputs.monthly_turnover[r]
                          and not neutral[i])
         any_leave = False
         for i in range(n):
@@ -188,3 +189,12 @@ def form_and_lose(rules, ties, orgs, inputs, shared_partners, out):
                 strength[r, i, j] = s
         out.formed[r] = n_formed // 2
         out.lost[r] = n_lost // 2
+
+
+@nb.njit(cache=True, error_model="numpy")
+def tie_month(rules, ties, orgs, inputs, strength, out):
+    """The month: the two passes, with shared-partner strength (linalg.square) taken
+    before each; `strength` is the start's. One compiled call, so that the records
+    cross from Python once a month, not once per pass."""
+    work_and_decay(rules, ties, orgs, inputs, strength, square(strength), out)
+    form_and_lose(rules, ties, orgs, inputs, square(out.strength), out)

@@ -37,7 +37,8 @@ def demography_rules(params: ModelParams, place: PlaceParams, place_state: Place
         arrival_cdf=_arrival_cdf(float(place_state.children_per_home), MAX_ARRIVING_CHILDREN))
 
 
-def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams, month: int) -> None:
+def step(state: State, rules: KD.DemographyRules, params: ModelParams, streams: Streams,
+         month: int) -> None:
     """A month of demography in two compiled passes (sim.kernels.demography) around the
     draw of newcomer families:
 
@@ -49,11 +50,12 @@ def step(state: State, params: ModelParams, place: PlaceParams, streams: Streams
     3. births (a chance per home with an adult) and the newcomers' children (a truncated
        Poisson number, ages uniform over 0-19) take free child slots, per replicate in a
        fixed order: births by home, then first, second, third arriving children by home.
+
+    `rules` is demography_rules(params, place, state.place, homes), built once per run.
     """
     ch, fa, ps, fl = state.children, state.families, state.place, state.flows
     R, F = fa.deprivation.shape
     counts = KD.DemographyCounts(*np.zeros((len(KD.DemographyCounts._fields), R), dtype=np.int64))
-    rules = demography_rules(params, place, ps, F)
     children = KD.ChildSlots(alive=ch.alive, age=ch.age, fam=ch.fam, school=ch.school,
                              support_months=ch.support_months,
                              support_domains=ch.support_domains, env=ch.env)

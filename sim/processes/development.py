@@ -260,15 +260,18 @@ def development_month_numpy(rules: KDV.DevelopmentRules, milestones: KDV.Milesto
     summary[:, 7] = (alive & (around.stress[rows, fam] > milestones.severe_stress)).sum(axis=1)
 
 
-def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
+def step(state: State, dev_rules: KDV.DevelopmentRules, milestones: KDV.MilestoneRules,
+         streams: Streams, month: int) -> None:
+    """A month of development, compiled (KDV.development_month; the rules:
+    development_month_numpy); `dev_rules` and `milestones` are rules(params) and
+    milestone_rules(state, params), built once per run."""
     ch = state.children
     fresh = np.zeros_like(ch.alive)
     if len(state.new_children):
         fresh[state.new_children] = True
     events = np.zeros((ch.alive.shape[0], 2), dtype=np.int64)
-    dev_rules = rules(params)
     KDV.development_month(
-        dev_rules, milestone_rules(state, params), child_arrays(state, fresh),
+        dev_rules, milestones, child_arrays(state, fresh),
         surroundings(state, dev_rules),
         KDV.DevelopmentDraws(noise=streams.base("development.noise", month),
                              events=streams.base("development.events", month)),

@@ -74,10 +74,11 @@ def engagement_month_numpy(rules: EngagementRules, orgs: EngagementOrgs, inputs:
     return engagement, alignment
 
 
-def step(state: State, params: ModelParams) -> None:
+def step(state: State, rules: EngagementRules) -> None:
     """A month of engagement and alignment in two compiled passes (sim.kernels.engagement):
     tie totals and relationship capital, then every organisation's update (the rules:
-    `tie_capital_numpy`, `engagement_month_numpy`)."""
+    `tie_capital_numpy`, `engagement_month_numpy`); `rules` is engagement_rules(params,
+    place partnership), built once per run."""
     og = state.orgs
     strength = state.strength
     total, capital = KE.tie_capital(strength, og.active)
@@ -86,7 +87,7 @@ def step(state: State, params: ModelParams) -> None:
     if len(history) > MOMENTUM_WINDOW + 1:
         history.pop(0)
     KE.engagement_month(
-        engagement_rules(params, state.place.partnership),
+        rules,
         EngagementOrgs(active=og.active, neutral=og.neutral, hardwired=og.hardwired,
                        legacy_total=og.legacy_total, engagement=og.engagement,
                        alignment=og.alignment),

@@ -86,17 +86,18 @@ def informal_month_numpy(rules: KI.InformalRules, fa: KI.FamilyArrays, received:
                       replicates.lowering, draws.abandon)
 
 
-def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
+def step(state: State, rules: KI.InformalRules, streams: Streams, month: int) -> None:
     """Families, trust and norms of this month (ODD 7.5-7.7); keeps each family's share
-    of ties holding the norm as state.local_norm for development."""
+    of ties holding the norm as state.local_norm for development. `rules` is
+    rules(params), built once per run."""
     F = state.families.stress.shape[1]
     local_norm = state.scratch.get("norms.local", state.families.stress.shape)
     families_base, abandon_base = streams.bases(("families", "norms.abandon"), month)
     replicates = KI.ReplicateValues(
         workless_rate=state.place.workless_rate, starting_trust=state.place.starting_trust,
-        lowering=norms.lowering(state, params), families_base=families_base,
+        lowering=norms.lowering(state, rules.norms), families_base=families_base,
         abandon_base=abandon_base)
-    KI.informal_month(rules(params), family_arrays(state, local_norm), received(state),
+    KI.informal_month(rules, family_arrays(state, local_norm), received(state),
                       replicates, informal_ties(state), state.scratch.get("informal.shown", (F, 3)))
     state.local_norm = local_norm
 
@@ -115,7 +116,7 @@ def settle(state: State, params: ModelParams) -> None:
     """The start of a run (ODD 5.7, steps 4-5): norms spread by adoption alone until no
     family adopts, then families settle; state.local_norm from the settled norms."""
     fa, ps = state.families, state.place
-    threshold = norms.lowered(fa.norm_threshold, norms.lowering(state, params))
+    threshold = norms.lowered(fa.norm_threshold, norms.lowering(state, norms.rules(params)))
     for _ in range(NORM_SETTLE_ROUNDS):
         local_norm = neighbour_mean(ps.family_ties, ps.degree, fa.norm.astype(float))
         adopt = norms.adopting(fa.norm, local_norm, threshold)

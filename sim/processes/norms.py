@@ -22,14 +22,15 @@ from sim.state import State
 def rules(params: ModelParams) -> NormRules:
     """The norms' parameters as the kernel takes them."""
     npar = params.norms
-    return NormRules(hysteresis=float(npar.hysteresis), abandon=float(npar.abandon))
+    return NormRules(hysteresis=float(npar.hysteresis), abandon=float(npar.abandon),
+                     saturation_lowering=float(npar.saturation_lowering),
+                     voice_norm_lowering=float(params.system.voice_norm_lowering))
 
 
-def lowering(state: State, params: ModelParams) -> np.ndarray:
+def lowering(state: State, rules: NormRules) -> np.ndarray:
     """(R,) how far this month's saturation with good services and residents' voice lower
     every adoption threshold."""
-    return (params.norms.saturation_lowering * state.saturation
-            + params.system.voice_norm_lowering * state.voice)
+    return rules.saturation_lowering * state.saturation + rules.voice_norm_lowering * state.voice
 
 
 def lowered(norm_threshold: np.ndarray, lowering: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from sim import orgs as O
 from sim.kernels import schools as KS
 from sim.kernels.schools import LevelSettings, Pupils, SchoolInputs, SchoolRules
-from sim.params import Demography, ModelParams
+from sim.params import Demography
 from sim.rng import Streams, uniform_from_base
 from sim.state import State
 
@@ -86,9 +86,10 @@ def enrol_numpy(rules: SchoolRules, settings: LevelSettings, pupils: Pupils,
     return np.where(due, np.where(attends, school, NONE), pupils.school)
 
 
-def step(state: State, params: ModelParams, streams: Streams, month: int, everyone: bool = False) -> None:
+def step(state: State, rules: SchoolRules, streams: Streams, month: int, everyone: bool = False) -> None:
     """Enrol children at transition ages and newcomers; `everyone` at the start of a run
-    (sim.kernels.schools.enrol; the rule: `enrol_numpy`)."""
+    (sim.kernels.schools.enrol; the rule: `enrol_numpy`). `rules` is
+    school_rules(params.demography), built once per run."""
     ch = state.children
     options, count = state.place.school_levels, state.place.school_level_count
     new_rep, new_slot = (state.new_children if len(state.new_children)
@@ -97,5 +98,5 @@ def step(state: State, params: ModelParams, streams: Streams, month: int, everyo
                           new_slot=np.asarray(new_slot, dtype=np.int64), everyone=bool(everyone),
                           takeup_base=streams.base("schools.takeup", month),
                           pick_base=streams.base("schools.pick", month))
-    KS.enrol(school_rules(params.demography), LevelSettings(options=options, count=count),
+    KS.enrol(rules, LevelSettings(options=options, count=count),
              Pupils(alive=ch.alive, age=ch.age, school=ch.school), inputs)

@@ -339,41 +339,36 @@ def support_numpy(rules: KSV.ServiceRules, view: KSV.KindView, families: KSV.Fam
             first.sum(axis=1))
 
 
-def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
+def step(state: State, rules: KSV.ServiceRules, streams: Streams, month: int) -> None:
     """A month of services, by the compiled kernels (the same rules as the *_numpy
-    functions above)."""
+    functions above); `rules` is service_rules(params), built once per run."""
     fa = state.families
     R, F = fa.deprivation.shape
     K = O.N_SERVICE_KINDS
     lay = state.place.layout
-    rules = service_rules(params)
-    view = empty_view(R, K, len(lay.schools))
-    KSV.kind_totals(rules, *kind_records(state, lay), view)
     children, families = family_records(state)
-
-    # Episodes run down (a family still engaged is not a candidate); who is in each family.
-    households = _households(state.scratch, R, F)
-    caseload = KSV.Caseload(engaged=fa.engaged, running=np.empty((R, K), dtype=np.int64),
-                            n_engaged=state.scratch.get("services.n_engaged", (R, F), np.int8))
-    KSV.family_aggregates(children, lay.school_pos, caseload, households)
-
-    # Never over capacity: end surplus episodes where capacity fell.
     discharge, seek, priority = streams.bases(("services.discharge", "services.intake",
                                                "services.priority"), month)
-    KSV.service_discharge(caseload, view.capacity_floor, discharge)
-
-    draws = KSV.IntakeDraws(seek=seek, priority=priority)
-    state.flows.intake, state.flows.intake_by_referral = KSV.service_intake(
-        rules, view, families, households, caseload, draws, _intake_work(state.scratch, F, K))
-
-    # Monthly support for families and their children, scaled by quality.
+    inputs = KSV.MonthInputs(*kind_records(state, lay), children=children, families=families,
+                             school_pos=lay.school_pos, discharge=discharge,
+                             draws=KSV.IntakeDraws(seek=seek, priority=priority))
+    # The caseload as episodes run down (a family still engaged is not a candidate), who
+    # is in each family, and the monthly support for families and their children
+    # (child_support: a view, written in place).
     if not state.child_support.flags.c_contiguous:
         state.child_support = np.ascontiguousarray(state.child_support)
-    support = KSV.Support(family_support=state.family_support,
-                          child_support=state.child_support.reshape(R, F, -1),   # a view: written in place
-                          family_contact=state.family_contact,
-                          supported_now=state.family_supported_now)
-    (state.saturation, state.families_supported, state.reach_neediest,
-     state.flows.first_supported) = KSV.service_support(rules, view, families, households, caseload, support)
+    arrays = KSV.MonthArrays(
+        kind_view=empty_view(R, K, len(lay.schools)), households=_households(state.scratch, R, F),
+        caseload=KSV.Caseload(engaged=fa.engaged, running=np.empty((R, K), dtype=np.int64),
+                              n_engaged=state.scratch.get("services.n_engaged", (R, F), np.int8)),
+        work=_intake_work(state.scratch, F, K),
+        support=KSV.Support(family_support=state.family_support,
+                            child_support=state.child_support.reshape(R, F, -1),
+                            family_contact=state.family_contact,
+                            supported_now=state.family_supported_now))
+    (state.flows.intake, state.flows.intake_by_referral, state.saturation,
+     state.families_supported, state.reach_neediest,
+     state.flows.first_supported) = KSV.services_month(rules, inputs, arrays)
+    view, caseload = arrays.kind_view, arrays.caseload
     state.kind_capacity = view.capacity
     state.capacity_used = caseload.running.sum(axis=1) / np.maximum(view.capacity_floor.sum(axis=1), 1)

@@ -24,7 +24,7 @@ import numpy as np
 from sim.kernels import linalg
 from sim.kernels import ties as KT
 from sim.kernels.ties import TieElements, TieInputs, TieOrgs, TieResults, TieRules
-from sim.params import ModelParams, Ties
+from sim.params import Ties
 from sim.rng import Streams, uniform_from_base
 from sim.state import State
 
@@ -38,9 +38,8 @@ def referral_share(state: State) -> np.ndarray:
     return np.where(is_service[None, :], share[:, kind_pos], 0.0)
 
 
-def tie_rules(ties: Ties, turnover_mult: np.ndarray) -> TieRules:
-    """params.ties as the kernels take it, with this month's chance that a champion
-    leaves (the yearly turnover times the interventions' multiplier, over 12)."""
+def tie_rules(ties: Ties) -> TieRules:
+    """params.ties as the kernels take it (built once per run: PlaceModel.rules)."""
     return TieRules(
         formation=float(ties.formation), closure=float(ties.closure),
         embeddedness=float(ties.embeddedness), champion_boost=float(ties.champion_boost),
@@ -48,21 +47,19 @@ def tie_rules(ties: Ties, turnover_mult: np.ndarray) -> TieRules:
         competition=float(ties.competition), champion_emergence=float(ties.champion_emergence),
         personal_share=float(ties.personal_share), new_tie_strength=float(ties.new_tie_strength),
         removal=float(ties.removal), ordinary_work=float(ties.ordinary_work),
-        shared_case_work=float(ties.shared_case_work),
-        monthly_turnover=ties.turnover * turnover_mult / 12.0)
+        shared_case_work=float(ties.shared_case_work), turnover=float(ties.turnover))
 
 
 def tie_month(rules: TieRules, ties: TieElements, orgs: TieOrgs, inputs: TieInputs,
               strength: np.ndarray) -> TieResults:
-    """The month compiled: the two passes of sim.kernels.ties, with shared-partner
-    strength (a matrix product) taken before each. `strength` is the start's; ties and
-    orgs.champion are updated in place."""
+    """The month compiled (KT.tie_month): the two passes of sim.kernels.ties, with
+    shared-partner strength (a matrix product) taken before each. `strength` is the
+    start's; ties and orgs.champion are updated in place."""
     R = strength.shape[0]
     out = TieResults(work=np.empty_like(strength), strength=np.empty_like(strength),
                      champions_lost=np.zeros(R, dtype=np.int64),
                      formed=np.zeros(R, dtype=np.int64), lost=np.zeros(R, dtype=np.int64))
-    KT.work_and_decay(rules, ties, orgs, inputs, strength, linalg.square(strength), out)
-    KT.form_and_lose(rules, ties, orgs, inputs, linalg.square(out.strength), out)
+    KT.tie_month(rules, ties, orgs, inputs, strength, out)
     return out
 
 
@@ -108,7 +105,7 @@ def tie_month_numpy(rules: TieRules, ties: TieElements, orgs: TieOrgs, inputs: T
     # Turnover: a leaving champion takes the personal share of trust and empathy.
     draw = uniform_from_base(inputs.turnover_base, (n, 2))     # slots (o, 0) and (o, 1)
     leave_draw, emerge_draw = draw[..., 0], draw[..., 1]
-    leaves = orgs.champion & (leave_draw < rules.monthly_turnover[:, None]) & ~orgs.neutral
+    leaves = orgs.champion & (leave_draw < inputs.monthly_turnover[:, None]) & ~orgs.neutral
     leaves_o, leaves_p = pair(leaves)
     kept = 1 - rules.personal_share * (1 - hw)
     trust = np.where(leaves_o | leaves_p, trust * kept, trust)
@@ -149,15 +146,18 @@ def pair(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[:, :, None], x[:, None, :]
 
 
-def step(state: State, params: ModelParams, streams: Streams, month: int) -> None:
-    """A month of tie dynamics (`tie_month`; the rules: `tie_month_numpy`)."""
+def step(state: State, rules: TieRules, streams: Streams, month: int) -> None:
+    """A month of tie dynamics (`tie_month`; the rules: `tie_month_numpy`); `rules` is
+    tie_rules(params.ties), built once per run. This month's chance that a champion leaves
+    is the yearly turnover times the interventions' multiplier, over 12."""
     og = state.orgs
     strength = state.refresh_strength()
     inputs = TieInputs(referral_share=referral_share(state), cluster_work=state.cluster_work,
                        joint_extra=state.joint_extra, introductions=state.introductions,
                        voice=state.voice, turnover_base=streams.base("ties.turnover", month),
-                       form_base=streams.base("ties.form", month))
-    out = tie_month(tie_rules(params.ties, state.mods.turnover_mult),
+                       form_base=streams.base("ties.form", month),
+                       monthly_turnover=rules.turnover * state.mods.turnover_mult / 12.0)
+    out = tie_month(rules,
                     TieElements(og.trust, og.reciprocity, og.empathy, og.equity),
                     TieOrgs(engagement=og.engagement, active=og.active, hardwired=og.hardwired,
                             neutral=og.neutral, champion=og.champion),
