@@ -43,6 +43,26 @@ def end_values(ts: pd.DataFrame, months: int = 12) -> pd.DataFrame:
     return last.groupby("seed")[list(END_OUTCOMES)].mean()
 
 
+def certainty(median: float, low: float, high: float, replicates: int) -> dict[str, float]:
+    """Whether a paired difference can be told apart from no change (its 90% interval
+    excludes zero) and, where it cannot, about how many replicates would make an
+    interval that narrow around an effect this size exclude zero (the interval's width
+    shrinks as one over the square root of the replicates; NaN when the median is 0)."""
+    distinguishable = bool(low > 0 or high < 0)
+    needed = np.nan
+    if not distinguishable and median != 0 and np.isfinite(high - low):
+        needed = float(np.ceil(replicates * ((high - low) / 2 / abs(median)) ** 2))
+    return {"distinguishable": distinguishable, "replicates_needed": needed}
+
+
+def cost_per_child_range(total_cost: float, extra_low: float, extra_high: float) -> tuple[float, float]:
+    """Cost per additional child at the two ends of the children's 90% interval, only where
+    that interval lies above zero (NaN, NaN otherwise: no cost per child can be given)."""
+    if not (extra_low > 0 and total_cost > 0):
+        return np.nan, np.nan
+    return total_cost / extra_high, total_cost / extra_low
+
+
 def summarise(results: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
     """One row per scenario x outcome x group (tidy), from CompareFolder.results."""
     base = results["baseline"]
@@ -62,13 +82,15 @@ def summarise(results: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
             total_cost = cost.reindex(seeds).to_numpy()
             extra_med, extra_low, extra_high = _median_band(extra, PAIRED_INTERVAL)
             cost_med = float(quantiles(total_cost, 0.5))
+            per_child_low, per_child_high = cost_per_child_range(cost_med, extra_low, extra_high)
             rows.append(dict(
                 scenario=name, outcome=milestone, label=OUTCOMES[milestone].label, group=group,
                 unit=OUTCOMES[milestone].unit, **_spread("", share, REPLICATE_BAND),
                 **_spread("diff_", diff, PAIRED_INTERVAL), extra_children=extra_med, extra_low=extra_low,
                 extra_high=extra_high, total_cost=cost_med,
                 cost_per_extra_child=cost_med / extra_med if extra_med > 0 and cost_med > 0 else np.nan,
-                replicates=len(g)))
+                cost_per_extra_child_low=per_child_low, cost_per_extra_child_high=per_child_high,
+                replicates=len(g), **certainty(extra_med, extra_low, extra_high, len(g))))
         end = end_values(ts)
         paired = end.join(base_end.add_suffix("_base"), how="inner")
         for col in END_OUTCOMES:
@@ -79,7 +101,8 @@ def summarise(results: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
                 unit=OUTCOMES[col].unit, **_spread("", v, REPLICATE_BAND), **_spread("diff_", d, PAIRED_INTERVAL),
                 extra_children=np.nan, extra_low=np.nan, extra_high=np.nan,
                 total_cost=float(quantiles(cost.to_numpy(), 0.5)), cost_per_extra_child=np.nan,
-                replicates=len(paired)))
+                cost_per_extra_child_low=np.nan, cost_per_extra_child_high=np.nan,
+                replicates=len(paired), **certainty(*_median_band(d, PAIRED_INTERVAL), len(paired))))
     return pd.DataFrame(rows)
 
 

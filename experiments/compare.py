@@ -73,19 +73,35 @@ def write_summary(out: Path) -> "object":
 
 
 def headline_lines(summary) -> list[str]:
-    from sim.outcomes import EDUCATION_MILESTONES
+    """The terminal's headline: each education milestone's additional children with their
+    90% interval, rounded to what the interval supports; where the interval includes zero,
+    that it cannot be told from no change and about how many replicates would tell it;
+    a cost per additional child only where the interval lies above zero, as a range."""
+    from analysis.report.formatting import extra_text, money
+    from sim.outcomes import EDUCATION_MILESTONES, PAIRED_INTERVAL
 
-    lines = ["Additional children reaching each milestone over the run, vs baseline "
-             "(median [90% interval]); total cost; cost per additional child:"]
     s = summary[(summary["group"] == "all") & summary["outcome"].isin(EDUCATION_MILESTONES)]
+    n = int(s["replicates"].min()) if len(s) else 0
+    lines = [f"Additional children reaching each milestone over the run, vs baseline: median "
+             f"({PAIRED_INTERVAL.wording}, {n} replicates):"]
     for scenario in dict.fromkeys(s["scenario"]):
         if scenario == "baseline":
             continue
-        lines.append(f"  {scenario}:")
-        for r in s[s["scenario"] == scenario].itertuples():
-            cpc = f"GBP {r.cost_per_extra_child:,.0f}" if r.cost_per_extra_child == r.cost_per_extra_child else "n/a"
-            lines.append(f"    {r.outcome:<9} {r.extra_children:+7.1f} [{r.extra_low:+.1f}, {r.extra_high:+.1f}] children; "
-                         f"cost GBP {r.total_cost:,.0f}; per additional child {cpc}")
+        rows = s[s["scenario"] == scenario]
+        lines.append(f"  {scenario} (costs {money(rows['total_cost'].iloc[0])} over the run):")
+        for _, r in rows.iterrows():
+            text = f"    {r['outcome']:<9} {extra_text(r)} children"
+            if r["distinguishable"] and r["extra_low"] > 0:
+                text += (f"; {money(r['cost_per_extra_child_low'], 2)} to "
+                         f"{money(r['cost_per_extra_child_high'], 2)} per additional child")
+            elif r["distinguishable"]:
+                text += "; fewer children than without it"
+            else:
+                needed = r["replicates_needed"]
+                more = (f" (about {int(needed):,} would be needed for an effect this size)"
+                        if needed == needed else "")
+                text += f": not distinguishable from no change with {int(r['replicates'])} replicates{more}"
+            lines.append(text)
     return lines
 
 

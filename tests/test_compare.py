@@ -113,3 +113,43 @@ def test_the_one_quantile_helper_ignores_missing_values_and_keeps_axes():
     assert lo[0] == np.quantile([1.0, 2.0, 3.0], 0.1) and hi[0] == np.quantile([1.0, 2.0, 3.0], 0.9)
     assert float(quantiles([4.0, 1.0, np.nan], 0.5)) == 2.5
     assert np.isnan(quantiles(np.array([]), 0.5)) and quantiles(np.empty((0, 3)), (0.1, 0.9)).shape == (2, 3)
+
+
+def _paired(extra_by_seed: dict[str, list[float]], cost: float = 1000.0) -> dict:
+    """A compare's results where each scenario adds `extra` children to the baseline's
+    reached count at KS4 for each seed (100 assessed), costing `cost` a month."""
+    def tables(extra, monthly):
+        seeds = range(len(extra))
+        milestones = pd.DataFrame({"seed": list(seeds), "year": 2020, "milestone": "ks4", "group": "all",
+                                   "reached": [50 + e for e in extra], "assessed": 100})
+        ts = pd.DataFrame({"seed": list(seeds), "month": 12, "cost": monthly,
+                           **{c: 0.0 for c in ("shared_purpose", "relationships", "evidence_data",
+                                               "infrastructure", "capacity", "coordination", "tie_density",
+                                               "partner_engagement", "norm_adoption", "reach_neediest",
+                                               "mean_trust", "children_in_need", "mean_learning")}})
+        return {"milestones": milestones, "timeseries": ts}
+    n = len(next(iter(extra_by_seed.values())))
+    return {"baseline": tables([0.0] * n, 0.0), **{k: tables(v, cost) for k, v in extra_by_seed.items()}}
+
+
+def test_headlines_say_when_an_effect_cannot_be_told_from_no_change():
+    """The honest-headline rule: an interval that includes zero is said to be
+    indistinguishable from no change, with the replicates that would tell it, and gets no
+    cost per child; one above zero gets a cost per child as a range, never one number."""
+    from analysis.compare import summarise
+    from experiments.compare import headline_lines
+
+    noisy = [-6.0, -3.0, 0.0, 2.0, 4.0, 5.0, 7.0, 9.0, 12.0, 14.0]     # median +4.5, interval around 0
+    clear = [8.0, 9.0, 10.0, 10.0, 11.0, 11.0, 12.0, 12.0, 13.0, 14.0]
+    summary = summarise(_paired({"noisy": noisy, "clear": clear}))
+    row = summary[(summary["outcome"] == "ks4")].set_index("scenario")
+    assert not row.loc["noisy", "distinguishable"] and row.loc["clear", "distinguishable"]
+    assert row.loc["noisy", "replicates_needed"] > 10
+    assert row.loc["noisy", "cost_per_extra_child_low"] != row.loc["noisy", "cost_per_extra_child_low"]  # NaN
+    low, high = row.loc["clear", ["cost_per_extra_child_low", "cost_per_extra_child_high"]]
+    assert 0 < low < 1000 / 11 < high
+    lines = "\n".join(headline_lines(summary))
+    noisy_line = next(ln for ln in lines.splitlines() if "noisy" not in ln and "ks4" in ln and "not distinguishable" in ln)
+    assert "with 10 replicates (about" in noisy_line and "per additional child" not in noisy_line
+    clear_line = [ln for ln in lines.splitlines() if "ks4" in ln and "per additional child" in ln]
+    assert len(clear_line) == 1 and " to " in clear_line[0].split(";")[1]
