@@ -101,9 +101,10 @@ def normalise(text: str) -> str:
 
 def headline_strings(summary: pd.DataFrame) -> list[str]:
     """The headline numbers of the summary as the report rounds them: additional children
-    with their 90% interval, total cost and cost per additional child, per scenario and
-    milestone (all children)."""
-    from analysis.report.formatting import cost_per_child_text, extra_text, money
+    with their 90% interval, total cost, and the cost per additional child as a range or
+    the words that say it cannot be told from no change, per scenario and milestone (all
+    children)."""
+    from analysis.report.formatting import cost_or_uncertainty_text, extra_text, money
     from sim.outcomes import MILESTONES
 
     rows = summary[(summary["group"] == "all") & summary["outcome"].isin(MILESTONES)
@@ -113,9 +114,7 @@ def headline_strings(summary: pd.DataFrame) -> list[str]:
     for _, r in rows.iterrows():
         out.append(extra_text(r))
         out.append(money(r["total_cost"]))
-        cpc = cost_per_child_text(r)
-        if cpc != "n/a":
-            out.append(cpc)
+        out.append(cost_or_uncertainty_text(r))
     return sorted(set(out))
 
 

@@ -103,6 +103,22 @@ def cost_per_child_range(row: Any) -> str:
         return f"at least {money(cost / hi, 2)}"
     return "n/a"
 
+def cost_or_uncertainty_text(row: Any) -> str:
+    """The headline's last cell, by the honest-headline rule: where the additional
+    children's 90% interval lies above zero, the cost per additional child over that
+    interval ("£260,000 to £1.1 million"); where it includes zero, that the effect cannot
+    be told apart from no change with these replicates, and about how many would tell it
+    (analysis.compare.certainty); where it lies below zero, that fewer children reach it."""
+    lo, hi, n = row["extra_low"], row["extra_high"], row["replicates"]
+    if finite(lo) and lo > 0:
+        return cost_per_child_range(row)
+    if finite(hi) and hi < 0:
+        return "fewer children than without it"
+    needed = row.get("replicates_needed", float("nan"))
+    more = f"; about {int(needed):,} would tell" if finite(needed) else ""
+    return f"not distinguishable from no change with {int(n)} replicates{more}"
+
+
 # -- names as words --------------------------------------------------------------------------------
 
 def label(name: str) -> str:

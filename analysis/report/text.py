@@ -6,7 +6,7 @@ from typing import Any
 from analysis.report.data import (Context, calendar_span, extra_children_between, median_interval,
                                   system_periods, year_of_month)
 from analysis.report.figures import marker_name, style
-from analysis.report.formatting import (cost_per_child_text, finite, interval_text, label,
+from analysis.report.formatting import (cost_or_uncertainty_text, finite, interval_text, label,
                                         list_words, lower_first, money, number, outcome_title, rounded, significant,
                                         years_text)
 from sim.outcomes import MILESTONES, OUTCOMES
@@ -140,7 +140,7 @@ def scenario_headline(ctx: Context, name: str) -> dict:
         r = r.iloc[0]
         med, lo, hi = rounded(r["extra_children"], r["extra_low"], r["extra_high"], most=1)
         row = {"milestone": OUTCOMES[m].short_label, "extra": med, "interval": f"{lo} to {hi}",
-               "cost_per_child": cost_per_child_text(r), "after": None}
+               "cost_per_child": cost_or_uncertainty_text(r), "after": None}
         if exit_year is not None:
             vals = extra_children_between(ctx.results, name, after_first, ctx.last_year, m)
             row["after"] = interval_text(*median_interval(vals), most=1)
