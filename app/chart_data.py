@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.compare import certainty, cost_per_child_range
 from analysis.style import OKABE_ITO, ring_layout
 from analysis.summarise import quantiles
 from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES, PAIRED_INTERVAL, REPLICATE_BAND, SYSTEM_AREAS
@@ -120,7 +121,7 @@ class CostView:
     rows: list = field(default_factory=list)   # per milestone: label, extra (mid, lo, hi), cost per child
 
 
-def cost_view(scen_ts: pd.DataFrame, extra: dict[str, dict]) -> CostView:
+def cost_view(scen_ts: pd.DataFrame, extra: dict[str, dict], replicates: int) -> CostView:
     first_seed = scen_ts["seed"].iloc[0]
     one = scen_ts[scen_ts["seed"] == first_seed].sort_values("month")
     monthly = one["cost"].to_numpy(dtype=float)              # the same in every replicate
@@ -130,9 +131,12 @@ def cost_view(scen_ts: pd.DataFrame, extra: dict[str, dict]) -> CostView:
     for m in EDUCATION_MILESTONES:
         e = extra[m]
         mid, lo, hi = (float(e[k][-1]) if len(e[k]) else float("nan") for k in ("mid", "lo", "hi"))
-        per = total / mid if (mid > 0 and total > 0) else float("nan")
+        per_low, per_high = cost_per_child_range(total, lo, hi)
         rows.append({"milestone": m, "label": age_label(m), "extra": mid, "low": lo, "high": hi,
-                     "cost_per_child": per})
+                     "cost_per_child_low": per_low, "cost_per_child_high": per_high,
+                     # as a compare's summary names them, for the one wording rule
+                     "extra_low": lo, "extra_high": hi, "total_cost": total, "replicates": replicates,
+                     **certainty(mid, lo, hi, replicates)})
     return CostView({"year": one["year"].to_numpy(dtype=float), "cumulative": cumulative / 1000.0}, total, rows)
 
 

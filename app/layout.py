@@ -14,6 +14,7 @@ import dataclasses
 import html
 import time
 
+from analysis.report.formatting import cost_or_uncertainty_text
 from analysis.style import OKABE_ITO
 from app import chart_data as R
 from app.controller import DEBUG, PageController, Status
@@ -304,7 +305,7 @@ class StrategyPage:
         bands = R.milestone_bands(base.milestones, scen.milestones)
         extra = R.extra_children(base.milestones, scen.milestones)
         system = R.system_bands(base.timeseries, scen.timeseries)
-        cost = R.cost_view(scen.timeseries, extra)
+        cost = R.cost_view(scen.timeseries, extra, len(res.seeds))
         self._orgs = scen.organisations
         self._history = R.NetworkHistory(scen.network, res.seeds[0], len(scen.organisations))
         t.append(time.perf_counter())
@@ -328,11 +329,11 @@ class StrategyPage:
         rows = "".join(
             f"<tr><td>{r['label']}</td><td style='text-align:right'>{r['extra']:+.1f}</td>"
             f"<td style='text-align:right;color:#666'>[{r['low']:+.1f}, {r['high']:+.1f}]</td>"
-            f"<td style='text-align:right'>{R.gbp(r['cost_per_child'])}</td></tr>" for r in cost.rows)
+            f"<td style='text-align:right'>{cost_or_uncertainty_text(r)}</td></tr>" for r in cost.rows)
         return (f"<div style='font-size:12px'><b>Total cost {res.start_year}-{end}: {R.gbp(cost.total)}</b>"
                 f"<table style='border-collapse:collapse;margin-top:4px'>"
                 f"<tr style='color:#444'><th style='text-align:left'>milestone</th><th>extra children</th>"
-                f"<th>90% interval</th><th>cost per extra child</th></tr>{rows}</table></div>")
+                f"<th>90% interval</th><th>cost per extra child (over the interval)</th></tr>{rows}</table></div>")
 
     def _draw_network(self) -> None:
         history = getattr(self, "_history", None)

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 from typing import NamedTuple
 
+from analysis.report.formatting import cost_or_uncertainty_text
 from analysis.results import MANIFEST, folder_kind, read_compare
 from app.chart_data import gbp
 from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES
@@ -36,15 +37,16 @@ def open_compare_folder(folder: Path) -> SavedComparison:
     summary = compare.summary if compare.summary is not None else summarise(results)
     s = summary[(summary["group"] == "all") & summary["outcome"].isin(EDUCATION_MILESTONES)]
     rows = []
-    for r in s.itertuples():
-        rows.append(f"<tr><td>{html.escape(r.scenario)}</td><td>{html.escape(OUTCOMES[r.outcome].short_label)}</td>"
-                    f"<td style='text-align:right'>{r.median * 100:.1f}%</td>"
-                    f"<td style='text-align:right'>{r.extra_children:+.1f} [{r.extra_low:+.1f}, {r.extra_high:+.1f}]</td>"
-                    f"<td style='text-align:right'>{gbp(r.total_cost)}</td>"
-                    f"<td style='text-align:right'>{gbp(r.cost_per_extra_child)}</td></tr>")
+    for _, row in s.iterrows():
+        r = row
+        rows.append(f"<tr><td>{html.escape(r['scenario'])}</td><td>{html.escape(OUTCOMES[r['outcome']].short_label)}</td>"
+                    f"<td style='text-align:right'>{r['median'] * 100:.1f}%</td>"
+                    f"<td style='text-align:right'>{r['extra_children']:+.1f} [{r['extra_low']:+.1f}, {r['extra_high']:+.1f}]</td>"
+                    f"<td style='text-align:right'>{gbp(r['total_cost'])}</td>"
+                    f"<td style='text-align:right'>{html.escape(cost_or_uncertainty_text(r))}</td></tr>")
     table = ("<table class='ps-saved-table' style='font-size:12px;border-collapse:collapse'>"
              "<tr><th>scenario</th><th>milestone</th><th>share reaching it</th>"
-             "<th>extra children [90% interval]</th><th>total cost</th><th>cost per extra child</th></tr>"
+             "<th>extra children [90% interval]</th><th>total cost</th><th>cost per extra child (over the interval)</th></tr>"
              + "".join(rows) + "</table>")
     images = []
     plots = folder / "plots"

@@ -651,3 +651,21 @@ def test_a_tab_closing_mid_update_is_not_reported_but_other_errors_are(caplog):
             assert any("something else" in r.getMessage() for r in caplog.records)
     finally:
         loop.close()
+
+
+def test_the_cost_table_gives_a_cost_per_child_only_where_the_effect_can_be_told_from_zero():
+    """The page's cost table follows the report's honest-headline rule: a range over the
+    90% interval where it lies above zero, the words and the replicates that would tell
+    it where it includes zero."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.report.formatting import cost_or_uncertainty_text
+    from app import chart_data as R
+
+    ts = pd.DataFrame({"seed": 0, "month": np.arange(1, 13), "year": 2016 + np.arange(12) / 12, "cost": 1000.0})
+    extra = {m: {"mid": [3.0], "lo": [-2.0], "hi": [8.0]} for m in ("eyfs_gld", "ks2", "eet18")}
+    extra["ks4"] = {"mid": [6.0], "lo": [2.0], "hi": [10.0]}
+    rows = {r["milestone"]: cost_or_uncertainty_text(r) for r in R.cost_view(ts, extra, 10).rows}
+    assert rows["ks4"] == "£1,200 to £6,000"                        # 12,000 / 10 and 12,000 / 2
+    assert rows["ks2"].startswith("not distinguishable from no change with 10 replicates; about ")
