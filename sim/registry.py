@@ -97,3 +97,26 @@ def outside_plausible(obj: Any, prefix: str = "") -> list[str]:
         if (lo is not None and v < lo) or (hi is not None and v > hi):
             notes.append(f"{e.name}={v!r} is outside its plausible range [{lo}, {hi}]")
     return notes
+
+
+def record(cls: type, *sources: Any, **derived: Any) -> Any:
+    """A kernel's parameter record (a NamedTuple) filled by name: each field from
+    `derived` when given there, else from the first source dataclass (sim.params) that
+    has an attribute of that name, converted to the field's declared type (float or int:
+    numba compiles a Python int field as int64). Registry names go through unchanged,
+    so two values cannot be swapped on the way; a field found nowhere is an error."""
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for name in cls._fields:
+        if name in derived:
+            value = derived[name]
+        else:
+            source = next((s for s in sources if hasattr(s, name)), None)
+            if source is None:
+                raise AttributeError(f"{cls.__name__}.{name}: in no source and not derived")
+            value = getattr(source, name)
+        kind = hints.get(name)
+        values[name] = kind(value) if kind in (float, int) else value
+    return cls(**values)

@@ -24,6 +24,7 @@ from sim import orgs as O
 from sim.params import ModelParams
 from sim.rng import Streams, uniform_from_base
 from sim.outcomes import MILESTONES, OUTCOMES
+from sim.registry import record
 from sim.state import SEVERE_STRESS, State
 
 L, H, W = 0, 1, 2
@@ -34,35 +35,16 @@ SQRT12 = np.sqrt(12.0)
 def rules(params: ModelParams) -> KDV.DevelopmentRules:
     """params.development as the kernels read it."""
     dv = params.development
-    return KDV.DevelopmentRules(
-        deprivation_effect=float(dv.deprivation_effect),
-        qualification_effect=float(dv.qualification_effect),
-        workless_effect=float(dv.workless_effect),
-        home_learning_effect=float(dv.home_learning_effect),
-        school_effect=float(dv.school_effect),
-        neighbourhood_effect=float(dv.neighbourhood_effect),
-        cross_domain=float(dv.cross_domain),
-        health_deprivation_effect=float(dv.health_deprivation_effect),
-        health_poor_effect=float(dv.health_poor_effect),
-        stress_effect=float(dv.stress_effect),
-        housing_effect=float(dv.housing_effect),
-        informal_support_effect=float(dv.informal_support_effect),
-        persistence=float(dv.persistence),
-        noise_scale=float(dv.noise_sd * SQRT12))
+    return record(KDV.DevelopmentRules, dv, noise_scale=dv.noise_sd * SQRT12)
 
 
 def milestone_rules(state: State, params: ModelParams) -> KDV.MilestoneRules:
     """params.milestones as this month applies them (interventions scale exclusions)."""
     mp = params.milestones
     spec = milestone_spec(params)
-    return KDV.MilestoneRules(
-        age=spec.age, weight=spec.weight, threshold=spec.threshold,
-        exclusion_rate_now=float(mp.exclusion_rate * state.exclusion_multiplier),
-        exclusion_wellbeing_slope=float(mp.exclusion_wellbeing_slope),
-        admission_rate=float(mp.admission_rate),
-        admission_wellbeing_slope=float(mp.admission_wellbeing_slope),
-        severe_stress=float(SEVERE_STRESS))
-
+    return record(KDV.MilestoneRules, mp, age=spec.age, weight=spec.weight, threshold=spec.threshold,
+                  exclusion_rate_now=mp.exclusion_rate * state.exclusion_multiplier,
+                  severe_stress=SEVERE_STRESS)
 
 def family_conditions(state: State) -> KDV.FamilyConditions:
     """The family arrays a child's input depends on, as the kernels take them."""

@@ -21,6 +21,7 @@ from sim.kernels import engagement as KE
 from sim.kernels import linalg
 from sim.kernels.engagement import EngagementInputs, EngagementOrgs, EngagementRules
 from sim.params import ModelParams
+from sim.registry import record
 from sim.state import State
 
 MOMENTUM_WINDOW = 12  # months over which network growth counts as visible progress
@@ -30,12 +31,7 @@ def engagement_rules(params: ModelParams, partnership: float) -> EngagementRules
     """params.engagement (and ties.entrenchment) as the kernel takes them, with the
     lasting lift of a place whose starting partnership strength is `partnership`."""
     ep = params.engagement
-    return EngagementRules(
-        base=float(ep.base), need_motivation=float(ep.need_motivation),
-        network_value=float(ep.network_value), progress_gain=float(ep.progress_gain),
-        rate=float(ep.rate), alignment_rate=float(ep.alignment_rate),
-        entrenchment=float(params.ties.entrenchment),
-        culture_lift=float(ep.culture * partnership))
+    return record(EngagementRules, ep, params.ties, culture_lift=ep.culture * partnership)
 
 
 def tie_capital_numpy(strength: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

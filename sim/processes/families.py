@@ -16,26 +16,16 @@ import numpy as np
 from sim.kernels.informal import (CH_DEBT, CH_HLE, CH_HOUSING, CH_STRESS, CH_WORK, FamilyArrays,
                                   FamilyRules, Received)
 from sim.params import ModelParams
+from sim.registry import record
 
 FULL_SUPPORT_TIES = 4.0  # informal ties at which a family's informal support saturates
 
 
 def rules(params: ModelParams) -> FamilyRules:
-    """The families' parameters as the kernel takes them."""
-    fp = params.families
-    return FamilyRules(
-        job_finding=float(fp.job_finding), debt_build=float(fp.debt_build),
-        debt_repay=float(fp.debt_repay), eviction_rate=float(fp.eviction_rate),
-        stress_rate=float(fp.stress_rate), hle_rate=float(fp.hle_rate),
-        informal_buffer=float(fp.informal_buffer), stress_intercept=float(fp.stress_intercept),
-        stress_deprivation=float(fp.stress_deprivation), stress_workless=float(fp.stress_workless),
-        stress_debt=float(fp.stress_debt), stress_housing=float(fp.stress_housing),
-        stress_health=float(fp.stress_health), hle_intercept=float(fp.hle_intercept),
-        hle_qualification=float(fp.hle_qualification), hle_stress=float(fp.hle_stress),
-        hle_deprivation=float(fp.hle_deprivation), hle_effect=float(params.norms.hle_effect),
-        informal_support_effect=float(params.development.informal_support_effect),
-        full_support_ties=FULL_SUPPORT_TIES)
-
+    """The families' parameters as the kernel takes them (with the norms' and
+    development's effects of home learning and informal support)."""
+    return record(FamilyRules, params.families, params.norms, params.development,
+                  full_support_ties=FULL_SUPPORT_TIES)
 
 def support_now(received: Received) -> dict[str, np.ndarray]:
     """This month's support by channel, (R, F) each; zero where a family is not supported

@@ -16,16 +16,13 @@ import numpy as np
 
 from sim.kernels.informal import NormRules
 from sim.params import ModelParams
+from sim.registry import record
 from sim.state import State
 
 
 def rules(params: ModelParams) -> NormRules:
     """The norms' parameters as the kernel takes them."""
-    npar = params.norms
-    return NormRules(hysteresis=float(npar.hysteresis), abandon=float(npar.abandon),
-                     saturation_lowering=float(npar.saturation_lowering),
-                     voice_norm_lowering=float(params.system.voice_norm_lowering))
-
+    return record(NormRules, params.norms, params.system)
 
 def lowering(state: State, rules: NormRules) -> np.ndarray:
     """(R,) how far this month's saturation with good services and residents' voice lower

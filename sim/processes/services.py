@@ -30,6 +30,7 @@ from sim.kernels import services as KSV
 from sim import orgs as O
 from sim.params import ModelParams
 from sim.rng import Streams
+from sim.registry import record
 from sim.state import State
 
 
@@ -43,15 +44,8 @@ def service_rules(params: ModelParams) -> KSV.ServiceRules:
     child_effect SD (docs/ODD.md 7.4)."""
     sp = params.services
     persistence = params.development.persistence
-    return KSV.ServiceRules(
-        funding=float(sp.funding), alignment_targeting=float(sp.alignment_targeting),
-        coordination_gain=float(sp.coordination_gain), outreach=float(sp.outreach),
-        referral_follow_through=float(sp.referral_follow_through),
-        eligibility=float(sp.eligibility), episode_months=int(sp.episode_months),
-        family_effect=float(sp.family_effect),
-        child_monthly_input=float(sp.child_effect / (1.0 - persistence ** sp.episode_months)),
-        voice_gain=float(params.trust.voice_gain), takeup_power=float(params.trust.takeup_power))
-
+    return record(KSV.ServiceRules, sp, params.trust,
+                  child_monthly_input=sp.child_effect / (1.0 - persistence ** sp.episode_months))
 
 def kind_tables() -> dict[str, np.ndarray]:
     """sim.orgs's fixed per-kind tables, as KindView's fields (rows in SERVICE_KINDS order)."""

@@ -26,6 +26,7 @@ from sim.kernels import ties as KT
 from sim.kernels.ties import TieElements, TieInputs, TieOrgs, TieResults, TieRules
 from sim.params import Ties
 from sim.rng import Streams, uniform_from_base
+from sim.registry import record
 from sim.state import State
 
 
@@ -40,15 +41,7 @@ def referral_share(state: State) -> np.ndarray:
 
 def tie_rules(ties: Ties) -> TieRules:
     """params.ties as the kernels take it (built once per run: PlaceModel.rules)."""
-    return TieRules(
-        formation=float(ties.formation), closure=float(ties.closure),
-        embeddedness=float(ties.embeddedness), champion_boost=float(ties.champion_boost),
-        joint_work_gain=float(ties.joint_work_gain), decay=float(ties.decay),
-        competition=float(ties.competition), champion_emergence=float(ties.champion_emergence),
-        personal_share=float(ties.personal_share), new_tie_strength=float(ties.new_tie_strength),
-        removal=float(ties.removal), ordinary_work=float(ties.ordinary_work),
-        shared_case_work=float(ties.shared_case_work), turnover=float(ties.turnover))
-
+    return record(TieRules, ties)
 
 def tie_month(rules: TieRules, ties: TieElements, orgs: TieOrgs, inputs: TieInputs,
               strength: np.ndarray) -> TieResults:

@@ -12,14 +12,12 @@ import numpy as np
 
 from sim.kernels.informal import TrustRules
 from sim.params import ModelParams
+from sim.registry import record
 
 
 def rules(params: ModelParams) -> TrustRules:
     """The trust parameters as the kernel takes them."""
-    tp = params.trust
-    return TrustRules(contact_gain=float(tp.contact_gain), spread=float(tp.spread),
-                      relapse=float(tp.relapse))
-
+    return record(TrustRules, params.trust)
 
 def contact_numpy(rules: TrustRules, trust: np.ndarray, family_contact: np.ndarray) -> None:
     """Trust moves toward the value of this month's contact, where there is one (in place)."""
