@@ -94,11 +94,14 @@ def cost_per_child_range(row: Any) -> str:
     """The cost per additional child at the ends of the 90% interval of the children:
     "£260,000 to £9.9 million", or "at least £260,000" when the interval includes no
     additional children (no upper bound)."""
+    from analysis.compare import cost_per_child_range as per_child
+
     cost, lo, hi = row["total_cost"], row["extra_low"], row["extra_high"]
     if not (finite(cost) and cost > 0):
         return ""
     if finite(hi) and hi > 0 and finite(lo) and lo > 0:
-        return f"{money(cost / hi, 2)} to {money(cost / lo, 2)}"
+        low, high = per_child(cost, lo, hi)
+        return f"{money(low, 2)} to {money(high, 2)}"
     if finite(hi) and hi > 0:
         return f"at least {money(cost / hi, 2)}"
     return "n/a"
