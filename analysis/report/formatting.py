@@ -83,28 +83,14 @@ def money(value: float, sig: int = 3) -> str:
     return f"£{number(v, 0)}"
 
 
-def cost_per_child_text(row: Any) -> str:
-    """The cost per additional child (two significant figures); "n/a" when the median
-    scenario gives no additional children."""
-    cpc = row["cost_per_extra_child"]
-    return money(cpc, 2) if finite(cpc) and cpc > 0 else "n/a"
-
-
 def cost_per_child_range(row: Any) -> str:
-    """The cost per additional child at the ends of the 90% interval of the children:
-    "£260,000 to £9.9 million", or "at least £260,000" when the interval includes no
-    additional children (no upper bound)."""
+    """The cost per additional child at the two ends of the children's 90% interval,
+    "£260,000 to £1.1 million" (for an interval that lies above zero)."""
     from analysis.compare import cost_per_child_range as per_child
 
-    cost, lo, hi = row["total_cost"], row["extra_low"], row["extra_high"]
-    if not (finite(cost) and cost > 0):
-        return ""
-    if finite(hi) and hi > 0 and finite(lo) and lo > 0:
-        low, high = per_child(cost, lo, hi)
-        return f"{money(low, 2)} to {money(high, 2)}"
-    if finite(hi) and hi > 0:
-        return f"at least {money(cost / hi, 2)}"
-    return "n/a"
+    low, high = per_child(row["total_cost"], row["extra_low"], row["extra_high"])
+    return f"{money(low, 2)} to {money(high, 2)}"
+
 
 def cost_or_uncertainty_text(row: Any) -> str:
     """The headline's last cell, by the honest-headline rule: where the additional
@@ -114,7 +100,8 @@ def cost_or_uncertainty_text(row: Any) -> str:
     (analysis.compare.certainty); where it lies below zero, that fewer children reach it."""
     lo, hi, n = row["extra_low"], row["extra_high"], row["replicates"]
     if finite(lo) and lo > 0:
-        return cost_per_child_range(row)
+        cost = row["total_cost"]
+        return cost_per_child_range(row) if finite(cost) and cost > 0 else "at no cost"
     if finite(hi) and hi < 0:
         return "fewer children than without it"
     needed = row.get("replicates_needed", float("nan"))

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.report.data import Context, calendar_span, median_interval, moving_guesses, system_periods
-from analysis.report.formatting import (cost_per_child_range, cost_per_child_text, extra_text,
+from analysis.report.formatting import (cost_or_uncertainty_text, extra_text,
                                         interval_text, label, money, number)
 from analysis.summarise import quantiles
 from sim.outcomes import MILESTONES, OUTCOMES, SYSTEM_AREAS
@@ -85,18 +85,17 @@ def cost_effectiveness_table(ctx: Context) -> str:
                 "additional children (90% interval)": extra_text(r),
                 "of them in families in need": extra_text(n.iloc[0]) if len(n) else "n/a",
                 "total cost": money(r["total_cost"]) if r["total_cost"] > 0 else "\u00a30",
-                "cost per additional child": cost_per_child_text(r),
-                "over the 90% interval": cost_per_child_range(r),
+                "cost per additional child (over the 90% interval)": cost_or_uncertainty_text(r),
             })
     df = pd.DataFrame(rows)
     classes = pd.DataFrame("num", index=df.index, columns=df.columns)
     classes[["scenario", "milestone"]] = ""
     caption = (f"Cost-effectiveness, {ctx.period}: additional children reaching each milestone compared with "
                "the baseline on the same seeds (median and 90% interval), the scenario's total cost, and the cost "
-               "per additional child: the median cost divided by the median number of additional children, and "
-               "the same at the ends of the 90% interval (\"at least\": the interval includes no additional "
-               "children, so there is no upper bound; n/a: the median gives none). The same money buys every "
-               "row of a scenario, so costs per child do not add up.")
+               "per additional child at the two ends of the 90% interval, given only where that interval lies "
+               "above zero; where it includes zero the effect cannot be told apart from no change with these "
+               "replicates, and the row says about how many would tell. The same money buys every row of a "
+               "scenario, so costs per child do not add up.")
     return styled(df, "ce", caption, classes, "ce")
 
 
