@@ -120,6 +120,24 @@ _SERIES = (
                        "early-years pilots act first)"),
     Outcome("health_under5", SERIES, "Mean health score of under-5s", "SD (0 = England mean)",
             definition="mean health score of living children younger than 60 months"),
+    Outcome("score_with_barrier", SERIES, "Mean learning score of school-age children with a barrier to learning",
+            "SD (0 = England mean)",
+            definition="mean learning score of children aged 5 to 15 who carry a barrier this month, "
+                       "managed or not: a chronic health condition, or a crisis (family stress above "
+                       "`model.development.crisis_stress`, or their wellbeing score below "
+                       "`model.development.crisis_wellbeing`); 0 when there are none",
+            short_label="Learning score, children with a barrier"),
+    Outcome("score_without_barrier", SERIES, "Mean learning score of school-age children without a barrier",
+            "SD (0 = England mean)",
+            definition="mean learning score of children aged 5 to 15 who carry no barrier this month",
+            short_label="Learning score, children without a barrier"),
+    Outcome("barrier_share", SERIES, "School-age children with a barrier to learning", "fraction of children 5-15",
+            definition="children aged 5 to 15 carrying a chronic condition or a crisis this month, managed or not"),
+    Outcome("barrier_unmanaged", SERIES, "School-age children whose barriers cost them learning",
+            "fraction of children 5-15",
+            definition="children aged 5 to 15 with a barrier that neither a service nor a programme "
+                       "manages this month, so that they lose `model.development.barrier_strength` of "
+                       "their month at school per barrier (docs/ODD.md 7.8)"),
     Outcome("share_in_need", SERIES, "Families in need", "fraction of families",
             definition="families whose deprivation is above `model.families.need_cut`"),
     Outcome("workless_share", SERIES, "Workless families", "fraction of families",

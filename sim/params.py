@@ -77,6 +77,12 @@ class Development:
     health_deprivation_effect: float = nonneg(0.2, "SD per SD of family deprivation", 0.05, 0.4, A, "child health input lost per SD of family deprivation")
     housing_effect: float = nonneg(0.1, "SD per SD of housing pressure", 0.0, 0.3, "seed 004 L658-665 (housing weakest)", "wellbeing input lost per SD of housing pressure")
     informal_support_effect: float = nonneg(0.15, "SD per unit of support", 0.0, 0.3, "seed 003 L2266-2269", "wellbeing and home learning gained from informal support")
+    barrier_strength: float = prob(0.25, 0.0, 0.5, "seed 004 L1333-1338, L1360-1364 (ill-health keeping children out of school, emotional crises stopping them learning); size an assumption guided by DfE 2016, 'The link between absence and attainment at KS2 and KS4'", "share of a month's learning from school or early years lost to one unmanaged barrier (days absent and less learned per day); 0 switches barriers off", unit="fraction per barrier")
+    chronic_prevalence: float = prob(0.1, 0.05, 0.2, "Asthma UK: about 1 in 11 children in the UK have asthma; other long-term conditions add to it", "share of children with a chronic health condition that keeps them out of school unless managed", unit="fraction of children")
+    crisis_stress: float = prob(0.6, 0.5, 0.8, "assumption: the 'severe stress' cut of the children-in-need reporter (sim.state.SEVERE_STRESS)", "family stress above which a home is in crisis, a barrier to its children's learning", unit="0-1 stress scale")
+    crisis_wellbeing: float = param(-1.5, "SD", -2.5, -1.0, "assumption (about the lowest 7% of wellbeing scores)", "a child whose wellbeing score is below this is in an emotional crisis, a barrier to learning", hard=(None, 0.0))
+    school_day_value: float = nonneg(0.3, "SD of learning input", 0.0, 0.6, "assumption guided by DfE 2016 (attainment falls with every extra day absent, at every school)", "learning input a month at an average school gives over none: what absence costs on top of the school's value added")
+    complementarity: float = param(0.1, "fraction per SD of accumulated learning", 0.0, 0.3, "Cunha & Heckman 2007, 'The technology of skill formation' (dynamic complementarity); size an assumption", "how much each SD of learning already built raises the return to school and support; 0 switches complementarity off", hard=(0.0, 1.0))
 
 
 @dataclass

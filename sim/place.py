@@ -15,6 +15,7 @@ from scipy.special import ndtri
 from sim import orgs as O
 from sim.params import ModelParams, PlaceParams
 from sim.kernels import demography as KD
+from sim.kernels.development import SUMMARY_COLUMNS
 from sim.rng import Streams
 from sim.processes.development import exclusion_factor
 from sim.processes.schools import level_table
@@ -231,6 +232,8 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
         ability=ability, env=np.zeros((R, C, 3)),
         support_months=np.zeros((R, C), dtype=np.int32),
         support_domains=np.zeros((R, C), dtype=np.int8),
+        barrier_months=np.zeros((R, C), dtype=np.int32),
+        reached_by=np.zeros((R, C), dtype=np.int32),
     )
 
     # -- organisations ----------------------------------------------------------------
@@ -283,7 +286,13 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
         data_work=np.zeros(R), community_hours=np.zeros(R), pilot_support_hours=np.zeros(R),
         data_ceiling=np.zeros(R), voice_ceiling=np.zeros(R), strength=organisations.strength(),
         kind_capacity=np.zeros((R, K)), families_supported=np.zeros(R),
-        reach_neediest=np.zeros(R), capacity_used=np.zeros(R), child_summary=np.zeros((R, 8)),
+        reach_neediest=np.zeros(R), capacity_used=np.zeros(R), child_summary=np.zeros((R, SUMMARY_COLUMNS)),
+        child_school_add=np.zeros((R, C)), child_care=np.zeros((R, C), dtype=bool),
+        programme_health_care=np.zeros((R, F), dtype=bool),
+        programme_crisis_support=np.zeros((R, F), dtype=bool),
+        programme_supported=np.zeros((R, F), dtype=bool),
+        programme_child_support=np.zeros((R, F, len(O.AGE_BANDS), len(O.DOMAINS))),
+        in_zone=np.ones((R, F), dtype=bool), zone_access=np.ones((R, F), dtype=bool),
         exclusion_multiplier=place.exclusion_multiplier,
     )
     state.reset_month(params)

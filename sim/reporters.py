@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels import development as KDV
 from sim.kernels import indicators as KI
 
 # Stage thresholds (assumptions; docs/ODD.md).
@@ -128,6 +129,29 @@ def learning_under5(model):
 
 def health_under5(model):
     return _young_mean(model, 1)
+
+
+def _school_age(model, sum_column, count_column):
+    s = model.state.child_summary
+    return s[:, sum_column] / np.maximum(s[:, count_column], 1)
+
+
+def score_with_barrier(model):
+    return _school_age(model, KDV.S_BARRIER_LEARNING, KDV.S_BARRIER_COUNT)
+
+
+def score_without_barrier(model):
+    return _school_age(model, KDV.S_FREE_LEARNING, KDV.S_FREE_COUNT)
+
+
+def barrier_share(model):
+    s = model.state.child_summary
+    return s[:, KDV.S_BARRIER_COUNT] / np.maximum(s[:, KDV.S_BARRIER_COUNT] + s[:, KDV.S_FREE_COUNT], 1)
+
+
+def barrier_unmanaged(model):
+    s = model.state.child_summary
+    return s[:, KDV.S_BARRIER_UNMANAGED] / np.maximum(s[:, KDV.S_BARRIER_COUNT] + s[:, KDV.S_FREE_COUNT], 1)
 
 
 def share_in_need(model):
@@ -291,7 +315,8 @@ SYSTEM_INDICATORS = {
 REPORTERS = {fn.__name__: fn for fn in (
     population, children, births, moved_in, moved_out, left_at_19, dropped, evictions,
     families_moved, mean_learning, mean_health, mean_wellbeing, learning_under5,
-    health_under5, share_in_need,
+    health_under5, score_with_barrier, score_without_barrier, barrier_share, barrier_unmanaged,
+    share_in_need,
     workless_share, mean_stress, mean_debt, mean_home_learning, mean_trust, norm_adoption,
     families_supported, reach_neediest, service_saturation, intake, capacity_used,
     children_in_need, exclusions, admissions, tie_density, mean_tie_strength, ties_formed,

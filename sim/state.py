@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from sim.kernels.development import SUMMARY_COLUMNS
 from sim.orgs import Layout
 from sim.outcomes import GROUPS, MILESTONES
 from sim.scratch import Scratch
@@ -34,6 +35,8 @@ class Children:
     env: np.ndarray            # (R, C, 3) accumulated environmental component, SD
     support_months: np.ndarray  # months of any support received so far, int32
     support_domains: np.ndarray  # bit mask of domains ever supported (1 learning, 2 health, 4 wellbeing)
+    barrier_months: np.ndarray  # months lived with a barrier to learning (chronic illness, crisis), int32
+    reached_by: np.ndarray     # bit mask of the programmes that reached the child (bit = Programme.bit), int32
 
     def score(self) -> np.ndarray:
         """Latent scores (R, C, 3): learning, health, wellbeing, England-standardised."""
@@ -236,9 +239,23 @@ class State:
     families_supported: np.ndarray  # (R,) share of families supported now
     reach_neediest: np.ndarray   # (R,) share of the neediest tenth supported now
     capacity_used: np.ndarray    # (R,) share of service capacity in use
-    child_summary: np.ndarray    # (R, 8) score sums and counts (sim.kernels.development.development_month)
+    child_summary: np.ndarray    # (R, KDV.SUMMARY_COLUMNS) score sums and counts (sim.kernels.development.development_month)
+    # What programmes give this month (sim/interventions/programme.py; reset monthly):
+    # per child, value added on top of the school's and on-site care of barriers; per
+    # family, care of a chronic condition, support in a crisis, and support to children
+    # by age band (merged into the services' by services.step).
+    child_school_add: np.ndarray  # (R, C) SD
+    child_care: np.ndarray       # (R, C) bool
+    programme_health_care: np.ndarray  # (R, F) bool
+    programme_crisis_support: np.ndarray  # (R, F) bool
+    programme_supported: np.ndarray  # (R, F) bool
+    programme_child_support: np.ndarray  # (R, F, bands, domains)
+    in_zone: np.ndarray          # (R, F) bool: homes inside a zone (all, unless an HCZ zone covers part of the place)
+    zone_access: np.ndarray      # (R, F) bool: homes whose families can use the zone's programmes (in it, or reaching them from outside)
     exclusion_multiplier: float  # the place's exclusion rate relative to England
     n_pilots_planned: int = 0
+    programmes_active: bool = False  # any programme gave support this month
+    n_programmes: int = 0        # programmes in the scenario (each has a bit of Children.reached_by)
     strength_history: list = field(default_factory=list)
     new_children: tuple = ()     # (replicate, slot) of children who arrived this month
     scratch: Scratch = field(default_factory=Scratch)  # work arrays reused by the kernels
@@ -255,9 +272,18 @@ class State:
         self.pilot_support_hours[:] = 0.0
         self.data_ceiling[:] = params.system.data_ceiling
         self.voice_ceiling[:] = params.system.voice_ceiling
+        if self.n_programmes:
+            self.child_school_add[:] = 0.0
+            self.child_care[:] = False
+            self.programme_health_care[:] = False
+            self.programme_crisis_support[:] = False
+            self.programme_supported[:] = False
+            self.programme_child_support[:] = 0.0
+            self.programmes_active = False
 
     def child_summary_now(self) -> np.ndarray:
-        """(R, 8) the sums development_month keeps, computed from the arrays (month 0)."""
+        """(R, SUMMARY_COLUMNS) the sums development_month keeps, computed from the arrays
+        (month 0; the barrier sums, which need the month's care, start at 0)."""
         ch = self.children
         z = ch.score()
         young = ch.alive & (ch.age < 60)
@@ -266,7 +292,8 @@ class State:
                          (z[..., 0] * young).sum(1), (z[..., 1] * young).sum(1),
                          young.sum(1).astype(float),
                          (np.take_along_axis(self.families.stress > SEVERE_STRESS, ch.fam, axis=1)
-                          & ch.alive).sum(1).astype(float)], axis=1)
+                          & ch.alive).sum(1).astype(float)]
+                        + [np.zeros(len(z))] * (SUMMARY_COLUMNS - 8), axis=1)
 
     def quality_now(self) -> np.ndarray:
         """(R, O) organisation quality this month, interventions included."""

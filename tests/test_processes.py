@@ -604,7 +604,8 @@ NO_INPUTS = {f: 0.0 for f in ("deprivation_effect", "qualification_effect", "wor
                               "home_learning_effect", "school_effect", "neighbourhood_effect",
                               "stress_effect", "cross_domain", "health_poor_effect",
                               "health_deprivation_effect", "housing_effect",
-                              "informal_support_effect")}
+                              "informal_support_effect", "barrier_strength", "school_day_value",
+                              "complementarity")}
 
 
 def test_env_moves_to_p_env_plus_one_minus_p_input_without_noise(tiny):
@@ -626,7 +627,8 @@ def test_env_moves_to_p_env_plus_one_minus_p_input_without_noise(tiny):
 
 def _two_children(tiny, cross_domain):
     """Two 7-year-olds in the same family and school, one with a health deficit."""
-    dev = replace(Development(), cross_domain=cross_domain, noise_sd=0.0)
+    dev = replace(Development(), cross_domain=cross_domain, noise_sd=0.0, barrier_strength=0.0,
+                  complementarity=0.0)
     state, params, streams = tiny(params=_params(development=dev))
     ch = state.children
     _only_children(state, [0, 1], [84, 84], [0, 0])
@@ -665,6 +667,73 @@ def test_with_cross_domain_a_health_deficit_lowers_learning_and_what_support_ach
     development.step(state, development.rules(params), development.milestone_rules(state, params),
                      streams, 1)
     assert state.children.env[0, 1, 0] < state.children.env[0, 0, 0]
+
+
+def _barrier_pair(tiny, **development_values):
+    """Two 7-year-olds in one family and school (value added 0.4), the second with a
+    chronic condition (health ability below the cut); nothing else differs."""
+    dev = replace(Development(), noise_sd=0.0, cross_domain=0.0, complementarity=0.0,
+                  crisis_stress=0.99, **development_values)
+    state, params, streams = tiny(params=_params(development=dev))
+    _only_children(state, [0, 1], [84, 84], [0, 0])
+    school = _org(state, O.Kind.PRIMARY)
+    state.children.school[0, [0, 1]] = school
+    state.orgs.quality[0, school] = 0.4
+    state.children.ability[0, [0, 1]] = 0.0
+    state.children.env[0, [0, 1]] = 0.0
+    state.children.ability[0, 1, 1] = development.rules(params).chronic_cut - 0.1
+    state.families.engaged[:] = 0
+    state.families.stress[:] = 0.0
+    return state, params, streams
+
+
+def test_an_unmanaged_barrier_takes_its_share_of_school_and_care_restores_it(tiny):
+    b, day = 0.3, 0.2
+    state, params, streams = _barrier_pair(tiny, barrier_strength=b, school_day_value=day)
+    x = development.inputs(state, params)
+    school_gain = params.development.school_effect * 0.4
+    assert x[0, 0, 0] - x[0, 1, 0] == pytest.approx(b * (school_gain + day), abs=1e-12)
+    # The family's GP manages the condition: the child learns as the other does.
+    state.families.engaged[0, 0, development.HEALTH_CARE_KINDS[0]] = 5
+    x = development.inputs(state, params)
+    assert x[0, 0, 0] == pytest.approx(x[0, 1, 0], abs=1e-15)
+    # So does care at school (a Promise Academy's on-site health care).
+    state.families.engaged[:] = 0
+    state.child_care[0, 1] = True
+    x = development.inputs(state, params)
+    assert x[0, 0, 0] == pytest.approx(x[0, 1, 0], abs=1e-15)
+
+
+def test_without_barrier_strength_a_chronic_condition_costs_no_learning(tiny):
+    state, params, streams = _barrier_pair(tiny, barrier_strength=0.0, school_day_value=0.3)
+    x = development.inputs(state, params)
+    assert x[0, 0, 0] == pytest.approx(x[0, 1, 0], abs=1e-15)
+
+
+def test_a_crisis_at_home_is_a_barrier_that_family_support_manages(tiny):
+    state, params, streams = _barrier_pair(tiny, barrier_strength=0.3, school_day_value=0.2)
+    state.children.ability[0, 1, 1] = 0.0               # no chronic condition
+    fam_b = 1
+    state.children.fam[0, 1] = fam_b
+    state.families.stress[0, fam_b] = 0.995            # above crisis_stress
+    x = development.inputs(state, params)
+    state.families.engaged[0, fam_b, development.CRISIS_SUPPORT_KINDS[0]] = 3
+    y = development.inputs(state, params)
+    school_gain = params.development.school_effect * 0.4
+    assert y[0, 1, 0] - x[0, 1, 0] == pytest.approx(0.3 * (school_gain + 0.2), abs=1e-12)
+
+
+def test_complementarity_raises_the_return_to_school_for_children_who_learned_more(tiny):
+    state, params, streams = _barrier_pair(tiny, barrier_strength=0.0, school_day_value=0.0)
+    state.children.ability[0, 1, 1] = 0.0
+    state.children.env[0, 0, 0] = 1.0                   # child 0 has learned 1 SD more
+    flat = development.inputs(state, params)
+    comp = 0.2
+    params = _params(development=replace(params.development, complementarity=comp))
+    x = development.inputs(state, params)
+    school_gain = params.development.school_effect * 0.4
+    assert x[0, 0, 0] - flat[0, 0, 0] == pytest.approx(comp * 1.0 * school_gain, abs=1e-12)
+    assert x[0, 1, 0] == pytest.approx(flat[0, 1, 0], abs=1e-15)
 
 
 def test_milestones_count_who_passes_the_threshold_at_the_assessment_age(tiny):

@@ -21,7 +21,11 @@ def random_rules(rng) -> KDV.DevelopmentRules:
     """Every field a different value, so that two fields swapped at a call site show."""
     values = rng.uniform(0.05, 0.6, len(KDV.DevelopmentRules._fields))
     rules = KDV.DevelopmentRules(*(float(v) for v in values))
-    return rules._replace(persistence=float(rng.uniform(0.9, 0.99)))
+    # Cuts where some children fall on each side of them.
+    return rules._replace(persistence=float(rng.uniform(0.9, 0.99)),
+                          chronic_cut=float(rng.uniform(-0.8, 0.0)),
+                          crisis_stress=float(rng.uniform(0.7, 0.9)),
+                          crisis_wellbeing=float(rng.uniform(-1.5, -0.8)))
 
 
 def random_milestones(rng) -> KDV.MilestoneRules:
@@ -47,7 +51,10 @@ def random_state(rng):
         school=rng.integers(-1, N, (R, C)).astype(np.int32),
         age=age, ability=rng.normal(0, 0.8, (R, C, 3)), env=rng.normal(0, 0.6, (R, C, 3)),
         support_months=rng.integers(0, 5, (R, C)).astype(np.int32),
-        support_domains=rng.integers(0, 8, (R, C)).astype(np.int8))
+        support_domains=rng.integers(0, 8, (R, C)).astype(np.int8),
+        school_add=np.where(rng.random((R, C)) < 0.3, rng.normal(0.3, 0.2, (R, C)), 0.0),
+        care=rng.random((R, C)) < 0.2,
+        barrier_months=rng.integers(0, 5, (R, C)).astype(np.int32))
     families = KDV.FamilyConditions(
         deprivation=rng.normal(0, 1, (R, F)), no_qualifications=rng.random((R, F)) < 0.4,
         workless=rng.random((R, F)) < 0.4, home_learning=rng.normal(0, 1, (R, F)),
@@ -60,7 +67,8 @@ def random_state(rng):
         band_edges=dev.BAND_EDGES, quality=rng.normal(0, 1, (R, N)), child_support=child_support,
         family_supported=rng.random((R, F)) < 0.5, family_part=np.empty((R, F, 3)),
         exclusion_factor=np.array([0.0, 0.05, 1.0, 0.0]), in_need=rng.random((R, F)) < 0.4,
-        stress=families.stress)
+        stress=families.stress, health_care=rng.random((R, F)) < 0.4,
+        crisis_support=rng.random((R, F)) < 0.4)
     draws = KDV.DevelopmentDraws(noise=rng.integers(0, 2**63, R, dtype=np.uint64),
                                  events=rng.integers(0, 2**63, R, dtype=np.uint64))
     return children, families, around, draws
@@ -69,7 +77,7 @@ def random_state(rng):
 def tallies() -> KDV.DevelopmentTallies:
     """Filled with rubbish: both sides must overwrite every entry."""
     return KDV.DevelopmentTallies(milestone_counts=np.full((R, len(MILESTONES), 2, 2), 99, np.int64),
-                                  events=np.full((R, 2), 99, np.int64), summary=np.full((R, 8), 9.0))
+                                  events=np.full((R, 2), 99, np.int64), summary=np.full((R, KDV.SUMMARY_COLUMNS), 9.0))
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -110,10 +118,14 @@ def test_development_month_equals_its_statement(seed):
     assert np.array_equal(compiled.events, stated.events)
     # The kernel sums scores child by child, NumPy pairwise: the same to rounding.
     np.testing.assert_allclose(compiled.summary, stated.summary, rtol=0, atol=1e-12)
-    assert np.array_equal(compiled.summary[:, [3, 6, 7]], stated.summary[:, [3, 6, 7]])
+    counts = [KDV.S_COUNT, KDV.S_U5_COUNT, KDV.S_SEVERE_STRESS, KDV.S_BARRIER_COUNT,
+              KDV.S_FREE_COUNT, KDV.S_BARRIER_UNMANAGED]
+    assert np.array_equal(compiled.summary[:, counts], stated.summary[:, counts])
     # the state exercises what it should
     assert compiled.milestone_counts[:, :, 0, 1].sum() > 0 and compiled.events.sum() > 0
     assert not np.array_equal(compiled_children.support_domains, children.support_domains)
+    assert compiled.summary[:, KDV.S_BARRIER_UNMANAGED].sum() > 0       # barriers took learning
+    assert compiled.summary[:, KDV.S_FREE_COUNT].sum() > 0
 
 
 def test_the_settled_share_is_the_kernels_integer_power():
@@ -136,9 +148,12 @@ def test_the_records_carry_the_registrys_values_under_its_names():
                                  milestones=distinct(base.milestones))
     rules = dev.rules(params)
     for name in KDV.DevelopmentRules._fields:
-        if name != "noise_scale":
+        if name not in ("noise_scale", "chronic_cut"):
             assert getattr(rules, name) == getattr(params.development, name), name
     assert rules.noise_scale == params.development.noise_sd * np.sqrt(12.0)
+    from statistics import NormalDist
+    assert rules.chronic_cut == (params.development.ability_sd
+                                 * NormalDist().inv_cdf(params.development.chronic_prevalence))
     state = types.SimpleNamespace(exclusion_multiplier=1.7)
     milestone_rules = dev.milestone_rules(state, params)
     for name in ("exclusion_wellbeing_slope", "admission_rate", "admission_wellbeing_slope"):

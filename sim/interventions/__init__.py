@@ -17,6 +17,8 @@ from sim.interventions.hardwiring import Hardwiring
 from sim.interventions.hcz import HCZSaturation
 from sim.interventions.local_voice import LocalVoice
 from sim.interventions.pilots import Pilot
+from sim.interventions.programme import Programme
+from sim.interventions.promise_academy import PromiseAcademy
 from sim.interventions.shocks import Shock
 
 KINDS: dict[str, type[Intervention]] = {
@@ -26,6 +28,8 @@ KINDS: dict[str, type[Intervention]] = {
     "local_voice": LocalVoice,
     "hardwiring": Hardwiring,
     "hcz_saturation": HCZSaturation,
+    "programme": Programme,
+    "promise_academy": PromiseAcademy,
     "shock": Shock,
 }
 # Applied in this order each month, whatever the scenario's order: the core team first,

@@ -1,11 +1,14 @@
 """Pilots from seed 003's catalogue: vehicles for collaboration that also help families.
 
-A pilot runs in a host service (it adds capacity of a given quality there, sharpens
-targeting), needs partners of given kinds (a place without them cannot host it), and
-builds ties between its partners through joint work while it runs. It reaches families
-through the ordinary services process (need, identification, referral, take-up), so its
-effect on children is the host kind's effect (sim/orgs.py) at the pilot's quality.
-The core team's pilot-support hours let a pilot reach its full capacity.
+A pilot is a programme (sim/interventions/programme.py): it finds families by its own
+route (outreach and its partners' referrals), keeps its own caseload of the catalogue's
+size, and records which children it reached, so it reaches families its host service
+did not, even when the host has spare places. Its effect on a child is its host kind's
+(sim/orgs.py CHILD_EFFECT, in units of Services.child_effect) at the pilot's quality,
+for the ages its host serves; it sharpens its host's targeting, needs partners of given
+kinds (a place without them cannot host it), and builds ties between its partners
+through joint work while it runs. The core team's pilot-support hours let it fill its
+whole caseload (`unsupported_share` of it without them).
 """
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import orgs as O
-from sim.interventions.base import Intervention, InterventionError
+from sim.interventions.base import InterventionError
+from sim.interventions.programme import Programme as CaseloadProgramme
 from sim.registry import nonneg, prob
 
 K = O.Kind
@@ -58,7 +62,7 @@ CATALOGUE = {
 
 
 @dataclass
-class Pilot(Intervention):
+class Pilot(CaseloadProgramme):
     programme: str = "ready_for_school"
     capacity_scale: float = nonneg(1.0, "multiplier", 0.5, 2.0, "see sim/interventions/pilots.py CATALOGUE", "capacity relative to the catalogue entry")
     joint_work: float = nonneg(0.3, "joint-work units per month per partner pair", 0.1, 0.6, "seed 003 (pilots as vehicles for collaboration)", "joint work between the pilot's partners while it runs")
@@ -74,6 +78,16 @@ class Pilot(Intervention):
     def spec(self) -> Programme:
         return CATALOGUE[self.programme]
 
+    def host_effect(self, child_effect: float) -> tuple[tuple[float, float], np.ndarray]:
+        """The ages (months) its host kind serves and what a completed episode adds to a
+        child in each domain: the host's CHILD_EFFECT at the pilot's quality factor
+        (1 + quality, as services weigh quality)."""
+        rows = O.CHILD_EFFECT[O.SERVICE_KINDS.index(self.spec.host)]        # (bands, domains)
+        bands = [b for b in range(len(O.AGE_BANDS)) if rows[b].any()] or list(range(len(O.AGE_BANDS)))
+        ages = (O.AGE_BANDS[bands[0]][0], O.AGE_BANDS[bands[-1]][1])
+        factor = min(max(1.0 + self.spec.quality, 0.0), 2.0)
+        return ages, child_effect * factor * rows[bands].max(axis=0)
+
     def check_place(self, kinds, place_name: str) -> None:
         for kind in dict.fromkeys(self.spec.partners):
             if not np.any(np.asarray(kinds) == kind):
@@ -84,11 +98,23 @@ class Pilot(Intervention):
     def initialize(self, model) -> None:
         og = model.state.orgs
         self.check_place(og.kind, model.place.name)
+        if self.spec.host in O.SERVICE_KINDS:     # a data pilot (no caseload) keeps the defaults
+            (self.min_age_months, self.max_age_months), effect = self.host_effect(model.params.services.child_effect)
+            self.learning, self.health, self.wellbeing = (float(e) for e in effect)
+        self.capacity = self.spec.capacity * self.capacity_scale
+        self.manages = {O.Kind.GP_DENTAL: "health", O.Kind.HEALTH_VISITING: "health",
+                        O.Kind.FAMILY_SUPPORT: "crisis", O.Kind.MENTAL_HEALTH: "crisis"}.get(self.spec.host, "none")
+        super().initialize(model)
         chosen = []
         for kind in dict.fromkeys(self.spec.partners):
             chosen.append(np.flatnonzero(og.kind == kind))
         self.partner_sets = chosen
         model.state.n_pilots_planned += 1
+
+    def places(self, model) -> np.ndarray:
+        """(R,) its caseload this month: the catalogue's, the share the core team's
+        support lets it fill (`reach`, set each month in apply)."""
+        return np.floor(self.capacity * self.intensity * self.reach)
 
     def partners(self, model) -> np.ndarray:
         """(R, P) the most engaged organisation of each partner kind, per replicate."""
@@ -117,13 +143,9 @@ class Pilot(Intervention):
             st.introductions[np.arange(R), pj, pi] += 0.2
         if spec.capacity > 0:
             host = partners[:, list(dict.fromkeys(spec.partners)).index(spec.host)]
-            extra = spec.capacity * self.capacity_scale * self.intensity * reach
-            cap = st.orgs.capacity[np.arange(R), host] + st.mods.capacity_add[np.arange(R), host]
-            q_host = st.quality_now()[np.arange(R), host]
-            blended = (cap * q_host + extra * spec.quality) / np.maximum(cap + extra, 1e-9)
-            st.mods.capacity_add[np.arange(R), host] += extra
-            st.mods.quality_add[np.arange(R), host] += blended - q_host
             st.mods.targeting_add[np.arange(R), host] += spec.targeting * self.intensity
+            self.reach = reach
+            CaseloadProgramme.apply(self, model, month)
         if spec.data_hours:
             st.data_work += spec.data_hours * self.intensity
         if spec.school_quality:

@@ -29,6 +29,12 @@ class DevelopmentRules(NamedTuple):
     housing_effect: float
     informal_support_effect: float
     persistence: float
+    barrier_strength: float
+    crisis_stress: float
+    crisis_wellbeing: float
+    school_day_value: float
+    complementarity: float
+    chronic_cut: float          # ability_sd * Phi^-1(chronic_prevalence): health ability below it is a chronic condition
     noise_scale: float          # noise_sd * sqrt(12): the width of a uniform with that SD
 
 
@@ -72,13 +78,18 @@ class ChildArrays(NamedTuple):
     env: np.ndarray             # (R, C, 3), moved in place
     support_months: np.ndarray
     support_domains: np.ndarray
+    school_add: np.ndarray      # (R, C) value added on top of the child's school's (a Promise Academy seat)
+    care: np.ndarray            # (R, C) bool: barriers managed for this child (a school's on-site health)
+    barrier_months: np.ndarray  # (R, C) int32: months lived with a barrier to learning, managed or not
 
 
 class Surroundings(NamedTuple):
     """What surrounds each child this month: age-band edges (sim.orgs.AGE_BANDS), school
     quality (R, N), support per family and band (R, F, bands * 3), which families are
     supported (R, F), the family part of the input (R, F, 3, family_inputs), each
-    organisation's exclusion factor (N,), and the families' need and stress (R, F)."""
+    organisation's exclusion factor (N,), the families' need and stress (R, F), and
+    whether a family's chronic illness is cared for and its crisis supported this month
+    (R, F; sim.processes.development.barrier_care)."""
     band_edges: np.ndarray
     quality: np.ndarray
     child_support: np.ndarray
@@ -87,6 +98,8 @@ class Surroundings(NamedTuple):
     exclusion_factor: np.ndarray
     in_need: np.ndarray
     stress: np.ndarray
+    health_care: np.ndarray
+    crisis_support: np.ndarray
 
 
 class DevelopmentDraws(NamedTuple):
@@ -97,7 +110,8 @@ class DevelopmentDraws(NamedTuple):
 
 class DevelopmentTallies(NamedTuple):
     """What the month counts (overwritten): milestone_counts (R, M, group,
-    reached/assessed), events (R, exclusions/admissions), summary (R, 8) score sums."""
+    reached/assessed), events (R, exclusions/admissions), summary (R, SUMMARY_COLUMNS)
+    score sums and counts."""
     milestone_counts: np.ndarray
     events: np.ndarray
     summary: np.ndarray
@@ -158,29 +172,61 @@ def family_inputs(rules, families, out):
                             + rules.neighbourhood_effect * norm)
 
 
+# Columns of DevelopmentTallies.summary: sums of scores and counts of children.
+SUMMARY_COLUMNS = 13
+(S_LEARNING, S_HEALTH, S_WELLBEING, S_COUNT, S_U5_LEARNING, S_U5_HEALTH, S_U5_COUNT,
+ S_SEVERE_STRESS, S_BARRIER_LEARNING, S_BARRIER_COUNT, S_FREE_LEARNING, S_FREE_COUNT,
+ S_BARRIER_UNMANAGED) = range(SUMMARY_COLUMNS)
+SCHOOL_AGES = (60, 192)     # months: children counted in the barrier sums (5 to 15)
+
+
 @nb.njit(inline="always", cache=True, error_model="numpy")
-def child_input(r, f, s, a, zh, zw, school_effect, cross, band_edges, quality, child_support,
-                fam_in, supported):
-    """The environmental input to a child's three domains this month (docs/ODD.md):
-    the family part, plus school value added, plus support damped by health and
-    wellbeing deficits, minus the deficits' own drag on learning. The child's replicate
-    r, family f, school s, age a and health and wellbeing scores zh, zw come as values
-    (the caller has them). Also returns the child's age band (sim.orgs.AGE_BANDS).
+def barrier_loss(rules, zh_ability, zw, stress, health_care, crisis_support, care, s):
+    """The barriers a child carries this month and the share of its learning from school
+    or early years they take away (docs/ODD.md 7.8): a chronic condition (health ability
+    below rules.chronic_cut) unless cared for, a crisis (family stress above
+    rules.crisis_stress, or the child's wellbeing score below rules.crisis_wellbeing)
+    unless supported; each unmanaged one takes barrier_strength, at most all. Returns
+    (barriers carried, managed or not; the share lost, 0 for a child in no setting)."""
+    chronic = zh_ability < rules.chronic_cut
+    crisis = stress > rules.crisis_stress or zw < rules.crisis_wellbeing
+    carried = (1 if chronic else 0) + (1 if crisis else 0)
+    unmanaged = 0
+    if chronic and not (health_care or care):
+        unmanaged += 1
+    if crisis and not (crisis_support or care):
+        unmanaged += 1
+    loss = min(rules.barrier_strength * unmanaged, 1.0) if s >= 0 else 0.0
+    return carried, loss
+
+
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def child_input(r, f, s, a, zh, zw, el, q_add, loss, school_effect, cross, comp, day_value,
+                band_edges, quality, child_support, fam_in, supported):
+    """The environmental input to a child's three domains this month (docs/ODD.md 7.8):
+    the family part, plus the school's value added (its own plus the child's q_add) and
+    a month at school, less the share `loss` that barriers take, plus support damped by
+    health and wellbeing deficits, minus the deficits' own drag on learning; school and
+    support's learning return rise by `comp` per SD of learning already built (el).
+    The child's replicate r, family f, school s, age a and scores zh, zw, el come as
+    values (the caller has them). Also returns the child's age band (sim.orgs.AGE_BANDS).
     The arrays come one by one, not as the Surroundings record: handed a record, this
     inlined function made development_month about a third slower."""
     deficit = 0.5 * (max(-zh, 0.0) + max(-zw, 0.0))
     damp = min(max(1.0 - cross * deficit, 0.0), 1.0)
-    q = quality[r, s] if s >= 0 else 0.0
+    ret = max(1.0 + comp * el, 0.0)
     band = 0
     for e in range(band_edges.shape[0]):
         if a >= band_edges[e]:
             band = e + 1
-    learn = fam_in[r, f, 0] + school_effect * q - cross * deficit
+    learn = fam_in[r, f, 0] - cross * deficit
+    if s >= 0:
+        learn += (1.0 - loss) * school_effect * ret * (quality[r, s] + q_add) - loss * day_value
     health = fam_in[r, f, 1]
     wellbeing = fam_in[r, f, 2]
     if supported:               # support is zero otherwise: skip the scattered reads
         b3 = band * 3
-        learn += child_support[r, f, b3] * damp
+        learn += child_support[r, f, b3] * damp * ret
         health += child_support[r, f, b3 + 1]
         wellbeing += child_support[r, f, b3 + 2]
     return learn, health, wellbeing, band
@@ -197,9 +243,15 @@ def child_inputs(rules, children, around, out):
                 out[r, c, 0] = out[r, c, 1] = out[r, c, 2] = 0.0
                 continue
             f = fam[r, c]
-            l, h, w, _ = child_input(r, f, children.school[r, c], children.age[r, c],
-                                     ability[r, c, 1] + env[r, c, 1], ability[r, c, 2] + env[r, c, 2],
-                                     rules.school_effect, rules.cross_domain, around.band_edges,
+            s = children.school[r, c]
+            zw = ability[r, c, 2] + env[r, c, 2]
+            _, loss = barrier_loss(rules, ability[r, c, 1], zw, around.stress[r, f],
+                                   around.health_care[r, f], around.crisis_support[r, f],
+                                   children.care[r, c], s)
+            l, h, w, _ = child_input(r, f, s, children.age[r, c], ability[r, c, 1] + env[r, c, 1],
+                                     zw, env[r, c, 0], children.school_add[r, c], loss,
+                                     rules.school_effect, rules.cross_domain, rules.complementarity,
+                                     rules.school_day_value, around.band_edges,
                                      around.quality, around.child_support, around.family_part,
                                      around.family_supported[r, f])
             out[r, c, 0], out[r, c, 1], out[r, c, 2] = l, h, w
@@ -210,14 +262,18 @@ def development_month(rules, milestones, children, around, draws, tallies):
     """Move every child's environmental scores toward this month's inputs, then record
     milestones (tallies.milestone_counts[r, m, group, reached/assessed]), exclusions and
     admissions (tallies.events[r, 0/1]) and score sums for the reporters
-    (tallies.summary[r]: learning, health, wellbeing and count of all children;
-    learning, health and count of under-5s; children in families whose stress is above
-    `milestones.severe_stress`). The statement: development_month_numpy in
+    (tallies.summary[r], columns S_*: learning, health, wellbeing and count of all
+    children; learning, health and count of under-5s; children in families whose stress
+    is above `milestones.severe_stress`; learning and count of school-age children with
+    and without a barrier, and of those whose barriers took learning this month), and
+    count each child's months with a barrier. The statement: development_month_numpy in
     sim/processes/development.py."""
     alive, fresh, fam, school, age = (children.alive, children.fresh, children.fam,
                                       children.school, children.age)
     ability, env = children.ability, children.env
     support_months, support_domains = children.support_months, children.support_domains
+    school_add, care, barrier_months = children.school_add, children.care, children.barrier_months
+    health_care, crisis_support = around.health_care, around.crisis_support
     child_support, family_supported = around.child_support, around.family_supported
     band_edges, quality, fam_in = around.band_edges, around.quality, around.family_part
     excl_factor, in_need, stress = around.exclusion_factor, around.in_need, around.stress
@@ -238,13 +294,15 @@ def development_month(rules, milestones, children, around, draws, tallies):
     # and stored once: a store might alias any array, so the compiler re-reads an array
     # element after every store.
     school_effect, cross = rules.school_effect, rules.cross_domain
+    comp, day_value = rules.complementarity, rules.school_day_value
+    school_from, school_to = SCHOOL_AGES
     persistence, noise_scale = rules.persistence, rules.noise_scale
     keep = 1.0 - persistence
     severe_stress = milestones.severe_stress
     excl_rate, excl_slope = milestones.exclusion_rate_now, milestones.exclusion_wellbeing_slope
     adm_rate, adm_slope = milestones.admission_rate, milestones.admission_wellbeing_slope
     for r in range(R):
-        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = s9 = s10 = s11 = s12 = 0.0
         base, ebase = noise_base[r], event_base[r]
         for c in range(C):
             if not alive[r, c]:
@@ -255,11 +313,18 @@ def development_month(rules, milestones, children, around, draws, tallies):
             supported = family_supported[r, f]
             a0, a1, a2 = ability[r, c, 0], ability[r, c, 1], ability[r, c, 2]
             e0, e1, e2 = env[r, c, 0], env[r, c, 1], env[r, c, 2]
-            l, h, w, band = child_input(r, f, s, a, a1 + e1, a2 + e2, school_effect, cross,
-                                        band_edges, quality, child_support, fam_in, supported)
+            if fresh[r, c]:
+                barrier_months[r, c] = 0
+            carried, loss = barrier_loss(rules, a1, a2 + e2, stress[r, f], health_care[r, f],
+                                         crisis_support[r, f], care[r, c], s)
+            l, h, w, band = child_input(r, f, s, a, a1 + e1, a2 + e2, e0, school_add[r, c], loss,
+                                        school_effect, cross, comp, day_value, band_edges,
+                                        quality, child_support, fam_in, supported)
             if fresh[r, c]:
                 share = settled_share(persistence, a)
                 e0, e1, e2 = share * l, share * h, share * w
+            if carried > 0:
+                barrier_months[r, c] += 1
             e0 = persistence * e0 + keep * l + noise_scale * (uniform(base, c * 3) - 0.5)
             e1 = persistence * e1 + keep * h + noise_scale * (uniform(base, c * 3 + 1) - 0.5)
             e2 = persistence * e2 + keep * w + noise_scale * (uniform(base, c * 3 + 2) - 0.5)
@@ -282,6 +347,15 @@ def development_month(rules, milestones, children, around, draws, tallies):
                 s6 += 1.0
             if stress[r, f] > severe_stress:
                 s7 += 1.0
+            if school_from <= a < school_to:
+                if carried > 0:
+                    s8 += z0
+                    s9 += 1.0
+                    if loss > 0.0:
+                        s12 += 1.0
+                else:
+                    s10 += z0
+                    s11 += 1.0
             for m in range(n_m if a < assessed_age.shape[0] and assessed_age[a] else 0):
                 if a == m_age[m]:
 
@@ -309,3 +383,8 @@ def development_month(rules, milestones, children, around, draws, tallies):
         summary[r, 5] += s5
         summary[r, 6] += s6
         summary[r, 7] += s7
+        summary[r, 8] += s8
+        summary[r, 9] += s9
+        summary[r, 10] += s10
+        summary[r, 11] += s11
+        summary[r, 12] += s12

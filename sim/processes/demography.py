@@ -88,6 +88,7 @@ def step(state: State, rules: KD.DemographyRules, params: ModelParams, streams: 
     normals = ndtri(streams.uniforms_at(ABILITY_STREAMS, month, g_rep, slots))
     ch.ability[g_rep, slots, :] = params.development.ability_sd * normals.T
     state.new_children = (g_rep, slots)
+    ch.reached_by[g_rep, slots] = 0          # a programme reached the slot's last child, not this one
 
     for name, values in counts._asdict().items():
         setattr(fl, name, values)

@@ -15,6 +15,7 @@ tests/test_rules_development.py checks against them.
 """
 from __future__ import annotations
 
+from statistics import NormalDist
 from typing import NamedTuple
 
 import numpy as np
@@ -35,7 +36,8 @@ SQRT12 = np.sqrt(12.0)
 def rules(params: ModelParams) -> KDV.DevelopmentRules:
     """params.development as the kernels read it."""
     dv = params.development
-    return record(KDV.DevelopmentRules, dv, noise_scale=dv.noise_sd * SQRT12)
+    return record(KDV.DevelopmentRules, dv, noise_scale=dv.noise_sd * SQRT12,
+                  chronic_cut=dv.ability_sd * NormalDist().inv_cdf(dv.chronic_prevalence))
 
 
 def milestone_rules(state: State, params: ModelParams) -> KDV.MilestoneRules:
@@ -70,17 +72,36 @@ def child_arrays(state: State, fresh: np.ndarray) -> KDV.ChildArrays:
     return KDV.ChildArrays(
         alive=ch.alive, fresh=fresh, fam=ch.fam, school=ch.school, age=ch.age,
         ability=ch.ability, env=ch.env, support_months=ch.support_months,
-        support_domains=ch.support_domains)
+        support_domains=ch.support_domains, school_add=state.child_school_add,
+        care=state.child_care, barrier_months=ch.barrier_months)
+
+
+# Service kinds whose episode manages each barrier (docs/ODD.md 7.6): health care a
+# chronic condition, family and mental-health support a crisis.
+HEALTH_CARE_KINDS = np.array([O.SERVICE_KINDS.index(k) for k in (O.Kind.HEALTH_VISITING, O.Kind.GP_DENTAL)])
+CRISIS_SUPPORT_KINDS = np.array([O.SERVICE_KINDS.index(k) for k in (O.Kind.FAMILY_SUPPORT, O.Kind.MENTAL_HEALTH)])
+
+
+def barrier_care(state: State) -> tuple[np.ndarray, np.ndarray]:
+    """(R, F) each family's chronic-illness care and crisis support this month: an
+    episode with a service of the kinds above, or a programme that manages it
+    (State.programme_health_care, State.programme_crisis_support)."""
+    engaged = state.families.engaged
+    health = (engaged[..., HEALTH_CARE_KINDS] > 0).any(axis=-1) | state.programme_health_care
+    crisis = (engaged[..., CRISIS_SUPPORT_KINDS] > 0).any(axis=-1) | state.programme_crisis_support
+    return health, crisis
 
 
 def surroundings(state: State, dev_rules: KDV.DevelopmentRules) -> KDV.Surroundings:
     """Schools, support and families around each child this month (family_part computed)."""
+    health_care, crisis_support = barrier_care(state)
     return KDV.Surroundings(
         band_edges=BAND_EDGES, quality=state.quality_now(),
         child_support=state.child_support.reshape(*state.child_support.shape[:2], -1),
         family_supported=state.family_supported_now, family_part=family_part(state, dev_rules),
         exclusion_factor=state.place.exclusion_factor,
-        in_need=state.families.in_need, stress=state.families.stress)
+        in_need=state.families.in_need, stress=state.families.stress,
+        health_care=health_care, crisis_support=crisis_support)
 
 
 def inputs(state: State, params: ModelParams) -> np.ndarray:
@@ -153,12 +174,36 @@ def family_part_numpy(rules: KDV.DevelopmentRules, families: KDV.FamilyCondition
     return np.stack([learning, health, wellbeing], axis=-1)
 
 
+def barriers_numpy(rules: KDV.DevelopmentRules, children: KDV.ChildArrays,
+                   around: KDV.Surroundings) -> tuple[np.ndarray, np.ndarray]:
+    """(R, C) the barriers to learning each child carries this month (0, 1 or 2, managed
+    or not) and the share of its learning from school or early years they take away:
+    a chronic condition (health ability below chronic_cut) unless the family's health
+    care or the child's school manages it, a crisis (family stress above crisis_stress,
+    or the child's wellbeing score below crisis_wellbeing) unless the family is
+    supported or the child's school manages it; each unmanaged barrier takes
+    barrier_strength, at most all; nothing for a child in no school or setting."""
+    rows = np.arange(children.alive.shape[0])[:, None]
+    fam = children.fam
+    chronic = children.ability[..., H] < rules.chronic_cut
+    crisis = ((around.stress[rows, fam] > rules.crisis_stress)
+              | (children.ability[..., W] + children.env[..., W] < rules.crisis_wellbeing))
+    carried = chronic.astype(np.int64) + crisis
+    unmanaged = ((chronic & ~(around.health_care[rows, fam] | children.care)).astype(np.int64)
+                 + (crisis & ~(around.crisis_support[rows, fam] | children.care)))
+    loss = np.where(children.school >= 0, np.minimum(rules.barrier_strength * unmanaged, 1.0), 0.0)
+    return carried, loss
+
+
 def child_inputs_numpy(rules: KDV.DevelopmentRules, children: KDV.ChildArrays,
                        around: KDV.Surroundings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each child's input (R, C, 3; zero for empty slots), its age band (R, C) and the
-    support its family receives for that band (R, C, 3): the family part, plus school
-    value added, plus support (where the family is supported) damped by the child's
-    health and wellbeing deficits, minus the deficits' own drag on learning."""
+    support its family receives for that band (R, C, 3): the family part, plus the
+    school's value added (its own and the child's school_add) and a month at school
+    (school_day_value), both less the share barriers take, plus support (where the
+    family is supported) damped by the child's health and wellbeing deficits, minus the
+    deficits' own drag on learning. School and support's learning return rise by
+    complementarity per SD of learning already built (env)."""
     R = children.alive.shape[0]
     rows = np.arange(R)[:, None]
     fam = children.fam
@@ -166,15 +211,19 @@ def child_inputs_numpy(rules: KDV.DevelopmentRules, children: KDV.ChildArrays,
     wellbeing_score = children.ability[..., W] + children.env[..., W]
     deficit = 0.5 * (np.maximum(-health_score, 0.0) + np.maximum(-wellbeing_score, 0.0))
     damp = np.clip(1.0 - rules.cross_domain * deficit, 0.0, 1.0)
+    ret = np.maximum(1.0 + rules.complementarity * children.env[..., L], 0.0)
+    _, loss = barriers_numpy(rules, children, around)
     school = children.school
-    quality = np.where(school >= 0, around.quality[rows, np.maximum(school, 0)], 0.0)
+    quality = around.quality[rows, np.maximum(school, 0)] + children.school_add
+    school_part = ((1.0 - loss) * rules.school_effect * ret * quality - loss * rules.school_day_value)
     band = np.searchsorted(around.band_edges, children.age, side="right")
     family = around.family_part[rows, fam]
     support = np.take_along_axis(around.child_support[rows, fam],
                                  3 * band[..., None] + np.arange(3), axis=-1)
     supported = around.family_supported[rows, fam]
-    learning = family[..., L] + rules.school_effect * quality - rules.cross_domain * deficit
-    learning = np.where(supported, learning + support[..., L] * damp, learning)
+    learning = family[..., L] - rules.cross_domain * deficit
+    learning = np.where(school >= 0, learning + school_part, learning)
+    learning = np.where(supported, learning + support[..., L] * damp * ret, learning)
     health = np.where(supported, family[..., H] + support[..., H], family[..., H])
     wellbeing = np.where(supported, family[..., W] + support[..., W], family[..., W])
     inputs = np.where(children.alive[..., None], np.stack([learning, health, wellbeing], -1), 0.0)
@@ -189,7 +238,10 @@ def development_month_numpy(rules: KDV.DevelopmentRules, milestones: KDV.Milesto
     alive, fam, age, school = children.alive, children.fam, children.age, children.school
     R, C = alive.shape
     rows = np.arange(R)[:, None]
+    children.barrier_months[alive & children.fresh] = 0
     inputs, band, support = child_inputs_numpy(rules, children, around)
+    carried, loss = barriers_numpy(rules, children, around)
+    children.barrier_months[alive & (carried > 0)] += 1
 
     # Scores move toward the inputs: env <- p env + (1 - p) input + noise. A child new this
     # month starts where its inputs would have brought it by its age.
@@ -240,6 +292,14 @@ def development_month_numpy(rules: KDV.DevelopmentRules, milestones: KDV.Milesto
     summary[:, 4:6] = np.where(under5[..., None], z[..., :2], 0.0).sum(axis=1)
     summary[:, 6] = under5.sum(axis=1)
     summary[:, 7] = (alive & (around.stress[rows, fam] > milestones.severe_stress)).sum(axis=1)
+    school_age = alive & (age >= KDV.SCHOOL_AGES[0]) & (age < KDV.SCHOOL_AGES[1])
+    with_barrier = school_age & (carried > 0)
+    without = school_age & (carried == 0)
+    summary[:, 8] = np.where(with_barrier, z[..., L], 0.0).sum(axis=1)
+    summary[:, 9] = with_barrier.sum(axis=1)
+    summary[:, 10] = np.where(without, z[..., L], 0.0).sum(axis=1)
+    summary[:, 11] = without.sum(axis=1)
+    summary[:, 12] = (with_barrier & (loss > 0.0)).sum(axis=1)
 
 
 def step(state: State, dev_rules: KDV.DevelopmentRules, milestones: KDV.MilestoneRules,

@@ -366,3 +366,24 @@ def step(state: State, rules: KSV.ServiceRules, streams: Streams, month: int) ->
     view, caseload = arrays.kind_view, arrays.caseload
     state.kind_capacity = view.capacity
     state.capacity_used = caseload.running.sum(axis=1) / np.maximum(view.capacity_floor.sum(axis=1), 1)
+    if state.programmes_active:
+        merge_programmes(state)
+
+
+def merge_programmes(state: State) -> None:
+    """Programmes' support joins the services' (sim/interventions/programme.py): a family
+    on a programme's caseload counts as supported, its children get the programme's
+    input on top of any service's, and the shares of families supported and of the
+    neediest tenth reached count it. A family only a programme supports gets no family
+    support from services (its rows are cleared: they are read only where supported)."""
+    fa = state.families
+    only = state.programme_supported & ~state.family_supported_now
+    state.family_support[only] = 0.0
+    state.child_support[only] = 0.0
+    state.family_contact[only] = 0.0
+    state.child_support += state.programme_child_support
+    state.family_supported_now |= state.programme_supported
+    supported = state.family_supported_now
+    state.families_supported = supported.sum(axis=1) / max(supported.shape[1], 1)
+    state.reach_neediest = ((supported & fa.neediest).sum(axis=1)
+                            / np.maximum(fa.neediest.sum(axis=1), 1))
