@@ -59,7 +59,8 @@ def _flag(table: pd.DataFrame, column: str) -> np.ndarray:
     """A column of True/False (or 1/0) as a bool array; anything else is refused in one line."""
     values = table[column]
     if values.isna().any():
-        raise ValueError(f"lottery table: column '{column}' has missing values; it must be True or False for every child")
+        raise ValueError(f"lottery table: column '{column}' has missing values; "
+                         f"it must be True or False for every child")
     if values.dtype != bool:
         bad = sorted(set(values.unique()) - {0, 1}, key=str)
         if bad:
@@ -167,7 +168,8 @@ def lottery_effects(table: pd.DataFrame, outcome: str = "score", confidence: flo
     if y_series.dtype == bool:
         y_series = y_series.astype(float)
     if not pd.api.types.is_numeric_dtype(y_series):
-        raise ValueError(f"lottery table: outcome column '{outcome}' is {y_series.dtype}; it must be numbers or True/False")
+        raise ValueError(f"lottery table: outcome column '{outcome}' is {y_series.dtype}; "
+                         f"it must be numbers or True/False")
     y = y_series.to_numpy(dtype=float)
     if not np.isfinite(y).all():
         raise ValueError(f"lottery table: outcome column '{outcome}' has missing or infinite values")
@@ -175,11 +177,16 @@ def lottery_effects(table: pd.DataFrame, outcome: str = "score", confidence: flo
         raise ValueError("lottery table: column 'replicate' has missing values")
     offered = flags["offered"]
     if not offered.any():
-        raise ValueError("lottery table: no winners (column 'offered' is False for every child); a lottery needs winners and losers")
+        raise ValueError("lottery table: no winners (column 'offered' is False for every child); "
+                         "a lottery needs winners and losers")
     if offered.all():
-        raise ValueError("lottery table: no losers (column 'offered' is True for every child); a lottery needs winners and losers")
+        raise ValueError("lottery table: no losers (column 'offered' is True for every child); "
+                         "a lottery needs winners and losers")
     strata, uniques = pd.factorize(table["replicate"], sort=True)
     k = len(uniques)
+    if not np.any(np.bincount(strata[offered], minlength=k) * np.bincount(strata[~offered], minlength=k)):
+        raise ValueError("lottery table: no replicate has both winners and losers (column 'offered'); "
+                         "each lottery needs both")
     d = flags["attended"].astype(float)
     in_zone, barrier = flags["in_zone"], flags["barrier"]
     everyone = np.ones(len(y), dtype=bool)
@@ -200,9 +207,8 @@ def lottery_effects(table: pd.DataFrame, outcome: str = "score", confidence: flo
                 f"Mean {outcome} of {who}, {_GROUP_WORDS[name]}, over replicates weighted as in the ITT "
                 f"(so winners' minus losers' mean is the ITT)")
 
-    wald = {}
     for name, mask in groups.items():
-        itt, first, tot = wald[name] = _wald(y[mask], d[mask], offered[mask], strata[mask], k)
+        itt, first, tot = _wald(y[mask], d[mask], offered[mask], strata[mask], k)
         words = _GROUP_WORDS[name]
         row("first stage", name, *first,
             f"Share attending among winners minus among losers, {words} (how far the offer moves attendance)")
@@ -359,12 +365,11 @@ def plot_lottery(effects: pd.DataFrame, power_curve: pd.DataFrame, path,
     try:
         confidence = float(effects["confidence"].iloc[0])
         zones = ["in zone", "outside zone"]
-        for shift, (label, colour, marker) in zip((-0.1, 0.1), (("winners' mean", OKABE_ITO[0], "o"),
-                                                                ("losers' mean", OKABE_ITO[1], "s"))):
-            rows = effects[effects["quantity"] == label].set_index("group").reindex(zones)
-            x = np.arange(len(zones)) + shift
-            means_ax.errorbar(x, rows["estimate"], yerr=[rows["estimate"] - rows["low"], rows["high"] - rows["estimate"]],
-                              fmt=marker, color=colour, capsize=4, label=label.replace("'s mean", "s").replace("' mean", ""))
+        for shift, who, colour, marker in ((-0.1, "winners", OKABE_ITO[0], "o"), (0.1, "losers", OKABE_ITO[1], "s")):
+            rows = effects[effects["quantity"] == f"{who}' mean"].set_index("group").reindex(zones)
+            below, above = rows["estimate"] - rows["low"], rows["high"] - rows["estimate"]
+            means_ax.errorbar(np.arange(len(zones)) + shift, rows["estimate"], yerr=[below, above],
+                              fmt=marker, color=colour, capsize=4, label=who)
         means_ax.set_xticks(range(len(zones)), ["lives in the zone", "lives outside"])
         means_ax.set_xlim(-0.6, len(zones) - 0.4)
         means_ax.set_ylabel("mean outcome")
@@ -391,9 +396,9 @@ def plot_lottery(effects: pd.DataFrame, power_curve: pd.DataFrame, path,
         power_ax.plot(curve["n_applicants"], curve["power"], color=OKABE_ITO[0], linestyle=LINESTYLES[0], linewidth=2,
                       label=f"interaction of {effect:+.3g} (model)")
         power_ax.axhline(0.8, color="grey", linestyle=LINESTYLES[1], linewidth=1, label="80% power")
-        at_evaluation = interaction_power(n_evaluation, effect, float(curve["sd"].iloc[0]),
-                                          float(curve["offered_share"].iloc[0]), float(curve["in_zone_share"].iloc[0]),
-                                          float(curve["alpha"].iloc[0])) if effect != 0 else float(curve["alpha"].iloc[0])
+        design = curve.iloc[0]
+        at_evaluation = interaction_power(n_evaluation, effect, float(design["sd"]), float(design["offered_share"]),
+                                          float(design["in_zone_share"]), float(design["alpha"]))
         power_ax.axvline(n_evaluation, color=OKABE_ITO[3], linestyle=LINESTYLES[2], linewidth=1.5,
                          label=f"HCZ lottery size ({n_evaluation:,}): power {at_evaluation:.0%}")
         power_ax.set_xscale("log")
