@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from app.places import DEFAULT_PLACE, PLACES
+from configs.compose import load_scenario
 from sim.interventions.core_team import CoreTeam
 from sim.interventions.data_sharing import DataSharing
 from sim.interventions.hcz import HCZSaturation
@@ -224,7 +225,12 @@ def interventions_for(c: Choices, years: int) -> dict[str, dict[str, Any]]:
         out["voice"] = {"kind": "local_voice", "start_year": start, "end_year": end,
                         "rung": c.voice, "monthly_cost": VOICE_COSTS[c.voice]}
     if c.zone != "none":
-        out["pipeline"] = {"kind": "hcz_saturation", "variant": c.zone, "monthly_cost": ZONE_COSTS[c.zone]}
+        # The zone and its programmes as the scenario presets define them (the English
+        # zone's own core team is the page's team, above).
+        preset = load_scenario("hcz_saturation" if c.zone == "hcz" else "english_zone")
+        for name, entry in preset.interventions.items():
+            if entry.get("kind") != "core_team":
+                out[name] = dict(entry)
         if c.zone == "english_zone":
             out["pipeline"]["teeth"] = c.teeth
     if c.shock != "none":

@@ -13,6 +13,7 @@ VERBS = {
     "run": ("experiments.run", "run replicates of one place and scenario; write Parquet and plots"),
     "compare": ("experiments.compare", "run scenarios side by side on the same seeds; summary, costs, plots"),
     "sweep": ("experiments.sweep", "sampled designs (LHS, Sobol, Morris) over registry parameters, resumable"),
+    "lottery": ("experiments.lottery", "a virtual Promise Academy lottery: winners against losers, with and without the zone"),
     "analyse": ("experiments.analyse", "sensitivity and tipping-point analysis of saved sweeps"),
     "report": ("experiments.report", "a funders' report (HTML and PDF) from a compare or sweep folder"),
     "app": ("app.cli", "the strategy-session page: live 'what if' in a browser"),
