@@ -191,6 +191,15 @@ def test_compare_writes_interaction_csv_and_a_headline_line(tmp_path):
     assert table["verdict"].str.match(r"(more|less) than the sum of its parts|cannot be told|not available").all()
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("  core_team_pilot = core_team + pilot: "))
     assert "eyfs_gld" in line and "ks4" in line
-    # A partnership and a pilot share the partners' engagement: seed 003's areas are not additive.
     rel = table[(table["outcome"] == "relationships")].iloc[0]
     assert rel["whole_effect"] > 0 and rel["sum_of_parts"] > 0 and np.isfinite(rel["estimate"])
+    # The report's sentence agrees with the table: an amount only where the interval excludes zero.
+    from analysis.report.data import context_of
+    from analysis.report.inputs import read_inputs
+    from analysis.report.text import interaction_sentences
+
+    sentences = interaction_sentences(context_of(read_inputs(out)))
+    assert len(sentences) == 1 and "sum of its parts (core team and pilot)" in sentences[0]
+    education = table[table["outcome"].isin(["eyfs_gld", "ks2", "ks4", "eet18"]) & (table["group"] == "all")]
+    told = education["verdict"].str.startswith(("more", "less"))
+    assert sentences[0].startswith("Whether Core team pilot") == (not told.any())

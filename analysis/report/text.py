@@ -171,8 +171,6 @@ def _what_is_left(ctx: Context, name: str) -> str:
             "(median, 90% interval).")
 
 
-
-
 def interaction_sentences(ctx: Context) -> list[str]:
     """For each whole in the comparison (analysis/interaction.py), one sentence (below)."""
     from analysis.interaction import headline_rows, interaction_table
