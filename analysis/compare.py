@@ -37,10 +37,10 @@ def milestone_totals(milestones: pd.DataFrame) -> pd.DataFrame:
     return t.reset_index()
 
 
-def end_values(ts: pd.DataFrame, months: int = 12) -> pd.DataFrame:
-    """Per seed, the mean of each END_OUTCOMES column over the last `months` months."""
+def end_values(ts: pd.DataFrame, months: int = 12, columns=END_OUTCOMES) -> pd.DataFrame:
+    """Per seed, the mean of each of `columns` over the last `months` months."""
     last = ts[ts["month"] > ts["month"].max() - months]
-    return last.groupby("seed")[list(END_OUTCOMES)].mean()
+    return last.groupby("seed")[list(columns)].mean()
 
 
 def certainty(median: float, low: float, high: float, replicates: int) -> dict[str, float]:

@@ -67,6 +67,23 @@ class SweepSpec:
 
 
 @dataclass
+class InteractionSpec:
+    """`placesim compare`'s interaction, named by hand (analysis/interaction.py): the whole
+    and its parts, all among `scenarios`. Left empty, a whole is found by its interventions:
+    one whose set equals the union of two or more other scenarios' sets."""
+
+    whole: str = ""                      # a scenario of `scenarios` ("" = find wholes automatically)
+    parts: List[str] = field(default_factory=list)   # at least two other scenarios of `scenarios`
+
+
+@dataclass
+class CompareSettings:
+    """Settings of `placesim compare` beyond the scenarios it runs."""
+
+    interaction: InteractionSpec = field(default_factory=InteractionSpec)
+
+
+@dataclass
 class Config:
     """Everything a run needs. YAML in configs/ fills it; Hydra type-checks it."""
 
@@ -75,6 +92,7 @@ class Config:
     run: RunSettings = field(default_factory=RunSettings)
     scenario: ScenarioSpec = field(default_factory=ScenarioSpec)
     scenarios: List[str] = field(default_factory=lambda: ["baseline", "core_team", "core_team_exit"])
+    compare: CompareSettings = field(default_factory=CompareSettings)
     sweep: SweepSpec = field(default_factory=SweepSpec)
     seed: int = param(0, "seed", 0, 2**31 - 1, "user choice", "seed of the first replicate", hard=(0, 2**63 - 1))
 
@@ -102,12 +120,39 @@ def to_params(cfg: Any) -> Config:
     problems += [p for p in check(obj, "") if p.startswith("seed")]
     if obj.place.homes > obj.place.population:
         problems.append(f"place.homes={obj.place.homes}: must not exceed place.population={obj.place.population}")
+    problems += interaction_problems(obj.compare.interaction, obj.scenarios)
     if problems:
         raise ConfigError(problems[0])
     check_hosting(obj.place, build_interventions(obj.scenario))   # refuse before anything runs
     for name in obj.scenarios:
         check_hosting(obj.place, build_interventions(load_scenario(name)))
     return obj
+
+
+def interaction_problems(spec: InteractionSpec, scenarios: List[str]) -> list[str]:
+    """What is wrong with a hand-named whole and parts (one line each): every name must be a
+    compared scenario other than the baseline, the whole not among its parts, two parts or more."""
+    if not spec.whole and not spec.parts:
+        return []
+    compared = [n for n in dict.fromkeys(scenarios) if n != "baseline"]
+    choices = ", ".join(compared) or "none (add scenarios to `scenarios`)"
+    if not spec.whole:
+        return [f"compare.interaction.whole: not set; name the scenario that combines "
+                f"compare.interaction.parts=[{','.join(spec.parts)}] (one of {choices})"]
+    problems = []
+    for key, name in [("whole", spec.whole)] + [("parts", p) for p in spec.parts]:
+        if name == "baseline":
+            problems.append(f"compare.interaction.{key}=baseline: every effect is measured against the baseline, "
+                            f"so it cannot be a whole or a part; choose from {choices}")
+        elif name not in compared:
+            problems.append(f"compare.interaction.{key}={name}: not among the compared scenarios; choose from {choices}")
+    if spec.whole in spec.parts:
+        problems.append(f"compare.interaction.parts=[{','.join(spec.parts)}]: contains the whole "
+                        f"({spec.whole}); the parts are the other scenarios it combines")
+    if len(set(spec.parts)) < 2:
+        problems.append(f"compare.interaction.parts=[{','.join(spec.parts)}]: name at least two different "
+                        f"scenarios whose effects add up to compare.interaction.whole={spec.whole}")
+    return problems
 
 
 def check_hosting(place: PlaceParams, interventions: list) -> None:

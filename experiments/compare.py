@@ -4,8 +4,9 @@ Each scenario runs on the same replicate seeds with common random numbers (sim.r
 differences to baseline are paired. Each finished scenario is written to its own run
 folder at once, so a scenario that fails (or an interrupted compare) keeps the others;
 the manifest lists what finished and what failed. The folder then gets summary.csv and
-summary.parquet (one row per scenario x outcome x group) and plots/*.png. The folder's
-layout is analysis/results.py's.
+summary.parquet (one row per scenario x outcome x group), plots/*.png and, where one
+scenario is the others' interventions put together, interaction.csv (analysis/interaction.py).
+The folder's layout is analysis/results.py's.
 """
 from __future__ import annotations
 
@@ -72,6 +73,19 @@ def write_summary(out: Path) -> "object":
     return summary
 
 
+def write_interaction(out: Path) -> "object":
+    """interaction.csv: the whole minus the sum of its parts (analysis/interaction.py), for
+    each whole the compare holds; no file when it holds none."""
+    from analysis.interaction import interaction_table
+    from analysis.results import read_compare, write_csv
+
+    folder = read_compare(out, with_summary=False)
+    table = interaction_table(folder.results, {n: folder.config(n) for n in folder.results})
+    if not table.empty:
+        write_csv(table, out / "interaction.csv")
+    return table
+
+
 def headline_lines(summary) -> list[str]:
     """The terminal's headline: each education milestone's additional children with their
     90% interval, rounded to what the interval supports; where the interval includes zero,
@@ -113,7 +127,9 @@ def task(cfg) -> None:
               f"no differences to report. Results so far in {out}", file=sys.stderr)
         raise SystemExit(1)
     summary = write_summary(out)
-    for line in headline_lines(summary):
+    from analysis.interaction import headline_lines as interaction_lines
+
+    for line in headline_lines(summary) + interaction_lines(write_interaction(out)):
         print(line)
     if manifest["failed"]:
         print(f"Failed scenarios (see manifest.json): {', '.join(manifest['failed'])}")

@@ -20,8 +20,8 @@ from analysis.report.figures import difference_figure, headline_figure, mileston
 from analysis.report.formatting import label, place_title
 from analysis.report.inputs import CompareInputs, ReportError, SweepInputs, read_inputs, sweep_config
 from analysis.report.tables import assumptions_section, cost_effectiveness_table, system_table
-from analysis.report.text import baseline_sentence, compare_question, place_sentences, scenario_headline, \
-    sweep_question
+from analysis.report.text import baseline_sentence, compare_question, interaction_sentences, place_sentences, \
+    scenario_headline, sweep_question
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -72,6 +72,7 @@ def compare_content(inputs: CompareInputs) -> dict:
         "place_sentences": place_sentences(ctx),
         "baseline_sentence": baseline_sentence(ctx),
         "headlines": [scenario_headline(ctx, n) for n in ctx.others],
+        "interaction_sentences": interaction_sentences(ctx),
         "figures": {f["id"]: f for f in figures},
         "ce_table": cost_effectiveness_table(ctx),
         "system_tables": [{"label": label(n), "html": system_table(ctx, n)} for n in ctx.others],

@@ -171,3 +171,50 @@ def _what_is_left(ctx: Context, name: str) -> str:
             "(median, 90% interval).")
 
 
+def interaction_sentences(ctx: Context) -> list[str]:
+    """For each whole in the comparison (analysis/interaction.py), one sentence (below)."""
+    from analysis.interaction import headline_rows, interaction_table
+
+    table = interaction_table(ctx.results, ctx.inputs.configs)
+    rows = (headline_rows(table, whole) for whole in dict.fromkeys(table["whole"]))
+    return [interaction_sentence(r) for r in rows if not r.empty]
+
+
+def interaction_sentence(rows) -> str:
+    """Whether a whole was more than the sum of its parts on its headline outcomes
+    (analysis.interaction.headline_rows: the education milestones and, where the results hold
+    them, children with and without barriers to learning), with the amount and its 90%
+    interval only where that interval excludes zero; elsewhere, that it cannot be told from
+    the sum of its parts."""
+    from analysis.interaction import LESS, MORE, UNCLEAR, direction, scale_of
+
+    whole = rows["whole"].iloc[0]
+    n = int(rows["n_replicates"].min())
+    parts = _and_words([lower_first(label(p)) for p in rows["parts"].iloc[0].split(" + ")])
+    by = {k: [r for _, r in rows.iterrows() if direction(r) == k] for k in (MORE, LESS, UNCLEAR)}
+
+    def title(r) -> str:
+        return lower_first(outcome_title(r["outcome"]))
+
+    def amount(r) -> str:
+        scale, unit = scale_of(r["outcome"])
+        m, lo, hi = rounded(r["estimate"], r["low"], r["high"], scale=scale, default=1)
+        unit = unit.split(" (")[0]
+        return f"{title(r)} by {m}{' ' + unit if unit else ''} (90% interval {lo} to {hi})"
+
+    if not by[MORE] and not by[LESS]:
+        return (f"Whether {label(whole)} was more than the sum of its parts ({parts}) cannot be told from "
+                f"these {n} replicates: its effect minus the sum of theirs has a 90% interval that includes "
+                f"zero for {_and_words([title(r) for r in by[UNCLEAR]])}.")
+    said = [(k, word) for k, word in ((MORE, "more"), (LESS, "less")) if by[k]]
+    clauses = [f"{word} than the sum of its parts" + (f" ({parts})" if i == 0 else "")
+               + f" for {_and_words([amount(r) for r in by[k]])}" for i, (k, word) in enumerate(said)]
+    sentence = f"{label(whole)} was " + ", but ".join(clauses)
+    if by[UNCLEAR]:
+        sentence += (f"; for {_and_words([title(r) for r in by[UNCLEAR]])} it cannot be told from the sum of its "
+                     f"parts with {n} replicates")
+    return sentence + "."
+
+
+def _and_words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
