@@ -46,6 +46,9 @@ class Child(mesa.Agent):
         self.support_months = int(support_months)
         self.support_domains = int(support_domains)   # bit d set: domain d ever supported
         self.fresh = fresh          # arrived or born this month
+        self.barrier_months = 0
+        self.barriers = 0           # barriers carried this month (managed or not)
+        self.barrier_loss = 0.0     # share of this month's school learning they took
         family.children.append(self)
 
     def score(self, d: int) -> float:
@@ -84,14 +87,25 @@ class Child(mesa.Agent):
         dv = m.params.development
         deficit = 0.5 * (max(-self.score(HEALTH), 0.0) + max(-self.score(WELLBEING), 0.0))
         damp = clip(1.0 - dv.cross_domain * deficit, 0.0, 1.0)
+        ret = max(1.0 + dv.complementarity * self.env[LEARNING], 0.0)
+        chronic = self.ability[HEALTH] < m.chronic_cut
+        crisis = fam.stress > dv.crisis_stress or self.score(WELLBEING) < dv.crisis_wellbeing
+        cared = any(fam.engaged[k] > 0 for k in m.health_care_kinds)
+        supported = any(fam.engaged[k] > 0 for k in m.crisis_support_kinds)
+        unmanaged = int(chronic and not cared) + int(crisis and not supported)
+        self.barriers = int(chronic) + int(crisis)
+        self.barrier_loss = min(dv.barrier_strength * unmanaged, 1.0) if self.school >= 0 else 0.0
+        loss = self.barrier_loss
         q = m.orgs[self.school].quality if self.school >= 0 else 0.0
+        school = ((1.0 - loss) * dv.school_effect * ret * q - loss * dv.school_day_value
+                  if self.school >= 0 else 0.0)
         band = 0 if self.age < 60 else 1 if self.age < 132 else 2
         sup = fam.child_support[band]
         norm = fam.local_norm
         learn = (-dv.deprivation_effect * fam.deprivation - dv.qualification_effect * fam.no_qualifications
                  - dv.workless_effect * fam.workless + dv.home_learning_effect * fam.home_learning
-                 + dv.school_effect * q + dv.neighbourhood_effect * norm
-                 - dv.cross_domain * deficit + sup[LEARNING] * damp)
+                 + school + dv.neighbourhood_effect * norm
+                 - dv.cross_domain * deficit + sup[LEARNING] * damp * ret)
         health = -dv.health_deprivation_effect * fam.deprivation - dv.health_poor_effect * fam.poor_health + sup[HEALTH]
         wellbeing = (-dv.stress_effect * fam.stress - dv.housing_effect * fam.housing
                      + dv.informal_support_effect * fam.informal_support
@@ -103,6 +117,10 @@ class Child(mesa.Agent):
         dv, mp = m.params.development, m.params.milestones
         x = self.inputs()
         p = dv.persistence
+        if self.fresh:
+            self.barrier_months = 0
+        if self.barriers:
+            self.barrier_months += 1
         if self.fresh:
             share = 1.0 - p ** self.age
             self.env = [share * v for v in x]

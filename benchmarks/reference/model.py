@@ -29,7 +29,9 @@ from benchmarks.reference.agents import Child, Family, Organisation, clip
 from sim import orgs as O
 from sim.outcomes import GROUPS, MILESTONES
 from sim.params import ModelParams, PlaceParams
-from sim.processes.development import exclusion_factor, milestone_spec
+from sim.processes.development import (CRISIS_SUPPORT_KINDS, HEALTH_CARE_KINDS, exclusion_factor,
+                                       milestone_spec)
+from sim.processes.development import rules as development_rules
 from sim.processes.engagement import MOMENTUM_WINDOW
 from sim.processes.schools import LEVELS
 from sim.reporters import STAGE_RULES
@@ -86,6 +88,11 @@ class ReferenceModel(mesa.Model):
         super().__init__(rng=np.random.default_rng([int(seed), 0x5EED]))
         self.place, self.params = place, params
         self.alteration = alteration or Alteration()
+        # Barriers to learning (docs/ODD.md 7.8): the chronic-condition cut, and the
+        # service kinds that manage each barrier.
+        self.chronic_cut = development_rules(params).chronic_cut
+        self.health_care_kinds = [int(k) for k in HEALTH_CARE_KINDS]
+        self.crisis_support_kinds = [int(k) for k in CRISIS_SUPPORT_KINDS]
         st = initial if initial is not None else initial_state(place, params, england, seed)
         self.month = 0
         self.flows = _flows()
@@ -505,6 +512,30 @@ def learning_under5(model):
     return _young_mean(model, 0)
 
 
+def _school_age(model):
+    return [c for c in _children(model) if 60 <= c.age < 192]
+
+
+def score_with_barrier(model):
+    kids = [c for c in _school_age(model) if c.barriers]
+    return sum(c.score(0) for c in kids) / max(len(kids), 1)
+
+
+def score_without_barrier(model):
+    kids = [c for c in _school_age(model) if not c.barriers]
+    return sum(c.score(0) for c in kids) / max(len(kids), 1)
+
+
+def barrier_share(model):
+    kids = _school_age(model)
+    return sum(1 for c in kids if c.barriers) / max(len(kids), 1)
+
+
+def barrier_unmanaged(model):
+    kids = _school_age(model)
+    return sum(1 for c in kids if c.barriers and c.barrier_loss > 0.0) / max(len(kids), 1)
+
+
 def health_under5(model):
     return _young_mean(model, 1)
 
@@ -635,6 +666,8 @@ REPORTERS = {
     **{name: _flow(name) for name in FLOW_NAMES},
     "mean_learning": mean_learning, "mean_health": mean_health, "mean_wellbeing": mean_wellbeing,
     "learning_under5": learning_under5, "health_under5": health_under5, "leveraged": leveraged,
+    "score_with_barrier": score_with_barrier, "score_without_barrier": score_without_barrier,
+    "barrier_share": barrier_share, "barrier_unmanaged": barrier_unmanaged,
     "share_in_need": share_in_need, "workless_share": workless_share, "mean_stress": mean_stress,
     "mean_debt": mean_debt, "mean_home_learning": mean_home_learning, "mean_trust": mean_trust,
     "norm_adoption": norm_adoption, "families_supported": families_supported,
