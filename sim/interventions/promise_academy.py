@@ -56,6 +56,10 @@ class PromiseAcademy(Intervention):
     def initialize(self, model) -> None:
         st = model.state
         R, C = st.children.alive.shape
+        # Its bit in Children.reached_by (seat holders), as a programme's; counting it
+        # also makes State.reset_month clear the per-child arrays it writes each month.
+        self.bit = st.n_programmes
+        st.n_programmes += 1
         self.seat = np.zeros((R, C), dtype=bool)
         self.cared = np.zeros((R, C), dtype=bool)
         homes = st.families.deprivation.shape[1]
@@ -108,6 +112,7 @@ class PromiseAcademy(Intervention):
         q = st.quality_now()[rows, np.maximum(school, 0)]
         st.child_school_add[holders] += (self.quality - q)[holders]
         st.child_care |= self.seat & self.cared
+        ch.reached_by[self.seat] |= np.int32(1 << self.bit)
 
     def read_outcomes(self, model, month: int) -> None:
         """Applicants reaching the outcome age this month: their score is read (a child
