@@ -123,9 +123,9 @@ def to_params(cfg: Any) -> Config:
     problems += interaction_problems(obj.compare.interaction, obj.scenarios)
     if problems:
         raise ConfigError(problems[0])
-    check_hosting(obj.place, build_interventions(obj.scenario))   # refuse before anything runs
+    check_hosting(obj.place, build_interventions(obj.scenario), obj.model)   # refuse before anything runs
     for name in obj.scenarios:
-        check_hosting(obj.place, build_interventions(load_scenario(name)))
+        check_hosting(obj.place, build_interventions(load_scenario(name)), obj.model)
     return obj
 
 
@@ -155,8 +155,9 @@ def interaction_problems(spec: InteractionSpec, scenarios: List[str]) -> list[st
     return problems
 
 
-def check_hosting(place: PlaceParams, interventions: list) -> None:
-    """ConfigError if the place cannot host an intervention (e.g. a pilot's partners)."""
+def check_hosting(place: PlaceParams, interventions: list, params: ModelParams) -> None:
+    """ConfigError if the place cannot host an intervention (e.g. a pilot's partners, a
+    lottery with no losers)."""
     from sim.interventions import InterventionError
     from sim.place import org_kinds
 
@@ -164,6 +165,7 @@ def check_hosting(place: PlaceParams, interventions: list) -> None:
     for iv in interventions:
         try:
             iv.check_place(kinds, place.name)
+            iv.check_scale(place, params)
         except InterventionError as exc:
             raise ConfigError(str(exc)) from None
 

@@ -62,11 +62,10 @@ def test_a_programme_name_that_does_not_exist_and_a_lottery_without_enough_appli
         compose_run_config(["place=pembury", "scenario=hcz_saturation",
                             "~scenario.interventions.no_such_programme"])
     assert "\n" not in str(err.value)
-    rc = compose_run_config(["place=pembury", "scenario=hcz_school_part",
-                             "+scenario.interventions.promise_academy.seats=10",
-                             "+scenario.interventions.promise_academy.apply_share=0.1"])
-    with pytest.raises(InterventionError) as err:
-        PlaceModel(rc.place, rc.model, rc.england, SEEDS[:1], build_interventions(rc.config.scenario))
+    with pytest.raises(ConfigError) as err:                   # refused at composition: nothing runs
+        compose_run_config(["place=pembury", "scenario=hcz_school_part",
+                            "+scenario.interventions.promise_academy.seats=10",
+                            "+scenario.interventions.promise_academy.apply_share=0.1"])
     message = str(err.value)
     assert "\n" not in message and "seats" in message and "applicants" in message
 

@@ -70,6 +70,10 @@ class Intervention:
         """Refuse (InterventionError, one line) a place that cannot host it; `kinds` are
         the place's organisation kinds (sim.place.org_kinds). Called before anything runs."""
 
+    def check_scale(self, place, params) -> None:
+        """Refuse (InterventionError, one line) settings the place's size makes impossible
+        (place: PlaceParams, params: ModelParams). Called before anything runs."""
+
     def initialize(self, model) -> None:
         """Resolve anything that depends on the place."""
 

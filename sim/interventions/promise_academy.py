@@ -53,6 +53,23 @@ class PromiseAcademy(Intervention):
             raise InterventionError(f"{who}.outcome_age_months={self.outcome_age_months}: choose a learning "
                                     f"milestone's age after entry: {ages}")
 
+    def refuse_a_lottery_without_losers(self, homes: float, cohort: float, place_name: str) -> None:
+        """InterventionError (one line) when the seats are not fewer than the expected
+        applicants (`cohort` children a year reach the entry age)."""
+        seats = self.seats * homes / 1000.0 * self.intensity
+        if seats >= self.apply_share * cohort:
+            raise InterventionError(
+                f"scenario.interventions.{self.name}.seats={self.seats}: {seats:.0f} seats a year for about "
+                f"{self.apply_share * cohort:.0f} applicants a year in {place_name} (apply_share={self.apply_share}): "
+                f"a lottery needs fewer seats than applicants; lower seats below "
+                f"{self.apply_share * cohort * 1000.0 / homes / max(self.intensity, 1e-9):.1f} or raise apply_share")
+
+    def check_scale(self, place, params) -> None:
+        """Before anything runs: the same refusal from the place's expected numbers."""
+        children = place.population * place.child_share
+        self.refuse_a_lottery_without_losers(place.homes, children * 12.0 / params.demography.leave_age_months,
+                                             place.name)
+
     def initialize(self, model) -> None:
         st = model.state
         R, C = st.children.alive.shape
@@ -65,12 +82,7 @@ class PromiseAcademy(Intervention):
         homes = st.families.deprivation.shape[1]
         self.seats_per_year = self.seats * homes / 1000.0 * self.intensity
         cohort = st.children.alive.sum(axis=1).mean() * 12.0 / model.params.demography.leave_age_months
-        if self.seats_per_year >= self.apply_share * cohort:
-            raise InterventionError(
-                f"scenario.interventions.{self.name}.seats={self.seats}: {self.seats_per_year:.0f} seats a year "
-                f"for about {self.apply_share * cohort:.0f} applicants a year in {model.place.name} "
-                f"(apply_share={self.apply_share}): a lottery needs fewer seats than applicants; lower seats "
-                f"below {self.apply_share * cohort * 1000.0 / homes / self.intensity:.1f} or raise apply_share")
+        self.refuse_a_lottery_without_losers(homes, cohort, model.place.name)
         self.threshold = float(getattr(model.params.milestones, OUTCOMES[OUTCOME_AGES[int(self.outcome_age_months)]]
                                        .threshold.removeprefix("model.milestones.")))
         # Applicants waiting for their outcome (columns PENDING) and those read (RECORD).
