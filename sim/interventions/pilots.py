@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import orgs as O
-from sim.interventions.base import InterventionError
+from sim.interventions.base import Intervention, InterventionError
 from sim.interventions.programme import Programme as CaseloadProgramme
 from sim.registry import nonneg, prob
 
@@ -62,7 +62,20 @@ CATALOGUE = {
 
 
 @dataclass
-class Pilot(CaseloadProgramme):
+class PilotCaseload(CaseloadProgramme):
+    """A pilot's caseload: a programme (outreach, take-up and episode at the programme
+    defaults) whose places are the catalogue's, filled as far as the core team's support
+    lets it (`reach`, set by the pilot each month)."""
+
+    places_at_full_reach: float = 0.0
+    reach: np.ndarray | float = 1.0
+
+    def places(self, model) -> np.ndarray:
+        return np.floor(self.places_at_full_reach * self.intensity * self.reach) * np.ones(model.n_replicates)
+
+
+@dataclass
+class Pilot(Intervention):
     programme: str = "ready_for_school"
     capacity_scale: float = nonneg(1.0, "multiplier", 0.5, 2.0, "see sim/interventions/pilots.py CATALOGUE", "capacity relative to the catalogue entry")
     joint_work: float = nonneg(0.3, "joint-work units per month per partner pair", 0.1, 0.6, "seed 003 (pilots as vehicles for collaboration)", "joint work between the pilot's partners while it runs")
@@ -98,23 +111,31 @@ class Pilot(CaseloadProgramme):
     def initialize(self, model) -> None:
         og = model.state.orgs
         self.check_place(og.kind, model.place.name)
-        if self.spec.host in O.SERVICE_KINDS:     # a data pilot (no caseload) keeps the defaults
-            (self.min_age_months, self.max_age_months), effect = self.host_effect(model.params.services.child_effect)
-            self.learning, self.health, self.wellbeing = (float(e) for e in effect)
-        self.capacity = self.spec.capacity * self.capacity_scale
-        self.manages = {O.Kind.GP_DENTAL: "health", O.Kind.HEALTH_VISITING: "health",
-                        O.Kind.FAMILY_SUPPORT: "crisis", O.Kind.MENTAL_HEALTH: "crisis"}.get(self.spec.host, "none")
-        super().initialize(model)
+        self.caseload = None
+        if self.spec.capacity > 0:                 # a data pilot keeps no caseload
+            (low, high), effect = self.host_effect(model.params.services.child_effect)
+            manages = {O.Kind.GP_DENTAL: "health", O.Kind.HEALTH_VISITING: "health",
+                       O.Kind.FAMILY_SUPPORT: "crisis", O.Kind.MENTAL_HEALTH: "crisis"}.get(self.spec.host, "none")
+            self.caseload = PilotCaseload(
+                name=self.name or self.programme, intensity=self.intensity, min_age_months=float(low),
+                max_age_months=float(high), learning=float(effect[0]), health=float(effect[1]),
+                wellbeing=float(effect[2]), manages=manages,
+                places_at_full_reach=self.spec.capacity * self.capacity_scale)
+            self.caseload.initialize(model)
         chosen = []
         for kind in dict.fromkeys(self.spec.partners):
             chosen.append(np.flatnonzero(og.kind == kind))
         self.partner_sets = chosen
         model.state.n_pilots_planned += 1
 
-    def places(self, model) -> np.ndarray:
-        """(R,) its caseload this month: the catalogue's, the share the core team's
-        support lets it fill (`reach`, set each month in apply)."""
-        return np.floor(self.capacity * self.intensity * self.reach)
+    @property
+    def bit(self) -> int:
+        """Its caseload's bit in Children.reached_by (-1 for a pilot without one)."""
+        return self.caseload.bit if self.caseload is not None else -1
+
+    def stop(self, model, month: int) -> None:
+        if self.caseload is not None:
+            self.caseload.stop(model, month)
 
     def partners(self, model) -> np.ndarray:
         """(R, P) the most engaged organisation of each partner kind, per replicate."""
@@ -144,8 +165,8 @@ class Pilot(CaseloadProgramme):
         if spec.capacity > 0:
             host = partners[:, list(dict.fromkeys(spec.partners)).index(spec.host)]
             st.mods.targeting_add[np.arange(R), host] += spec.targeting * self.intensity
-            self.reach = reach
-            CaseloadProgramme.apply(self, model, month)
+            self.caseload.reach = reach
+            self.caseload.apply(model, month)
         if spec.data_hours:
             st.data_work += spec.data_hours * self.intensity
         if spec.school_quality:
