@@ -145,12 +145,46 @@ def _read_table(file: Path, columns=None, filters=None) -> pd.DataFrame:
         raise ResultsError(f"{file}: cannot be read ({type(exc).__name__}: {exc})") from None
 
 
+# -- the finite-results invariant ---------------------------------------------------------
+
+def nonfinite(tables: dict[str, pd.DataFrame]) -> str | None:
+    """One line naming the first series with a NaN or an infinite value, or None when
+    every number is finite. A milestone's `share` is NaN by definition where no child
+    was assessed (docs/results.md), and only there."""
+    import numpy as np
+
+    for name, df in tables.items():
+        for col in df.columns:
+            values = df[col]
+            if not pd.api.types.is_float_dtype(values):
+                continue
+            bad = ~np.isfinite(values.to_numpy(dtype=float))
+            if col == "share" and "assessed" in df.columns:
+                bad &= df["assessed"].to_numpy() > 0
+            if bad.any():
+                first = df.loc[bad].iloc[0]
+                where = ", ".join(f"{k} {first[k]:g}" for k in ("seed", "month", "year") if k in df.columns)
+                return (f"{name}.{col}: {int(bad.sum())} of {len(bad)} values are NaN or infinite (first at "
+                        f"{where}); results must be finite, so none were written: check the values given to "
+                        f"the model and the scenario")
+    return None
+
+
+def require_finite(tables: dict[str, pd.DataFrame]) -> None:
+    """ResultsError (one line naming the series) unless every result is finite."""
+    problem = nonfinite(tables)
+    if problem:
+        raise ResultsError(problem)
+
+
 # -- run folders --------------------------------------------------------------------------
 
 def write_run(folder: Path, result, config_yaml: str, *, place: str, scenario: str, seeds: Sequence[int],
               months: int, start_year: int) -> dict:
-    """A run folder: config.yaml, the tables of `result` (sim.run.RunResult), the manifest last."""
+    """A run folder: config.yaml, the tables of `result` (sim.run.RunResult), the manifest
+    last; nothing at all when a result is not finite (ResultsError)."""
     folder = Path(folder)
+    require_finite({table: getattr(result, table) for table in RUN_TABLES})
     write_text(config_yaml, folder / "config.yaml")
     for table in RUN_TABLES:
         write_parquet(getattr(result, table), folder / f"{table}.parquet")
