@@ -66,6 +66,18 @@ class SweepSpec:
     design_seed: int = 12345             # seed of the design sampler (SALib)
 
 
+# The sweep's counts and their least values (a design of 0 points, or -3, is no design).
+SWEEP_LEAST = {
+    "samples": (1, "design points, Sobol base N or Morris trajectories"),
+    "levels": (1, "levels per parameter of a full factorial"),
+    "replicates": (1, "runs per design point"),
+    "points_per_task": (1, "design points per task"),
+    "workers": (0, "0 means every local core"),
+    "max_runs": (1, "the largest design accepted"),
+    "design_seed": (0, "seed of the design sampler"),
+}
+
+
 @dataclass
 class Config:
     """Everything a run needs. YAML in configs/ fills it; Hydra type-checks it."""
@@ -102,6 +114,8 @@ def to_params(cfg: Any) -> Config:
     problems += [p for p in check(obj, "") if p.startswith("seed")]
     if obj.place.homes > obj.place.population:
         problems.append(f"place.homes={obj.place.homes}: must not exceed place.population={obj.place.population}")
+    problems += [f"sweep.{key}={getattr(obj.sweep, key)}: at least {least} ({what})"
+                 for key, (least, what) in SWEEP_LEAST.items() if getattr(obj.sweep, key) < least]
     if problems:
         raise ConfigError(problems[0])
     check_hosting(obj.place, build_interventions(obj.scenario))   # refuse before anything runs
