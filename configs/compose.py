@@ -197,6 +197,9 @@ def one_line(exc: BaseException) -> str:
     if m:
         return (f"{m.group(1)}: not set in this scenario; add it with +{m.group(1)}=VALUE "
                 f"(settings of each kind: docs/parameters.md)")
+    m = re.search(r"Could not append to config\. An item is already at '([^']+)'", full)
+    if m:
+        return f"{m.group(1)}: already set; set it without '+' ({m.group(1)}=VALUE)"
     m = re.search(r"Key '([^']+)' (?:is )?not in (?:struct|'\w+').*?full_key: (\S+)", full, re.S)
     if m:
         return f"{m.group(2)}: unknown key (see docs/parameters.md for every key)"
