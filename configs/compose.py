@@ -6,6 +6,7 @@ registration in Hydra's ConfigStore, and turning a composed config into plain
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -269,9 +270,28 @@ def check_appends(overrides: list[str]) -> None:
                               f"without '+', and any other key is unknown (every key: docs/parameters.md)")
 
 
+def check_booleans(overrides: list[str]) -> None:
+    """Refuse a switch given anything but true or false (OmegaConf would take `run.plots=2`
+    for true without a word)."""
+    import typing
+
+    for o in overrides:
+        key, sep, value = o.lstrip("+~").partition("=")
+        cls, kind = Config, None
+        for part in key.split("."):
+            hints = typing.get_type_hints(cls) if dataclasses.is_dataclass(cls) else {}
+            kind = hints.get(part)
+            cls = kind
+        if kind is bool and sep:
+            for v in value.split(","):
+                if v.strip().lower() not in ("true", "false"):
+                    raise ConfigError(f"{key}={v.strip()}: expected a boolean (true or false)")
+
+
 def compose(overrides: list[str], config_name: str = "config") -> Any:
     """Compose the Hydra config from Python (tests, benchmarks, the app)."""
     check_appends([o for o in overrides if not o.lstrip("+~").startswith("hydra")])
+    check_booleans([o for o in overrides if not o.lstrip("+~").startswith("hydra")])
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra

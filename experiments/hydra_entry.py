@@ -183,6 +183,10 @@ def launch(verb: str, argv: list[str], task: Callable, config_name: str = "confi
         return 0
     import hydra
 
+    modes = [f for f in flags if f in ("-m", "--multirun", "--cfg", "-c", "--info", "-i", "--shell-completion", "-sc")]
+    if len(modes) > 1:
+        print(f"placesim {verb}: error: {' and '.join(modes)}: give only one of -m, --cfg, --info", file=sys.stderr)
+        return 2
     if not set(flags) & HELP:
         multirun = bool(set(flags) & {"-m", "--multirun"})
         try:

@@ -119,6 +119,16 @@ def test_a_new_intervention_class_is_checked_from_its_declarations_alone(monkeyp
     assert interventions.build("p", "programme_under_test", {"reach": 0.3, "sessions": 12}).sessions == 12
 
 
+@pytest.mark.parametrize("override", ["run.plots=2", "sweep.mix=yes", "sweep.allow_outside_range=0"])
+def test_a_switch_takes_only_true_or_false(override):
+    assert compose_error(override) == f"{override}: expected a boolean (true or false)"
+
+
+def test_multirun_with_cfg_is_one_line():
+    line = one_error_line(placesim("run", "-m", "seed=0,10", "--cfg", "job"))
+    assert line == "placesim run: error: -m and --cfg: give only one of -m, --cfg, --info"
+
+
 @pytest.mark.parametrize("value", ["0", "-3"])
 def test_a_sweep_of_no_samples_is_refused_at_composition(value):
     text = compose_error("sweep=ties_lhs", f"sweep.samples={value}")
