@@ -209,6 +209,12 @@ def launch(verb: str, argv: list[str], task: Callable, config_name: str = "confi
             line = environment_problem(exc) if isinstance(exc, OSError) else str(exc)
             print(f"placesim {verb}: error: {line}", file=sys.stderr)
             raise SystemExit(2) from None
+        except MemoryError as exc:
+            first = next((ln for ln in str(exc).splitlines() if ln.strip()), "out of memory")
+            print(f"placesim {verb}: error: this place needs more memory than this machine can give ({first}); "
+                  f"lower place.population and place.homes, or run.batch_size (replicates held at once)",
+                  file=sys.stderr)
+            raise SystemExit(2) from None
 
     app = hydra.main(config_path=str(CONFIG_DIR), config_name=config_name, version_base="1.3")(guarded)
     saved = sys.argv

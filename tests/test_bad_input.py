@@ -245,12 +245,17 @@ def _as_unprivileged() -> list[str]:
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
 
 
-def _run(args, prefix=(), limit_bytes=None, timeout=600) -> subprocess.CompletedProcess:
+def _run(args, prefix=(), limit_bytes=None, limit_memory=None, timeout=600) -> subprocess.CompletedProcess:
+    """placesim ARGS, with files limited to `limit_bytes` (a disk filling up) or the
+    address space to `limit_memory` (a machine without that much memory)."""
     def limit():
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+        if limit_bytes:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+        if limit_memory:
+            resource.setrlimit(resource.RLIMIT_AS, (limit_memory, limit_memory))
 
     return subprocess.run([*prefix, *placesim_command(), *args], capture_output=True, text=True, timeout=timeout,
-                          env=placesim_env(), preexec_fn=limit if limit_bytes else None)
+                          env=placesim_env(), preexec_fn=limit if limit_bytes or limit_memory else None)
 
 
 @pytest.fixture(scope="module")
@@ -364,3 +369,14 @@ def test_a_run_whose_results_are_not_finite_writes_nothing(tmp_path):
                                    f"+{IV}.p.support_hours=0", f"hydra.run.dir={out}"))
     assert "NaN or infinite" in line or f"{IV}.p.support_hours=0" in line
     assert not R.holds_results(out) and not (out / "timeseries.parquet").exists()
+
+
+@pytest.mark.slow
+def test_a_place_too_big_for_the_memory_is_one_line(tmp_path, warm_kernels):
+    out = tmp_path / "huge"
+    proc = _run(["run", "place.population=100000000", "place.homes=40000000", "run.years=1", "run.replicates=1",
+                 f"hydra.run.dir={out}"], limit_memory=3 * 2**30)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and "WARNING" not in ln]   # plausibility notes
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and len(lines) == 1, proc.stderr
+    assert "needs more memory than this machine can give" in lines[0] and "place.population" in lines[0]
+    assert not R.holds_results(out)
