@@ -339,24 +339,24 @@ def task(cfg) -> None:
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     client = cluster = None
-    try:
-        resolved = resolve(cfg)
-        out = Path(HydraConfig.get().runtime.output_dir)
-        spec = resolved.config.sweep
 
-        def before_writing():
-            nonlocal client, cluster
-            if spec.engine == "dask":
-                client, cluster = connect(spec)
-            write_hydra_records(cfg)
+    def before_writing():
+        nonlocal client, cluster
+        if spec.engine == "dask":
+            client, cluster = connect(spec)
+        write_hydra_records(cfg)
 
-        manifest, jobs, skipped = prepare(resolved, out, before_writing)
-    except (ConfigError, SweepError) as exc:
-        print(f"placesim sweep: error: {exc}", file=sys.stderr)
-        raise SystemExit(2)
-    total = manifest["points"] * manifest["replicates"]
-    t0 = time.perf_counter()
     try:
+        try:
+            resolved = resolve(cfg)
+            out = Path(HydraConfig.get().runtime.output_dir)
+            spec = resolved.config.sweep
+            manifest, jobs, skipped = prepare(resolved, out, before_writing)
+        except (ConfigError, SweepError) as exc:
+            print(f"placesim sweep: error: {exc}", file=sys.stderr)
+            raise SystemExit(2)
+        total = manifest["points"] * manifest["replicates"]
+        t0 = time.perf_counter()
         with progress_bar(total, f"sweep {spec.name}") as bar:
             bar.unit = "run"
             bar.update(skipped)
