@@ -58,6 +58,11 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
         write(Path(tmp))
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as exc:                 # a full disk or a read-only folder: name the file
+        Path(tmp).unlink(missing_ok=True)
+        if exc.filename in (None, tmp):
+            raise OSError(exc.errno, exc.strerror or str(exc).splitlines()[0], str(path)) from exc
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -145,12 +150,46 @@ def _read_table(file: Path, columns=None, filters=None) -> pd.DataFrame:
         raise ResultsError(f"{file}: cannot be read ({type(exc).__name__}: {exc})") from None
 
 
+# -- the finite-results invariant ---------------------------------------------------------
+
+def nonfinite(tables: dict[str, pd.DataFrame]) -> str | None:
+    """One line naming the first series with a NaN or an infinite value, or None when
+    every number is finite. A milestone's `share` is NaN by definition where no child
+    was assessed (docs/results.md), and only there."""
+    import numpy as np
+
+    for name, df in tables.items():
+        for col in df.columns:
+            values = df[col]
+            if not pd.api.types.is_float_dtype(values):
+                continue
+            bad = ~np.isfinite(values.to_numpy(dtype=float))
+            if col == "share" and "assessed" in df.columns:
+                bad &= df["assessed"].to_numpy() > 0
+            if bad.any():
+                first = df.loc[bad].iloc[0]
+                where = ", ".join(f"{k} {first[k]:g}" for k in ("seed", "month", "year") if k in df.columns)
+                return (f"{name}.{col}: {int(bad.sum())} of {len(bad)} values are NaN or infinite (first at "
+                        f"{where}); results must be finite, so none were written: check the values given to "
+                        f"the model and the scenario")
+    return None
+
+
+def require_finite(tables: dict[str, pd.DataFrame]) -> None:
+    """ResultsError (one line naming the series) unless every result is finite."""
+    problem = nonfinite(tables)
+    if problem:
+        raise ResultsError(problem)
+
+
 # -- run folders --------------------------------------------------------------------------
 
 def write_run(folder: Path, result, config_yaml: str, *, place: str, scenario: str, seeds: Sequence[int],
               months: int, start_year: int) -> dict:
-    """A run folder: config.yaml, the tables of `result` (sim.run.RunResult), the manifest last."""
+    """A run folder: config.yaml, the tables of `result` (sim.run.RunResult), the manifest
+    last; nothing at all when a result is not finite (ResultsError)."""
     folder = Path(folder)
+    require_finite({table: getattr(result, table) for table in RUN_TABLES})
     write_text(config_yaml, folder / "config.yaml")
     for table in RUN_TABLES:
         write_parquet(getattr(result, table), folder / f"{table}.parquet")
@@ -280,14 +319,48 @@ def write_sweep_task(folder: Path, task: int, parts: dict[str, list[pd.DataFrame
     write_text(json.dumps(status), Path(folder) / "status" / f"{name}.json")
 
 
+def parquet_problem(file: Path) -> str | None:
+    """Why a Parquet file cannot be read (its footer and schema), or None if it can; a
+    truncated or corrupted file (a disk that filled up, a copy cut short) is named, not read."""
+    import pyarrow.parquet as pq
+
+    try:
+        pq.ParquetFile(file).schema_arrow
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return None
+
+
 def sweep_task_done(folder: Path, task: int) -> bool:
-    return (Path(folder) / "status" / f"{task_name(task)}.json").exists()
+    """A task is done when its status file reads and each of its tables reads; a task with
+    a damaged file runs again (and its files are replaced)."""
+    folder = Path(folder)
+    name = task_name(task)
+    try:
+        status = json.loads((folder / "status" / f"{name}.json").read_text())
+    except (OSError, ValueError):
+        return False
+    for table in TABLES:
+        file = folder / "data" / table / f"{name}.parquet"
+        if file.exists() and parquet_problem(file):
+            return False
+        if not file.exists() and isinstance(status, dict) and status.get("done"):
+            return False
+    return True
+
+
+class SkippedFileWarning(UserWarning):
+    """A result file a reader skipped because it cannot be read (named in the message)."""
 
 
 @dataclass
 class SweepFolder:
     folder: Path
     manifest: dict
+
+    def __post_init__(self) -> None:
+        self.skipped: list[str] = []       # unreadable task files the reader left out
+        self._readable: dict[str, list[Path]] = {}
 
     def design(self) -> pd.DataFrame:
         return _read_table(self.folder / "design.parquet")
@@ -297,11 +370,33 @@ class SweepFolder:
 
         if name not in TABLES:
             raise ResultsError(f"table={name!r}: choose from {', '.join(TABLES)}")
-        part = self.folder / "data" / name
-        files = sorted(str(f) for f in part.glob("task=*.parquet")) if part.exists() else []
+        if name not in self._readable:
+            self._readable[name] = self._readable_files(name)
+        files = self._readable[name]
         if not files:
-            raise ResultsError(f"{self.folder}: a sweep folder with no finished task yet")
-        return ds.dataset(files, format="parquet")
+            raise ResultsError(f"{self.folder}: a sweep folder with no finished task yet"
+                               + (f" ({len(self.skipped)} unreadable task files)" if self.skipped else ""))
+        return ds.dataset([str(f) for f in files], format="parquet")
+
+    def _readable_files(self, name: str) -> list[Path]:
+        """The table's task files that read; the others are named (self.skipped and a
+        SkippedFileWarning) and left out, so one damaged file never fails an analysis."""
+        import warnings
+
+        part = self.folder / "data" / name
+        files, bad = [], []
+        for f in sorted(part.glob("task=*.parquet")) if part.exists() else []:
+            problem = parquet_problem(f)
+            if problem:
+                bad.append(f"{f.relative_to(self.folder)} ({problem})")
+            else:
+                files.append(f)
+        if bad:
+            self.skipped += bad
+            warnings.warn(f"{self.folder}: skipped {len(bad)} unreadable task file(s): {'; '.join(bad)}; "
+                          f"run the same `placesim sweep` command again to redo them", SkippedFileWarning,
+                          stacklevel=4)
+        return files
 
     def columns(self, name: str) -> list[str]:
         return self._dataset(name).schema.names
@@ -420,9 +515,15 @@ def load(path, table: str = "timeseries", columns: Sequence[str] | None = None,
 def _load_multirun(path: Path, table, columns, filters) -> pd.DataFrame:
     import yaml
 
+    import warnings
+
     parts = []
     for job in sorted(p for p in path.iterdir() if folder_kind(p) == "run"):
-        df = read_run(job).table(table, columns, filters)
+        try:
+            df = read_run(job).table(table, columns, filters)
+        except ResultsError as exc:        # one damaged job never hides the others
+            warnings.warn(f"skipped job {job.name}: {exc}", SkippedFileWarning, stacklevel=3)
+            continue
         overrides = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text()) or []
         for item in overrides:
             key, _, value = item.partition("=")

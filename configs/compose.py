@@ -6,6 +6,7 @@ registration in Hydra's ConfigStore, and turning a composed config into plain
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,18 @@ class SweepSpec:
     design_seed: int = 12345             # seed of the design sampler (SALib)
 
 
+# The sweep's counts and their least values (a design of 0 points, or -3, is no design).
+SWEEP_LEAST = {
+    "samples": (1, "design points, Sobol base N or Morris trajectories"),
+    "levels": (1, "levels per parameter of a full factorial"),
+    "replicates": (1, "runs per design point"),
+    "points_per_task": (1, "design points per task"),
+    "workers": (0, "0 means every local core"),
+    "max_runs": (1, "the largest design accepted"),
+    "design_seed": (0, "seed of the design sampler"),
+}
+
+
 @dataclass
 class InteractionSpec:
     """`placesim compare`'s interaction, named by hand (analysis/interaction.py): the whole
@@ -121,6 +134,8 @@ def to_params(cfg: Any) -> Config:
     if obj.place.homes > obj.place.population:
         problems.append(f"place.homes={obj.place.homes}: must not exceed place.population={obj.place.population}")
     problems += interaction_problems(obj.compare.interaction, obj.scenarios)
+    problems += [f"sweep.{key}={getattr(obj.sweep, key)}: at least {least} ({what})"
+                 for key, (least, what) in SWEEP_LEAST.items() if getattr(obj.sweep, key) < least]
     if problems:
         raise ConfigError(problems[0])
     check_hosting(obj.place, build_interventions(obj.scenario), obj.model)   # refuse before anything runs
@@ -230,6 +245,9 @@ def one_line(exc: BaseException) -> str:
     if m:
         return (f"{m.group(1)}: not set in this scenario; add it with +{m.group(1)}=VALUE "
                 f"(settings of each kind: docs/parameters.md)")
+    m = re.search(r"Could not append to config\. An item is already at '([^']+)'", full)
+    if m:
+        return f"{m.group(1)}: already set; set it without '+' ({m.group(1)}=VALUE)"
     m = re.search(r"Key '([^']+)' (?:is )?not in (?:struct|'\w+').*?full_key: (\S+)", full, re.S)
     if m:
         return f"{m.group(2)}: unknown key (see docs/parameters.md for every key)"
@@ -299,9 +317,28 @@ def check_appends(overrides: list[str]) -> None:
                               f"without '+', and any other key is unknown (every key: docs/parameters.md)")
 
 
+def check_booleans(overrides: list[str]) -> None:
+    """Refuse a switch given anything but true or false (OmegaConf would take `run.plots=2`
+    for true without a word)."""
+    import typing
+
+    for o in overrides:
+        key, sep, value = o.lstrip("+~").partition("=")
+        cls, kind = Config, None
+        for part in key.split("."):
+            hints = typing.get_type_hints(cls) if dataclasses.is_dataclass(cls) else {}
+            kind = hints.get(part)
+            cls = kind
+        if kind is bool and sep:
+            for v in value.split(","):
+                if v.strip().lower() not in ("true", "false"):
+                    raise ConfigError(f"{key}={v.strip()}: expected a boolean (true or false)")
+
+
 def compose(overrides: list[str], config_name: str = "config") -> Any:
     """Compose the Hydra config from Python (tests, benchmarks, the app)."""
     check_appends([o for o in overrides if not o.lstrip("+~").startswith("hydra")])
+    check_booleans([o for o in overrides if not o.lstrip("+~").startswith("hydra")])
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra

@@ -5,6 +5,7 @@ for factorial designs (with _tipping.png), a bar chart and the folder's manifest
 from __future__ import annotations
 
 import sys
+import warnings
 
 
 def parse(argv: list[str]) -> dict:
@@ -26,22 +27,56 @@ def parse(argv: list[str]) -> dict:
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
-    from analysis.plots import save, tipping_panels
-    from analysis.results import ResultsError, analysis_folder, read_sweep, write_analysis
-    from analysis.sensitivity import AnalysisError, indices, outcome_by_point, outcome_by_run, tipping
-    from analysis.style import OKABE_ITO
-
-    import matplotlib.pyplot as plt
+    from analysis.results import ResultsError, SkippedFileWarning, read_sweep
+    from analysis.sensitivity import AnalysisError, indices, outcome_by_point, outcome_by_run
 
     name = args["outcome"]
+    problem = unknown_outcome(name)
+    if problem:
+        print(f"placesim analyse: error: {problem}", file=sys.stderr)
+        return 2
     try:
         sweep = read_sweep(args["path"])
-        runs = outcome_by_run(sweep, name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SkippedFileWarning)      # said below, in one line each
+            runs = outcome_by_run(sweep, name)
         table = outcome_by_point(runs, sweep.design())
         result = indices(table, sweep.manifest)
     except (AnalysisError, ResultsError) as exc:
         print(f"placesim analyse: error: {exc}", file=sys.stderr)
         return 2
+    for skipped in sweep.skipped:
+        print(f"placesim analyse: warning: {sweep.folder}: skipped {skipped}, which cannot be read; "
+              f"run the same `placesim sweep` command again to redo its task", file=sys.stderr)
+    try:
+        return report(sweep, name, runs, table, result)
+    except OSError as exc:
+        from experiments.hydra_entry import environment_problem
+
+        print(f"placesim analyse: error: {environment_problem(exc)}", file=sys.stderr)
+        return 2
+
+
+def unknown_outcome(name: str) -> str | None:
+    """One line when `name` is not an outcome a sweep records (sim.outcomes.OUTCOMES)."""
+    from sim.outcomes import MILESTONES, OUTCOMES
+
+    if name in OUTCOMES:
+        return None
+    others = [o for o in OUTCOMES if o not in MILESTONES]
+    return (f"outcome={name}: not an outcome; choose a milestone ({', '.join(MILESTONES)}) or a time-series "
+            f"outcome ({', '.join(others[:6])}, ... {len(others)} in all: docs/results.md)")
+
+
+def report(sweep, name, runs, table, result) -> int:
+    """Print the indices and tipping points; write the figures and <sweep>/analysis/."""
+    from analysis.plots import save, tipping_panels
+    from analysis.results import analysis_folder, write_analysis
+    from analysis.sensitivity import tipping
+    from analysis.style import OKABE_ITO
+
+    import matplotlib.pyplot as plt
+
     manifest = sweep.manifest
     print(f"{manifest['design']} design, {len(table)} points x {manifest['replicates']} replicates; outcome {name}:")
     print(result.to_string(index=False, float_format=lambda v: f"{v:.3f}"))

@@ -22,7 +22,7 @@ log = logging.getLogger("placesim")
 
 
 def run_compare(resolved, out: Path) -> dict:
-    from analysis.results import record_scenario, start_compare
+    from analysis.results import ResultsError, record_scenario, start_compare
     from configs.compose import ResolvedRun, build_interventions, load_scenario
     from experiments.run import execute
 
@@ -39,6 +39,11 @@ def run_compare(resolved, out: Path) -> dict:
         try:
             execute(one, out / name, interventions=lambda spec=specs[name]: build_interventions(spec), label=name)
             error = None
+        except OSError:                  # a full disk or a read-only folder stops every scenario
+            raise
+        except ResultsError as exc:      # e.g. a result that is not finite: one line, no traceback
+            error = f"{type(exc).__name__}: {exc}"
+            log.error("scenario %s failed: %s", name, exc)
         except Exception as exc:  # keep what finished; say what failed
             error = f"{type(exc).__name__}: {exc}"
             log.error("scenario %s failed: %s\n%s", name, exc, traceback.format_exc())

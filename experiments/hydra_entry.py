@@ -3,7 +3,12 @@ first (so a mistake is one line, never a traceback), then hand over to `hydra.ma
 """
 from __future__ import annotations
 
+import copy
+import errno
+import os
+import shutil
 import sys
+from pathlib import Path
 from typing import Callable
 
 from configs.compose import CONFIG_DIR, ConfigError, compose, register, to_params
@@ -60,10 +65,44 @@ def _expand(overrides: list[str]) -> list[list[str]]:
     return checks
 
 
-def validate(overrides: list[str], config_name: str = "config") -> None:
+def validate(overrides: list[str], config_name: str = "config"):
+    """Compose and check every value the overrides give (sweeps one value at a time);
+    returns the first composition's typed Config."""
     user = [o for o in overrides if not o.lstrip("+~").startswith("hydra.") and not o.lstrip("+~").startswith("hydra/")]
+    first = None
     for group in _expand(user):
-        to_params(compose(group, config_name=config_name))
+        obj = to_params(compose(group, config_name=config_name))
+        first = first or obj
+    return first
+
+
+def seed_problem(overrides: list[str], config) -> str | None:
+    """One line when the jobs of a multirun over `seed` would share replicate seeds.
+
+    Replicate i of a job runs with seed + i, so `seed=0,1` with 10 replicates runs seeds
+    1-9 in both jobs: the same replicates twice, which a reader would take for independent
+    ones. Jobs with the same seed are fine (common random numbers across what else varies)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    def values(key: str, default: int) -> list[int]:
+        found = [default]
+        for o in OverridesParser.create().parse_overrides(overrides):
+            if o.get_key_element().lstrip("+~") == key:
+                found = ([int(float(v)) for v in o.sweep_string_iterator()] if o.is_sweep_override()
+                         else [int(float(str(o.value())))])
+        return found
+
+    seeds = sorted(set(values("seed", config.seed)))
+    replicates = max(values("run.replicates", config.run.replicates))
+    clash = next(((a, b) for a, b in zip(seeds, seeds[1:]) if b - a < replicates), None)
+    if clash is None:
+        return None
+    a, b = clash
+    spaced = ",".join(str(seeds[0] + i * replicates) for i in range(len(seeds)))
+    return (f"seed={','.join(map(str, seeds))} with run.replicates={replicates}: jobs would share replicate seeds "
+            f"(seed={a} runs seeds {a}-{a + replicates - 1}, seed={b} runs {b}-{b + replicates - 1}; replicate i "
+            f"runs with seed + i), so the same replicate would be counted twice; space the seeds at least "
+            f"run.replicates apart, e.g. seed={spaced}")
 
 
 def app_help(verb: str, overrides: list[str], config_name: str = "config") -> str:
@@ -83,8 +122,57 @@ def app_help(verb: str, overrides: list[str], config_name: str = "config") -> st
             "Use --hydra-help to view Hydra specific help\n\n")
 
 
-def launch(verb: str, argv: list[str], task: Callable, config_name: str = "config") -> int:
-    """Validate, then run `task(cfg)` as a Hydra application with Hydra's own CLI."""
+def environment_problem(exc: OSError) -> str:
+    """One line for what the machine refused (a read-only folder, a full disk, a file size
+    limit), naming the file and what to do."""
+    where = exc.filename or "a file"
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return (f"{where}: cannot be written, the disk is full or a file size limit was reached ({reason}); "
+                f"nothing half-written was kept: free some space and run the same command again "
+                f"(a sweep or multirun goes on from the tasks already written)")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"{where}: cannot be written ({reason}); choose an output folder you may write to, "
+                f"e.g. hydra.run.dir=<folder> (hydra.sweep.dir=<folder> with -m)")
+    return f"{where}: {reason}"
+
+
+def output_problem(overrides: list[str], multirun: bool) -> str | None:
+    """One line when the output folder cannot be written (checked before Hydra creates it):
+    the folder itself when it exists, else the nearest folder above it that exists."""
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    given = [o.split("=", 1)[1] for o in overrides if o.lstrip("+").split("=", 1)[0] == key and "=" in o]
+    target = Path(given[-1] if given else "outputs").expanduser()
+    existing = target
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{key}={target}: {existing} is a file, not a folder; choose another output folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return (f"{key}={target}: {existing} is read-only for you; choose an output folder you may write to "
+                f"({key}=<folder>)")
+    return None
+
+
+def launcher_problem(overrides: list[str], multirun: bool) -> str | None:
+    """One line when a multirun names a cluster launcher this machine cannot reach."""
+    launcher = next((o.split("=", 1)[1] for o in reversed(overrides)
+                     if o.lstrip("+").split("=", 1)[0] == "hydra/launcher"), None)
+    if multirun and launcher == "slurm" and shutil.which("sbatch") is None:
+        return ("hydra/launcher=slurm: no SLURM on this machine (sbatch not found); run from a SLURM login node, "
+                "or use hydra/launcher=joblib (this machine's cores) or hydra/launcher=slurm_local "
+                "(submitit's local executor)")
+    return None
+
+
+def launch(verb: str, argv: list[str], task: Callable, config_name: str = "config",
+           records_after_checks: bool = False) -> int:
+    """Validate, then run `task(cfg)` as a Hydra application with Hydra's own CLI.
+
+    What the machine refuses inside the task (an OSError: read-only folder, full disk)
+    ends in one line (environment_problem). With `records_after_checks`, Hydra writes no
+    .hydra/ records itself; the task calls `write_hydra_records` once its own checks have
+    passed, so a refused command changes nothing in an existing folder."""
     flags, overrides = split(argv)
     if flags and set(flags) <= {"-h", "--help"}:
         try:
@@ -95,16 +183,44 @@ def launch(verb: str, argv: list[str], task: Callable, config_name: str = "confi
         return 0
     import hydra
 
+    modes = [f for f in flags if f in ("-m", "--multirun", "--cfg", "-c", "--info", "-i", "--shell-completion", "-sc")]
+    if len(modes) > 1:
+        print(f"placesim {verb}: error: {' and '.join(modes)}: give only one of -m, --cfg, --info", file=sys.stderr)
+        return 2
     if not set(flags) & HELP:
+        multirun = bool(set(flags) & {"-m", "--multirun"})
         try:
-            validate(overrides, config_name)
+            config = validate(overrides, config_name)
+            problem = ((multirun and seed_problem(overrides, config)) or launcher_problem(overrides, multirun)
+                       or output_problem(overrides, multirun))
         except ConfigError as exc:
-            print(f"placesim {verb}: error: {exc}", file=sys.stderr)
+            problem = str(exc)
+        if problem:
+            print(f"placesim {verb}: error: {problem}", file=sys.stderr)
             return 2
     register()
-    app = hydra.main(config_path=str(CONFIG_DIR), config_name=config_name, version_base="1.3")(task)
+
+    def guarded(cfg) -> None:
+        from analysis.results import ResultsError
+
+        try:
+            task(cfg)
+        except (OSError, ResultsError) as exc:      # the machine said no, or a result is not finite
+            line = environment_problem(exc) if isinstance(exc, OSError) else str(exc)
+            print(f"placesim {verb}: error: {line}", file=sys.stderr)
+            raise SystemExit(2) from None
+        except MemoryError as exc:
+            first = next((ln for ln in str(exc).splitlines() if ln.strip()), "out of memory")
+            print(f"placesim {verb}: error: this place needs more memory than this machine can give ({first}); "
+                  f"lower place.population and place.homes, or run.batch_size (replicates held at once)",
+                  file=sys.stderr)
+            raise SystemExit(2) from None
+
+    app = hydra.main(config_path=str(CONFIG_DIR), config_name=config_name, version_base="1.3")(guarded)
     saved = sys.argv
-    sys.argv = [f"placesim {verb}", *flags, *overrides, f"hydra.job.name={verb}"]
+    deferred = (["hydra.output_subdir=null"] if records_after_checks
+                and not any(o.lstrip("+").startswith("hydra.output_subdir=") for o in overrides) else [])
+    sys.argv = [f"placesim {verb}", *flags, *overrides, f"hydra.job.name={verb}", *deferred]
     try:
         app()
     except SystemExit as exc:
@@ -112,6 +228,24 @@ def launch(verb: str, argv: list[str], task: Callable, config_name: str = "confi
     finally:
         sys.argv = saved
     return 0
+
+
+def write_hydra_records(cfg) -> None:
+    """Write the .hydra/ records (config.yaml, hydra.yaml, overrides.yaml) Hydra would have
+    written before the task, for a task launched with `records_after_checks`."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.core.utils import _save_config
+    from omegaconf import OmegaConf, open_dict, read_write
+
+    hydra_cfg = copy.deepcopy(HydraConfig.instance().cfg)
+    with read_write(hydra_cfg.hydra), open_dict(hydra_cfg.hydra):
+        hydra_cfg.hydra.output_subdir = ".hydra"
+        hydra_cfg.hydra.overrides.hydra = [o for o in hydra_cfg.hydra.overrides.hydra
+                                           if o != "hydra.output_subdir=null"]
+    folder = Path(hydra_cfg.hydra.runtime.output_dir) / ".hydra"
+    _save_config(cfg, "config.yaml", folder)
+    _save_config(hydra_cfg, "hydra.yaml", folder)
+    _save_config(OmegaConf.create(list(hydra_cfg.hydra.overrides.task)), "overrides.yaml", folder)
 
 
 def start_task(verb: str, cfg):

@@ -64,6 +64,11 @@ def main(argv: list[str]) -> int:
     except ReportError as exc:
         print(f"placesim report: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:                  # a read-only folder or a full disk
+        from experiments.hydra_entry import environment_problem
+
+        print(f"placesim report: error: {environment_problem(exc)}", file=sys.stderr)
+        return 2
     print(f"Report written to {html} and {pdf}")
     return 0
 

@@ -193,7 +193,7 @@ def run_task(job: dict) -> dict:
     """Run every point of one task; write its tables atomically. Runs in a worker."""
     import logging as _logging
 
-    from analysis.results import write_sweep_task
+    from analysis.results import require_finite, write_sweep_task
     from configs.compose import build_interventions
     from experiments.memory import release_freed_memory
     from sim.run import simulate
@@ -210,6 +210,7 @@ def run_task(job: dict) -> dict:
             res = simulate(cfg.place, cfg.model, england, seeds, months,
                            interventions=lambda s=scen: build_interventions(s),
                            batch_size=len(seeds), start_year=cfg.run.start_year, network_every=0)
+            require_finite({"timeseries": res.timeseries, "milestones": res.milestones})
             ts = res.timeseries[res.timeseries["month"] % 12 == 0]
             extra = {"point": point, **values}
             ts_parts.append(ts.assign(**extra))
@@ -236,8 +237,9 @@ def config_hash(config) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def prepare(resolved, out: Path):
-    """Design, manifest and the list of tasks still to run."""
+def prepare(resolved, out: Path, before_writing=lambda: None):
+    """Design, manifest and the list of tasks still to run. Every check comes first;
+    `before_writing()` runs once they have passed, before anything is written."""
     from analysis.results import ResultsError, holds_results, read_manifest, sweep_task_done, write_sweep
 
     spec = resolved.config.sweep
@@ -259,6 +261,7 @@ def prepare(resolved, out: Path):
             raise SweepError(f"{out}: holds a sweep written by a different config (hash {old.get('config_hash')} "
                              f"vs {digest}); use a new folder, or sweep.mix=true to add to it anyway")
     n_tasks = math.ceil(len(design) / spec.points_per_task)
+    before_writing()
     manifest = write_sweep(out, design, config_hash=digest, name=spec.name, design=spec.design,
                            parameters=[p.key for p in params], points=len(design), replicates=spec.replicates,
                            seeds=resolved.seeds[:spec.replicates], tasks=n_tasks,
@@ -278,8 +281,35 @@ def prepare(resolved, out: Path):
     return manifest, jobs, skipped
 
 
-def execute(jobs: list[dict], spec, total_runs: int, progress) -> tuple[int, int]:
-    """Run the jobs on the chosen engine, streaming completions to the progress bar."""
+# Seconds to wait for a named Dask scheduler before saying it does not answer.
+SCHEDULER_TIMEOUT = 10
+
+
+def connect(spec):
+    """(client, cluster or None) for the Dask engine: the named scheduler, or a local
+    cluster; SweepError (one line) when Dask is missing or the scheduler does not answer.
+    Called before anything is written."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise SweepError("sweep.engine=dask: needs dask[distributed], not installed; "
+                         "pip install -e \".[sweep]\" (or use sweep.engine=joblib)") from None
+    if spec.scheduler:
+        try:
+            return Client(spec.scheduler, timeout=SCHEDULER_TIMEOUT), None
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SweepError(f"sweep.scheduler={spec.scheduler}: no Dask scheduler answered within "
+                             f"{SCHEDULER_TIMEOUT} s ({type(exc).__name__}); start one (`dask scheduler`) and "
+                             f"its workers, or leave sweep.scheduler empty for a cluster on this machine") from None
+    workers = spec.workers or os.cpu_count() or 1
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, host="127.0.0.1")
+    return Client(cluster), cluster
+
+
+def execute(jobs: list[dict], spec, total_runs: int, progress, client=None) -> tuple[int, int]:
+    """Run the jobs on the chosen engine (Dask through `client`), streaming completions
+    to the progress bar."""
     done = failed = 0
     if not jobs:
         return done, failed
@@ -289,31 +319,14 @@ def execute(jobs: list[dict], spec, total_runs: int, progress) -> tuple[int, int
 
         results = Parallel(n_jobs=min(workers, len(jobs)), return_as="generator_unordered")(
             delayed(run_task)(job) for job in jobs)
-        for status in results:
-            done += status["runs"]
-            failed += len(status["failed"]) * len(jobs[0]["seeds"])
-            progress.update(status["runs"] + len(status["failed"]) * len(jobs[0]["seeds"]))
     else:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import as_completed
 
-        cluster = None
-        if spec.scheduler:
-            client = Client(spec.scheduler)
-        else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, host="127.0.0.1")
-            client = Client(cluster)
-        try:
-            futures = client.map(run_task, jobs, pure=False)
-            for fut in as_completed(futures):
-                status = fut.result()
-                done += status["runs"]
-                failed += len(status["failed"]) * len(jobs[0]["seeds"])
-                progress.update(status["runs"] + len(status["failed"]) * len(jobs[0]["seeds"]))
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        results = (fut.result() for fut in as_completed(client.map(run_task, jobs, pure=False)))
+    for status in results:
+        done += status["runs"]
+        failed += len(status["failed"]) * len(jobs[0]["seeds"])
+        progress.update(status["runs"] + len(status["failed"]) * len(jobs[0]["seeds"]))
     return done, failed
 
 
@@ -321,23 +334,38 @@ def task(cfg) -> None:
     from hydra.core.hydra_config import HydraConfig
 
     from configs.compose import ConfigError, resolve
+    from experiments.hydra_entry import write_hydra_records
     from experiments.run import progress_bar
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
+    client = cluster = None
+
+    def before_writing():
+        nonlocal client, cluster
+        if spec.engine == "dask":
+            client, cluster = connect(spec)
+        write_hydra_records(cfg)
+
     try:
-        resolved = resolve(cfg)
-        out = Path(HydraConfig.get().runtime.output_dir)
-        manifest, jobs, skipped = prepare(resolved, out)
-    except (ConfigError, SweepError) as exc:
-        print(f"placesim sweep: error: {exc}", file=sys.stderr)
-        raise SystemExit(2)
-    spec = resolved.config.sweep
-    total = manifest["points"] * manifest["replicates"]
-    t0 = time.perf_counter()
-    with progress_bar(total, f"sweep {spec.name}") as bar:
-        bar.unit = "run"
-        bar.update(skipped)
-        done, failed = execute(jobs, spec, total, bar)
+        try:
+            resolved = resolve(cfg)
+            out = Path(HydraConfig.get().runtime.output_dir)
+            spec = resolved.config.sweep
+            manifest, jobs, skipped = prepare(resolved, out, before_writing)
+        except (ConfigError, SweepError) as exc:
+            print(f"placesim sweep: error: {exc}", file=sys.stderr)
+            raise SystemExit(2)
+        total = manifest["points"] * manifest["replicates"]
+        t0 = time.perf_counter()
+        with progress_bar(total, f"sweep {spec.name}") as bar:
+            bar.unit = "run"
+            bar.update(skipped)
+            done, failed = execute(jobs, spec, total, bar, client)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
     elapsed = time.perf_counter() - t0
     rate = done / elapsed if elapsed > 0 else float("nan")
     print(f"Sweep {spec.name}: {manifest['points']} points x {manifest['replicates']} replicates = {total} runs: "
@@ -348,4 +376,4 @@ def task(cfg) -> None:
 
 
 def main(argv: list[str]) -> int:
-    return launch("sweep", argv, task)
+    return launch("sweep", argv, task, records_after_checks=True)

@@ -3,7 +3,8 @@
 `KINDS` maps the `kind` a scenario names to its class (Starsim's InterventionDict idea);
 `build(name, kind, settings)` makes one, refusing unknown kinds and unknown settings
 with one line. Every class is a dataclass whose fields are registered parameters
-(unit, range, source), so the registry and docs list them.
+(unit, range, source), so the registry and docs list them and `build` checks every
+setting against them.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from sim.interventions.pilots import Pilot
 from sim.interventions.programme import Programme
 from sim.interventions.promise_academy import PromiseAcademy
 from sim.interventions.shocks import Shock
+from sim.registry import checked_settings
 
 KINDS: dict[str, type[Intervention]] = {
     "core_team": CoreTeam,
@@ -38,26 +40,32 @@ ORDER = {kind: i for i, kind in enumerate(KINDS)}
 
 
 def build(name: str, kind: str, settings: dict[str, Any]) -> Intervention:
-    """One intervention from a scenario entry; InterventionError with one line if wrong."""
-    if kind not in KINDS:
+    """One intervention from a scenario entry; InterventionError with one line if wrong.
+
+    Every setting is checked against its field's declaration before the object exists
+    (sim.registry.checked_settings: type, finite, hard limits), so a value an
+    intervention would only use years into a run is refused before any work, and a new
+    intervention class is checked as soon as its fields are declared."""
+    if not isinstance(kind, str) or kind not in KINDS:
         raise InterventionError(f"scenario.interventions.{name}.kind={kind}: unknown; choose from {', '.join(KINDS)}")
     cls = KINDS[kind]
     allowed = {f.name for f in dataclasses.fields(cls) if not f.name.startswith("_") and f.name != "name"}
-    unknown = sorted(set(settings) - allowed)
+    unknown = sorted(set(settings) - allowed, key=str)
     if unknown:
         raise InterventionError(f"scenario.interventions.{name}.{unknown[0]}: unknown setting for {kind}; "
                                 f"allowed: {', '.join(sorted(allowed))}")
-    for key, value in settings.items():
-        f = next(f for f in dataclasses.fields(cls) if f.name == key)
-        spec = f.metadata.get("spec")
-        if spec is not None and value is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
-            if (spec.hard_low is not None and value < spec.hard_low) or (spec.hard_high is not None and value > spec.hard_high):
-                lo = "-inf" if spec.hard_low is None else spec.hard_low
-                hi = "inf" if spec.hard_high is None else spec.hard_high
-                raise InterventionError(f"scenario.interventions.{name}.{key}={value}: allowed [{lo}, {hi}] ({spec.unit})")
+    settings, problems = checked_settings(cls, settings, f"scenario.interventions.{name}.")
+    if problems:
+        raise InterventionError(problems[0])
     try:
         return cls(name=name, **settings)
-    except TypeError as exc:
+    except InterventionError as exc:        # a class's own check, e.g. a choice of strategy
+        text = str(exc)
+        if not text.startswith("scenario."):
+            text = (f"scenario.interventions.{text}" if text.startswith(f"{name}.")
+                    else f"scenario.interventions.{name}: {text}")
+        raise InterventionError(text) from None
+    except (TypeError, ValueError, KeyError) as exc:
         raise InterventionError(f"scenario.interventions.{name}: {exc}") from None
 
 

@@ -20,6 +20,7 @@ active while the team is present; when it leaves, its ties go with it.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,10 +48,10 @@ class CoreTeam(Intervention):
     share_pilots: float = prob(0.1, 0.0, 0.4, "seed 003 (pilots as vehicles for collaboration)", "share of hours supporting pilots", unit="fraction of hours")
     share_fundraising: float = prob(0.1, 0.0, 0.3, "seed 001 L63 (competing asks: fundraising)", "share of hours fundraising", unit="fraction of hours")
     share_delivery: float = prob(0.1, 0.0, 0.4, "seed 003 L1368-1370 (direct delivery in Pembury)", "share of hours delivering family support directly", unit="fraction of hours")
-    hours_per_introduction: float = nonneg(8.0, "hours", 4.0, 20.0, A, "team hours for one introduction that leads to a first meeting")
-    hours_per_joint_work: float = nonneg(15.0, "hours per joint-work unit per tie", 5.0, 40.0, A, "team hours of convening that equal a month of full joint work on one tie")
-    hours_per_progress: float = nonneg(200.0, "hours per unit of visible progress", 100.0, 400.0, A, "team hours of communication that make one unit of progress visible")
-    hours_per_family: float = nonneg(4.0, "hours per family per month", 2.0, 8.0, A, "team hours to support one family directly")
+    hours_per_introduction: float = param(8.0, "hours", 4.0, 20.0, A, "team hours for one introduction that leads to a first meeting", hard=(1.0, None))
+    hours_per_joint_work: float = param(15.0, "hours per joint-work unit per tie", 5.0, 40.0, A, "team hours of convening that equal a month of full joint work on one tie", hard=(1.0, None))
+    hours_per_progress: float = param(200.0, "hours per unit of visible progress", 100.0, 400.0, A, "team hours of communication that make one unit of progress visible", hard=(1.0, None))
+    hours_per_family: float = param(4.0, "hours per family per month", 2.0, 8.0, A, "team hours to support one family directly", hard=(0.5, None))
     funds_per_hour: float = nonneg(60.0, "GBP per hour", 20.0, 150.0, A + "; seed 003 L810 (GBP 8k raised), L822, L865", "seedcorn funds raised per fundraising hour")
 
     def __post_init__(self) -> None:
@@ -61,7 +62,12 @@ class CoreTeam(Intervention):
                   + self.share_data + self.share_community + self.share_pilots
                   + self.share_fundraising + self.share_delivery)
         if shares > 1.0 + 1e-9:
-            raise InterventionError(f"{self.name or 'core_team'}: hour shares add up to {shares:.2f}; at most 1")
+            named = sorted(((f.name, getattr(self, f.name)) for f in dataclasses.fields(self)
+                            if f.name.startswith("share_")), key=lambda kv: -kv[1])
+            listed = ", ".join(f"{k}={v:g}" for k, v in named if v > 0)
+            raise InterventionError(f"scenario.interventions.{self.name or 'core_team'}: hour shares add up to "
+                                    f"{shares:.2f}, at most 1; lower them by {shares - 1:.2f} in total "
+                                    f"(largest first: {listed})")
 
     def initialize(self, model) -> None:
         kinds = model.state.orgs.kind
