@@ -106,7 +106,7 @@ def test_property_plausible_interventions_run_with_finite_results(case, seed):
     spec = ScenarioSpec(name="p", interventions={"x": {"kind": kind, **settings_}})
     run = _tiny_run()
     try:
-        check_hosting(run.place, build_interventions(spec))
+        check_hosting(run.place, build_interventions(spec), run.model)
     except ConfigError as exc:                  # e.g. hour shares above 1, or a pilot's missing partner
         assert "\n" not in str(exc) and str(exc).startswith(f"{IV}.x")
         return

@@ -19,7 +19,7 @@ import numpy as np
 from sim import orgs as O
 from sim.interventions.base import Intervention, InterventionError
 from sim.interventions.programme import Programme as CaseloadProgramme
-from sim.registry import nonneg, prob
+from sim.registry import nonneg, param, prob
 
 K = O.Kind
 
@@ -80,7 +80,7 @@ class Pilot(Intervention):
     capacity_scale: float = nonneg(1.0, "multiplier", 0.5, 2.0, "see sim/interventions/pilots.py CATALOGUE", "capacity relative to the catalogue entry")
     joint_work: float = nonneg(0.3, "joint-work units per month per partner pair", 0.1, 0.6, "seed 003 (pilots as vehicles for collaboration)", "joint work between the pilot's partners while it runs")
     unsupported_share: float = prob(0.6, 0.3, 1.0, "assumption", "share of capacity a pilot reaches with no core-team support", unit="fraction")
-    support_hours: float = nonneg(20.0, "hours per month", 10.0, 40.0, "assumption", "core-team hours a pilot needs to reach full capacity")
+    support_hours: float = param(20.0, "hours per month", 10.0, 40.0, "assumption", "core-team hours a pilot needs to reach full capacity", hard=(1.0, None))
 
     def __post_init__(self) -> None:
         super().__post_init__()
