@@ -116,3 +116,33 @@ def test_a_committed_minority_tips_a_bistable_place_above_some_share_only():
     assert _back(_adoption(small, 14, 15) - _adoption(base, 14, 15))
     stays = _adoption(large, 14, 15) - _adoption(base, 14, 15)
     assert _beyond_noise(stays) and stays.mean() > HIGH
+
+
+def test_the_committed_homes_hold_the_norm_while_the_programme_runs_and_cost_what_it_says():
+    """The programme commits round(share x F) homes per replicate (a run of neighbours when
+    clustered), they hold the norm every month it runs, and after it ends nobody is
+    committed; its cost is the coordination plus each committed family."""
+    from sim.interventions import build
+    from sim.model import PlaceModel
+
+    rc = compose_run_config(["place=pembury"])
+    for placement in ("spread", "clustered"):
+        programme = build("champions", "committed_minority",
+                          {"share": 0.1, "placement": placement, "end_year": 1,
+                           "monthly_cost": 1000.0, "cost_per_family": 20.0})
+        model = PlaceModel(rc.place, rc.model, rc.england, [1, 2], [programme])
+        F = model.state.committed.shape[1]
+        n = round(0.1 * F)
+        for _ in range(12):
+            model.step()
+            committed = model.state.committed
+            assert (committed.sum(axis=1) == n).all()
+            assert model.state.families.norm[committed].all()
+        if placement == "clustered":
+            for row in committed:
+                homes = np.flatnonzero(row)
+                gaps = np.diff(np.concatenate([homes, [homes[0] + F]]))
+                assert (gaps == 1).sum() == n - 1          # one run around the ring
+        assert model.monthly_cost(12) == 1000.0 + 20.0 * n
+        model.step()
+        assert not model.state.committed.any() and model.monthly_cost(13) == 0.0
