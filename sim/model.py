@@ -145,15 +145,17 @@ class PlaceModel(mesa.Model):
         """Start families and children near the state their circumstances imply.
 
         Services run their intake for SERVICE_BURN_IN months so caseloads are full;
-        norms spread by adoption alone until they stop; stress and home learning are set to their targets (iterated, since informal
-        support depends on neighbours' stress), and each child's environmental score to
-        the share of its current input it would have accumulated by its age. No time
-        passes; the caseload burn-in draws from its own streams (negative months).
+        stress and home learning are set to their targets (iterated, since informal
+        support depends on neighbours' stress); norms run their own rule, with turnover,
+        for 20 years before the start, so a place without intervention does not drift;
+        each child's environmental score is set to the share of its current input it would
+        have accumulated by its age. No time passes for anything else; the burn-ins draw
+        from their own streams at negative months.
         """
         st, p = self.state, self.params
         for burn in range(1, SERVICE_BURN_IN + 1):         # caseloads fill up
             services.step(st, self.rules.services, self.streams, -burn)
-        informal.settle(st, p)                             # norms, then families
+        informal.settle(st, p, self.streams, self.rules.demography.monthly_move_chance)
         target = development.inputs(st, p)
         # The development kernel's own integer power, not NumPy's array power, whose last
         # bits depend on the CPU's vector instructions (ODD 10.2).

@@ -193,15 +193,23 @@ class Engagement:
 
 @dataclass
 class Norms:
-    """Community norms (taking part in early learning, aspiration) by complex contagion."""
+    """Community norms (taking part in early learning, aspiration): complex contagion
+    against a restoring force (ODD 7.7). Peers pull a family in once what it sees of the
+    norm reaches its threshold; lapses, stress and newcomers pull adoption back, so a
+    place may hold one stable state or two, depending on these numbers."""
 
-    threshold_mean: float = prob(0.7, 0.5, 0.85, "Centola & Macy 2007 (complex contagion)", "mean share of a family's ties that must have adopted before it adopts", unit="fraction of ties")
+    threshold_mean: float = prob(0.7, 0.5, 0.85, "Centola & Macy 2007 (complex contagion)", "mean threshold: the share holding the norm, in what a family sees (its ties and the place), at which it adopts", unit="fraction of ties")
     threshold_sd: float = nonneg(0.1, "fraction of ties", 0.05, 0.2, A, "spread of adoption thresholds")
     saturation_lowering: float = nonneg(0.4, "fraction of ties per unit of saturation", 0.0, 0.8, "seed 004 (HCZ tipping point)", "how far saturation with good services lowers the threshold")
-    initial_share: float = prob(0.3, 0.1, 0.5, A, "share of families holding the norm at the start", unit="fraction")
-    abandon: float = prob(0.03, 0.0, 0.1, A, "monthly chance an adopter whose support fell below threshold gives the norm up", unit="per month")
-    hysteresis: float = prob(0.1, 0.0, 0.2, A, "margin below the threshold before an adopter may abandon", unit="fraction of ties")
+    initial_share: float = prob(0.3, 0.1, 0.5, A, "share of families holding the norm when drawn: at the start (before settling) and among newcomers, who do not inherit their neighbours' norm", unit="fraction")
+    abandon: float = prob(0.03, 0.0, 0.1, A, "extra monthly chance a holder gives the norm up when what it sees has fallen `hysteresis` below its threshold", unit="per month")
+    hysteresis: float = prob(0.1, 0.0, 0.2, A, "margin below the threshold before the extra chance `abandon` applies", unit="fraction of ties")
     hle_effect: float = nonneg(0.4, "SD of home learning", 0.1, 0.8, A, "home-learning target raised by holding the norm")
+    adoption_rate: float = prob(0.3, 0.1, 0.6, A + " (taking a practice up takes months, not a day)", "monthly chance a family whose view of the norm has reached its threshold adopts it", unit="per month")
+    lapse: float = prob(0.02, 0.005, 0.05, A + " (life events, time and money: the cost of holding the norm)", "monthly chance a holder gives the norm up whatever its ties hold (it takes it up again if they still pull it in)", unit="per month")
+    spontaneous: float = prob(0.02, 0.005, 0.04, "Bass 1969 (external influence beside imitation); the level: assumption", "monthly chance a family takes the norm up without its ties' pull (schools, services, media)", unit="per month")
+    stress_cost: float = nonneg(0.2, "fraction of ties per unit of stress", 0.0, 0.4, "Mullainathan & Shafir 2013 (scarcity taxes the bandwidth effortful routines need); the size: assumption", "how far a family's stress (last month's, 0-1) raises its threshold")
+    place_weight: float = prob(0.5, 0.3, 0.7, "Bicchieri 2006 (norms rest on expectations about a reference group wider than one's ties); the weight: assumption", "share of what a family sees of the norm that is the whole place's adoption (school gate, children's centre) rather than its own ties'", unit="fraction")
 
 
 @dataclass

@@ -276,7 +276,7 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
         flows=Flows.empty(R, K), family_support=np.zeros((R, F, len(O.FAMILY_CHANNELS))),
         child_support=np.zeros((R, F, len(O.AGE_BANDS), len(O.DOMAINS))),
         family_contact=np.zeros((R, F)), family_supported_now=np.zeros((R, F), dtype=bool),
-        local_norm=np.zeros((R, F)), saturation=np.zeros(R),
+        local_norm=np.zeros((R, F)), committed=np.zeros((R, F), dtype=bool), saturation=np.zeros(R),
         data_maturity=np.full(R, params.system.data_baseline),
         voice=np.zeros(R), progress=np.zeros(R),
         joint_extra=np.zeros((R, n_org, n_org)), introductions=np.zeros((R, n_org, n_org)),

@@ -217,6 +217,7 @@ class State:
     family_support: np.ndarray   # (R, F, channels) from services to families
     child_support: np.ndarray    # (R, F, bands, domains) from services to children
     local_norm: np.ndarray       # (R, F) share of a family's ties holding the norm
+    committed: np.ndarray        # (R, F) bool: families holding the norm whatever their ties (set by interventions this month)
     saturation: np.ndarray       # (R,) share of families with children supported by good services
     data_maturity: np.ndarray    # (R,) 0 dashboards .. 1 shared intelligence
     voice: np.ndarray            # (R,) residents' and children's share of decision power
@@ -267,6 +268,7 @@ class State:
         self.introductions[:] = 0.0
         self.progress[:] = 0.0
         self.mods.reset()
+        self.committed[:] = False
         self.data_work[:] = 0.0
         self.community_hours[:] = 0.0
         self.pilot_support_hours[:] = 0.0

@@ -393,7 +393,11 @@ def norm_state(tiny, tiny_place):
     place = replace(tiny_place, population=60, homes=20)
 
     def make(**norm_params):
-        params = _params(norms=replace(Norms(), saturation_lowering=0.4, **norm_params))
+        # The threshold rule alone: peers pull in at once, no lapse, no spontaneous
+        # take-up, no stress cost, the view is the ties' share (ODD 7.7).
+        params = _params(norms=replace(Norms(), saturation_lowering=0.4, adoption_rate=1.0,
+                                       lapse=0.0, spontaneous=0.0, stress_cost=0.0,
+                                       place_weight=0.0, **norm_params))
         state, params, streams = tiny(place=place, params=params)
         set_family_ties(state, [(0, 1), (0, 2), (0, 3),          # A: all ties hold it
                                 (4, 5), (4, 6), (4, 7),          # B: one of three

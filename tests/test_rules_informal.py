@@ -2,10 +2,11 @@
 
 The statement is plain NumPy: sim.processes.informal `informal_month_numpy`, which runs
 families.families_numpy, trust.contact_numpy / trust_numpy and norms.norms_numpy in the
-month's order, and families.settle_numpy for the start of a run. Small random states
-(every rule field a different random value, so that two fields swapped at a call site
-show), a few families, some without ties, some supported now, some in contact; then a
-real state mid-run.
+month's order, and families.settle_numpy and informal.settle_norms_numpy for the start
+of a run. Small random states (every rule field a different random value, so that two
+fields swapped at a call site show: a test swaps each pair of the norms' fields and sees
+the comparison fail), a few families, some without ties, some supported now, some in
+contact, some committed to the norm; then a real state mid-run.
 
 Every output is compared exactly, except stress: its target is a logistic, and NumPy's
 exp (SIMD code on CPUs with AVX-512) may differ in the last bit from the C library's exp
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 
 import numpy as np
 import pytest
@@ -26,7 +28,11 @@ from sim.rng import Streams
 
 CHANNELS = 5
 FAMILY_FIELDS = ("workless", "debt", "home_learning", "informal_support", "evict_pending",
-                 "trust", "norm", "local_norm")
+                 "trust", "norm", "local_norm", "committed")
+# The norms' fields the kernel reads (the two lowerings reach it as one number per
+# replicate, sim.processes.norms.lowering).
+KERNEL_NORM_FIELDS = ("hysteresis", "abandon", "adoption_rate", "lapse", "spontaneous",
+                      "stress_cost", "place_weight")
 
 
 def _random_rules(rng) -> KI.InformalRules:
@@ -38,10 +44,20 @@ def _random_rules(rng) -> KI.InformalRules:
         job_finding=float(rng.uniform(0.05, 0.5)), stress_intercept=float(rng.uniform(-2, -0.5)),
         eviction_rate=float(rng.uniform(0.5, 5.0)), full_support_ties=float(rng.integers(1, 5)))
     return KI.InformalRules(families=fr, trust=values(KI.TrustRules, 0.02, 0.4),
-                            norms=KI.NormRules(hysteresis=float(rng.uniform(0.0, 0.3)),
-                                               abandon=float(rng.uniform(0.3, 1.0)),
-                                               saturation_lowering=float(rng.uniform(0.0, 0.3)),
-                                               voice_norm_lowering=float(rng.uniform(0.0, 0.3))))
+                            norms=_random_norm_rules(rng))
+
+
+def _random_norm_rules(rng) -> KI.NormRules:
+    """Chances large enough that a few families take every branch of the rule."""
+    return KI.NormRules(hysteresis=float(rng.uniform(0.0, 0.3)),
+                        abandon=float(rng.uniform(0.3, 0.6)),
+                        adoption_rate=float(rng.uniform(0.4, 0.9)),
+                        lapse=float(rng.uniform(0.05, 0.3)),
+                        spontaneous=float(rng.uniform(0.05, 0.3)),
+                        stress_cost=float(rng.uniform(0.05, 0.4)),
+                        place_weight=float(rng.uniform(0.1, 0.9)),
+                        saturation_lowering=float(rng.uniform(0.0, 0.3)),
+                        voice_norm_lowering=float(rng.uniform(0.0, 0.3)))
 
 
 def _random_ties(rng, R: int, F: int) -> sp.csr_matrix:
@@ -73,7 +89,7 @@ def _random_state(seed: int, R: int = 3, F: int = 7):
         stress=rng.random((R, F)), home_learning=rng.normal(0, 0.5, (R, F)),
         informal_support=rng.random((R, F)), evict_pending=rng.random((R, F)) < 0.5,
         trust=rng.random((R, F)), norm=norm, local_norm=np.full((R, F), np.nan),
-        housing=rng.normal(0, 1, (R, F)), deprivation=rng.normal(0, 1, (R, F)),
+        committed=rng.random((R, F)) < 0.2, housing=rng.normal(0, 1, (R, F)), deprivation=rng.normal(0, 1, (R, F)),
         poor_health=rng.random((R, F)) < 0.3, no_qualifications=rng.random((R, F)) < 0.3,
         norm_threshold=np.where(rng.random((R, F)) < 0.5, share, rng.random((R, F))))
     received = KI.Received(
@@ -86,20 +102,21 @@ def _random_state(seed: int, R: int = 3, F: int = 7):
 
 
 def _month_both_ways(rules, fa, received, ties, degree, lowering, workless_rate, starting_trust,
-                     seeds, month):
-    """(kernel's families, statement's families) after one month from the same state."""
+                     seeds, month, kernel_rules=None):
+    """(kernel's families, statement's families) after one month from the same state
+    (the kernel given `kernel_rules` if set, to show that a wrong record is caught)."""
     R, F = fa.stress.shape
     streams = Streams(seeds)
-    families_base, abandon_base = streams.bases(("families", "norms.abandon"), month)
+    families_base, norms_base = streams.bases(("families", "norms.change"), month)
     replicates = KI.ReplicateValues(workless_rate=workless_rate, starting_trust=starting_trust,
                                     lowering=lowering, families_base=families_base,
-                                    abandon_base=abandon_base)
+                                    norms_base=norms_base)
     compiled, stated = copy.deepcopy(fa), copy.deepcopy(fa)
-    KI.informal_month(rules, compiled, received,
+    KI.informal_month(kernel_rules or rules, compiled, received,
                       replicates, KI.InformalTies(ties.indptr, ties.indices, degree),
                       np.full((F, 3), np.nan))
     draws = informal.Draws(families=streams.uniform("families", month, (F, 2)),
-                           abandon=streams.uniform("norms.abandon", month, (F,)))
+                           norms=streams.uniform("norms.change", month, (F,)))
     informal.informal_month_numpy(rules, stated, received, replicates, ties, degree, draws)
     return compiled, stated
 
@@ -126,20 +143,62 @@ def test_the_compiled_month_equals_the_statement_on_small_states(seed):
     assert (degree == 0).any() and (degree > 0).any()
 
 
-def test_the_statement_covers_adoption_abandonment_and_eviction():
+def _norm_branches(rules: KI.NormRules, before, after, lowering):
+    """Counts of each branch of the norms' rule taken between `before` and `after` (the
+    statement's families), from the view and thresholds the rule saw."""
+    from sim.processes import norms
+
+    holding = norms.holders(before.norm, before.committed)
+    threshold = norms.thresholds(rules, before.norm_threshold, lowering, before.stress)
+    seen = norms.view(rules, after.local_norm, norms.place_share(holding))
+    free = ~before.committed
+    gained, lost = free & ~holding & after.norm, free & holding & ~after.norm
+    return {"pulled in by peers": (gained & (seen >= threshold)).sum(),
+            "taken up alone": (gained & (seen < threshold)).sum(),
+            "lapsed": (lost & (seen >= threshold - rules.hysteresis)).sum(),
+            "abandoned below the margin": (lost & (seen < threshold - rules.hysteresis)).sum(),
+            "held by commitment": (before.committed & ~before.norm & after.norm).sum(),
+            "kept with support": (free & holding & after.norm & (seen >= threshold)).sum(),
+            "not pulled in": (free & ~holding & ~after.norm & (seen >= threshold)).sum()}
+
+
+def test_the_statement_covers_every_branch_of_the_norms_and_eviction():
     """Over the random states, every branch of the norms and eviction rules is taken, so
     the equality above is not vacuous for them."""
-    adopted = abandoned = evicted = 0
+    totals, evicted = {}, 0
     for seed in range(12):
         fa, received, ties, degree, lowering, rng = _random_state(seed)
         R = fa.stress.shape[0]
         rules = _random_rules(rng)
         _, stated = _month_both_ways(rules, fa, received, ties, degree, lowering, np.full(R, 0.2),
                                      rng.random(R), list(range(R)), month=3)
-        adopted += (stated.norm & ~fa.norm).sum()
-        abandoned += (~stated.norm & fa.norm).sum()
+        for name, n in _norm_branches(rules.norms, fa, stated, lowering).items():
+            totals[name] = totals.get(name, 0) + n
         evicted += stated.evict_pending.sum()
-    assert adopted and abandoned and evicted
+        assert (stated.norm[fa.committed]).all()          # a committed family holds it
+    assert all(totals.values()), totals
+    assert evicted
+
+
+@pytest.mark.parametrize("first, second", list(itertools.combinations(KERNEL_NORM_FIELDS, 2)))
+def test_two_norm_fields_swapped_are_caught(first, second):
+    """The comparison has the power to catch a call site that feeds one field with
+    another's value: with the two swapped for the kernel, some state disagrees."""
+    caught = False
+    for seed in range(12):
+        fa, received, ties, degree, lowering, rng = _random_state(seed)
+        R = fa.stress.shape[0]
+        rules = _random_rules(rng)
+        n = rules.norms
+        swapped = rules._replace(norms=n._replace(**{first: getattr(n, second),
+                                                     second: getattr(n, first)}))
+        compiled, stated = _month_both_ways(rules, fa, received, ties, degree, lowering,
+                                            np.full(R, 0.2), rng.random(R), list(range(R)),
+                                            month=3, kernel_rules=swapped)
+        if not np.array_equal(compiled.norm, stated.norm):
+            caught = True
+            break
+    assert caught
 
 
 def test_no_ties_at_all_and_nothing_received():
@@ -165,7 +224,7 @@ def test_the_compiled_settle_round_equals_the_statement(seed):
     families.settle_numpy(rules, stated, received, degree,
                           informal.neighbour_mean(ties, degree, 1.0 - fa.stress))
     _assert_same(compiled, stated)
-    for name in ("workless", "debt", "trust", "norm", "evict_pending"):     # left as they were
+    for name in ("workless", "debt", "trust", "norm", "evict_pending", "committed"):  # left as they were
         np.testing.assert_array_equal(getattr(compiled, name), getattr(fa, name), err_msg=name)
 
 
@@ -184,6 +243,7 @@ def test_the_compiled_month_equals_the_statement_mid_run(compose_small):
     schools.step(st, schools.school_rules(p.demography), rs, month)
     services.step(st, services.service_rules(p), rs, month)
     assert st.family_supported_now.any() and (st.family_contact > 0).any()
+    st.committed[:, ::9] = True                     # as a committed_minority would set it
     ps = st.place
     fa = informal.family_arrays(st, np.full(st.families.stress.shape, np.nan))
     compiled, stated = _month_both_ways(informal.rules(p), fa, informal.received(st),
@@ -219,3 +279,29 @@ def test_a_record_is_built_from_the_registry_by_name():
     assert rules.families.hle_effect == params.norms.hle_effect
     assert rules.families.informal_support_effect == params.development.informal_support_effect
     assert rules.families.full_support_ties == families.FULL_SUPPORT_TIES
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_compiled_norm_settling_equals_the_statement(seed):
+    """Months of the norms alone before the start, with turnover (ODD 5.7)."""
+    fa, _, ties, degree, lowering, rng = _random_state(seed)
+    R, F = fa.norm.shape
+    rules = _random_norm_rules(rng)
+    streams = Streams([seed, seed + 100, seed + 200][:R])
+    months = 5
+    bases = np.stack([streams.bases(("norms.change", "norms.settle.turnover"), -1 - k)
+                      for k in range(months)])
+    settle = KI.NormSettle(move_chance=0.2, initial_share=float(rng.uniform(0.2, 0.6)),
+                           lowering=lowering, norms_bases=np.ascontiguousarray(bases[:, 0]),
+                           turnover_bases=np.ascontiguousarray(bases[:, 1]))
+    compiled, stated = copy.deepcopy(fa), copy.deepcopy(fa)
+    KI.settle_norms(rules, compiled.norm, compiled.committed, compiled.norm_threshold,
+                    compiled.stress, KI.InformalTies(ties.indptr, ties.indices, degree), settle,
+                    np.full(F, np.nan))
+    informal.settle_norms_numpy(rules, stated.norm, stated.committed, stated.norm_threshold,
+                                stated.stress, ties, degree, settle, streams)
+    np.testing.assert_array_equal(compiled.norm, stated.norm)
+    assert (compiled.norm != fa.norm).any()
+    assert compiled.norm[fa.committed].all()
+    for name in ("norm_threshold", "stress", "committed"):          # read, never written
+        np.testing.assert_array_equal(getattr(compiled, name), getattr(fa, name), err_msg=name)

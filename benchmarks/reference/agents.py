@@ -172,6 +172,7 @@ class Family(mesa.Agent):
         self.child_support = [[0.0] * 3 for _ in range(3)]  # [age band][domain]
         self.contact = 0.0
         self.local_norm = 0.0
+        self.last_stress = 0.0                            # last month's stress, which norms read
         for name, value in attrs.items():
             setattr(self, name, value)
         self._next: dict = {}
@@ -358,6 +359,7 @@ class Family(mesa.Agent):
                       + p.norms.hle_effect * self.norm
                       + p.development.informal_support_effect * informal + sup[FC["hle"]])
         self._next = dict(informal=informal, target_stress=target_stress, target_hle=target_hle)
+        self.last_stress = self.stress
 
     def apply_targets(self) -> None:
         fp = self.model.params.families
@@ -386,10 +388,16 @@ class Family(mesa.Agent):
         npar = m.params.norms
         local = self.neighbour_mean("norm")
         self.local_norm = local
-        threshold = self.norm_threshold - m.norm_lowering
-        adopt = (not self.norm) and local >= threshold and m.alteration.norm_adoption
-        abandon = self.norm and local < threshold - npar.hysteresis and m.rng.random() < npar.abandon
-        self._next = dict(norm=(self.norm or adopt) and not abandon)
+        threshold = self.norm_threshold - m.norm_lowering + npar.stress_cost * self.last_stress
+        seen = (1.0 - npar.place_weight) * local + npar.place_weight * m.norm_share
+        u = m.rng.random()
+        if self.norm:
+            give_up = npar.lapse + (npar.abandon if seen < threshold - npar.hysteresis else 0.0)
+            holds = not u < give_up
+        else:
+            take_up = npar.spontaneous + (npar.adoption_rate if seen >= threshold else 0.0)
+            holds = m.alteration.norm_adoption and u < take_up
+        self._next = dict(norm=holds)
 
     def apply_norm(self) -> None:
         self.norm = self._next["norm"]

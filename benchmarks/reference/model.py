@@ -141,6 +141,7 @@ class ReferenceModel(mesa.Model):
         self.families_supported = self.reach_neediest = self.capacity_used = 0.0
         self.kind_capacity = [0.0] * N_KINDS
         self.norm_lowering = 0.0
+        self.norm_share = 0.0
         self.engagement_target = 0.0
 
     def _copy_families(self, st: State) -> None:
@@ -365,6 +366,7 @@ class ReferenceModel(mesa.Model):
         self.norm_lowering = (p.norms.saturation_lowering * self.saturation
                               + p.system.voice_norm_lowering * self.voice)
         families = self.agents_of(Family)
+        self.norm_share = sum(f.norm for f in self.homes) / len(self.homes)
         families.do("plan_norm")
         families.do("apply_norm")
 

@@ -12,6 +12,7 @@ import dataclasses
 from typing import Any
 
 from sim.interventions.base import Intervention, InterventionError
+from sim.interventions.committed_minority import CommittedMinority
 from sim.interventions.core_team import CoreTeam
 from sim.interventions.data_sharing import DataSharing
 from sim.interventions.hardwiring import Hardwiring
@@ -33,6 +34,7 @@ KINDS: dict[str, type[Intervention]] = {
     "programme": Programme,
     "promise_academy": PromiseAcademy,
     "shock": Shock,
+    "committed_minority": CommittedMinority,
 }
 # Applied in this order each month, whatever the scenario's order: the core team first,
 # because pilots read the hours it gives them.

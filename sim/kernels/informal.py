@@ -8,9 +8,10 @@ these kernels against that statement. Equations: docs/ODD.md 7.5-7.7.
 Why one pass: each of the three takes a mean over every family's ties: families of last
 month's stress (what calm neighbours can give), trust of trust after this month's
 contacts, norms of last month's norms. None reads what another writes this month
-(families read the norm before norms change it, as in the listed order), so a first
-pass records what each family shows its neighbours, then one pass over the families
-walks each one's ties for the three means and applies its three updates.
+(families read the norm before norms change it, as in the listed order; norms read a
+family's own stress of last month), so a first pass records what each family shows its
+neighbours (and counts the place's holders, which norms also read), then one pass over
+the families walks each one's ties for the three means and applies its three updates.
 
 The ties are the place's block-diagonal CSR matrix over the batch's R x F families (flat
 index r * F + f), every weight 1 (sim.state.Place.family_ties), so the walk reads only
@@ -67,12 +68,19 @@ class TrustRules(NamedTuple):
 
 
 class NormRules(NamedTuple):
-    """`model.norms`: how far below its threshold an adopter may give the norm up, and
-    its monthly chance of doing so; and how far saturation with good services and
-    residents' voice lower every threshold (read by the process module, which derives
-    the month's lowering: sim.processes.norms.lowering)."""
+    """`model.norms` (ODD 7.7): the monthly chances of adopting (pulled in by peers, or
+    spontaneously) and of giving the norm up (a lapse whatever the ties hold, plus
+    `abandon` once the view is `hysteresis` below the threshold); how far stress raises
+    a threshold; the place's weight in what a family sees; and how far saturation with
+    good services and residents' voice lower every threshold (read by the process
+    module, which derives the month's lowering: sim.processes.norms.lowering)."""
     hysteresis: float
     abandon: float
+    adoption_rate: float
+    lapse: float
+    spontaneous: float
+    stress_cost: float
+    place_weight: float
     saturation_lowering: float
     voice_norm_lowering: float
 
@@ -85,7 +93,7 @@ class InformalRules(NamedTuple):
 
 class FamilyArrays(NamedTuple):
     """The families' arrays the pass reads and writes, (R, F), named as sim.state.Families
-    (local_norm is State.local_norm)."""
+    (local_norm and committed are State.local_norm and State.committed)."""
     workless: np.ndarray
     debt: np.ndarray
     stress: np.ndarray
@@ -95,6 +103,7 @@ class FamilyArrays(NamedTuple):
     trust: np.ndarray
     norm: np.ndarray
     local_norm: np.ndarray
+    committed: np.ndarray
     housing: np.ndarray
     deprivation: np.ndarray
     poor_health: np.ndarray
@@ -113,12 +122,12 @@ class Received(NamedTuple):
 class ReplicateValues(NamedTuple):
     """One value per replicate, (R,): the place's workless_rate and starting_trust, this
     month's norm-threshold lowering, and the bases (sim.rng.Streams.base) of the
-    "families" and "norms.abandon" streams, from which the kernel draws."""
+    "families" and "norms.change" streams, from which the kernel draws."""
     workless_rate: np.ndarray
     starting_trust: np.ndarray
     lowering: np.ndarray
     families_base: np.ndarray
-    abandon_base: np.ndarray
+    norms_base: np.ndarray
 
 
 class InformalTies(NamedTuple):
@@ -172,6 +181,21 @@ def _targets(rules, families, r, f, out_of_work, arrears, informal, s_stress, s_
     return target_stress, target_hle
 
 
+@nb.njit(inline="always", cache=True, error_model="numpy")
+def _norm_next(nr, held, committed, threshold, seen, u):
+    """Whether a family holds the norm after this month (ODD 7.7): committed, it holds it;
+    a holder gives it up if u < lapse (+ abandon when its view is `hysteresis` below its
+    threshold); a non-holder takes it up if u < spontaneous (+ adoption_rate when its view
+    has reached its threshold)."""
+    if committed:
+        return True
+    if held:
+        give_up = nr.lapse + (nr.abandon if seen < threshold - nr.hysteresis else 0.0)
+        return not u < give_up
+    take_up = nr.spontaneous + (nr.adoption_rate if seen >= threshold else 0.0)
+    return u < take_up
+
+
 @nb.njit(cache=True, error_model="numpy")
 def informal_month(rules, families, received, replicates, ties, shown):
     """A month of families, trust and norms, in that order (ODD 7.5-7.7).
@@ -181,9 +205,12 @@ def informal_month(rules, families, received, replicates, ties, shown):
     arrears (draws at slots 2f and 2f + 1 of the "families" stream). Trust: moves toward
     the value of a current contact, then toward its ties' mean (after everyone's
     contact), then relapses toward the place's starting level; 0-1. Norms: a family
-    adopts when the share `local_norm` of its ties holding the norm reaches its
-    threshold (lowered per replicate); an adopter whose share falls `hysteresis` below it
-    gives the norm up with chance `abandon` (draw at slot f of "norms.abandon").
+    sees a mix of the share `local_norm` of its ties holding the norm (committed families
+    count as holders) and the place's share; against its threshold (lowered per
+    replicate, raised by its stress of last month) a non-holder adopts with chance
+    `spontaneous`, plus `adoption_rate` once the view reaches the threshold; a holder
+    gives it up with chance `lapse`, plus `abandon` once the view is `hysteresis` below;
+    a committed family holds it (one draw at slot f of "norms.change").
     `shown` (F, 3) is work space: what each family of the replicate being walked shows
     its neighbours (1 - stress, trust, norm), side by side so that a tie is one read
     (7% faster than three arrays).
@@ -191,20 +218,25 @@ def informal_month(rules, families, received, replicates, ties, shown):
     fr, tr, nr = rules.families, rules.trust, rules.norms
     workless, debt, stress, hle = (families.workless, families.debt, families.stress,
                                    families.home_learning)
-    trust, norm = families.trust, families.norm
+    trust, norm, committed = families.trust, families.norm, families.committed
     R, F = stress.shape
     for r in range(R):
-        # What the neighbours show: last month's stress and norms, trust after contact.
+        # What the neighbours show: last month's stress and norms (committed families
+        # hold it), trust after contact; and how many in the place hold the norm.
+        holders = 0
         for f in range(F):
             v = received.family_contact[r, f]
             if v > 0:
                 trust[r, f] += tr.contact_gain * (v - trust[r, f])
             shown[f, 0] = 1.0 - stress[r, f]
             shown[f, 1] = trust[r, f]
-            shown[f, 2] = 1.0 if norm[r, f] else 0.0
+            holds = norm[r, f] or committed[r, f]
+            shown[f, 2] = 1.0 if holds else 0.0
+            holders += 1 if holds else 0
+        place_share = holders / F
         offset = r * F
         rate = replicates.workless_rate[r]
-        families_base, abandon_base = replicates.families_base[r], replicates.abandon_base[r]
+        families_base, norms_base = replicates.families_base[r], replicates.norms_base[r]
         lowering, start_trust = replicates.lowering[r], replicates.starting_trust[r]
         losing = fr.job_finding * rate / max(1.0 - rate, 1e-6)
         for f in range(F):
@@ -247,12 +279,11 @@ def informal_month(rules, families, received, replicates, ties, shown):
             t = trust[r, f] + tr.spread * (mean_trust - trust[r, f])
             t += tr.relapse * (start_trust - t)
             trust[r, f] = min(max(t, 0.0), 1.0)
-            # Norms.
-            theta = families.norm_threshold[r, f] - lowering
-            if not norm[r, f]:
-                norm[r, f] = share_norm >= theta
-            elif share_norm < theta - nr.hysteresis and uniform(abandon_base, f) < nr.abandon:
-                norm[r, f] = False
+            # Norms: last month's own stress; the view mixes the ties and the place.
+            theta = families.norm_threshold[r, f] - lowering + nr.stress_cost * stress_f
+            seen = (1.0 - nr.place_weight) * share_norm + nr.place_weight * place_share
+            norm[r, f] = _norm_next(nr, norm[r, f], committed[r, f], theta, seen,
+                                    uniform(norms_base, f))
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -281,3 +312,50 @@ def settle_families(rules, families, received, ties, shown):
                                                  s_housing, s_hle)
             stress[r, f] = target_stress
             families.home_learning[r, f] = target_hle
+
+
+class NormSettle(NamedTuple):
+    """What the norms' settling before the start reads besides the rule (ODD 5.7): the
+    monthly chance a family is replaced, the share of newcomers holding the norm, each
+    replicate's threshold lowering (R,), and the stream bases (months, R) of
+    "norms.change" and "norms.settle.turnover" for months -1, -2, ..."""
+    move_chance: float
+    initial_share: float
+    lowering: np.ndarray
+    norms_bases: np.ndarray
+    turnover_bases: np.ndarray
+
+
+@nb.njit(cache=True, error_model="numpy")
+def settle_norms(rules, norm, committed, norm_threshold, stress, ties, settle, shown):
+    """The norms by their own rule, month after month, before the start (ODD 5.7): each
+    month a family is replaced with `move_chance` by a newcomer holding the norm with
+    `initial_share` (draws at slots 2f, 2f + 1 of "norms.settle.turnover"; the home keeps
+    its threshold), then the month of the norms as in informal_month, with `stress` as
+    it is. `rules` is a NormRules; `shown` (F,) work space. The statement:
+    sim.processes.informal.settle_norms_numpy."""
+    R, F = norm.shape
+    for m in range(settle.norms_bases.shape[0]):
+        for r in range(R):
+            turnover_base = settle.turnover_bases[m, r]
+            holders = 0
+            for f in range(F):
+                if uniform(turnover_base, 2 * f) < settle.move_chance:
+                    norm[r, f] = uniform(turnover_base, 2 * f + 1) < settle.initial_share
+                holds = norm[r, f] or committed[r, f]
+                shown[f] = 1.0 if holds else 0.0
+                holders += 1 if holds else 0
+            place_share = holders / F
+            offset = r * F
+            norms_base, lowering = settle.norms_bases[m, r], settle.lowering[r]
+            for f in range(F):
+                i = offset + f
+                total = 0.0
+                for jj in range(ties.indptr[i], ties.indptr[i + 1]):
+                    total += shown[ties.indices[jj] - offset]
+                d = ties.degree[r, f]
+                share_norm = total / max(d, 1.0) if d > 0 else shown[f]
+                theta = norm_threshold[r, f] - lowering + rules.stress_cost * stress[r, f]
+                seen = (1.0 - rules.place_weight) * share_norm + rules.place_weight * place_share
+                norm[r, f] = _norm_next(rules, norm[r, f], committed[r, f], theta, seen,
+                                        uniform(norms_base, f))
