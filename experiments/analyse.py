@@ -1,31 +1,60 @@
-"""`placesim analyse path=<sweep folder> outcome=<name>`: sensitivity indices (Sobol,
-Morris, or rank correlations) and tipping points (or "none found") of a saved sweep; writes
-<folder>/analysis/ (analysis.results.write_analysis): <outcome>_indices.csv, _tipping.csv
-for factorial designs (with _tipping.png), a bar chart and the folder's manifest; prints the table."""
+"""`placesim analyse [kind] path=<folder> [outcome=<name>] [key=value ...]`
+
+- no kind (or `tipping`), a sweep folder: sensitivity indices (Sobol, Morris, or rank
+  correlations) and tipping points (or "none found") of the sweep; writes
+  <folder>/analysis/ (analysis.results.write_analysis): <outcome>_indices.csv,
+  _tipping.csv for factorial designs (with _tipping.png), a bar chart and the manifest;
+- `hysteresis`, a run or compare folder of a ramped scenario (scenario=hcz_ramp): the path
+  up against the path down and the loop's width with an interval (analysis.hysteresis);
+  outcome=<indicator,...> (default: the system indicators), bins=<n>;
+- `warning`, a sweep folder: rolling variance and lag-1 autocorrelation before a
+  transition, their Kendall trend, and whether they rose before the tipping point
+  (analysis.warning); outcome=<indicator>, window=<years>;
+- `sensitivity`, a paired Morris or Sobol sweep (sweep.paired=true): indices on the paired
+  effect, scenario minus baseline on the same seeds (analysis.sensitivity.paired_indices);
+  outcome=<name,...> (default ks4_gap,relationships_after_exit,cost_per_extra_child);
+- `prim`, a sweep folder: boxes of parameter space where the gains last (analysis.prim);
+  outcome=<indicator>, threshold=<value>.
+Each writes CSV and PNG to <folder>/analysis/ and prints its sentences."""
 from __future__ import annotations
 
 import sys
 
+KINDS = ("tipping", "hysteresis", "warning", "sensitivity", "prim")
+KEYS = {"tipping": ("path", "outcome"), "hysteresis": ("path", "outcome", "bins"),
+        "warning": ("path", "outcome", "window"), "sensitivity": ("path", "outcome"),
+        "prim": ("path", "outcome", "threshold")}
+
 
 def parse(argv: list[str]) -> dict:
-    args = {"outcome": "ks4"}
+    kind = "tipping"
+    if argv and "=" not in argv[0] and argv[0] not in ("-h", "--help"):
+        kind, argv = argv[0], argv[1:]
+        if kind not in KINDS:
+            print(f"placesim analyse: error: kind={kind}: unknown; choose from {', '.join(KINDS)}", file=sys.stderr)
+            raise SystemExit(2)
+    args = {"kind": kind, "outcome": "ks4"} if kind == "tipping" else {"kind": kind}
     for item in argv:
         if item in ("-h", "--help"):
             print(__doc__)
             raise SystemExit(0)
         key, sep, value = item.partition("=")
-        if not sep or key not in ("path", "outcome"):
-            print(f"placesim analyse: error: {item}: expected path=<sweep folder> or outcome=<name>", file=sys.stderr)
+        if not sep or key not in KEYS[kind]:
+            allowed = " or ".join(f"{k}=" for k in KEYS[kind])
+            print(f"placesim analyse {kind}: error: {item}: expected {allowed}", file=sys.stderr)
             raise SystemExit(2)
         args[key] = value
     if "path" not in args:
-        print("placesim analyse: error: path=<sweep folder> is required", file=sys.stderr)
+        print(f"placesim analyse {kind}: error: path=<folder> is required", file=sys.stderr)
         raise SystemExit(2)
     return args
 
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
+    if args["kind"] != "tipping":
+        return {"hysteresis": hysteresis, "warning": warning, "sensitivity": sensitivity,
+                "prim": prim}[args["kind"]](args)
     from analysis.plots import save, tipping_panels
     from analysis.results import ResultsError, analysis_folder, read_sweep, write_analysis
     from analysis.sensitivity import AnalysisError, indices, outcome_by_point, outcome_by_run, tipping
@@ -68,3 +97,86 @@ def main(argv: list[str]) -> int:
     out = write_analysis(sweep, name, result, tips, figure, tipping_figure)
     print(f"Written to {out}")
     return 0
+
+
+def _fail(kind: str, exc: Exception) -> int:
+    print(f"placesim analyse {kind}: error: {exc}", file=sys.stderr)
+    return 2
+
+
+def _number(args: dict, key: str, default, kind: str, cast=float):
+    """A numeric option, or one line naming it."""
+    if key not in args:
+        return default
+    try:
+        value = cast(args[key])
+    except ValueError:
+        raise ValueError(f"{key}={args[key]}: not a number") from None
+    if not value > 0 and key != "threshold":
+        raise ValueError(f"{key}={args[key]}: must be above 0")
+    return value
+
+
+def hysteresis(args: dict) -> int:
+    from pathlib import Path
+
+    from analysis.hysteresis import INDICATORS, HysteresisError, loop_figure, loops, path_summary, paths, ramp_of
+    from analysis.plots import save
+    from analysis.results import ResultsError, analysis_folder, read_manifest, read_run, write_csv
+
+    import pandas as pd
+
+    try:
+        bins = _number(args, "bins", 8, "hysteresis", int)
+        folder = Path(args["path"])
+        manifest = read_manifest(folder, ("run", "compare"))
+        runs = ([(manifest.get("scenario", ""), folder)] if manifest["kind"] == "run"
+                else [(name, folder / name) for name in manifest["done"]])
+        tables, summaries, errors = [], [], []
+        for scenario, run_folder in runs:
+            run = read_run(run_folder)
+            try:
+                ramp = ramp_of(run.config(), str(run_folder))
+            except HysteresisError as exc:
+                errors.append(str(exc))
+                continue
+            columns = run.table("timeseries").columns
+            wanted = args["outcome"].split(",") if "outcome" in args else [c for c in INDICATORS if c in columns]
+            unknown = [c for c in wanted if c not in columns]
+            if unknown:
+                raise HysteresisError(f"outcome={unknown[0]}: not a time-series column; choose from "
+                                      f"{', '.join(c for c in INDICATORS if c in columns)}")
+            ts = run.table("timeseries", columns=["seed", "month", *wanted])
+            driver = f"{ramp.intervention} intensity"
+            binned = paths(ts, ramp, wanted, bins)
+            tables.append(loops(binned, driver).assign(scenario=scenario, driver=driver))
+            summaries.append(path_summary(binned).assign(scenario=scenario))
+        if not tables:
+            raise HysteresisError(errors[0] if errors else f"{folder}: no run to read")
+    except (HysteresisError, ResultsError, ValueError) as exc:
+        return _fail("hysteresis", exc)
+    table, summary = pd.concat(tables, ignore_index=True), pd.concat(summaries, ignore_index=True)
+    out = analysis_folder(folder)
+    write_csv(table, out / "hysteresis.csv", "%.4g")
+    write_csv(summary, out / "hysteresis_paths.csv", "%.4g")
+    for scenario, part in table.groupby("scenario", sort=False):
+        print(f"Hysteresis ({scenario}): ramp of {part['driver'].iloc[0]} up and down, "
+              f"{int(part['replicates'].max())} replicates:")
+        for sentence in part["sentence"]:
+            print(f"  {sentence}")
+        name = "hysteresis.png" if len(runs) == 1 else f"hysteresis_{scenario}.png"
+        save(loop_figure(summary[summary["scenario"] == scenario], part, part["driver"].iloc[0]), out / name)
+    print(f"Written to {out}")
+    return 0
+
+
+def warning(args: dict) -> int:
+    return _fail("warning", ValueError("not yet available"))
+
+
+def sensitivity(args: dict) -> int:
+    return _fail("sensitivity", ValueError("not yet available"))
+
+
+def prim(args: dict) -> int:
+    return _fail("prim", ValueError("not yet available"))

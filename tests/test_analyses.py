@@ -1,0 +1,118 @@
+"""The analyses of issue 18 on synthetic results with a known answer (hysteresis,
+early warnings, paired sensitivity, PRIM), the ramp schedule they read, and the CLI's
+one-line errors. No model run: every folder is written here, so the file stays fast."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from analysis.hysteresis import Ramp, loops, paths
+from analysis.results import write_manifest, write_parquet, write_text
+from experiments import analyse
+from sim.interventions import InterventionError, build
+from sim.interventions.base import ramp_share
+
+# -- the ramp schedule (sim/interventions/base.py) ---------------------------------------------
+
+
+def test_ramp_share_is_a_triangle():
+    assert [ramp_share(m, 12) for m in (-1, 0, 6, 12, 18, 24, 30)] == [0, 0, 0.5, 1, 0.5, 0, 0]
+
+
+def test_a_ramped_intervention_scales_its_intensity_and_cost_month_by_month():
+    iv = build("zone", "hcz_saturation", {"intensity": 2.0, "ramp_years": 1.0, "monthly_cost": 100.0})
+    assert iv.intensity_at(iv.start_month + 6) == pytest.approx(1.0)
+    assert iv.intensity_at(iv.start_month + 12) == pytest.approx(2.0)
+    assert iv.cost(iv.start_month + 18) == pytest.approx(100.0)
+    assert iv.cost(iv.start_month + 30) == 0.0
+    plain = build("zone", "hcz_saturation", {"intensity": 2.0, "monthly_cost": 100.0})
+    assert plain.intensity_at(50) == 2.0 and plain.cost(50) == 200.0
+
+
+@pytest.mark.parametrize("settings, key", [({"ramp_years": 0.0}, "ramp_years"),
+                                           ({"ramp_years": 5.0, "end_year": 8.0}, "end_year"),
+                                           ({"ramp_years": -1.0}, "ramp_years")])
+def test_a_ramp_that_cannot_be_is_one_line(settings, key):
+    with pytest.raises(InterventionError, match=key):
+        build("zone", "hcz_saturation", settings)
+
+
+# -- hysteresis ------------------------------------------------------------------------------------
+
+RAMP = Ramp("zone", start_month=1, ramp_months=120.0, peak=1.0)
+MONTHS = np.arange(0, 241)
+
+
+def synthetic_ramp(seeds, response, noise=0.03):
+    """A run's timeseries whose indicator `x` is response(driver, phase) plus noise."""
+    level, phase = RAMP.driver(MONTHS)
+    parts = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        parts.append(pd.DataFrame({"seed": seed, "month": MONTHS,
+                                   "x": response(level, phase) + rng.normal(0, noise, len(MONTHS))}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def bistable(level, phase):
+    """Switches on at 0.6 on the way up and off at 0.3 on the way down: a loop of height 1
+    over 0.3 of the driver's range of 1, so a width of 0.3."""
+    return np.where(phase == "down", (level > 0.3).astype(float), (level > 0.6).astype(float))
+
+
+def test_no_hysteresis_gives_a_loop_of_width_zero_within_noise():
+    table = loops(paths(synthetic_ramp(range(8), lambda level, phase: 0.2 + 0.5 * level), RAMP, ["x"], 10))
+    row = table.iloc[0]
+    assert row["verdict"] == "closes within noise"
+    assert row["width_low"] < 0 < row["width_high"]
+    assert abs(row["width"]) < 0.02
+
+
+def test_a_known_loop_is_measured_within_its_interval():
+    table = loops(paths(synthetic_ramp(range(8), bistable), RAMP, ["x"], 10))
+    row = table.iloc[0]
+    assert row["verdict"] == "loop"
+    assert row["width_low"] <= 0.3 <= row["width_high"]
+    assert 0.3 < row["at_driver"] < 0.6 and row["max_height"] == pytest.approx(1.0, abs=0.05)
+
+
+def fake_run(folder, ts, interventions):
+    config = {"scenario": {"name": "ramp", "interventions": interventions}}
+    write_text(yaml.safe_dump(config), folder / "config.yaml")
+    write_parquet(ts, folder / "timeseries.parquet")
+    write_manifest(folder, "run", ["config.yaml", "timeseries.parquet"], place="x", scenario="ramp",
+                   seeds=sorted(ts["seed"].unique().tolist()), months=int(ts["month"].max()), start_year=2016)
+
+
+def test_the_hysteresis_command_reads_a_run_and_writes_csv_and_png(tmp_path, capsys):
+    ts = synthetic_ramp(range(4), bistable).rename(columns={"x": "relationships"})
+    fake_run(tmp_path, ts, {"zone": {"kind": "hcz_saturation", "intensity": 1.0, "ramp_years": 10.0}})
+    assert analyse.main(["hysteresis", f"path={tmp_path}", "outcome=relationships"]) == 0
+    out = capsys.readouterr().out
+    assert "relationships follows a different path down than up" in out
+    table = pd.read_csv(tmp_path / "analysis" / "hysteresis.csv")
+    assert table.loc[0, "verdict"] == "loop" and (tmp_path / "analysis" / "hysteresis.png").exists()
+    paths_csv = pd.read_csv(tmp_path / "analysis" / "hysteresis_paths.csv")
+    assert set(paths_csv["phase"]) == {"up", "down"}
+
+
+def test_hysteresis_on_a_run_without_a_ramp_is_one_line(tmp_path, capsys):
+    ts = synthetic_ramp(range(2), bistable).rename(columns={"x": "relationships"})
+    fake_run(tmp_path, ts, {"zone": {"kind": "hcz_saturation", "intensity": 1.0}})
+    assert analyse.main(["hysteresis", f"path={tmp_path}"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no intervention has a ramp" in err[0]
+
+
+def test_unknown_kind_and_key_are_one_line(tmp_path, capsys):
+    for argv, needle in ((["tipping_points", "path=x"], "kind=tipping_points"),
+                         (["hysteresis", "path=x", "colour=red"], "colour=red")):
+        with pytest.raises(SystemExit) as exc:
+            analyse.main(argv)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and needle in err[0]
