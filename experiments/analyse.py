@@ -175,7 +175,59 @@ def warning(args: dict) -> int:
 
 
 def sensitivity(args: dict) -> int:
-    return _fail("sensitivity", ValueError("not yet available"))
+    from analysis.plots import save
+    from analysis.results import ResultsError, analysis_folder, read_sweep, write_csv, write_text
+    from analysis.sensitivity import (DEFAULT_PAIRED, PAIRED_OUTCOMES, AnalysisError, indices, outcome_by_point,
+                                      paired_by_run, ranked_chart, uncertain_mark)
+
+    import pandas as pd
+
+    names = args["outcome"].split(",") if "outcome" in args else list(DEFAULT_PAIRED)
+    try:
+        sweep = read_sweep(args["path"])
+        if sweep.manifest["design"] not in ("morris", "sobol"):
+            raise AnalysisError(f"design={sweep.manifest['design']}: a paired sensitivity analysis needs a morris "
+                                f"or sobol sweep (e.g. sweep=morris_paired)")
+        parts = []
+        for name in names:
+            runs = paired_by_run(sweep, name)
+            result = indices(outcome_by_point(runs, sweep.design()), sweep.manifest)
+            parts.append(result.assign(outcome=name, rank=range(1, len(result) + 1)))
+    except (AnalysisError, ResultsError) as exc:
+        return _fail("sensitivity", exc)
+    table = pd.concat(parts, ignore_index=True)
+    table["uncertain"] = [uncertain_mark(p) for p in table["parameter"]]
+    metric = "ST" if "ST" in table.columns else "mu_star"
+    if metric == "mu_star":          # mu* is in each outcome's own units: scale to the largest per outcome
+        top = table.groupby("outcome")["mu_star"].transform("max").replace(0, float("nan"))
+        table["mu_star_scaled"] = table["mu_star"] / top
+    out = analysis_folder(sweep.folder)
+    columns = ["outcome", "rank", "parameter", "uncertain", *[c for c in table.columns if c not in
+                                                              ("outcome", "rank", "parameter", "uncertain")]]
+    write_csv(table[columns], out / "sensitivity_paired.csv", "%.4g")
+    chart = table.copy()
+    if metric == "mu_star":
+        chart["mu_star"], chart["mu_star_conf"] = chart["mu_star_scaled"], chart["mu_star_conf"] / top
+    save(ranked_chart(chart), out / "sensitivity_paired.png")
+    print(f"{sweep.manifest['design']} design on the paired effect (scenario minus baseline, same seeds), "
+          f"{sweep.manifest['points']} points x {sweep.manifest['replicates']} replicates:")
+    for name, part in table.groupby("outcome", sort=False):
+        print(f"  {name}: {PAIRED_OUTCOMES.get(name, 'scenario minus baseline')}")
+        for _, row in part.head(5).iterrows():
+            mark = "assumption" if row["uncertain"] else ("evidence" if row["uncertain"] is False else "scenario")
+            value = (f"ST {row['ST']:.3f} +/- {row['ST_conf']:.3f}" if metric == "ST"
+                     else f"mu* {row['mu_star']:.3g} +/- {row['mu_star_conf']:.3g}")
+            print(f"    {int(row['rank'])}. {row['parameter']} ({mark}): {value}")
+    if metric == "mu_star":
+        top_keys = (table.sort_values("mu_star_scaled", ascending=False).drop_duplicates("parameter")
+                    .head(6)["parameter"].tolist())
+        block = "\n".join(f"  {k}: {{}}" for k in top_keys)
+        write_text(f"# The top parameters of {sweep.folder}'s Morris screen, for the Sobol stage:\n"
+                   f"#   placesim sweep sweep=sobol_paired scenario={sweep.manifest['scenario']} "
+                   f"'sweep.parameters=...' (or paste below)\nparameters:\n{block}\n", out / "sensitivity_top.yaml")
+        print(f"Top parameters for the Sobol stage (sensitivity_top.yaml): {', '.join(top_keys)}")
+    print(f"Written to {out}")
+    return 0
 
 
 def prim(args: dict) -> int:

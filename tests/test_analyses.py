@@ -116,3 +116,97 @@ def test_unknown_kind_and_key_are_one_line(tmp_path, capsys):
         assert exc.value.code == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and needle in err[0]
+
+
+# -- the registry's uncertain mark -------------------------------------------------------------------
+
+
+def test_uncertain_defaults_from_the_source_and_can_be_set():
+    from sim.registry import Spec
+
+    assert Spec("x", 0, 1, "assumption: a guess", "d").uncertain is True
+    assert Spec("x", 0, 1, "seed 004 L10", "d").uncertain is False
+    assert Spec("x", 0, 1, "seed 004 L10", "d", uncertain=True).uncertain is True
+
+
+def test_the_uncertain_keyword_names_every_marked_parameter_with_a_range():
+    from types import SimpleNamespace
+
+    from experiments.sweep import uncertain_keys
+    from sim.params import ModelParams
+    from sim.registry import entries
+
+    keys = uncertain_keys(SimpleNamespace(model=ModelParams()))
+    marked = {e.name: e.spec for e in entries(ModelParams(), "model.") if e.spec.uncertain}
+    assert keys and set(keys) <= set(marked)
+    assert all(marked[k].low < marked[k].high for k in keys)
+
+
+# -- paired sensitivity ---------------------------------------------------------------------------
+
+NAMES = ["model.a", "model.b", "model.c"]
+SEEDS = [0, 1, 2, 3]
+
+
+def synthetic_sweep(folder, design_name="morris", samples=6, paired=True):
+    """A paired sweep whose effects are known: KS4 rises with a (0.1) and b (0.02), not c;
+    relationships 5 years after a 2-year team rise with c only. The baseline shares each
+    seed's noise with the scenario, which the paired effect takes out."""
+    from SALib.sample import morris, sobol
+
+    from analysis.results import write_sweep, write_sweep_task
+
+    problem = {"num_vars": 3, "names": NAMES, "bounds": [[0.0, 1.0]] * 3}
+    x = (morris.sample(problem, samples, num_levels=4, seed=1) if design_name == "morris"
+         else sobol.sample(problem, samples, calc_second_order=False, seed=1))
+    design = pd.DataFrame(x, columns=NAMES)
+    design.insert(0, "point", np.arange(len(design)))
+    months = np.arange(0, 121, 12)
+    ts_parts, ms_parts = [], []
+    for _, p in design.iterrows():
+        a, b, c = p[NAMES]
+        for seed in SEEDS:
+            noise = np.random.default_rng(seed * 1000 + int(p["point"])).normal(0, 0.05)
+            for arm, lift, keep in (("scenario", 0.1 * a + 0.02 * b, 0.3 * c), ("baseline", 0.0, 0.0)):
+                share = 0.5 + noise + lift
+                ms_parts.append(pd.DataFrame({"point": int(p["point"]), "seed": seed, "arm": arm, "milestone": "ks4",
+                                              "group": "all", "reached": [share * 1000], "assessed": [1000]}))
+                spent = np.minimum(months, 24) * 1000.0 if arm == "scenario" else 0.0 * months
+                ts_parts.append(pd.DataFrame({"point": int(p["point"]), "seed": seed, "arm": arm, "month": months,
+                                              "relationships": 0.2 + noise + keep * (months > 24),
+                                              "cost_to_date": spent}))
+    write_sweep(folder, design, config_hash="x", name="synthetic", design=design_name, parameters=NAMES,
+                points=len(design), replicates=len(SEEDS), seeds=SEEDS, tasks=1, place="x", scenario="team",
+                years=10, bounds={n: [0.0, 1.0] for n in NAMES}, paired=paired)
+    write_sweep_task(folder, 0, {"timeseries": [pd.concat(ts_parts)], "milestones": [pd.concat(ms_parts)]},
+                     {"task": 0, "done": design["point"].tolist(), "failed": {}, "runs": len(design) * len(SEEDS)})
+    return folder
+
+
+def test_paired_morris_ranks_the_known_drivers_of_each_effect(tmp_path, capsys):
+    synthetic_sweep(tmp_path)
+    assert analyse.main(["sensitivity", f"path={tmp_path}"]) == 0
+    table = pd.read_csv(tmp_path / "analysis" / "sensitivity_paired.csv")
+    first = table[table["rank"] == 1].set_index("outcome")["parameter"]
+    assert first["ks4_gap"] == "model.a" and first["extra_per_million"] == "model.a"
+    assert first["relationships_after_exit"] == "model.c"
+    gap = table[table["outcome"] == "ks4_gap"].set_index("parameter")
+    assert gap.loc["model.a", "mu_star"] == pytest.approx(10.0, rel=0.05)   # 0.1 of a share, in points
+    assert gap.loc["model.c", "mu_star"] < 1e-6                             # the paired effect has no seed noise
+    assert (tmp_path / "analysis" / "sensitivity_paired.png").exists()
+    assert "model.a" in yaml.safe_load((tmp_path / "analysis" / "sensitivity_top.yaml").read_text())["parameters"]
+
+
+def test_paired_sobol_gives_indices_with_intervals(tmp_path):
+    synthetic_sweep(tmp_path, "sobol", samples=64)
+    assert analyse.main(["sensitivity", f"path={tmp_path}", "outcome=ks4_gap"]) == 0
+    t = pd.read_csv(tmp_path / "analysis" / "sensitivity_paired.csv").set_index("parameter")
+    assert t.loc["model.a", "ST"] > 0.8 and t.loc["model.c", "ST"] < 0.05
+    assert (t["ST_conf"] >= 0).all()
+
+
+def test_sensitivity_on_an_unpaired_sweep_is_one_line(tmp_path, capsys):
+    synthetic_sweep(tmp_path, paired=False)
+    assert analyse.main(["sensitivity", f"path={tmp_path}"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "sweep.paired=true" in err[0]
