@@ -171,7 +171,79 @@ def hysteresis(args: dict) -> int:
 
 
 def warning(args: dict) -> int:
-    return _fail("warning", ValueError("not yet available"))
+    from pathlib import Path
+
+    from analysis.plots import save
+    from analysis.results import ResultsError, analysis_folder, folder_kind, read_manifest, read_run, read_sweep, write_csv
+    from analysis.sensitivity import AnalysisError, outcome_by_run, tipping
+    from analysis.warning import along_driver, over_time, trend_rows, warning_figure
+
+    import pandas as pd
+
+    indicator = args.get("outcome", "relationships")
+    rows, panels = [], []
+    try:
+        window = _number(args, "window", 5, "warning", int)
+        folder = Path(args["path"])
+        if folder_kind(folder) in ("run", "compare"):
+            manifest = read_manifest(folder, ("run", "compare"))
+            runs = ([(manifest.get("scenario", ""), folder)] if manifest["kind"] == "run"
+                    else [(name, folder / name) for name in manifest["done"]])
+            for scenario, run_folder in runs:
+                run = read_run(run_folder)
+                if indicator not in run.table("timeseries").columns:
+                    raise AnalysisError(f"outcome={indicator}: not a time-series column")
+                ts = run.table("timeseries", columns=["seed", "month", indicator])
+                per_month, transition = over_time(ts, indicator, 12 * window)
+                for r in trend_rows(per_month, "month", f"months up to {transition}"):
+                    rows.append({"indicator": indicator, "scenario": scenario, "transition_month": transition, **r})
+                panels.append((f"{scenario} {indicator}", per_month, "month", transition))
+        else:
+            sweep = read_sweep(folder)
+            if sweep.manifest["design"] != "full_factorial":
+                raise AnalysisError(f"design={sweep.manifest['design']}: early warnings along a driver need a "
+                                    f"full_factorial sweep (e.g. sweep=warning_grid), or give a run folder")
+            runs = outcome_by_run(sweep, indicator)
+            tips = tipping(runs, sweep.manifest, indicator)
+            drivers = list(sweep.manifest["parameters"])
+            arm = [("arm", "==", "scenario")] if sweep.manifest.get("paired") else []
+            ts = sweep.table("timeseries", columns=["point", "seed", "month", indicator, *drivers], filters=arm)
+            for _, tip in tips.iterrows():
+                part = ts
+                for key, value in tip["at"].items():
+                    part = part[part[key] == value]
+                found = tip["verdict"] == "tipping point"
+                levels = along_driver(part, tip["driver"], indicator, tip["below"] if found else None, window)
+                at = ", ".join(f"{k}={v:g}" for k, v in tip["at"].items())
+                for r in trend_rows(levels, "level", f"{tip['driver']} up to {tip['below']:g}" if found
+                                    else f"{tip['driver']} over its range"):
+                    rows.append({"indicator": indicator, "driver": tip["driver"], "at": at,
+                                 "tipping": tip["verdict"], "tipping_below": tip["below"], **r})
+                panels.append((f"{indicator} along {tip['driver']}" + (f" ({at})" if at else ""), levels, "level",
+                               tip["below"] if found else None))
+    except (AnalysisError, ResultsError, ValueError) as exc:
+        return _fail("warning", exc)
+    table = pd.DataFrame(rows)
+    table["sentence"] = [_warning_sentence(r) for _, r in table.iterrows()]
+    out = analysis_folder(folder)
+    write_csv(table, out / f"{indicator}_warning.csv", "%.4g")
+    save(warning_figure(panels), out / f"{indicator}_warning.png")
+    print(f"Early warnings in {indicator} (rolling window {window} years; Kendall's tau, rose = tau > 0, p < 0.05):")
+    for sentence in table["sentence"]:
+        print(f"  {sentence}")
+    print(f"Written to {out}")
+    return 0
+
+
+def _warning_sentence(r) -> str:
+    name = "variance" if r["statistic"] == "variance" else "lag-1 autocorrelation"
+    trend = (f"{r['verdict']} (tau {r['kendall_tau']:+.2f}, p = {r['p_value']:.3f})" if r["verdict"] != "cannot tell"
+             else "cannot tell (too few points)")
+    if "tipping" in r and r["tipping"] == "tipping point":
+        return f"Before the tipping point along {r['driver']} ({r['over']}), the {name} {trend}."
+    if "tipping" in r:
+        return f"No tipping point along {r['driver']} to warn of; over its range the {name} {trend}."
+    return f"{r['scenario']}: before the largest change (month {r['transition_month']}), the {name} {trend}."
 
 
 def sensitivity(args: dict) -> int:

@@ -210,3 +210,64 @@ def test_sensitivity_on_an_unpaired_sweep_is_one_line(tmp_path, capsys):
     assert analyse.main(["sensitivity", f"path={tmp_path}"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "sweep.paired=true" in err[0]
+
+
+# -- early warnings --------------------------------------------------------------------------------
+
+LEVELS = np.round(np.arange(0.0, 1.2, 0.1), 2)
+THRESHOLD = 0.75
+
+
+def factorial_sweep(folder, phi_of, seeds=range(8), years=60):
+    """A factorial sweep over one driver `model.d` whose runs are AR(1) fluctuations
+    (coefficient phi_of(d)) around 0.2 below THRESHOLD and 0.6 above it."""
+    from analysis.results import write_sweep, write_sweep_task
+
+    design = pd.DataFrame({"point": np.arange(len(LEVELS)), "model.d": LEVELS})
+    parts = []
+    for point, d in zip(design["point"], LEVELS):
+        for seed in seeds:
+            rng = np.random.default_rng(1000 * seed + point)
+            e = rng.normal(0, 0.01, years)
+            x = np.zeros(years)
+            x[0] = e[0] / np.sqrt(1 - phi_of(d) ** 2)          # from the stationary distribution
+            for t in range(1, years):
+                x[t] = phi_of(d) * x[t - 1] + e[t]
+            parts.append(pd.DataFrame({"point": point, "seed": seed, "month": 12 * np.arange(years), "model.d": d,
+                                       "relationships": (0.6 if d > THRESHOLD else 0.2) + x}))
+    ms = pd.DataFrame({"point": design["point"], "seed": 0, "milestone": "ks4", "group": "all",
+                       "reached": 1, "assessed": 2, "model.d": LEVELS})
+    write_sweep(folder, design, config_hash="x", name="grid", design="full_factorial", parameters=["model.d"],
+                points=len(design), replicates=len(list(seeds)), seeds=list(seeds), tasks=1, place="x",
+                scenario="s", years=years, bounds={"model.d": [0.0, 1.1]})
+    write_sweep_task(folder, 0, {"timeseries": [pd.concat(parts)], "milestones": [ms]},
+                     {"task": 0, "done": design["point"].tolist(), "failed": {}, "runs": 1})
+    return folder
+
+
+def test_fluctuations_that_grow_and_slow_before_the_tipping_point_are_found(tmp_path, capsys):
+    factorial_sweep(tmp_path, lambda d: min(d, THRESHOLD) * 1.2)
+    assert analyse.main(["warning", f"path={tmp_path}", "outcome=relationships", "window=10"]) == 0
+    table = pd.read_csv(tmp_path / "analysis" / "relationships_warning.csv").set_index("statistic")
+    assert set(table["tipping"]) == {"tipping point"} and (table["tipping_below"] < THRESHOLD).all()
+    assert table.loc["variance", "verdict"] == "rose" and table.loc["ac1", "verdict"] == "rose"
+    assert "Before the tipping point along model.d" in capsys.readouterr().out
+    assert (tmp_path / "analysis" / "relationships_warning.png").exists()
+
+
+def test_steady_fluctuations_give_no_warning(tmp_path):
+    factorial_sweep(tmp_path, lambda d: 0.3)
+    assert analyse.main(["warning", f"path={tmp_path}", "outcome=relationships", "window=10"]) == 0
+    table = pd.read_csv(tmp_path / "analysis" / "relationships_warning.csv")
+    assert set(table["tipping"]) == {"tipping point"}
+    assert "rose" not in set(table["verdict"])
+
+
+def test_rolling_statistics_match_their_definitions():
+    from analysis.warning import kendall, rolling_stats
+
+    x = np.random.default_rng(0).normal(0, 1, 200)
+    stats = rolling_stats(x, 50, bandwidth=1000)     # a bandwidth far beyond the series: the trend is nearly flat
+    assert stats["variance"].iloc[-1] == pytest.approx(np.var(x[-50:] - x[-50:].mean(), ddof=1), rel=0.05)
+    assert abs(stats["ac1"].iloc[-1]) < 0.3
+    assert kendall([1, 2, 3, 4], [1, 2, 3, 5])[0] == pytest.approx(1.0)
