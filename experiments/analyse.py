@@ -237,8 +237,9 @@ def warning(args: dict) -> int:
 
 def _warning_sentence(r) -> str:
     name = "variance" if r["statistic"] == "variance" else "lag-1 autocorrelation"
-    trend = (f"{r['verdict']} (tau {r['kendall_tau']:+.2f}, p = {r['p_value']:.3f})" if r["verdict"] != "cannot tell"
-             else "cannot tell (too few points)")
+    said = {"rose": "rose", "fell": "fell", "no clear trend": "shows no clear trend"}.get(r["verdict"])
+    trend = (f"{said} (tau {r['kendall_tau']:+.2f}, p = {r['p_value']:.3f})" if said
+             else "cannot be told (too few points)")
     if "tipping" in r and r["tipping"] == "tipping point":
         return f"Before the tipping point along {r['driver']} ({r['over']}), the {name} {trend}."
     if "tipping" in r:
@@ -303,4 +304,52 @@ def sensitivity(args: dict) -> int:
 
 
 def prim(args: dict) -> int:
-    return _fail("prim", ValueError("not yet available"))
+    import importlib.util
+
+    if importlib.util.find_spec("ema_workbench") is None:
+        return _fail("prim", ValueError("needs ema_workbench, not installed; pip install -e \".[analysis]\" "
+                                        "(or pip install ema_workbench==2.5.3)"))
+    from analysis.plots import save
+    from analysis.prim import PrimError, discover, sentences, tradeoff_figure
+    from analysis.results import ResultsError, analysis_folder, read_sweep, write_csv
+    from analysis.sensitivity import AnalysisError, paired_by_run
+
+    try:
+        threshold = _number(args, "threshold", 0.01, "prim")
+        sweep = read_sweep(args["path"])
+        names = list(sweep.manifest["parameters"])
+        if sweep.manifest.get("paired"):
+            name = args.get("outcome", "relationships_after_exit")
+            runs = paired_by_run(sweep, name)
+            what = f"{name}, scenario minus baseline, above {threshold:g}"
+        else:
+            name = args.get("outcome", "relationships")
+            runs = _gain_by_run(sweep, name)
+            what = f"{name} in the last year above its level at the start by more than {threshold:g}"
+        runs = runs.dropna(subset=["value"])
+        lasting = (runs["value"] > threshold).to_numpy()
+        trajectory, box, chosen = discover(runs[names], lasting)
+    except (AnalysisError, ResultsError, PrimError, ValueError) as exc:
+        return _fail("prim", exc)
+    out = analysis_folder(sweep.folder)
+    write_csv(trajectory, out / f"{name}_prim_trajectory.csv", "%.4g")
+    write_csv(box, out / f"{name}_prim_box.csv", "%.4g")
+    save(tradeoff_figure(trajectory, f"Where do the gains last? ({what})"), out / f"{name}_prim.png")
+    print("Scenario discovery (PRIM):")
+    for sentence in sentences(trajectory, box, chosen, lasting, what):
+        print(f"  {sentence}")
+    print(f"Written to {out}")
+    return 0
+
+
+def _gain_by_run(sweep, name: str):
+    """Per run: the indicator's last-year mean minus its value at the start."""
+    from analysis.sensitivity import AnalysisError
+
+    if name not in sweep.columns("timeseries"):
+        raise AnalysisError(f"outcome={name}: not a time-series column")
+    ts = sweep.table("timeseries", columns=["point", "seed", "month", name])
+    first = ts[ts["month"] == ts["month"].min()].set_index(["point", "seed"])[name]
+    last = ts[ts["month"] >= ts["month"].max() - 12].groupby(["point", "seed"])[name].mean()
+    gain = (last - first).rename("value").reset_index()
+    return gain.merge(sweep.design(), on="point", how="left")

@@ -271,3 +271,51 @@ def test_rolling_statistics_match_their_definitions():
     assert stats["variance"].iloc[-1] == pytest.approx(np.var(x[-50:] - x[-50:].mean(), ddof=1), rel=0.05)
     assert abs(stats["ac1"].iloc[-1]) < 0.3
     assert kendall([1, 2, 3, 4], [1, 2, 3, 5])[0] == pytest.approx(1.0)
+
+
+# -- PRIM ------------------------------------------------------------------------------------------
+
+
+def lhs_sweep(folder, n=300):
+    """An unpaired sweep where relationships gain 0.1 by the end exactly where a < 0.4 and
+    b > 0.5, and lose a little elsewhere."""
+    from analysis.results import write_sweep, write_sweep_task
+
+    rng = np.random.default_rng(3)
+    design = pd.DataFrame(rng.uniform(0, 1, (n, 3)), columns=NAMES)
+    design.insert(0, "point", np.arange(n))
+    inside = (design["model.a"] < 0.4) & (design["model.b"] > 0.5)
+    end = np.where(inside, 0.3, 0.19) + rng.normal(0, 0.003, n)
+    ts = pd.concat([pd.DataFrame({"point": design["point"], "seed": 0, "month": 0, "relationships": 0.2}),
+                    pd.DataFrame({"point": design["point"], "seed": 0, "month": 120, "relationships": end})])
+    ms = pd.DataFrame({"point": [0], "seed": 0, "milestone": "ks4", "group": "all", "reached": 1, "assessed": 2})
+    write_sweep(folder, design, config_hash="x", name="lhs", design="latin_hypercube", parameters=NAMES, points=n,
+                replicates=1, seeds=[0], tasks=1, place="x", scenario="s", years=10,
+                bounds={k: [0.0, 1.0] for k in NAMES})
+    write_sweep_task(folder, 0, {"timeseries": [ts], "milestones": [ms]},
+                     {"task": 0, "done": design["point"].tolist(), "failed": {}, "runs": n})
+    return folder
+
+
+def test_prim_recovers_a_known_box_and_says_it_in_sentences(tmp_path, capsys):
+    pytest.importorskip("ema_workbench")
+    lhs_sweep(tmp_path)
+    assert analyse.main(["prim", f"path={tmp_path}"]) == 0
+    out = capsys.readouterr().out
+    box = pd.read_csv(tmp_path / "analysis" / "relationships_prim_box.csv").set_index("parameter")
+    assert box.loc["model.a", "high"] == pytest.approx(0.4, abs=0.05)
+    assert box.loc["model.b", "low"] == pytest.approx(0.5, abs=0.05)
+    assert not box.loc["model.c", "restricted"]
+    trajectory = pd.read_csv(tmp_path / "analysis" / "relationships_prim_trajectory.csv")
+    chosen = trajectory[trajectory["chosen"]].iloc[0]
+    assert chosen["density"] > 0.9 and chosen["coverage"] > 0.8
+    assert "model.a is below" in out and "model.b is above" in out and "(coverage)" in out
+    assert (tmp_path / "analysis" / "relationships_prim.png").exists()
+
+
+def test_prim_where_the_gains_always_last_is_one_line(tmp_path, capsys):
+    pytest.importorskip("ema_workbench")
+    lhs_sweep(tmp_path)
+    assert analyse.main(["prim", f"path={tmp_path}", "threshold=-1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "every run" in err[0]
