@@ -319,3 +319,31 @@ def test_prim_where_the_gains_always_last_is_one_line(tmp_path, capsys):
     assert analyse.main(["prim", f"path={tmp_path}", "threshold=-1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "every run" in err[0]
+
+
+# -- a real paired sweep (the machinery, on a tiny place) ------------------------------------------
+
+
+def test_a_paired_sweep_runs_the_baseline_on_the_same_seeds_and_feeds_the_analyses(tmp_path):
+    from conftest import placesim
+
+    from analysis.results import read_sweep
+
+    out = tmp_path / "paired"
+    placesim("sweep", "sweep=morris_paired", "scenario=core_team", "sweep.samples=2", "sweep.replicates=1",
+             "sweep.workers=1", "sweep.points_per_task=6",
+             "~sweep.parameters.uncertain", "+sweep.parameters.model.ties.removal={}",
+             "+sweep.parameters.model.engagement.rate={}",
+             "place.population=600", "place.homes=250", "run.years=2", f"hydra.run.dir={out}", check=True)
+    sweep = read_sweep(out)
+    assert sweep.manifest["paired"] is True
+    ts = sweep.table("timeseries", columns=["point", "seed", "arm", "month", "cost", "cost_to_date"])
+    assert set(ts["arm"]) == {"scenario", "baseline"}
+    assert (ts.groupby(["point", "arm"])["seed"].unique().map(list).map(sorted).map(tuple).nunique()) == 1
+    assert ts.loc[ts["arm"] == "baseline", "cost_to_date"].eq(0).all()
+    assert ts.loc[ts["arm"] == "scenario", "cost_to_date"].max() > 0
+    assert analyse.main(["sensitivity", f"path={out}", "outcome=ks4_gap,extra_per_million"]) == 0
+    table = pd.read_csv(out / "analysis" / "sensitivity_paired.csv")
+    assert set(table["parameter"]) == {"model.ties.removal", "model.engagement.rate"}
+    assert table["uncertain"].all()                   # both are assumptions in the registry
+    assert analyse.main(["tipping", f"path={out}", "outcome=relationships"]) == 0   # the level analysis reads the scenario arm
