@@ -10,8 +10,9 @@ rolling lag-1 autocorrelation over a window; their trend is Kendall's tau (scipy
   Kendall's tau of the statistic against the level: do the fluctuations grow as the
   driver approaches the threshold?
 - over time (one run or compare folder, `over_time`): the rolling statistics of each
-  replicate up to the transition (the month the replicates' mean moves most in a year),
-  and tau against time.
+  replicate up to the transition (the month the replicates' mean moves most over a
+  window), tau against time per replicate, and a t-test of the replicates' taus (the
+  rolling values of one series overlap, so one series' own p-value would overstate).
 
 Why not ewstools (2.1.3, the maintained early-warning library): it installs on Python
 3.11 but imports plotly, lmfit, arch and EntropyHub when loaded, five more dependencies
@@ -94,19 +95,43 @@ def trend_rows(levels: pd.DataFrame, x: str, label: str) -> list[dict]:
     return out
 
 
-def over_time(ts: pd.DataFrame, indicator: str, window: int) -> tuple[pd.DataFrame, int]:
-    """Rolling statistics per replicate up to the transition (the month the replicates'
-    mean changes most over `window` rows), their mean over replicates, and that month."""
+def over_time(ts: pd.DataFrame, indicator: str, window: int) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Rolling statistics per replicate up to the transition (the start of the `window`
+    rows over which the replicates' mean changes most): their mean over replicates, the
+    rows of every replicate (column `seed`), and that month."""
     mean = ts.groupby("month")[indicator].mean().sort_index()
     change = mean.diff(window).abs()
-    transition = int(change.idxmax()) if change.notna().any() else int(mean.index.max())
+    # the start of the window over which the mean changes most: what comes after is the change itself
+    transition = (int(mean.index[mean.index.get_loc(change.idxmax()) - window]) if change.notna().any()
+                  else int(mean.index.max()))
     before = ts[ts["month"] <= transition].sort_values("month")
     parts = []
     for seed, g in before.groupby("seed"):
         stats = rolling_stats(g[indicator].to_numpy(), window)
         parts.append(stats.assign(month=g["month"].to_numpy(), seed=seed))
     per = pd.concat(parts, ignore_index=True)
-    return per.groupby("month", as_index=False)[["variance", "ac1"]].mean(), transition
+    return per.groupby("month", as_index=False)[["variance", "ac1"]].mean(), per, transition
+
+
+def trend_over_replicates(per: pd.DataFrame, label: str) -> list[dict]:
+    """Kendall's tau against time per replicate, averaged; the p-value is a one-sample
+    t-test of the replicates' taus against 0. Overlapping windows make neighbouring
+    rolling values depend on each other, so a tau's own p-value over one series
+    overstates the evidence; the replicates are independent."""
+    from scipy import stats
+
+    out = []
+    for stat in ("variance", "ac1"):
+        taus = np.array([kendall(g["month"], g[stat])[0] for _, g in per.groupby("seed")])
+        taus = taus[np.isfinite(taus)]
+        if len(taus) >= 2 and taus.std(ddof=1) > 0:
+            tau, p = float(taus.mean()), float(stats.ttest_1samp(taus, 0.0).pvalue)
+        else:
+            tau, p = (float(taus.mean()) if len(taus) else np.nan), np.nan
+        out.append({"statistic": stat, "kendall_tau": tau, "p_value": p,
+                    "verdict": _verdict(tau, p) if np.isfinite(p) else "cannot tell",
+                    "points": len(taus), "over": label})
+    return out
 
 
 def warning_figure(panels: list[tuple[str, pd.DataFrame, str, float | None]]):

@@ -176,7 +176,7 @@ def warning(args: dict) -> int:
     from analysis.plots import save
     from analysis.results import ResultsError, analysis_folder, folder_kind, read_manifest, read_run, read_sweep, write_csv
     from analysis.sensitivity import AnalysisError, outcome_by_run, tipping
-    from analysis.warning import along_driver, over_time, trend_rows, warning_figure
+    from analysis.warning import along_driver, over_time, trend_over_replicates, trend_rows, warning_figure
 
     import pandas as pd
 
@@ -194,8 +194,8 @@ def warning(args: dict) -> int:
                 if indicator not in run.table("timeseries").columns:
                     raise AnalysisError(f"outcome={indicator}: not a time-series column")
                 ts = run.table("timeseries", columns=["seed", "month", indicator])
-                per_month, transition = over_time(ts, indicator, 12 * window)
-                for r in trend_rows(per_month, "month", f"months up to {transition}"):
+                per_month, per_replicate, transition = over_time(ts, indicator, 12 * window)
+                for r in trend_over_replicates(per_replicate, f"replicates' taus, months up to {transition}"):
                     rows.append({"indicator": indicator, "scenario": scenario, "transition_month": transition, **r})
                 panels.append((f"{scenario} {indicator}", per_month, "month", transition))
         else:

@@ -347,3 +347,25 @@ def test_a_paired_sweep_runs_the_baseline_on_the_same_seeds_and_feeds_the_analys
     assert set(table["parameter"]) == {"model.ties.removal", "model.engagement.rate"}
     assert table["uncertain"].all()                   # both are assumptions in the registry
     assert analyse.main(["tipping", f"path={out}", "outcome=relationships"]) == 0   # the level analysis reads the scenario arm
+
+
+@pytest.mark.parametrize("rising", [True, False])
+def test_warnings_over_time_read_the_replicates_taus(tmp_path, rising):
+    months = np.arange(300)
+    parts = []
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        e, x = rng.normal(0, 0.01, len(months)), np.zeros(len(months))
+        for t in range(1, len(months)):
+            phi = 0.95 * t / len(months) if rising else 0.3
+            x[t] = phi * x[t - 1] + e[t]
+        level = np.where(months < 240, 0.2, 0.6)                 # the transition at month 240
+        parts.append(pd.DataFrame({"seed": seed, "month": months, "relationships": level + x}))
+    fake_run(tmp_path, pd.concat(parts), {"zone": {"kind": "hcz_saturation"}})
+    assert analyse.main(["warning", f"path={tmp_path}", "window=2"]) == 0
+    table = pd.read_csv(tmp_path / "analysis" / "relationships_warning.csv").set_index("statistic")
+    assert (table["transition_month"].between(240 - 24, 240)).all() and (table["points"] == 6).all()
+    if rising:
+        assert table.loc["ac1", "verdict"] == "rose" and table.loc["variance", "verdict"] == "rose"
+    else:
+        assert "rose" not in set(table["verdict"])
