@@ -2,10 +2,11 @@
 driver ramped slowly up and then down within each run (`ramp_years` on an intervention,
 sim/interventions/base.py; configs/scenario/hcz_ramp.yaml).
 
-Per replicate and indicator, the driver's range is cut into equal bins; in each bin the
-indicator's mean on the way down minus its mean on the way up is the loop's height
-there, and the loop's width is the mean height over the bins visited both ways (in the
-indicator's own units: the area between the two paths divided by the driver's range).
+Per replicate and indicator, both paths are read at `bins` evenly spaced driver levels
+over the range both visit (linear interpolation between the months either side); at
+each level the indicator on the way down minus on the way up is the loop's height there,
+and the loop's width is the mean height (in the indicator's own units: about the area
+between the two paths divided by the driver's range).
 Positive: the way down stays above the way up (the push is remembered). The interval is
 a t-interval over the replicates' widths (each replicate is one independent loop), so a
 loop that closes gives an interval around zero, said as "closes within noise".
@@ -68,19 +69,31 @@ def ramp_of(config: dict, where: str) -> Ramp:
 
 
 def paths(ts: pd.DataFrame, ramp: Ramp, indicators, bins: int = BINS) -> pd.DataFrame:
-    """One row per (seed, indicator, phase, bin): the indicator's mean in that driver bin.
-    `ts` has seed, month and the indicator columns."""
+    """One row per (seed, indicator, phase, bin): the indicator on that path read at the
+    bin's driver level, by linear interpolation between the months either side (so the
+    two paths are compared at the same driver level however the months fall). The
+    `bins` levels are spread evenly over the range both paths visit. `ts` has seed,
+    month and the indicator columns."""
     level, phase = ramp.driver(ts["month"].to_numpy())
     on = phase != ""
     if not on.any():
         raise HysteresisError("the results do not reach the ramp (run for at least 2 x ramp_years)")
-    edges = np.linspace(0.0, ramp.peak, bins + 1)
-    b = np.clip(np.searchsorted(edges, level, side="right") - 1, 0, bins - 1)
-    frame = ts.loc[on, ["seed", *indicators]].assign(phase=phase[on], bin=b[on])
-    long = frame.melt(id_vars=["seed", "phase", "bin"], var_name="indicator", value_name="value")
-    out = long.groupby(["seed", "indicator", "phase", "bin"], as_index=False)["value"].mean()
-    out["driver"] = (edges[out["bin"]] + edges[out["bin"] + 1]) / 2
-    return out
+    frame = ts.loc[on, ["seed", "month", *indicators]].assign(phase=phase[on], level=level[on])
+    ranges = frame.groupby("phase")["level"].agg(["min", "max"])
+    if not {"up", "down"} <= set(ranges.index):
+        raise HysteresisError("the results hold only one side of the ramp (run for at least 2 x ramp_years)")
+    lo, hi = ranges["min"].max(), ranges["max"].min()
+    if not hi > lo:
+        raise HysteresisError("the paths up and down share no range of the driver")
+    grid = np.linspace(lo, hi, bins)
+    rows = []
+    for (seed, ph), g in frame.groupby(["seed", "phase"]):
+        g = g.sort_values("level")
+        for name in indicators:
+            values = np.interp(grid, g["level"].to_numpy(), g[name].to_numpy(dtype=float))
+            rows.append(pd.DataFrame({"seed": seed, "indicator": name, "phase": ph, "bin": np.arange(bins),
+                                      "driver": grid, "value": values}))
+    return pd.concat(rows, ignore_index=True)
 
 
 def _t_interval(x: np.ndarray) -> tuple[float, float, float]:
@@ -160,5 +173,45 @@ def loop_figure(summary: pd.DataFrame, table: pd.DataFrame, driver_name: str):
         ax.set_visible(False)
     axes[0, 0].legend(fontsize=8)
     fig.suptitle("Hysteresis: the path down against the path up (mean, 10th-90th percentile of replicates)")
+    fig.tight_layout()
+    return fig
+
+
+def point_config(interventions: dict, values: dict) -> dict:
+    """A sweep point's scenario as a run's config: the sweep's interventions (its
+    manifest) with the point's `scenario.interventions.<name>.<field>` values set."""
+    out = {name: dict(entry or {}) for name, entry in interventions.items()}
+    for key, value in values.items():
+        parts = key.split(".")
+        if parts[0] == "scenario" and len(parts) == 4 and parts[2] in out:
+            out[parts[2]][parts[3]] = value
+    return {"scenario": {"interventions": out}}
+
+
+def width_figure(table: pd.DataFrame, parameter: str):
+    """A sweep: one panel per indicator, the loop's width and interval against a parameter."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from analysis.style import OKABE_ITO
+
+    names = list(dict.fromkeys(table["indicator"]))
+    cols = min(3, len(names))
+    rows = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.2 * rows), squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        t = table[table["indicator"] == name].sort_values(parameter)
+        ax.errorbar(t[parameter], t["width"], yerr=[t["width"] - t["width_low"], t["width_high"] - t["width"]],
+                    fmt="o", color=OKABE_ITO[0], capsize=3)
+        ax.axhline(0, color="grey", linewidth=0.8)
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel(parameter)
+        ax.set_ylabel("loop width (down minus up)")
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    fig.suptitle("Hysteresis across the sweep: the loop's width with its 95% interval")
     fig.tight_layout()
     return fig

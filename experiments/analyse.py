@@ -4,9 +4,10 @@
   correlations) and tipping points (or "none found") of the sweep; writes
   <folder>/analysis/ (analysis.results.write_analysis): <outcome>_indices.csv,
   _tipping.csv for factorial designs (with _tipping.png), a bar chart and the manifest;
-- `hysteresis`, a run or compare folder of a ramped scenario (scenario=hcz_ramp): the path
-  up against the path down and the loop's width with an interval (analysis.hysteresis);
-  outcome=<indicator,...> (default: the system indicators), bins=<n>;
+- `hysteresis`, a run, compare or sweep folder of a ramped scenario (scenario=hcz_ramp;
+  sweep=hysteresis_ramp): the path up against the path down and the loop's width with an
+  interval (analysis.hysteresis), per point of a sweep; outcome=<indicator,...> (default:
+  the system indicators), bins=<n>;
 - `warning`, a sweep folder: rolling variance and lag-1 autocorrelation before a
   transition, their Kendall trend, and whether they rose before the tipping point
   (analysis.warning); outcome=<indicator>, window=<years>;
@@ -122,13 +123,15 @@ def hysteresis(args: dict) -> int:
 
     from analysis.hysteresis import INDICATORS, HysteresisError, loop_figure, loops, path_summary, paths, ramp_of
     from analysis.plots import save
-    from analysis.results import ResultsError, analysis_folder, read_manifest, read_run, write_csv
+    from analysis.results import ResultsError, analysis_folder, folder_kind, read_manifest, read_run, write_csv
 
     import pandas as pd
 
     try:
         bins = _number(args, "bins", 8, "hysteresis", int)
         folder = Path(args["path"])
+        if folder_kind(folder) == "sweep":
+            return _hysteresis_sweep(folder, args, bins)
         manifest = read_manifest(folder, ("run", "compare"))
         runs = ([(manifest.get("scenario", ""), folder)] if manifest["kind"] == "run"
                 else [(name, folder / name) for name in manifest["done"]])
@@ -166,6 +169,57 @@ def hysteresis(args: dict) -> int:
             print(f"  {sentence}")
         name = "hysteresis.png" if len(runs) == 1 else f"hysteresis_{scenario}.png"
         save(loop_figure(summary[summary["scenario"] == scenario], part, part["driver"].iloc[0]), out / name)
+    print(f"Written to {out}")
+    return 0
+
+
+def _hysteresis_sweep(folder, args: dict, bins: int) -> int:
+    """Hysteresis at every point of a sweep of a ramped scenario: the loop's width against
+    the swept parameters (e.g. two ramp speeds, to tell lag from hysteresis)."""
+    from analysis.hysteresis import INDICATORS, HysteresisError, loops, path_summary, paths, point_config, ramp_of, width_figure
+    from analysis.plots import save
+    from analysis.results import ResultsError, analysis_folder, read_sweep, write_csv
+
+    import pandas as pd
+
+    try:
+        sweep = read_sweep(folder)
+        interventions = sweep.manifest.get("interventions")
+        if interventions is None:
+            raise HysteresisError(f"{folder}: a sweep written before its manifest held the scenario's interventions; "
+                                  f"run `placesim sweep` again")
+        columns = sweep.columns("timeseries")
+        wanted = args["outcome"].split(",") if "outcome" in args else [c for c in INDICATORS if c in columns]
+        unknown = [c for c in wanted if c not in columns]
+        if unknown:
+            raise HysteresisError(f"outcome={unknown[0]}: not a time-series column")
+        names = list(sweep.manifest["parameters"])
+        arm = [("arm", "==", "scenario")] if sweep.manifest.get("paired") else []
+        ts = sweep.table("timeseries", columns=["point", "seed", "month", *wanted], filters=arm)
+        tables, summaries = [], []
+        for _, point in sweep.design().iterrows():
+            values = {n: float(point[n]) for n in names}
+            ramp = ramp_of(point_config(interventions, values), f"point {int(point['point'])}")
+            part = ts[ts["point"] == point["point"]]
+            if part.empty:
+                continue
+            binned = paths(part, ramp, wanted, bins)
+            driver = f"{ramp.intervention} intensity"
+            tables.append(loops(binned, driver).assign(point=int(point["point"]), driver=driver, **values))
+            summaries.append(path_summary(binned).assign(point=int(point["point"])))
+        if not tables:
+            raise HysteresisError(f"{folder}: no finished point")
+    except (HysteresisError, ResultsError, ValueError) as exc:
+        return _fail("hysteresis", exc)
+    table, summary = pd.concat(tables, ignore_index=True), pd.concat(summaries, ignore_index=True)
+    out = analysis_folder(folder)
+    write_csv(table, out / "hysteresis.csv", "%.4g")
+    write_csv(summary, out / "hysteresis_paths.csv", "%.4g")
+    save(width_figure(table, names[0]), out / "hysteresis.png")
+    print(f"Hysteresis at {table['point'].nunique()} points of the sweep (ramp of {table['driver'].iloc[0]}):")
+    for _, row in table.iterrows():
+        at = ", ".join(f"{n}={row[n]:g}" for n in names)
+        print(f"  [{at}] {row['sentence']}")
     print(f"Written to {out}")
     return 0
 

@@ -303,7 +303,9 @@ def prepare(resolved, out: Path):
                            seeds=resolved.seeds[:spec.replicates], tasks=n_tasks,
                            place=resolved.config.place.name, scenario=resolved.config.scenario.name,
                            years=resolved.config.run.years, bounds={p.key: [p.low, p.high] for p in params},
-                           paired=bool(spec.paired))
+                           paired=bool(spec.paired),
+                           interventions={name: {k: v for k, v in dict(entry).items()}
+                                          for name, entry in resolved.config.scenario.interventions.items()})
     seeds = [resolved.config.seed + i for i in range(spec.replicates)]
     jobs, skipped = [], 0
     keys = [p.key for p in params]

@@ -80,6 +80,14 @@ def test_a_known_loop_is_measured_within_its_interval():
     assert 0.3 < row["at_driver"] < 0.6 and row["max_height"] == pytest.approx(1.0, abs=0.05)
 
 
+def test_the_loop_false_alarm_rate_is_near_the_level_asked():
+    alarms = 0
+    for k in range(40):
+        ts = synthetic_ramp(range(100 * k, 100 * k + 4), lambda level, phase: 0.2 + 0.5 * level ** 2)
+        alarms += loops(paths(ts, RAMP, ["x"], 10)).iloc[0]["verdict"] == "loop"
+    assert alarms <= 6                                # 5% of 40 is 2; 6 would be a 15% rate
+
+
 def fake_run(folder, ts, interventions):
     config = {"scenario": {"name": "ramp", "interventions": interventions}}
     write_text(yaml.safe_dump(config), folder / "config.yaml")
@@ -369,3 +377,29 @@ def test_warnings_over_time_read_the_replicates_taus(tmp_path, rising):
         assert table.loc["ac1", "verdict"] == "rose" and table.loc["variance", "verdict"] == "rose"
     else:
         assert "rose" not in set(table["verdict"])
+
+
+def test_hysteresis_across_a_sweep_says_where_the_loop_is(tmp_path, capsys):
+    from analysis.results import write_sweep, write_sweep_task
+
+    design = pd.DataFrame({"point": [0, 1], "model.k": [0.0, 1.0]})
+    months = np.arange(0, 241, 12)
+    level, phase = RAMP.driver(months)
+    parts = []
+    for point, k in zip(design["point"], design["model.k"]):
+        for seed in range(8):
+            noise = np.random.default_rng(10 * seed + point).normal(0, 0.02, len(months))
+            y = bistable(level, phase) if k else 0.5 * level
+            parts.append(pd.DataFrame({"point": point, "seed": seed, "month": months, "relationships": y + noise,
+                                       "model.k": k}))
+    write_sweep(tmp_path, design, config_hash="x", name="h", design="full_factorial", parameters=["model.k"],
+                points=2, replicates=8, seeds=list(range(8)), tasks=1, place="x", scenario="ramp", years=20,
+                bounds={"model.k": [0.0, 1.0]},
+                interventions={"zone": {"kind": "hcz_saturation", "intensity": 1.0, "ramp_years": 10.0}})
+    ms = pd.DataFrame({"point": [0], "seed": 0, "milestone": "ks4", "group": "all", "reached": 1, "assessed": 2})
+    write_sweep_task(tmp_path, 0, {"timeseries": [pd.concat(parts)], "milestones": [ms]},
+                     {"task": 0, "done": [0, 1], "failed": {}, "runs": 8})
+    assert analyse.main(["hysteresis", f"path={tmp_path}", "outcome=relationships", "bins=5"]) == 0
+    table = pd.read_csv(tmp_path / "analysis" / "hysteresis.csv").set_index("model.k")
+    assert table.loc[0.0, "verdict"] == "closes within noise" and table.loc[1.0, "verdict"] == "loop"
+    assert "[model.k=1]" in capsys.readouterr().out
