@@ -304,7 +304,8 @@ def prepare(resolved, out: Path):
                            place=resolved.config.place.name, scenario=resolved.config.scenario.name,
                            years=resolved.config.run.years, bounds={p.key: [p.low, p.high] for p in params},
                            paired=bool(spec.paired),
-                           interventions={name: {k: v for k, v in dict(entry).items()}
+                           interventions={name: {k: v if isinstance(v, (int, float, str, bool, type(None))) else str(v)
+                                                 for k, v in dict(entry).items()}
                                           for name, entry in resolved.config.scenario.interventions.items()})
     seeds = [resolved.config.seed + i for i in range(spec.replicates)]
     jobs, skipped = [], 0
