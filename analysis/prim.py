@@ -31,6 +31,18 @@ class PrimError(ValueError):
     """A scenario discovery the data cannot give (one line)."""
 
 
+def gain_by_run(sweep, name: str) -> pd.DataFrame:
+    """Per run of an unpaired sweep: the indicator's last-year mean minus its value at
+    the start, with the point's parameters (column `value`)."""
+    if name not in sweep.columns("timeseries"):
+        raise PrimError(f"outcome={name}: not a time-series column")
+    ts = sweep.table("timeseries", columns=["point", "seed", "month", name])
+    first = ts[ts["month"] == ts["month"].min()].set_index(["point", "seed"])[name]
+    last = ts[ts["month"] >= ts["month"].max() - 12].groupby(["point", "seed"])[name].mean()
+    gain = (last - first).rename("value").reset_index()
+    return gain.merge(sweep.design(), on="point", how="left")
+
+
 def discover(x: pd.DataFrame, lasting: np.ndarray, min_coverage: float = MIN_COVERAGE):
     """(trajectory, box, chosen): the peeling trajectory (coverage, density, mass,
     res_dim per step), the chosen box's limits (parameter, low, high, restricted, and the

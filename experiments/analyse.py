@@ -364,7 +364,7 @@ def prim(args: dict) -> int:
         return _fail("prim", ValueError("needs ema_workbench, not installed; pip install -e \".[analysis]\" "
                                         "(or pip install ema_workbench==2.5.3)"))
     from analysis.plots import save
-    from analysis.prim import PrimError, discover, sentences, tradeoff_figure
+    from analysis.prim import PrimError, discover, gain_by_run, sentences, tradeoff_figure
     from analysis.results import ResultsError, analysis_folder, read_sweep, write_csv
     from analysis.sensitivity import AnalysisError, paired_by_run
 
@@ -378,7 +378,7 @@ def prim(args: dict) -> int:
             what = f"{name}, scenario minus baseline, above {threshold:g}"
         else:
             name = args.get("outcome", "relationships")
-            runs = _gain_by_run(sweep, name)
+            runs = gain_by_run(sweep, name)
             what = f"{name} in the last year above its level at the start by more than {threshold:g}"
         runs = runs.dropna(subset=["value"])
         lasting = (runs["value"] > threshold).to_numpy()
@@ -394,16 +394,3 @@ def prim(args: dict) -> int:
         print(f"  {sentence}")
     print(f"Written to {out}")
     return 0
-
-
-def _gain_by_run(sweep, name: str):
-    """Per run: the indicator's last-year mean minus its value at the start."""
-    from analysis.sensitivity import AnalysisError
-
-    if name not in sweep.columns("timeseries"):
-        raise AnalysisError(f"outcome={name}: not a time-series column")
-    ts = sweep.table("timeseries", columns=["point", "seed", "month", name])
-    first = ts[ts["month"] == ts["month"].min()].set_index(["point", "seed"])[name]
-    last = ts[ts["month"] >= ts["month"].max() - 12].groupby(["point", "seed"])[name].mean()
-    gain = (last - first).rename("value").reset_index()
-    return gain.merge(sweep.design(), on="point", how="left")
