@@ -403,3 +403,19 @@ def test_hysteresis_across_a_sweep_says_where_the_loop_is(tmp_path, capsys):
     table = pd.read_csv(tmp_path / "analysis" / "hysteresis.csv").set_index("model.k")
     assert table.loc[0.0, "verdict"] == "closes within noise" and table.loc[1.0, "verdict"] == "loop"
     assert "[model.k=1]" in capsys.readouterr().out
+
+
+def test_an_unknown_outcome_is_one_line_in_every_kind(tmp_path, capsys):
+    synthetic_sweep(tmp_path / "paired")
+    lhs_sweep(tmp_path / "lhs")
+    factorial_sweep(tmp_path / "grid", lambda d: 0.3, seeds=range(2), years=10)
+    import importlib.util
+
+    cases = [("sensitivity", "paired", "happiness"), ("warning", "grid", "happiness"),
+             ("hysteresis", "grid", "interventions")]        # a sweep of no ramped scenario: said first
+    if importlib.util.find_spec("ema_workbench"):
+        cases.append(("prim", "lhs", "happiness"))
+    for kind, folder, needle in cases:
+        assert analyse.main([kind, f"path={tmp_path / folder}", "outcome=happiness"]) == 2, kind
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and needle in err[0], (kind, err)
