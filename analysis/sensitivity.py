@@ -200,7 +200,7 @@ def ranked_chart(table: pd.DataFrame):
     metric = "ST" if "ST" in table.columns else "mu_star"
     conf = f"{metric}_conf"
     n = table.groupby("outcome").size().max()
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(4.5 * len(outcomes), 0.8 + 0.32 * n), squeeze=False)
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(4.5 * len(outcomes), max(3.0, 1.2 + 0.32 * n)), squeeze=False)
     for ax, name in zip(axes[0], outcomes):
         t = table[table["outcome"] == name].sort_values(metric, ascending=True)
         colours = [OKABE_ITO[3] if u else OKABE_ITO[0] for u in t["uncertain"]]
@@ -213,7 +213,7 @@ def ranked_chart(table: pd.DataFrame):
     from matplotlib.patches import Patch
 
     fig.legend(handles=[Patch(color=OKABE_ITO[3], label="assumption (uncertain)"),
-                        Patch(color=OKABE_ITO[0], label="evidence-based")], loc="lower right", fontsize=8)
-    fig.suptitle("Which numbers move the paired effect (scenario minus baseline, same seeds)?")
-    fig.tight_layout()
+                        Patch(color=OKABE_ITO[0], label="evidence-based")], loc="upper right", fontsize=8, ncol=2)
+    fig.suptitle("Which numbers move the paired effect (scenario minus baseline, same seeds)?", x=0.02, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
     return fig
