@@ -8,12 +8,14 @@
   sweep=hysteresis_ramp): the path up against the path down and the loop's width with an
   interval (analysis.hysteresis), per point of a sweep; outcome=<indicator,...> (default:
   the system indicators), bins=<n>;
-- `warning`, a sweep folder: rolling variance and lag-1 autocorrelation before a
-  transition, their Kendall trend, and whether they rose before the tipping point
-  (analysis.warning); outcome=<indicator>, window=<years>;
-- `sensitivity`, a paired Morris or Sobol sweep (sweep.paired=true): indices on the paired
-  effect, scenario minus baseline on the same seeds (analysis.sensitivity.paired_indices);
-  outcome=<name,...> (default ks4_gap,relationships_after_exit,cost_per_extra_child);
+- `warning`, a factorial sweep (sweep=warning_grid) or a run or compare folder: rolling
+  variance and lag-1 autocorrelation before a transition, their Kendall trend, and
+  whether they rose before the tipping point `tipping` finds (analysis.warning);
+  outcome=<indicator>, window=<years>;
+- `sensitivity`, a paired Morris or Sobol sweep (sweep.paired=true; sweep=morris_paired,
+  then sobol_paired): indices on the paired effect, scenario minus baseline on the same
+  seeds (analysis.sensitivity.paired_by_run); outcome=<name,...> (default
+  ks4_gap,relationships_after_exit,extra_per_million);
 - `prim`, a sweep folder: boxes of parameter space where the gains last (analysis.prim);
   outcome=<indicator>, threshold=<value>.
 Each writes CSV and PNG to <folder>/analysis/ and prints its sentences."""
@@ -105,7 +107,7 @@ def _fail(kind: str, exc: Exception) -> int:
     return 2
 
 
-def _number(args: dict, key: str, default, kind: str, cast=float):
+def _number(args: dict, key: str, default, cast=float):
     """A numeric option, or one line naming it."""
     if key not in args:
         return default
@@ -128,7 +130,7 @@ def hysteresis(args: dict) -> int:
     import pandas as pd
 
     try:
-        bins = _number(args, "bins", 8, "hysteresis", int)
+        bins = _number(args, "bins", 8, int)
         folder = Path(args["path"])
         if folder_kind(folder) == "sweep":
             return _hysteresis_sweep(folder, args, bins)
@@ -237,7 +239,7 @@ def warning(args: dict) -> int:
     indicator = args.get("outcome", "relationships")
     rows, panels = [], []
     try:
-        window = _number(args, "window", 5, "warning", int)
+        window = _number(args, "window", 5, int)
         folder = Path(args["path"])
         if folder_kind(folder) in ("run", "compare"):
             manifest = read_manifest(folder, ("run", "compare"))
@@ -369,7 +371,7 @@ def prim(args: dict) -> int:
     from analysis.sensitivity import AnalysisError, paired_by_run
 
     try:
-        threshold = _number(args, "threshold", 0.01, "prim")
+        threshold = _number(args, "threshold", 0.01)
         sweep = read_sweep(args["path"])
         names = list(sweep.manifest["parameters"])
         if sweep.manifest.get("paired"):
