@@ -3,7 +3,6 @@ early warnings, paired sensitivity, PRIM), the ramp schedule they read, and the 
 one-line errors. No model run: every folder is written here, so the file stays fast."""
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pandas as pd
