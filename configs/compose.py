@@ -65,6 +65,7 @@ class SweepSpec:
     mix: bool = False                    # resume into a folder written by a different config
     max_runs: int = 500_000              # refuse designs larger than this
     design_seed: int = 12345             # seed of the design sampler (SALib)
+    paired: bool = False                 # also run the baseline (no intervention) at every point, same seeds
 
 
 # The sweep's counts and their least values (a design of 0 points, or -3, is no design).

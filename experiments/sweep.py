@@ -9,6 +9,9 @@ resumable, streamed to disk.
 - Points are grouped into tasks of `points_per_task`; a worker runs a task's replicates
   side by side (sim.run.simulate) and writes one Parquet file per table for the task,
   atomically. The engine is joblib on one machine or Dask for a cluster.
+- `paired: true` also runs the baseline (no intervention) at every point on the same
+  seeds (rows marked `arm`), so an analysis can take the paired effect, scenario minus
+  baseline; `parameters: {uncertain: {}}` sweeps every registry parameter marked uncertain.
 - Run the same command again after an interruption (Ctrl-C or kill -9) and only the
   tasks without a status file run; a point that raises is recorded and the sweep goes on.
 Folder (analysis/results.py writes and reads it): manifest.json (with a hash of the
@@ -95,9 +98,22 @@ def flatten(parameters: dict, prefix: str = "") -> dict[str, dict]:
     return out
 
 
+def uncertain_keys(config) -> list[str]:
+    """Every model parameter the registry marks uncertain (sim.registry.Spec.uncertain)
+    that has a plausible range to sweep: what `parameters: {uncertain: {}}` stands for."""
+    from sim.registry import entries
+
+    return [e.name for e in entries(config.model, "model.")
+            if e.spec.uncertain and e.spec.low is not None and e.spec.high is not None and e.spec.low < e.spec.high
+            and isinstance(e.value, (int, float)) and not isinstance(e.value, bool)]
+
+
 def swept_parameters(config, spec) -> list[SweptParameter]:
     out = []
-    for key, rng in flatten(spec.parameters).items():
+    named = flatten(spec.parameters)
+    if "uncertain" in named:
+        named = {**{k: {} for k in uncertain_keys(config)}, **{k: v for k, v in named.items() if k != "uncertain"}}
+    for key, rng in named.items():
         rng = dict(rng or {})
         value, s = registry_spec(config, key)
         values = rng.get("values")
@@ -213,8 +229,13 @@ def run_task(job: dict) -> dict:
             require_finite({"timeseries": res.timeseries, "milestones": res.milestones})
             ts = res.timeseries[res.timeseries["month"] % 12 == 0]
             extra = {"point": point, **values}
-            ts_parts.append(ts.assign(**extra))
-            ms_parts.append(res.milestones.assign(**extra))
+            if job.get("paired"):
+                ts, ms = _paired_tables(res, cfg, england, seeds, months, extra)
+                ts_parts.append(ts)
+                ms_parts.append(ms)
+            else:
+                ts_parts.append(ts.assign(**extra))
+                ms_parts.append(res.milestones.assign(**extra))
             done.append(point)
         except Exception as exc:  # record and go on
             failed[str(point)] = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
@@ -224,6 +245,24 @@ def run_task(job: dict) -> dict:
     res = ts = None                       # the last point's tables too, before trimming
     release_freed_memory()
     return status
+
+
+def _paired_tables(res, cfg, england, seeds, months, extra):
+    """A paired point: the baseline (no intervention) on the same seeds beside the
+    scenario, rows told apart by `arm`, and `cost_to_date` (the scenario's spending
+    summed over every month so far, which the yearly rows would otherwise miss)."""
+    from sim.run import simulate
+
+    base = simulate(cfg.place, cfg.model, england, seeds, months, interventions=None,
+                    batch_size=len(seeds), start_year=cfg.run.start_year, network_every=0)
+    ts_parts, ms_parts = [], []
+    for arm, r in (("scenario", res), ("baseline", base)):
+        ts = r.timeseries.assign(cost_to_date=r.timeseries.groupby("seed")["cost"].cumsum())
+        ts_parts.append(ts[ts["month"] % 12 == 0].assign(arm=arm, **extra))
+        ms_parts.append(r.milestones.assign(arm=arm, **extra))
+    import pandas as pd
+
+    return pd.concat(ts_parts, ignore_index=True), pd.concat(ms_parts, ignore_index=True)
 
 
 def config_hash(config) -> str:
@@ -266,7 +305,11 @@ def prepare(resolved, out: Path, before_writing=lambda: None):
                            parameters=[p.key for p in params], points=len(design), replicates=spec.replicates,
                            seeds=resolved.seeds[:spec.replicates], tasks=n_tasks,
                            place=resolved.config.place.name, scenario=resolved.config.scenario.name,
-                           years=resolved.config.run.years, bounds={p.key: [p.low, p.high] for p in params})
+                           years=resolved.config.run.years, bounds={p.key: [p.low, p.high] for p in params},
+                           paired=bool(spec.paired),
+                           interventions={name: {k: v if isinstance(v, (int, float, str, bool, type(None))) else str(v)
+                                                 for k, v in dict(entry).items()}
+                                          for name, entry in resolved.config.scenario.interventions.items()})
     seeds = [resolved.config.seed + i for i in range(spec.replicates)]
     jobs, skipped = [], 0
     keys = [p.key for p in params]
@@ -277,7 +320,7 @@ def prepare(resolved, out: Path, before_writing=lambda: None):
             continue
         points = [(int(r["point"]), {k: float(r[k]) for k in keys}) for _, r in rows.iterrows()]
         jobs.append({"task": task, "points": points, "config": resolved.config,
-                     "england": resolved.england, "seeds": seeds, "out": str(out)})
+                     "england": resolved.england, "seeds": seeds, "out": str(out), "paired": bool(spec.paired)})
     return manifest, jobs, skipped
 
 

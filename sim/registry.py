@@ -34,13 +34,18 @@ class Spec:
     doc: str
     hard_low: float | None = None
     hard_high: float | None = None
+    uncertain: bool | None = None     # a guess to screen in a sensitivity analysis; None: "assumption" in source
+
+    def __post_init__(self) -> None:
+        if self.uncertain is None:
+            object.__setattr__(self, "uncertain", "assumption" in self.source.lower())
 
 
 def param(default: Any, unit: str, low: float | None, high: float | None, source: str,
-          doc: str, *, hard: tuple[float | None, float | None] = (None, None)) -> Any:
+          doc: str, *, hard: tuple[float | None, float | None] = (None, None), uncertain: bool | None = None) -> Any:
     """Declare a registered dataclass field."""
     spec = Spec(unit=unit, low=low, high=high, source=source, doc=doc,
-                hard_low=hard[0], hard_high=hard[1])
+                hard_low=hard[0], hard_high=hard[1], uncertain=uncertain)
     return field(default=default, metadata={"spec": spec})
 
 

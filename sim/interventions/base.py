@@ -10,6 +10,14 @@ An intervention acts only through the model's processes: this month's modifiers
 work and introductions on organisation ties, progress made visible to partners, data
 maturity, residents' voice, hardwiring and the core team's presence. It never writes an
 outcome. Timing is in years from the start of the run; `end_year` None means "to the end".
+
+An optional schedule, `ramp_years`, makes the intensity a slow triangle within the run
+(for hysteresis: the same driver levels visited on the way up and on the way down): it
+rises linearly from 0 at `start_year` to `intensity` (the peak) `ramp_years` later, then
+falls linearly back to 0 after as long again, and stays 0 until `end_year`. It acts only
+by scaling what the intervention already does with `intensity`, month by month (a
+setting an intervention reads once at the start, such as the Promise Academy's seats,
+keeps the peak). Without it nothing changes.
 """
 from __future__ import annotations
 
@@ -31,11 +39,22 @@ class Intervention:
     end_year: Optional[float] = param(None, "years from the start of the run", 0.0, 30.0, "scenario choice", "when it ends (empty: never)", hard=(0.0, None))
     intensity: float = nonneg(1.0, "multiplier", 0.0, 3.0, "scenario choice", "scales what the intervention does (hours, capacity, effect)")
     monthly_cost: float = nonneg(0.0, "GBP per month", 0.0, 200_000.0, "see each scenario preset", "what it costs while active")
+    ramp_years: Optional[float] = param(None, "years", 1.0, 15.0, "analysis choice (hysteresis: a slow ramp of a driver up and down)", "intensity rises from 0 to its value over this many years from start_year, then falls back to 0 over as many (empty: constant)", hard=(0.0, None))
 
     name: str = ""
     _was_active: bool = False
+    _peak: float = 0.0
 
     def __post_init__(self) -> None:
+        self._peak = self.intensity
+        if self.ramp_years is not None:
+            if not self.ramp_years > 0:
+                raise InterventionError(f"scenario.interventions.{self.name or type(self).__name__}.ramp_years="
+                                        f"{self.ramp_years}: must be above 0 (years up, then as many down)")
+            if self.end_year is not None and self.end_year < self.start_year + 2 * self.ramp_years:
+                raise InterventionError(f"scenario.interventions.{self.name or type(self).__name__}.end_year="
+                                        f"{self.end_year}: a ramp of {self.ramp_years:g} years up and down needs "
+                                        f"end_year empty or at least {self.start_year + 2 * self.ramp_years:g}")
         if self.end_year is not None and self.end_year <= self.start_year:
             raise InterventionError(f"scenario.interventions.{self.name or type(self).__name__}.end_year={self.end_year}: "
                                     f"must be after start_year={self.start_year}")
@@ -51,12 +70,25 @@ class Intervention:
     def active(self, month: int) -> bool:
         return self.start_month <= month < self.end_month
 
+    def ramp_factor(self, month: int) -> float:
+        """The schedule's share of the peak intensity in a month (1 without a ramp)."""
+        if self.ramp_years is None:
+            return 1.0
+        return ramp_share(month - self.start_month, 12.0 * self.ramp_years)
+
+    def intensity_at(self, month: int) -> float:
+        """The intensity in force in a month (the peak times the schedule's share)."""
+        return self.intensity if self.ramp_years is None else self._peak * self.ramp_factor(month)
+
     def cost(self, month: int) -> float:
         """GBP spent in this month (per replicate)."""
-        return self.monthly_cost * self.intensity if self.active(month) else 0.0
+        return self.monthly_cost * self.intensity_at(month) if self.active(month) else 0.0
 
     def step(self, model, month: int) -> None:
-        """Called by the model every month: handles start and stop, then applies."""
+        """Called by the model every month: handles start and stop, then applies (a ramp
+        first sets this month's intensity, which everything the intervention does reads)."""
+        if self.ramp_years is not None:
+            self.intensity = self.intensity_at(month)
         now = self.active(month)
         if now and not self._was_active:
             self.start(model, month)
@@ -85,3 +117,11 @@ class Intervention:
 
     def apply(self, model, month: int) -> None:
         """Act on this month's state."""
+
+
+def ramp_share(months_in: float, ramp_months: float) -> float:
+    """A triangle: 0 at the start, 1 after `ramp_months`, 0 again after twice that and
+    after. Shared with analysis.hysteresis, which reads the driver of a ramped run."""
+    if months_in <= 0 or months_in >= 2 * ramp_months:
+        return 0.0
+    return months_in / ramp_months if months_in <= ramp_months else 2.0 - months_in / ramp_months

@@ -85,7 +85,7 @@ class CoreTeam(Intervention):
         """GBP this month: the team's cost scales with the members on post."""
         if not self.active(month):
             return 0.0
-        return self.monthly_cost * self.intensity * self.present(month) / self.staff
+        return self.monthly_cost * self.intensity_at(month) * self.present(month) / self.staff
 
     def hours(self, month: int, model) -> np.ndarray:
         """(R,) team hours this month; host upheaval cuts them."""
