@@ -153,6 +153,7 @@ class PlaceModel(mesa.Model):
         st, p = self.state, self.params
         for burn in range(1, SERVICE_BURN_IN + 1):         # caseloads fill up
             services.step(st, self.rules.services, self.streams, -burn)
+        ties.settle(st, self.rules.ties, self.rules.engagement, self.streams)   # the partnership network
         informal.settle(st, p)                             # norms, then families
         target = development.inputs(st, p)
         # The development kernel's own integer power, not NumPy's array power, whose last
