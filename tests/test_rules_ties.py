@@ -99,3 +99,20 @@ def test_no_ties_and_all_inactive():
     assert np.array_equal(got.strength, want.strength) and np.array_equal(got.lost, want.lost)
     assert np.array_equal(got_champion, want_champion)
     assert got.strength[1].max() == 0.0 and got.formed[1] == 0 and not got_champion[1].any()
+
+
+def test_network_work_adds_joint_work_on_ties_only_and_grows_with_infrastructure():
+    """The increasing-returns term of the statement: more joint work on every tied pair
+    with network work on, none on untied pairs, and more still with shared
+    infrastructure (hardwiring, data maturity) counted."""
+    rules, ties, orgs, inputs = random_month(5)
+    strength = 0.25 * (ties.trust + ties.reciprocity + ties.empathy + ties.equity)
+    tied = strength > 0
+
+    def work(r):
+        return tie_month_numpy(r, ties, orgs, inputs, strength)[2].work
+
+    extra = work(rules) - work(rules._replace(network_work=0.0))
+    assert (extra[tied] > 0).all() and (extra[~tied] == 0).all()
+    bare = work(rules._replace(shared_infrastructure=0.0)) - work(rules._replace(network_work=0.0))
+    assert (extra[tied] > bare[tied]).all()

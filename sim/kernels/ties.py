@@ -83,7 +83,9 @@ class TieResults(NamedTuple):
 
 @nb.njit(cache=True, error_model="numpy")
 def work_and_decay(rules, ties, orgs, inputs, strength, shared_partners, out):
-    """Joint work on each pair (to out.work); ties gain trust, reciprocity and equity with
+    """Joint work on each pair (to out.work), network work included (strong-tie capital
+    per unit of strength, `strong`, from the start's row sums of strength and of its
+    squares); ties gain trust, reciprocity and equity with
     it (empathy with interventions' joint work), decay without it and under competition,
     slowed by shared partners and hardwiring; champions leave (taking the personal share
     of trust and empathy) and emerge. `strength` is the strength at the start of the

@@ -8,6 +8,10 @@ trust, reciprocity, empathy and equity; its strength is their mean.
 - Strengthen: joint work (shared referrals, engagement, convening and pilots from
   interventions) raises trust and reciprocity, convening raises empathy, and equity
   moves toward the share of decision power held beyond the professionals.
+- Network work (increasing returns): organisations with strong ties do joint work on
+  their own, in proportion to their strong-tie capital and each tie's reciprocity,
+  multiplied by shared infrastructure (hardwiring, data maturity): a network strong
+  enough keeps itself strong, a weaker one decays back (seed 003 L210-214).
 - Decay: without joint work, and under competition for funding (waived on the neutral
   core team's ties); hardwiring slows both. Below a floor a tie is lost.
 - Turnover: a champion who leaves takes the personal part of the organisation's ties
