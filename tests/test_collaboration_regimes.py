@@ -60,17 +60,20 @@ def yearly(result, column: str) -> np.ndarray:
 
 def test_baseline_is_stationary_over_30_years():
     """No drift beyond noise in relationships, tie density, mean tie strength and the six
-    system areas: the first year against the last five (paired by seed), and the trend
-    of the yearly means, each within three standard errors or 0.01 on its 0-1 scale."""
-    result = run([], years=30, seeds=SEEDS[:4])
+    system areas: neither the first year against the last five (paired by seed) nor the
+    linear trend of the yearly means over 30 years exceeds three standard errors, taken
+    from the spread across seeds or from the year-to-year spread within runs, whichever
+    is larger (at least 0.005 on the indicators' 0-1 scales)."""
+    result = run([], years=30)
     for column in ("relationships", "tie_density", "mean_tie_strength", *SYSTEM_INDICATORS):
         y = yearly(result, column)
+        seeds, years = y.shape
+        within = (y - y.mean(axis=1, keepdims=True)).std(ddof=1) * np.sqrt(2.0 / seeds)
         drift = y[:, -5:].mean(axis=1) - y[:, 0]
-        se = drift.std(ddof=1) / np.sqrt(len(drift))
-        assert abs(drift.mean()) <= max(3 * se, 0.01), (column, drift)
-        slope = np.polyfit(np.arange(y.shape[1]), y.T, 1)[0] * y.shape[1]   # change over 30 years
-        se = slope.std(ddof=1) / np.sqrt(len(slope))
-        assert abs(slope.mean()) <= max(3 * se, 0.01), (column, slope)
+        trend = np.polyfit(np.arange(years), y.T, 1)[0] * years         # change over 30 years
+        for change in (drift, trend):
+            across = change.std(ddof=1) / np.sqrt(seeds)
+            assert abs(change.mean()) <= 3 * max(across, within, 0.005 / 3), (column, change)
 
 
 def left_and_gained(overrides, team):
