@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.kernels import linalg
-from sim.kernels.engagement import EngagementRules
 from sim.kernels import ties as KT
+from sim.kernels.engagement import EngagementRules
 from sim.kernels.ties import TieElements, TieInputs, TieOrgs, TieResults, TieRules
 from sim.params import Ties
 from sim.processes import engagement
