@@ -155,7 +155,8 @@ class PlaceModel(mesa.Model):
         st, p = self.state, self.params
         for burn in range(1, SERVICE_BURN_IN + 1):         # caseloads fill up
             services.step(st, self.rules.services, self.streams, -burn)
-        informal.settle(st, p, self.streams, self.rules.demography.monthly_move_chance)
+        ties.settle(st, self.rules.ties, self.rules.engagement, self.streams)   # the partnership network
+        informal.settle(st, p, self.streams, self.rules.demography.monthly_move_chance)  # families, norms
         target = development.inputs(st, p)
         # The development kernel's own integer power, not NumPy's array power, whose last
         # bits depend on the CPU's vector instructions (ODD 10.2).

@@ -71,8 +71,10 @@ def _run_checks(overrides, seeds, months) -> dict[str, list[str]]:
              f"intake {intake.tolist()} free {free.tolist()}")
         note("caseload_within_capacity", (caseload <= cap).all(),
              f"caseload {caseload.tolist()} capacity {cap.tolist()}")
-        note("caseload_bookkeeping", np.array_equal(caseload, active_before + intake),
-             f"caseload {caseload.tolist()} != before {active_before.tolist()} + intake {intake.tolist()}")
+        # Where capacity fell below the running episodes, the surplus ends (ODD 7.4).
+        kept = np.minimum(active_before, cap)
+        note("caseload_bookkeeping", np.array_equal(caseload, kept + intake),
+             f"caseload {caseload.tolist()} != kept {kept.tolist()} + intake {intake.tolist()}")
         note("nonnegative_counts", (intake >= 0).all() and (state.families.engaged >= 0).all(),
              "negative intake or engagement")
         # The kernels keep each family's count of kinds by hand through run-down,

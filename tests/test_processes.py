@@ -448,7 +448,7 @@ def test_saturation_lowers_the_adoption_threshold(norm_state):
 
 QUIET_TIES = dict(ordinary_work=0.0, shared_case_work=0.0, cluster_work=0.0, embeddedness=0.0,
                   competition=0.0, turnover=0.0, champion_emergence=0.0, formation=0.0,
-                  closure=0.0, decay=0.025, removal=0.1)
+                  closure=0.0, decay=0.025, removal=0.1, network_work=0.0)
 
 
 def _set_tie(og, i, j, value):

@@ -20,7 +20,8 @@ def random_rules(rng: np.random.Generator, R: int) -> TieRules:
         competition=rng.uniform(0.01, 0.1), champion_emergence=rng.uniform(0.1, 0.5),
         personal_share=rng.uniform(0.2, 0.8), new_tie_strength=rng.uniform(0.1, 0.3),
         removal=rng.uniform(0.1, 0.2), ordinary_work=rng.uniform(0.2, 0.8),
-        shared_case_work=rng.uniform(0.1, 1.5), turnover=rng.uniform(0.5, 1.0))
+        shared_case_work=rng.uniform(0.1, 1.5), network_work=rng.uniform(1.0, 5.0),
+        shared_infrastructure=rng.uniform(0.2, 2.0), turnover=rng.uniform(0.5, 1.0))
 
 
 def symmetric(rng: np.random.Generator, R: int, n: int, density: float, low: float = 0.0) -> np.ndarray:
@@ -50,6 +51,7 @@ def random_month(seed: int, R: int = 3, n: int = 7, density: float = 0.5):
     inputs = TieInputs(referral_share=np.where(rng.random((R, n)) < 0.5, rng.random((R, n)), 0.0),
                        cluster_work=cluster, joint_extra=symmetric(rng, R, n, 0.3) * 2.5,
                        introductions=symmetric(rng, R, n, 0.3) * 0.5, voice=rng.random(R),
+                       data_maturity=rng.random(R),
                        turnover_base=streams.base("ties.turnover", 7),
                        form_base=streams.base("ties.form", 7),
                        monthly_turnover=rng.uniform(0.1, 0.6, R))
@@ -97,3 +99,20 @@ def test_no_ties_and_all_inactive():
     assert np.array_equal(got.strength, want.strength) and np.array_equal(got.lost, want.lost)
     assert np.array_equal(got_champion, want_champion)
     assert got.strength[1].max() == 0.0 and got.formed[1] == 0 and not got_champion[1].any()
+
+
+def test_network_work_adds_joint_work_on_ties_only_and_grows_with_infrastructure():
+    """The increasing-returns term of the statement: more joint work on every tied pair
+    with network work on, none on untied pairs, and more still with shared
+    infrastructure (hardwiring, data maturity) counted."""
+    rules, ties, orgs, inputs = random_month(5)
+    strength = 0.25 * (ties.trust + ties.reciprocity + ties.empathy + ties.equity)
+    tied = strength > 0
+
+    def work(r):
+        return tie_month_numpy(r, ties, orgs, inputs, strength)[2].work
+
+    extra = work(rules) - work(rules._replace(network_work=0.0))
+    assert (extra[tied] > 0).all() and (extra[~tied] == 0).all()
+    bare = work(rules._replace(shared_infrastructure=0.0)) - work(rules._replace(network_work=0.0))
+    assert (extra[tied] > bare[tied]).all()

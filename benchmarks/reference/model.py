@@ -385,17 +385,22 @@ class ReferenceModel(mesa.Model):
                 k = KIND_POS[o.kind]
                 referral[o.index] = self.flows["intake_by_referral"][k] / max(self.kind_capacity[k], 1.0)
         attention = [o.engagement * o.active for o in orgs]
+        # network work: strong-tie capital per unit of tie strength
+        strong = {i: min(sum(v * v for v in row.values()) / 3.0, 1.0) / max(total[i], 1e-9)
+                  for i, row in S.items()}
         equity_target = 0.5 + 0.5 * self.voice
         for i, j, d in G.edges(data=True):
             s = S[i][j]
+            hw = 0.5 * (orgs[i].hardwired + orgs[j].hardwired)
             work = (tp.ordinary_work * (attention[i] * s / max(total[i], 1e-9) + attention[j] * s / max(total[j], 1e-9))
                     + tp.shared_case_work * (referral[i] + referral[j])
+                    + tp.network_work * d["reciprocity"] * s * (strong[i] + strong[j])
+                    * (1.0 + tp.shared_infrastructure * (hw + self.data_maturity))
                     + self.cluster.get((min(i, j), max(i, j)), 0.0))
             gain = tp.joint_work_gain * min(work, 2.0)
             d["trust"] += gain * (1 - d["trust"])
             d["reciprocity"] += gain * (1 - d["reciprocity"])
             d["equity"] += gain * (equity_target - d["equity"])
-            hw = 0.5 * (orgs[i].hardwired + orgs[j].hardwired)
             neutral = orgs[i].neutral or orgs[j].neutral
             idle = clip(1.0 - work, 0.0, 1.0)
             embedded = 1.0 + tp.embeddedness * self.two_paths(S, i, j)

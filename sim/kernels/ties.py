@@ -32,6 +32,8 @@ class TieRules(NamedTuple):
     removal: float
     ordinary_work: float
     shared_case_work: float
+    network_work: float
+    shared_infrastructure: float
     turnover: float            # yearly; the month's chance is TieInputs.monthly_turnover
 
 
@@ -62,6 +64,7 @@ class TieInputs(NamedTuple):
     joint_extra: np.ndarray    # (R, O, O) interventions' joint work
     introductions: np.ndarray  # (R, O, O) interventions' meeting chance
     voice: np.ndarray          # (R,)
+    data_maturity: np.ndarray  # (R,)
     turnover_base: np.ndarray  # (R,) uint64: stream "ties.turnover" (Streams.base)
     form_base: np.ndarray      # (R,) uint64: stream "ties.form"
     monthly_turnover: np.ndarray  # (R,) chance a champion leaves: turnover x the month's turnover_mult / 12
@@ -80,7 +83,9 @@ class TieResults(NamedTuple):
 
 @nb.njit(cache=True, error_model="numpy")
 def work_and_decay(rules, ties, orgs, inputs, strength, shared_partners, out):
-    """Joint work on each pair (to out.work); ties gain trust, reciprocity and equity with
+    """Joint work on each pair (to out.work), network work included (strong-tie capital
+    per unit of strength, `strong`, from the start's row sums of strength and of its
+    squares); ties gain trust, reciprocity and equity with
     it (empathy with interventions' joint work), decay without it and under competition,
     slowed by shared partners and hardwiring; champions leave (taking the personal share
     of trust and empathy) and emerge. `strength` is the strength at the start of the
@@ -93,10 +98,16 @@ def work_and_decay(rules, ties, orgs, inputs, strength, shared_partners, out):
     referral_share, joint_extra = inputs.referral_share, inputs.joint_extra
     work, strength_out = out.work, out.strength
     row_total = np.empty(n)
+    strong = np.empty(n)
+    squares = np.empty(n)
     for r in range(R):
         for i in range(n):
             row_total[i] = row_sum(strength[r, i], 0, n)
+            for j in range(n):
+                squares[j] = strength[r, i, j] * strength[r, i, j]
+            strong[i] = min(row_sum(squares, 0, n) / 3.0, 1.0) / max(row_total[i], 1e-9)
         target = 0.5 + 0.5 * inputs.voice[r]
+        data = inputs.data_maturity[r]
         base = inputs.turnover_base[r]
         leaves = champion[r].copy()
         for i in range(n):
@@ -116,12 +127,14 @@ def work_and_decay(rules, ties, orgs, inputs, strength, shared_partners, out):
                 a_ij = e_i * s / max(row_total[i], 1e-9)
                 a_ji = e_j * strength[r, j, i] / max(row_total[j], 1e-9)
                 w = rules.ordinary_work * (a_ij + a_ji)
-                if tied:
-                    w += rules.shared_case_work * (referral_share[r, i] + referral_share[r, j])
-                w = w + inputs.cluster_work[i, j] + joint_extra[r, i, j]
-                work[r, i, j] = w
                 hw = 0.5 * (hardwired[r, i] + hardwired[r, j])
                 t, q, em, eq = trust[r, i, j], reciprocity[r, i, j], empathy[r, i, j], equity[r, i, j]
+                if tied:
+                    w += rules.shared_case_work * (referral_share[r, i] + referral_share[r, j])
+                    w += (rules.network_work * q * s * (strong[i] + strong[j])
+                          * (1.0 + rules.shared_infrastructure * (hw + data)))
+                w = w + inputs.cluster_work[i, j] + joint_extra[r, i, j]
+                work[r, i, j] = w
                 if tied:
                     gain = rules.joint_work_gain * min(w, 2.0)
                     t += gain * (1 - t)

@@ -8,6 +8,10 @@ trust, reciprocity, empathy and equity; its strength is their mean.
 - Strengthen: joint work (shared referrals, engagement, convening and pilots from
   interventions) raises trust and reciprocity, convening raises empathy, and equity
   moves toward the share of decision power held beyond the professionals.
+- Network work (increasing returns): organisations with strong ties do joint work on
+  their own, in proportion to their strong-tie capital and each tie's reciprocity,
+  multiplied by shared infrastructure (hardwiring, data maturity): a network strong
+  enough keeps itself strong, a weaker one decays back (seed 003 L210-214).
 - Decay: without joint work, and under competition for funding (waived on the neutral
   core team's ties); hardwiring slows both. Below a floor a tie is lost.
 - Turnover: a champion who leaves takes the personal part of the organisation's ties
@@ -23,11 +27,16 @@ import numpy as np
 
 from sim.kernels import linalg
 from sim.kernels import ties as KT
+from sim.kernels.engagement import EngagementRules
 from sim.kernels.ties import TieElements, TieInputs, TieOrgs, TieResults, TieRules
 from sim.params import Ties
+from sim.processes import engagement
 from sim.rng import Streams, uniform_from_base
 from sim.registry import record
 from sim.state import State
+
+
+SETTLE_MONTHS = 120  # months of ties and engagement run before month 0 (negative months)
 
 
 def referral_share(state: State) -> np.ndarray:
@@ -70,10 +79,20 @@ def tie_month_numpy(rules: TieRules, ties: TieElements, orgs: TieOrgs, inputs: T
     # Joint work: each organisation's attention shared over its ties by strength, shared
     # referrals on tied pairs, school-cluster work and interventions' joint work.
     e = orgs.engagement * orgs.active
-    attention = e[:, :, None] * S / np.maximum(S.sum(axis=2), 1e-9)[:, :, None]
+    total = S.sum(axis=2)
+    attention = e[:, :, None] * S / np.maximum(total, 1e-9)[:, :, None]
     work = rules.ordinary_work * (attention + attention.transpose(0, 2, 1))
     ref_o, ref_p = pair(inputs.referral_share)
-    work = np.where(tied, work + rules.shared_case_work * (ref_o + ref_p), work)
+    # Network work (increasing returns): an organisation does joint work on its own in
+    # proportion to its strong-tie capital min(1, sum of squared strengths / 3), shared
+    # over its ties by strength (as attention is); a tie takes it up in proportion to its
+    # reciprocity, and shared infrastructure (hardwiring, data maturity) multiplies it.
+    strong_o, strong_p = pair(np.minimum((S * S).sum(axis=2) / 3.0, 1.0) / np.maximum(total, 1e-9))
+    hw_o, hw_p = pair(orgs.hardwired)
+    hw = 0.5 * (hw_o + hw_p)
+    infrastructure = 1.0 + rules.shared_infrastructure * (hw + inputs.data_maturity[:, None, None])
+    network = rules.network_work * ties.reciprocity * S * (strong_o + strong_p) * infrastructure
+    work = np.where(tied, work + rules.shared_case_work * (ref_o + ref_p) + network, work)
     work = work + inputs.cluster_work + inputs.joint_extra
 
     # Strengthening (tied pairs only).
@@ -87,8 +106,6 @@ def tie_month_numpy(rules: TieRules, ties: TieElements, orgs: TieOrgs, inputs: T
 
     # Decay without joint work and under competition (not on the core team's ties),
     # slowed by shared partners and by hardwiring.
-    hw_o, hw_p = pair(orgs.hardwired)
-    hw = 0.5 * (hw_o + hw_p)
     idle = np.minimum(np.maximum(1.0 - work, 0.0), 1.0)
     embedded = 1.0 + rules.embeddedness * linalg.square(S)
     rivals = np.where(orgs.neutral[:, None] | orgs.neutral[None, :], 0.0, 1.0)
@@ -147,7 +164,8 @@ def step(state: State, rules: TieRules, streams: Streams, month: int) -> None:
     strength = state.refresh_strength()
     inputs = TieInputs(referral_share=referral_share(state), cluster_work=state.cluster_work,
                        joint_extra=state.joint_extra, introductions=state.introductions,
-                       voice=state.voice, turnover_base=streams.base("ties.turnover", month),
+                       voice=state.voice, data_maturity=state.data_maturity,
+                       turnover_base=streams.base("ties.turnover", month),
                        form_base=streams.base("ties.form", month),
                        monthly_turnover=rules.turnover * state.mods.turnover_mult / 12.0)
     out = tie_month(rules,
@@ -159,3 +177,18 @@ def step(state: State, rules: TieRules, streams: Streams, month: int) -> None:
     state.flows.ties_formed = out.formed
     state.flows.ties_lost = out.lost
     state.strength = out.strength          # after formation and loss
+
+
+def settle(state: State, rules: TieRules, engagement_rules: EngagementRules, streams: Streams) -> None:
+    """Start the partnership network where its own rules keep it: ties and engagement run
+    for SETTLE_MONTHS months with no intervention (stream months -1, -2, ...), so that a
+    run without one is stationary from month 0 instead of drifting from the drawn
+    starting ties. The ties that result are the ones that pre-date the run (`legacy`).
+    Which state they settle in (a thin network, or a self-sustaining dense one) is an
+    output of the parameters and the starting ties (docs/ODD.md 5.7, 7.9)."""
+    for burn in range(1, SETTLE_MONTHS + 1):
+        step(state, rules, streams, -burn)
+        engagement.step(state, engagement_rules)
+    og = state.orgs
+    og.legacy = state.strength.copy()
+    og.legacy_total = og.legacy.sum(axis=2)
