@@ -165,6 +165,35 @@ def launcher_problem(overrides: list[str], multirun: bool) -> str | None:
     return None
 
 
+# Memory a replicate of a place holds per home and per child slot while it runs: the state
+# (about 310 bytes per home or slot, measured on Wallsend), its work arrays and the month's
+# temporaries; an estimate, checked against a real build by tests/test_bad_input.py.
+BYTES_PER_SLOT = 1000
+CHILD_SLOTS_PER_CHILD = 1.6        # sim/place.py keeps room for births and newcomers
+
+
+def place_bytes(config) -> float:
+    """Bytes a batch of replicates of the config's place needs at once (an estimate)."""
+    place, run = config.place, config.run
+    slots = place.homes + CHILD_SLOTS_PER_CHILD * place.population * place.child_share
+    return min(run.batch_size, run.replicates) * slots * BYTES_PER_SLOT
+
+
+def memory_problem(config) -> str | None:
+    """One line when the place would need more memory than the machine has free."""
+    try:
+        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):        # not Linux: let the run try
+        return None
+    need = place_bytes(config)
+    if need <= free:
+        return None
+    batch = min(config.run.batch_size, config.run.replicates)
+    return (f"place.population={config.place.population} place.homes={config.place.homes}: {batch} replicates "
+            f"of this place at once need about {need / 1e9:.1f} GB, and this machine has {free / 1e9:.1f} GB free; "
+            f"lower run.batch_size (replicates held at once; results do not change) or the place's size")
+
+
 def launch(verb: str, argv: list[str], task: Callable, config_name: str = "config",
            records_after_checks: bool = False) -> int:
     """Validate, then run `task(cfg)` as a Hydra application with Hydra's own CLI.
@@ -192,7 +221,7 @@ def launch(verb: str, argv: list[str], task: Callable, config_name: str = "confi
         try:
             config = validate(overrides, config_name)
             problem = ((multirun and seed_problem(overrides, config)) or launcher_problem(overrides, multirun)
-                       or output_problem(overrides, multirun))
+                       or output_problem(overrides, multirun) or memory_problem(config))
         except ConfigError as exc:
             problem = str(exc)
         if problem:

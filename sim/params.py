@@ -151,7 +151,7 @@ class Services:
     referral_follow_through: float = prob(0.3, 0.1, 0.8, "seed 003 ('no gaps to fall through')", "share of referral pressure along a full-strength tie that leads to contact", unit="fraction")
     family_effect: float = nonneg(1.0, "multiplier on the family-effect table (sim/orgs.py)", 0.5, 1.5, A, "strength of a month of support on stress, arrears, housing, home learning and work")
     child_effect: float = nonneg(0.2, "SD by the end of a completed episode", 0.1, 0.4, "early-education meta-analysis: about 0.23 SD on cognitive outcomes at programme end (Camilli et al. 2010, Teachers College Record)", "what a completed episode of support adds to the targeted domain of a child (at average quality); the monthly input is this / (1 - persistence^episode_months), so it fades once support stops")
-    funding: float = nonneg(1.0, "ratio to 2016 funding", 0.5, 1.5, "seed 004 L908-910", "multiplier on every service's capacity")
+    funding: float = param(1.0, "ratio to 2016 funding", 0.5, 1.5, "seed 004 L908-910", "multiplier on every service's capacity", hard=(0.0, 10.0))
     coordination_gain: float = nonneg(0.3, "capacity fraction per unit of tie strength", 0.0, 0.6, "seed 001 L13 ('duplication and waste'); seed 003 L1857-1860 (the 'jumble')", "capacity freed by coordination: a kind's capacity rises by this times its mean tie strength to the other kinds (fewer duplicated contacts)")
     alignment_targeting: float = nonneg(0.3, "targeting per unit of alignment", 0.0, 0.6, "seed 003 L231, L2172-2174 (priorities embedded in partners' strategies)", "targeting accuracy gained when a kind's organisations carry the children's priorities")
 

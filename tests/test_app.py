@@ -438,22 +438,36 @@ def app_server(tmp_path, compare_folder):
                             stdout=log, stderr=subprocess.STDOUT, env=_env(), cwd=tmp_path,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 150
-    text = ""
-    while time.monotonic() < deadline:
-        text = (tmp_path / "server.log").read_text()
-        if "serving http://127.0.0.1" in text or proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    assert "serving http://127.0.0.1" in text, f"the server did not start:\n{text}"
-    yield {"url": url, "proc": proc, "scenarios": scenarios, "log": tmp_path / "server.log", "years": int(years)}
-    proc.send_signal(signal.SIGINT)
     try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    log.close()
+        deadline = time.monotonic() + 150
+        text = ""
+        while time.monotonic() < deadline:
+            text = (tmp_path / "server.log").read_text()
+            if "serving http://127.0.0.1" in text or proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        assert "serving http://127.0.0.1" in text, f"the server did not start:\n{text}"
+        yield {"url": url, "proc": proc, "scenarios": scenarios, "log": tmp_path / "server.log", "years": int(years)}
+    finally:
+        # Whatever happened (a failed start, a failed test, an interrupted session), the
+        # server and its worker processes (one process group) are stopped.
+        stop_process_group(proc)
+        log.close()
+
+
+def stop_process_group(proc: subprocess.Popen) -> None:
+    """Ask the server to stop (Ctrl+C), then kill whatever is left of its process group."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)            # workers that outlived the server
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=10)
 
 
 SIGNATURE = """() => {
@@ -669,3 +683,28 @@ def test_the_cost_table_gives_a_cost_per_child_only_where_the_effect_can_be_told
     rows = {r["milestone"]: cost_or_uncertainty_text(r) for r in R.cost_view(ts, extra, 10).rows}
     assert rows["ks4"] == "£1,200 to £6,000"                        # 12,000 / 10 and 12,000 / 2
     assert rows["ks2"].startswith("not distinguishable from no change with 10 replicates; about ")
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live processes of a process group (Linux /proc)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+@pytest.mark.slow
+def test_stopping_the_page_leaves_no_server_or_worker_behind(app_server):
+    """Whatever starts `placesim app` stops it and its model workers (issue 20: a passing run of
+    the page tests left a server and two workers running, orphaned)."""
+    proc = app_server["proc"]
+    assert len(_group_members(proc.pid)) >= 2              # the server and its workers
+    stop_process_group(proc)
+    assert _group_members(proc.pid) == []
