@@ -276,7 +276,10 @@ def _pipeline_arms(barrier_strength: float, years: int = 8):
     school = {"promise_academy": {**hcz["promise_academy"], "on_site_care": 0.0, "seats": 10.0,
                                   "apply_share": 0.7, "quality": 0.8}}
     community = {k: v for k, v in hcz.items() if k != "promise_academy"}
-    rc = compose_run_config(SMALL + [f"model.development.barrier_strength={barrier_strength}"])
+    # The other two mechanisms that make a whole more than its parts (complementarity,
+    # cross-domain damping) are switched off, so what remains is the barriers'.
+    rc = compose_run_config(SMALL + [f"model.development.barrier_strength={barrier_strength}",
+                                     "model.development.complementarity=0.0", "model.development.cross_domain=0.0"])
     states = {}
     for arm, entries in {"0": {}, "A": school, "B": community, "AB": {**school, **community}}.items():
         ivs = [build(n, e["kind"], {k: v for k, v in e.items() if k != "kind"}) for n, e in entries.items()]
