@@ -147,7 +147,7 @@ class PlaceModel(mesa.Model):
         Services run their intake for SERVICE_BURN_IN months so caseloads are full;
         stress and home learning are set to their targets (iterated, since informal
         support depends on neighbours' stress); norms run their own rule, with turnover,
-        for 20 years before the start, so a place without intervention does not drift;
+        for 10 years before the start, so a place without intervention does not drift;
         each child's environmental score is set to the share of its current input it would
         have accumulated by its age. No time passes for anything else; the burn-ins draw
         from their own streams at negative months.

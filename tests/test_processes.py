@@ -703,6 +703,7 @@ def test_an_unmanaged_barrier_takes_its_share_of_school_and_care_restores_it(tin
     assert x[0, 0, 0] == pytest.approx(x[0, 1, 0], abs=1e-15)
     # So does care at school (a Promise Academy's on-site health care).
     state.families.engaged[:] = 0
+    state.n_programmes = 1                              # a programme gives per-child care
     state.child_care[0, 1] = True
     x = development.inputs(state, params)
     assert x[0, 0, 0] == pytest.approx(x[0, 1, 0], abs=1e-15)

@@ -103,10 +103,13 @@ def test_child_inputs_equal_their_statement(seed):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_development_month_equals_its_statement(seed):
+@pytest.mark.parametrize("per_child", [True, False])
+def test_development_month_equals_its_statement(seed, per_child):
     rng = np.random.default_rng(seed)
     rules, milestones = random_rules(rng), random_milestones(rng)
     children, families, around, draws = random_state(rng)
+    if not per_child:                   # no programme: (R, 0) per-child arrays, nothing read
+        children = children._replace(school_add=np.zeros((R, 0)), care=np.zeros((R, 0), dtype=bool))
     KDV.family_inputs(rules, families, around.family_part)
     compiled_children, compiled = copy.deepcopy(children), tallies()
     stated_children, stated = copy.deepcopy(children), tallies()

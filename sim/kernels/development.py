@@ -78,8 +78,9 @@ class ChildArrays(NamedTuple):
     env: np.ndarray             # (R, C, 3), moved in place
     support_months: np.ndarray
     support_domains: np.ndarray
-    school_add: np.ndarray      # (R, C) value added on top of the child's school's (a Promise Academy seat)
-    care: np.ndarray            # (R, C) bool: barriers managed for this child (a school's on-site health)
+    school_add: np.ndarray      # (R, C) value added on top of the child's school's (a Promise Academy seat);
+                                # (R, 0) when the scenario has no programme (nothing to read)
+    care: np.ndarray            # (R, C) bool: barriers managed for this child (a school's on-site health); (R, 0) likewise
     barrier_months: np.ndarray  # (R, C) int32: months lived with a barrier to learning, managed or not
 
 
@@ -245,11 +246,12 @@ def child_inputs(rules, children, around, out):
             f = fam[r, c]
             s = children.school[r, c]
             zw = ability[r, c, 2] + env[r, c, 2]
+            per_child = children.school_add.shape[1] > 0
+            q_add, cared = (children.school_add[r, c], children.care[r, c]) if per_child else (0.0, False)
             _, loss = barrier_loss(rules, ability[r, c, 1], zw, around.stress[r, f],
-                                   around.health_care[r, f], around.crisis_support[r, f],
-                                   children.care[r, c], s)
+                                   around.health_care[r, f], around.crisis_support[r, f], cared, s)
             l, h, w, _ = child_input(r, f, s, children.age[r, c], ability[r, c, 1] + env[r, c, 1],
-                                     zw, env[r, c, 0], children.school_add[r, c], loss,
+                                     zw, env[r, c, 0], q_add, loss,
                                      rules.school_effect, rules.cross_domain, rules.complementarity,
                                      rules.school_day_value, around.band_edges,
                                      around.quality, around.child_support, around.family_part,
@@ -273,6 +275,7 @@ def development_month(rules, milestones, children, around, draws, tallies):
     ability, env = children.ability, children.env
     support_months, support_domains = children.support_months, children.support_domains
     school_add, care, barrier_months = children.school_add, children.care, children.barrier_months
+    per_child = school_add.shape[1] > 0          # programmes give per-child value added or care
     health_care, crisis_support = around.health_care, around.crisis_support
     child_support, family_supported = around.child_support, around.family_supported
     band_edges, quality, fam_in = around.band_edges, around.quality, around.family_part
@@ -313,18 +316,18 @@ def development_month(rules, milestones, children, around, draws, tallies):
             supported = family_supported[r, f]
             a0, a1, a2 = ability[r, c, 0], ability[r, c, 1], ability[r, c, 2]
             e0, e1, e2 = env[r, c, 0], env[r, c, 1], env[r, c, 2]
-            if fresh[r, c]:
-                barrier_months[r, c] = 0
+            q_add, cared = (school_add[r, c], care[r, c]) if per_child else (0.0, False)
             carried, loss = barrier_loss(rules, a1, a2 + e2, stress[r, f], health_care[r, f],
-                                         crisis_support[r, f], care[r, c], s)
-            l, h, w, band = child_input(r, f, s, a, a1 + e1, a2 + e2, e0, school_add[r, c], loss,
+                                         crisis_support[r, f], cared, s)
+            l, h, w, band = child_input(r, f, s, a, a1 + e1, a2 + e2, e0, q_add, loss,
                                         school_effect, cross, comp, day_value, band_edges,
                                         quality, child_support, fam_in, supported)
+            months = barrier_months[r, c]
             if fresh[r, c]:
                 share = settled_share(persistence, a)
                 e0, e1, e2 = share * l, share * h, share * w
-            if carried > 0:
-                barrier_months[r, c] += 1
+                months = 0
+            barrier_months[r, c] = months + (1 if carried > 0 else 0)
             e0 = persistence * e0 + keep * l + noise_scale * (uniform(base, c * 3) - 0.5)
             e1 = persistence * e1 + keep * h + noise_scale * (uniform(base, c * 3 + 1) - 0.5)
             e2 = persistence * e2 + keep * w + noise_scale * (uniform(base, c * 3 + 2) - 0.5)
@@ -347,15 +350,15 @@ def development_month(rules, milestones, children, around, draws, tallies):
                 s6 += 1.0
             if stress[r, f] > severe_stress:
                 s7 += 1.0
-            if school_from <= a < school_to:
-                if carried > 0:
-                    s8 += z0
-                    s9 += 1.0
-                    if loss > 0.0:
-                        s12 += 1.0
-                else:
-                    s10 += z0
-                    s11 += 1.0
+            # School-age sums without branches (which side a child falls is a coin toss).
+            school_age = 1.0 if school_from <= a < school_to else 0.0
+            with_barrier = school_age if carried > 0 else 0.0
+            without = school_age - with_barrier
+            s8 += with_barrier * z0
+            s9 += with_barrier
+            s10 += without * z0
+            s11 += without
+            s12 += with_barrier if loss > 0.0 else 0.0
             for m in range(n_m if a < assessed_age.shape[0] and assessed_age[a] else 0):
                 if a == m_age[m]:
 

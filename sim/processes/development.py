@@ -72,8 +72,17 @@ def child_arrays(state: State, fresh: np.ndarray) -> KDV.ChildArrays:
     return KDV.ChildArrays(
         alive=ch.alive, fresh=fresh, fam=ch.fam, school=ch.school, age=ch.age,
         ability=ch.ability, env=ch.env, support_months=ch.support_months,
-        support_domains=ch.support_domains, school_add=state.child_school_add,
-        care=state.child_care, barrier_months=ch.barrier_months)
+        support_domains=ch.support_domains, barrier_months=ch.barrier_months,
+        **per_child_programmes(state))
+
+
+def per_child_programmes(state: State) -> dict[str, np.ndarray]:
+    """What programmes give single children (value added, care at school), or (R, 0)
+    arrays when the scenario has none, so the kernel reads nothing per child."""
+    if state.n_programmes:
+        return dict(school_add=state.child_school_add, care=state.child_care)
+    R = state.n_replicates
+    return dict(school_add=np.zeros((R, 0)), care=np.zeros((R, 0), dtype=bool))
 
 
 # Service kinds whose episode manages each barrier (docs/ODD.md 7.6): health care a
@@ -189,8 +198,9 @@ def barriers_numpy(rules: KDV.DevelopmentRules, children: KDV.ChildArrays,
     crisis = ((around.stress[rows, fam] > rules.crisis_stress)
               | (children.ability[..., W] + children.env[..., W] < rules.crisis_wellbeing))
     carried = chronic.astype(np.int64) + crisis
-    unmanaged = ((chronic & ~(around.health_care[rows, fam] | children.care)).astype(np.int64)
-                 + (crisis & ~(around.crisis_support[rows, fam] | children.care)))
+    care = children.care if children.care.shape[1] else np.zeros_like(children.alive)
+    unmanaged = ((chronic & ~(around.health_care[rows, fam] | care)).astype(np.int64)
+                 + (crisis & ~(around.crisis_support[rows, fam] | care)))
     loss = np.where(children.school >= 0, np.minimum(rules.barrier_strength * unmanaged, 1.0), 0.0)
     return carried, loss
 
@@ -214,7 +224,8 @@ def child_inputs_numpy(rules: KDV.DevelopmentRules, children: KDV.ChildArrays,
     ret = np.maximum(1.0 + rules.complementarity * children.env[..., L], 0.0)
     _, loss = barriers_numpy(rules, children, around)
     school = children.school
-    quality = around.quality[rows, np.maximum(school, 0)] + children.school_add
+    school_add = children.school_add if children.school_add.shape[1] else np.zeros(children.alive.shape)
+    quality = around.quality[rows, np.maximum(school, 0)] + school_add
     school_part = ((1.0 - loss) * rules.school_effect * ret * quality - loss * rules.school_day_value)
     band = np.searchsorted(around.band_edges, children.age, side="right")
     family = around.family_part[rows, fam]

@@ -19,7 +19,7 @@ from sim.rng import Streams
 from sim.state import State
 
 FAMILY_SETTLE_ROUNDS = 6   # rounds of stress at its target, each from the neighbours' last
-NORM_SETTLE_MONTHS = 240   # months of the norms' own rule, with turnover, before the start
+NORM_SETTLE_MONTHS = 120   # months of the norms' own rule, with turnover, before the start
 
 
 class Draws(NamedTuple):
