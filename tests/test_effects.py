@@ -131,6 +131,7 @@ def _school_and_care_trial(barrier_strength: float):
     scores = {}
     for arm, (school, care) in {"0": (0, 0), "A": (1, 0), "B": (0, 1), "AB": (1, 1)}.items():
         st = copy.deepcopy(start)
+        st.n_programmes = 1                 # per-child value added and care are read
         for month in range(7, 31):
             st.child_school_add[:] = 0.5 * school * school_age
             st.child_care[:] = bool(care) & school_age
