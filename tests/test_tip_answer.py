@@ -165,3 +165,48 @@ def test_support_end_ignores_shocks_and_needs_every_support_to_end():
                           "pilot": {"kind": "pilot", "end_year": 3}}) is None
     assert L.support_end({}) is None
     assert set(SYSTEM_AREAS) < set(L.MEASURES)
+
+
+# -- the report and the page use the same rule ---------------------------------------------------
+
+def _report_context(base, scen, interventions):
+    """What the report's does_it_tip reads of its Context: configs, results, start year."""
+    from types import SimpleNamespace
+
+    configs = {"baseline": {"scenario": {"interventions": {}}},
+               "leaves": {"scenario": {"interventions": interventions}}}
+    results = {"baseline": {"timeseries": base}, "leaves": {"timeseries": scen}}
+    return SimpleNamespace(inputs=SimpleNamespace(configs=configs), results=results, start_year=2016)
+
+
+def test_the_report_shows_the_answer_and_its_table_only_where_support_ends():
+    from analysis.report.text import does_it_tip
+
+    base, scen = frames(lambda m, s: 0.2 if during(m) else 0.15 + 0.01 * (s % 3))
+    team = {"team": {"kind": "core_team", "start_year": 0, "end_year": END}}
+    tip = does_it_tip(_report_context(base, scen, team), "leaves")
+    assert tip["sentence"] == L.tip_answer(base, scen, END).sentence(2016)
+    assert "stays above the baseline; smaller than at exit" in tip["table"]
+    assert "gain 5 years after support ends (2024)" in tip["table"]
+    assert "+0.200 (+0.200 to +0.200)" in tip["table"]               # the gain in the last year of support
+    forever = {"team": {"kind": "core_team", "start_year": 0, "end_year": None}}
+    assert does_it_tip(_report_context(base, scen, forever), "leaves") is None
+    late = {"team": {"kind": "core_team", "start_year": 0, "end_year": 11}}
+    early = does_it_tip(_report_context(base, scen, late), "leaves")
+    assert early["table"] is None and early["sentence"].startswith("Too early to tell")
+
+
+def test_the_page_line_is_the_same_answer_and_says_when_replicates_are_still_coming():
+    from app import chart_data as R
+
+    base, scen = frames(lambda m, s: 0.2 if during(m) else spread(s))
+    team = {"team": {"kind": "core_team", "start_year": 0, "end_year": END},
+            "shock": {"kind": "shock", "start_year": 2.0}}
+    line = R.tip_line(base, scen, team, 2016, SEEDS, SEEDS)
+    assert line == L.tip_answer(base, scen, END).sentence(2016)
+    assert "fade back" in line
+    partial = R.tip_line(base, scen, team, 2016, SEEDS, 2 * SEEDS)
+    assert partial.endswith(f"From {SEEDS} of {2 * SEEDS} replicates so far: still uncertain.")
+    assert R.tip_line(base, scen, {"team": {"kind": "core_team", "end_year": None}}, 2016, SEEDS, SEEDS) is None
+    few_b, few_s = frames(lambda m, s: 0.2 if during(m) else 0.1, seeds=2)
+    assert R.tip_line(few_b, few_s, team, 2016, 2, 8).startswith("Cannot tell yet: 2 replicates are too few")
