@@ -49,12 +49,22 @@ ANSWERED, TOO_EARLY, TOO_FEW = "answered", "too early to tell", "too few replica
 Interval = tuple  # (median, low, high)
 
 
+# The sentence's names: short, and without "and" or commas, so that a list of them reads
+# plainly; tables use the outcomes' labels (`measure_label`).
+SENTENCE_NAMES = {"shared_purpose": "shared purpose", "relationships": "relationships",
+                  "evidence_data": "use of evidence", "infrastructure": "infrastructure",
+                  "capacity": "capacity for system change", "coordination": "coordination",
+                  "norm_adoption": "norm adoption"}
+
+
 def measure_name(measure: str) -> str:
     """A measure as the sentence names it (singular, lower case)."""
-    if measure == "norm_adoption":
-        return "the share of families holding the pro-learning norm"
-    text = OUTCOMES[measure].short_label.split(" (")[0]
-    return text[:1].lower() + text[1:]
+    return SENTENCE_NAMES.get(measure, measure.replace("_", " "))
+
+
+def measure_label(measure: str) -> str:
+    """A measure as a table labels it (sim/outcomes.py)."""
+    return OUTCOMES[measure].short_label
 
 
 def support_end(interventions: dict | None) -> float | None:
@@ -161,7 +171,7 @@ class TipAnswer:
         """One row per measure: the gain at exit and after (median, low, high), the verdict."""
         rows = []
         for m in self.measures:
-            rows.append({"measure": m.measure, "label": measure_name(m.measure),
+            rows.append({"measure": m.measure, "label": measure_label(m.measure),
                          "at_exit": m.at_exit[0], "at_exit_low": m.at_exit[1], "at_exit_high": m.at_exit[2],
                          "after": m.after[0], "after_low": m.after[1], "after_high": m.after[2],
                          "change": m.change[0], "change_low": m.change[1], "change_high": m.change[2],

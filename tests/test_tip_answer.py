@@ -82,8 +82,8 @@ def test_a_mixture_names_each_measure_under_its_own_verdict():
     assert verdicts["relationships"] == L.STAYS
     assert all(v == L.FADES for k, v in verdicts.items() if k != "relationships")
     text = a.sentence()
-    assert "relationships and networks stays above the baseline" in text
-    assert "shared purpose, evidence, data and learning" in text and "fade back" in text
+    assert "relationships stays above the baseline" in text
+    assert "shared purpose, use of evidence, infrastructure" in text and "fade back" in text
 
 
 def test_support_still_running_or_too_few_years_after_is_too_early():

@@ -81,7 +81,7 @@ def tip_table(ctx: Context, name: str, answer) -> str:
              NO_GAIN: "no gain beyond noise, even during support"}
     trends = {"grew": "; larger than at exit", "shrank": "; smaller than at exit"}
     first = "measure (0\u20131)"
-    rows = [{first: r.label[:1].upper() + r.label[1:],
+    rows = [{first: r.label,
              "gain in the last year of support": interval_text(r.at_exit, r.at_exit_low, r.at_exit_high, default=2),
              f"gain {years_text(k)} after support ends ({after_year})":
                  interval_text(r.after, r.after_low, r.after_high, default=2),
