@@ -343,7 +343,7 @@ class StrategyPage:
     @staticmethod
     def _tip_html(text: str) -> str:
         """The "Does it tip?" line (only when the team and its support leave within the run)."""
-        return (f"<div class='ps-tip-answer' style='font-size:13px;background:#eef5fb;padding:6px 10px;"
+        return (f"<div class='ps-does-it-tip' style='font-size:13px;background:#eef5fb;padding:6px 10px;"
                 f"border-radius:4px;border:1px solid #0072B2'><b>Does it tip?</b> {html.escape(text)}</div>")
 
     def _draw_network(self) -> None:
