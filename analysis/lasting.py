@@ -135,7 +135,8 @@ class TipAnswer:
                     f"ends{when}; at least {MIN_YEARS_AFTER} are needed to see whether its gains last "
                     f"(a longer run: run.years={int(np.ceil(self.end)) + YEARS_AFTER}).")
         if self.status == TOO_FEW:
-            return (f"Cannot tell yet: {self.replicates} replicate{'s' if self.replicates != 1 else ''} are too "
+            n = self.replicates
+            return (f"Cannot tell yet: {n} replicate{' is' if n == 1 else 's are'} too "
                     f"few to tell a lasting gain from noise (at least {MIN_REPLICATES} are needed).")
         k = self.years_after
         clauses = []
