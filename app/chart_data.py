@@ -11,7 +11,9 @@ before it is summarised, as `analysis.compare` does for saved comparisons:
 - system indicators: seed 003's six areas, median and REPLICATE_BAND, every 3 months;
 - the organisation network of the first replicate, a snapshot a year, each tie marked
   as new, strengthening, steady, weakening or lost since the year before;
-- cost: cumulative spend and cost per additional child.
+- cost: cumulative spend and cost per additional child;
+- does it tip? whether the gains outlast the support, by analysis/lasting.py's rule (the
+  funders' report's), one line, only when the support ends within the run.
 """
 from __future__ import annotations
 
@@ -138,6 +140,21 @@ def cost_view(scen_ts: pd.DataFrame, extra: dict[str, dict], replicates: int) ->
                      "extra_low": lo, "extra_high": hi, "total_cost": total, "replicates": replicates,
                      **certainty(mid, lo, hi, replicates)})
     return CostView({"year": one["year"].to_numpy(dtype=float), "cumulative": cumulative / 1000.0}, total, rows)
+
+
+def tip_line(base_ts: pd.DataFrame, scen_ts: pd.DataFrame, interventions: dict, start_year: int,
+             replicates: int, total: int) -> str | None:
+    """"Does it tip?" in plain words for the page (analysis/lasting.py), saying how many of
+    the replicates it rests on while they still come in; None when support never ends."""
+    from analysis.lasting import support_end, tip_answer
+
+    answer = tip_answer(base_ts, scen_ts, support_end(interventions))
+    if answer is None:
+        return None
+    text = answer.sentence(start_year)
+    if replicates < total:
+        text += f" From {replicates} of {total} replicates so far: still uncertain."
+    return text
 
 
 # -- the organisation network ---------------------------------------------------------------

@@ -295,6 +295,7 @@ class StrategyPage:
         self.status = pn.pane.HTML(self._status_html(self.ctl.status()), sizing_mode="stretch_width", margin=(5, 10))
         self.progress = pn.indicators.Progress(value=0, max=100, width=300, visible=False, bar_color="primary")
         self.error = pn.pane.HTML("", visible=False, margin=(0, 10), sizing_mode="stretch_width")
+        self.tip = pn.pane.HTML("", visible=False, margin=(0, 10), sizing_mode="stretch_width")
         self.figs = {"diff": diff, "cost": cost, "ms": ms_figs, "sys": sys_figs, "net": net}
         self._start = start
 
@@ -317,6 +318,10 @@ class StrategyPage:
         self.src["cost"].data = cost.curve
         t.append(time.perf_counter())
         self.cost_table.object = self._cost_html(cost, res)
+        tip = R.tip_line(base.timeseries, scen.timeseries, res.interventions, res.start_year, len(res.seeds),
+                         self.ctl.engine.replicates)
+        self.tip.visible = tip is not None
+        self.tip.object = self._tip_html(tip) if tip is not None else ""
         t.append(time.perf_counter())
         self._draw_network()
         t.append(time.perf_counter())
@@ -334,6 +339,12 @@ class StrategyPage:
                 f"<table style='border-collapse:collapse;margin-top:4px'>"
                 f"<tr style='color:#444'><th style='text-align:left'>milestone</th><th>extra children</th>"
                 f"<th>90% interval</th><th>cost per extra child (over the interval)</th></tr>{rows}</table></div>")
+
+    @staticmethod
+    def _tip_html(text: str) -> str:
+        """The "Does it tip?" line (only when the team and its support leave within the run)."""
+        return (f"<div class='ps-does-it-tip' style='font-size:13px;background:#eef5fb;padding:6px 10px;"
+                f"border-radius:4px;border:1px solid #0072B2'><b>Does it tip?</b> {html.escape(text)}</div>")
 
     def _draw_network(self) -> None:
         history = getattr(self, "_history", None)
@@ -437,6 +448,7 @@ class StrategyPage:
         live = pn.Column(
             pn.Row(self.status, self.progress, sizing_mode="stretch_width"),
             self.error,
+            self.tip,
             pn.Row(pn_b(f["diff"]), pn.Column(pn_b(f["cost"]), self.cost_table)),
             pn.Row(*[pn_b(x) for x in f["ms"]]),
             pn.Row(pn.Column(pn.pane.HTML("<b>System outcomes: seed 003's six areas</b> "

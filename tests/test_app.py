@@ -630,7 +630,19 @@ def test_the_page_in_a_real_browser(app_server, tmp_path):
             assert time.monotonic() < deadline, "the error message stayed after a run that worked"
             page.wait_for_timeout(100)
 
-        # 8. Open a run folder: a saved comparison.
+        # 8. The team leaves within the run: one line says whether its gains outlast it
+        #    (analysis/lasting.py); while it stays there is no such line.
+        tip = page.locator(".ps-does-it-tip")
+        assert tip.count() == 0 or not tip.first.is_visible()
+        before = signature()
+        page.locator(".ps-leaves input").first.check()
+        wait_changed(before)
+        wait_idle()
+        tip.first.wait_for(state="visible", timeout=30_000)
+        said = tip.first.inner_text()
+        assert said.startswith("Does it tip?") and "after the support ends" in said and "replicates" in said, said
+
+        # 9. Open a run folder: a saved comparison.
         page.get_by_text("Saved comparison").first.click()
         page.locator(".ps-open button").first.click()
         page.locator(".ps-saved-table").first.wait_for(timeout=30_000)

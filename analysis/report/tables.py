@@ -11,7 +11,7 @@ import pandas as pd
 
 from analysis.report.data import Context, calendar_span, median_interval, moving_guesses, system_periods
 from analysis.report.formatting import (cost_or_uncertainty_text, extra_text,
-                                        interval_text, label, money, number)
+                                        interval_text, label, money, number, years_text)
 from analysis.summarise import quantiles
 from sim.outcomes import MILESTONES, OUTCOMES, SYSTEM_AREAS
 
@@ -67,6 +67,34 @@ def system_table(ctx: Context, name: str) -> str:
     caption = (f"{label(name)}: seed 003's six system areas before, during and after support. Level: median "
                "across replicates of the yearly mean; vs baseline: paired difference, median (90% interval).")
     return styled(df, f"sys_{name}", caption, classes, "system")
+
+
+def tip_table(ctx: Context, name: str, answer) -> str:
+    """Does it tip? (analysis/lasting.py): per system area and norm adoption, the paired gain
+    in the last year of support and `years_after` years after it ends, and the answer."""
+    from analysis.lasting import BELOW, FADES, LATER, NO_GAIN, STAYS
+
+    k = answer.years_after
+    after_year = calendar_span(ctx.start_year, answer.end_month + 12 * k, answer.end_month + 12 * k)
+    words = {STAYS: "stays above the baseline", LATER: "above the baseline only after support ends",
+             FADES: "fades back (cannot be told from the baseline)", BELOW: "below the baseline",
+             NO_GAIN: "no gain beyond noise, even during support"}
+    trends = {"grew": "; larger than at exit", "shrank": "; smaller than at exit"}
+    first = "measure (0\u20131)"
+    rows = [{first: r.label,
+             "gain in the last year of support": interval_text(r.at_exit, r.at_exit_low, r.at_exit_high, default=2),
+             f"gain {years_text(k)} after support ends ({after_year})":
+                 interval_text(r.after, r.after_low, r.after_high, default=2),
+             "answer": words[r.verdict] + trends.get(r.trend, "")}
+            for r in answer.table().itertuples()]
+    df = pd.DataFrame(rows)
+    classes = pd.DataFrame("num", index=df.index, columns=df.columns)
+    classes[[first, "answer"]] = ""
+    caption = (f"{label(name)}: does the gain outlast the support? Paired difference to the baseline (scenario "
+               f"minus baseline on the same seed, yearly mean), median and 90% interval over {answer.replicates} "
+               "replicates. A gain stays where the interval lies above zero; it fades back where the interval "
+               "includes zero.")
+    return styled(df, f"tip_{name}", caption, classes, "system tip")
 
 
 def cost_effectiveness_table(ctx: Context) -> str:

@@ -153,7 +153,7 @@ def scenario_headline(ctx: Context, name: str) -> dict:
         left = ("The support is still in place at the end of the run, so this scenario cannot say what lasts "
                 "after it; compare a scenario in which it ends (for example core_team_exit).")
     return {"name": name, "label": label(name), "sentence": _scenario_sentence(ctx, name), "rows": rows,
-            "total_cost": money(total) if finite(total) else "n/a", "left": left,
+            "total_cost": money(total) if finite(total) else "n/a", "left": left, "tip": does_it_tip(ctx, name),
             "after_header": (f"after support ends ({after_first}\u2013{ctx.last_year})" if exit_year else None),
             "style": style(ctx.index[name]), "marker_name": marker_name(ctx.index[name])}
 
@@ -169,6 +169,21 @@ def _what_is_left(ctx: Context, name: str) -> str:
     return (f"{years_text(n).capitalize()} after the support ends, the average of seed 003's six system areas "
             f"(a 0\u20131 index) is {later} above the baseline, against {at} in the last year of support "
             "(median, 90% interval).")
+
+
+def does_it_tip(ctx: Context, name: str) -> dict | None:
+    """"Does it tip?" for a scenario whose support ends (analysis/lasting.py: the same rule
+    as the page's): one sentence and, where it could be answered, a small table; None when
+    its support never ends."""
+    from analysis.lasting import ANSWERED, support_end, tip_answer
+    from analysis.report.tables import tip_table
+
+    ivs = (ctx.inputs.configs[name].get("scenario") or {}).get("interventions")
+    answer = tip_answer(ctx.results["baseline"]["timeseries"], ctx.results[name]["timeseries"], support_end(ivs))
+    if answer is None:
+        return None
+    table = tip_table(ctx, name, answer) if answer.status == ANSWERED else None
+    return {"sentence": answer.sentence(ctx.start_year), "table": table}
 
 
 def interaction_sentences(ctx: Context) -> list[str]:
