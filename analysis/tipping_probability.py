@@ -9,11 +9,11 @@ year N after the last intervention's end (`end_year`, or the end of a ramp); the
 share of replicates that last, with a Wilson interval (a binomial count, exact enough
 at a handful of replicates and never outside 0-1).
 
-The boundary: a logistic regression of lasting on the drivers (scaled to 0-1, with
-their interaction when there are two; a small ridge penalty keeps it finite when the
-grid separates lasting from fading perfectly, which is what a sharp threshold does),
-read where the fitted probability is one half, along the first driver at each level of
-the second. Its interval: the same fit on bootstrap resamples of the replicates within
+The boundary: a logistic regression of lasting on the first driver (scaled to 0-1) at
+each level of the second, so the boundary may move freely with it (a joint fit with an
+interaction misplaced it when each level separates perfectly); a small ridge penalty
+keeps it finite when the grid separates lasting from fading perfectly, which is what a
+sharp threshold does. It is read where the fitted probability is one half. Its interval: the same fit on bootstrap resamples of the replicates within
 each grid point (5th-95th percentile, clipped to the swept range).
 
 A crossing is not a tipping point: a smooth rise crosses one half somewhere too. A
@@ -165,22 +165,15 @@ def lasting_probability(runs_or_frame, drivers, indicator: str, years_after: int
 
 # -- the boundary -------------------------------------------------------------------------------
 
-def _features(u: np.ndarray) -> np.ndarray:
-    cols = [np.ones(len(u)), *u.T]
-    if u.shape[1] == 2:
-        cols.append(u[:, 0] * u[:, 1])
-    return np.column_stack(cols)
-
-
-def _logistic(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Ridge-penalised logistic regression by Newton steps (intercept unpenalised)."""
-    beta = np.zeros(X.shape[1])
-    penalty = np.full(X.shape[1], RIDGE)
-    penalty[0] = 0.0
+def _logistic(u: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Ridge-penalised logistic regression of y on u (0-1) by Newton steps: (intercept, slope)."""
+    X = np.column_stack([np.ones(len(u)), u])
+    beta = np.zeros(2)
+    penalty = np.array([0.0, RIDGE])
     for _ in range(100):
         p = 1 / (1 + np.exp(-np.clip(X @ beta, -30, 30)))
         grad = X.T @ (y - p) - penalty * beta
-        hess = (X * (p * (1 - p))[:, None]).T @ X + np.diag(penalty) + 1e-9 * np.eye(len(beta))
+        hess = (X * (p * (1 - p))[:, None]).T @ X + np.diag(penalty) + 1e-9 * np.eye(2)
         step = np.linalg.solve(hess, grad)
         beta += step
         if np.abs(step).max() < 1e-8:
@@ -188,63 +181,48 @@ def _logistic(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     return beta
 
 
-def _crossing(beta: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """Scaled first-driver value where the fit is one half, at each scaled second-driver
-    value (nan where the fit does not depend on the first driver)."""
-    if len(beta) == 2:
-        slope, offset = np.full(len(others), beta[1]), np.full(len(others), beta[0])
-    else:
-        slope, offset = beta[1] + beta[3] * others, beta[0] + beta[2] * others
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.abs(slope) > 1e-12, -offset / slope, np.nan)
+def _crossing(beta: np.ndarray) -> float:
+    """Scaled driver value where the fit is one half (nan where it does not depend on it)."""
+    return float(-beta[0] / beta[1]) if abs(beta[1]) > 1e-12 else float("nan")
 
 
 def boundary(frame: pd.DataFrame, drivers, n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
     """Where the fitted probability of lasting crosses one half along drivers[0], per level
-    of drivers[1] (one row if one driver): `boundary` and its bootstrap interval
-    `low`-`high` in the driver's units (clipped to the swept range, and never narrower
-than the grid levels either side of the boundary), and `crosses`:
-    "inside", "above everywhere" or "below everywhere" (the fit's side over the range)."""
+    of drivers[1] (one row if one driver): a logistic regression in drivers[0] at each
+    level of the second (the boundary may move freely with it), `boundary` and its
+    bootstrap interval `low`-`high` in the driver's units (clipped to the swept range, and
+    never narrower than the grid levels either side of the boundary), `crosses`: "inside",
+    "above everywhere" or "below everywhere" (the fit's side over the range), and the
+    fit's `slope` (per unit of the range)."""
     drivers = list(drivers)
-    x = frame[drivers].to_numpy(dtype=float)
-    lo, hi = x.min(axis=0), x.max(axis=0)
-    span = np.where(hi > lo, hi - lo, 1.0)
-    u = (x - lo) / span
-    y = frame["lasting"].to_numpy(dtype=float)
-    X = _features(u)
-    levels = np.unique(x[:, 1]) if len(drivers) == 2 else np.array([np.nan])
-    others = (levels - lo[1]) / span[1] if len(drivers) == 2 else np.zeros(1)
-
-    def in_units(s):
-        return lo[0] + np.clip(s, 0, 1) * span[0]
-
-    grid = np.unique(x[:, 0])
-
-    beta = _logistic(X, y)
-    point = _crossing(beta, others)
+    x = frame[drivers[0]].to_numpy(dtype=float)
+    grid = np.unique(x)
+    lo, span = grid[0], (grid[-1] - grid[0]) or 1.0
+    slices = list(frame.groupby(drivers[1])) if len(drivers) == 2 else [(np.nan, frame)]
     rng = np.random.default_rng(seed)
-    group = frame.groupby(drivers).ngroup().to_numpy()
-    cells = [np.flatnonzero(group == g) for g in range(group.max() + 1)]
-    boots = []
-    for _ in range(n_boot):
-        take = np.concatenate([rng.choice(c, size=len(c), replace=True) for c in cells])
-        b = _crossing(_logistic(X[take], y[take]), others)
-        boots.append(np.where(np.isfinite(b), b, 0.5))
-    boots = np.array(boots)
     rows = []
-    for i, level in enumerate(levels):
-        # the fitted probability at the two ends of the range tells which side it stays on
-        ends = _features(np.column_stack([[0.0, 1.0], [others[i]] * 2]) if len(drivers) == 2
-                         else np.array([[0.0], [1.0]])) @ beta
-        crosses = ("inside" if (ends[0] > 0) != (ends[1] > 0) and np.isfinite(point[i])
+    for level, part in slices:
+        u = (part[drivers[0]].to_numpy(dtype=float) - lo) / span
+        y = part["lasting"].to_numpy(dtype=float)
+        beta = _logistic(u, y)
+        ends = beta[0] + beta[1] * np.array([(grid[0] - lo) / span, 1.0])
+        point = _crossing(beta)
+        crosses = ("inside" if (ends[0] > 0) != (ends[1] > 0) and np.isfinite(point)
                    else "above everywhere" if ends.min() > 0 else "below everywhere")
-        b_lo, b_hi = in_units(np.quantile(np.clip(boots[:, i], 0, 1), BOUNDARY_BAND))
-        at = float(in_units(point[i])) if crosses == "inside" else np.nan
+        group = part.groupby(drivers[0]).ngroup().to_numpy()
+        cells = [np.flatnonzero(group == g) for g in range(group.max() + 1)]
+        boots = []
+        for _ in range(n_boot):
+            take = np.concatenate([rng.choice(c, size=len(c), replace=True) for c in cells])
+            b = _crossing(_logistic(u[take], y[take]))
+            boots.append(b if np.isfinite(b) else 0.5)
+        b_lo, b_hi = lo + np.quantile(np.clip(boots, 0, 1), BOUNDARY_BAND) * span
+        at = lo + float(np.clip(point, 0, 1)) * span if crosses == "inside" else np.nan
         if crosses == "inside":     # the grid cannot place it closer than the levels either side
             b_lo = min(b_lo, grid[grid <= at].max(initial=grid[0]))
             b_hi = max(b_hi, grid[grid >= at].min(initial=grid[-1]))
-        rows.append({"at": float(level), "boundary": at, "low": float(b_lo), "high": float(b_hi), "crosses": crosses,
-                     "slope": float(beta[1] + (beta[3] * others[i] if len(drivers) == 2 else 0.0))})
+        rows.append({"at": float(level), "boundary": at, "low": float(b_lo), "high": float(b_hi),
+                     "crosses": crosses, "slope": float(beta[1])})
     return pd.DataFrame(rows)
 
 
@@ -301,6 +279,11 @@ def tipping_verdict(runs_or_frame, drivers, indicator: str, years_after: int = Y
 
 # -- the figure ---------------------------------------------------------------------------------
 
+def _short(key: str) -> str:
+    """An axis label: the last two parts of a sweep key (champions.share, norms.threshold_mean)."""
+    return ".".join(key.split(".")[-2:])
+
+
 def lasting_figure(probabilities: pd.DataFrame, verdicts: list[TippingVerdict], drivers, years_after: int):
     """Two drivers: a heat map of the probability per indicator with the boundary (and its
     interval) drawn; one driver: the probability with its interval and the boundary."""
@@ -314,7 +297,7 @@ def lasting_figure(probabilities: pd.DataFrame, verdicts: list[TippingVerdict], 
     drivers = list(drivers)
     cols = min(4, len(verdicts))
     rows = int(np.ceil(len(verdicts) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.8 * cols, 3.3 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.8 * cols, 3.5 * rows), squeeze=False, layout="constrained")
     image = None
     for ax, v in zip(axes.ravel(), verdicts):
         part = probabilities[probabilities["indicator"] == v.indicator]
@@ -326,7 +309,7 @@ def lasting_figure(probabilities: pd.DataFrame, verdicts: list[TippingVerdict], 
                 index=ys, columns=xs)
             image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1)
             ax.set_yticks(range(len(ys)), [f"{y:g}" for y in ys])
-            ax.set_ylabel(drivers[1], fontsize=8)
+            ax.set_ylabel(_short(drivers[1]), fontsize=8)
             edge = v.boundary
             rows_y = np.interp(edge["at"], ys, np.arange(len(ys)))
             inside = edge["crosses"] == "inside"
@@ -350,7 +333,7 @@ def lasting_figure(probabilities: pd.DataFrame, verdicts: list[TippingVerdict], 
             ax.set_ylabel("probability it lasts", fontsize=8)
             ax.grid(alpha=0.3)
         ax.set_xticks(range(len(xs)), [f"{x:g}" for x in xs], fontsize=7)
-        ax.set_xlabel(drivers[0], fontsize=8)
+        ax.set_xlabel(_short(drivers[0]), fontsize=8)
         label = {"tipping point": "tips", "no tipping point found": "no tipping point",
                  "too few levels to tell": "too few levels to tell"}[v.verdict]
         ax.set_title(f"{v.indicator}: {label}", fontsize=9)
