@@ -193,7 +193,8 @@ def boundary(frame: pd.DataFrame, drivers, n_boot: int = 200, seed: int = 0) -> 
     bootstrap interval `low`-`high` in the driver's units (clipped to the swept range, and
     never narrower than the grid levels either side of the boundary), `crosses`: "inside",
     "above everywhere" or "below everywhere" (the fit's side over the range), and the
-    fit's `slope` (per unit of the range)."""
+    fit's `slope` (per unit of the range), and the `floor`: the share that lasts at the
+lowest level of drivers[0] (by chance or drift where that level is no push at all)."""
     drivers = list(drivers)
     x = frame[drivers[0]].to_numpy(dtype=float)
     grid = np.unique(x)
@@ -221,10 +222,15 @@ def boundary(frame: pd.DataFrame, drivers, n_boot: int = 200, seed: int = 0) -> 
         if crosses == "inside":     # the grid cannot place it closer than the levels either side
             b_lo = min(b_lo, grid[grid <= at].max(initial=grid[0]))
             b_hi = max(b_hi, grid[grid >= at].min(initial=grid[-1]))
+        floor = float(y[u == u.min()].mean())
         rows.append({"at": float(level), "boundary": at, "low": float(b_lo), "high": float(b_hi),
-                     "crosses": crosses, "slope": float(beta[1])})
+                     "crosses": crosses, "slope": float(beta[1]), "floor": floor})
     return pd.DataFrame(rows)
 
+
+def _short(key: str) -> str:
+    """A label in sentences and on axes: the last two parts of a sweep key (champions.share, norms.threshold_mean)."""
+    return ".".join(key.split(".")[-2:])
 
 # -- the verdict --------------------------------------------------------------------------------
 
@@ -245,24 +251,26 @@ def tipping_verdict(runs_or_frame, drivers, indicator: str, years_after: int = Y
     tested = [r for _, r in tests if r.verdict != "too few levels to tell"]
     p_value = min((r.p_value for r in tested), default=float("nan"))
     what = f"the chance that {indicator} stays above its pre-intervention level {years_after} years after support ends"
-    d0 = drivers[0]
+    d0, d1 = _short(drivers[0]), _short(drivers[-1])
 
     def where(row) -> str:
-        at = f" at {drivers[1]}={row['at']:g}" if len(drivers) == 2 else ""
+        at = f" at {d1}={row['at']:g}" if len(drivers) == 2 else ""
+        floor = f" ({row['floor']:.0%} already at its lowest level: chance or drift)" if row["floor"] >= 0.25 else ""
         if row["crosses"] == "inside":
-            return f"crosses one half at {d0}={row['boundary']:.3g} (90% interval {row['low']:.3g} to {row['high']:.3g}){at}"
-        return f"stays {row['crosses'].replace(' everywhere', ' one half')} over the range{at}"
+            return (f"crosses one half at {d0}={row['boundary']:.3g} (90% interval {row['low']:.3g} to "
+                    f"{row['high']:.3g}){at}{floor}")
+        return f"stays {row['crosses'].replace(' everywhere', ' one half')} over the range{at}{floor}"
 
     crossings = "; ".join(where(r) for _, r in edge.iterrows())
     if found:
-        jumps = "; ".join(f"between {r.gap_low:g} and {r.gap_high:g}" + (f" at {drivers[1]}={at:g}" if at is not None
+        jumps = "; ".join(f"between {r.gap_low:g} and {r.gap_high:g}" + (f" at {d1}={at:g}" if at is not None
                                                                          else "") + f" (p = {r.p_value:.3f})"
                           for at, r in found)
         sentence = (f"{indicator} tips along {d0}: the jump test finds a jump a smooth response cannot give {jumps}; "
                     f"{what} {crossings}.")
         return TippingVerdict(indicator, "tipping point", p_value, edge, sentence)
     if not tested:
-        levels = frame[d0].nunique()
+        levels = frame[drivers[0]].nunique()
         reps = int(frame.groupby(drivers).size().min())
         why = (f"{levels} levels of {d0} are too few" if levels < MIN_LEVELS
                else f"{reps} replicate(s) per point are too few")
@@ -278,10 +286,6 @@ def tipping_verdict(runs_or_frame, drivers, indicator: str, years_after: int = Y
 
 
 # -- the figure ---------------------------------------------------------------------------------
-
-def _short(key: str) -> str:
-    """An axis label: the last two parts of a sweep key (champions.share, norms.threshold_mean)."""
-    return ".".join(key.split(".")[-2:])
 
 
 def lasting_figure(probabilities: pd.DataFrame, verdicts: list[TippingVerdict], drivers, years_after: int):
