@@ -87,6 +87,62 @@ def test_three_drivers_are_one_line():
         tipping_verdict(runs, ["intensity", "a", "b"], "relationships")
 
 
+def grid_sweep(folder, years=10, end_year=3):
+    """A full-factorial sweep (team intensity x a second driver) whose relationships sit
+    at 0.3 until the team leaves, then at 0.5 where intensity > THRESHOLD and a little below
+    0.3 (0.25) below it; norm adoption never moves (noise only)."""
+    from analysis.results import write_sweep, write_sweep_task
+
+    names = ["scenario.interventions.team.intensity", "model.ties.removal"]
+    design = pd.DataFrame([(x, r) for x in LEVELS for r in (0.05, 0.15)], columns=names)
+    design.insert(0, "point", np.arange(len(design)))
+    rng = np.random.default_rng(3)
+    parts = []
+    months = 12 * np.arange(years + 1)
+    for _, p in design.iterrows():
+        for seed in range(4):
+            level = np.where(months <= 12 * end_year, 0.3, 0.5 if p[names[0]] > THRESHOLD else 0.25)
+            parts.append(pd.DataFrame({"point": int(p["point"]), "seed": seed, "month": months,
+                                       names[0]: p[names[0]], names[1]: p[names[1]],
+                                       "relationships": level + rng.normal(0, 0.01, len(months)),
+                                       "norm_adoption": 0.3 + rng.normal(0, 0.01, len(months))}))
+    ms = pd.DataFrame({"point": design["point"], "seed": 0, "milestone": "ks4", "group": "all", "reached": 1,
+                       "assessed": 2, names[0]: design[names[0]], names[1]: design[names[1]]})
+    write_sweep(folder, design, config_hash="x", name="grid", design="full_factorial", parameters=names,
+                points=len(design), replicates=4, seeds=list(range(4)), tasks=1, place="x", scenario="s",
+                years=years, bounds={n: [0.0, 4.0] for n in names},
+                interventions={"team": {"kind": "core_team", "start_year": 0, "end_year": end_year}})
+    write_sweep_task(folder, 0, {"timeseries": [pd.concat(parts)], "milestones": [ms]},
+                     {"task": 0, "done": design["point"].tolist(), "failed": {}, "runs": 1})
+    return folder
+
+
+def test_the_command_writes_probabilities_boundary_and_heat_map_and_says_which_tips(tmp_path, capsys):
+    from experiments import analyse
+
+    grid_sweep(tmp_path)
+    assert analyse.main(["tipping", f"path={tmp_path}", "outcome=relationships"]) == 0
+    out = capsys.readouterr().out
+    assert "relationships tips along team.intensity" in out
+    assert "No tipping point found in norm_adoption" in out
+    table = pd.read_csv(tmp_path / "analysis" / "lasting_probability.csv")
+    assert set(table["indicator"]) == {"relationships", "norm_adoption"}
+    assert {"probability", "low", "high", "n"} <= set(table.columns) and (table["n"] == 4).all()
+    edges = pd.read_csv(tmp_path / "analysis" / "lasting_boundary.csv").set_index("indicator")
+    rel = edges.loc["relationships"]
+    assert (rel["verdict"] == "tipping point").all() and ((rel["low"] <= THRESHOLD) & (THRESHOLD <= rel["high"])).all()
+    assert (tmp_path / "analysis" / "lasting_probability.png").exists()
+
+
+def test_a_sweep_that_ends_too_soon_is_one_line(tmp_path, capsys):
+    from experiments import analyse
+
+    grid_sweep(tmp_path, years=6)
+    assert analyse.main(["tipping", f"path={tmp_path}", "outcome=relationships", "years_after=5"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "years_after=5" in err[0] and "run.years=8" in err[0]
+
+
 # -- the real model ------------------------------------------------------------------------------
 
 OFF = ["model.ties.network_work=0", "model.norms.lapse=0.05"]   # increasing returns off, both in range
