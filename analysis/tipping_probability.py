@@ -345,7 +345,7 @@ def lasting_figure(probabilities: pd.DataFrame, verdicts: list[TippingVerdict], 
         ax.set_visible(False)
     if image is not None:
         fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="probability it lasts")
-    fig.suptitle(f"Still above the pre-intervention level {years_after} years after support ends "
+    fig.suptitle(f"Still above the pre-intervention level {years_after} years after support ends\n"
                  f"(boundary: probability one half, 90% interval; solid where the jump test finds a tipping point)",
                  fontsize=9)
     return fig
