@@ -4,6 +4,12 @@
   correlations) and tipping points (or "none found") of the sweep; writes
   <folder>/analysis/ (analysis.results.write_analysis): <outcome>_indices.csv,
   _tipping.csv for factorial designs (with _tipping.png), a bar chart and the manifest;
+  and, for a full-factorial grid of one or two drivers of a scenario whose support ends
+  (sweep=tipping_team_exit, tipping_minority), the probability that each system
+  indicator stays above its pre-intervention level years_after=<N> (default 5) years
+  after support ends, with a fitted boundary and whether it is a tipping point
+  (analysis.tipping_probability): lasting_probability.csv, lasting_boundary.csv,
+  lasting_probability.png; margin=<x> asks for more than x above that level;
 - `hysteresis`, a run, compare or sweep folder of a ramped scenario (scenario=hcz_ramp;
   sweep=hysteresis_ramp): the path up against the path down and the loop's width with an
   interval (analysis.hysteresis), per point of a sweep; outcome=<indicator,...> (default:
@@ -25,7 +31,7 @@ import sys
 import warnings
 
 KINDS = ("tipping", "hysteresis", "warning", "sensitivity", "prim")
-KEYS = {"tipping": ("path", "outcome"), "hysteresis": ("path", "outcome", "bins"),
+KEYS = {"tipping": ("path", "outcome", "years_after", "margin"), "hysteresis": ("path", "outcome", "bins"),
         "warning": ("path", "outcome", "window"), "sensitivity": ("path", "outcome"),
         "prim": ("path", "outcome", "threshold")}
 
@@ -81,12 +87,55 @@ def main(argv: list[str]) -> int:
         print(f"placesim analyse: warning: {sweep.folder}: skipped {skipped}, which cannot be read; "
               f"run the same `placesim sweep` command again to redo its task", file=sys.stderr)
     try:
-        return report(sweep, name, runs, table, result)
+        return report(sweep, name, runs, table, result) or lasting(sweep, args)
     except OSError as exc:
         from experiments.hydra_entry import environment_problem
 
         print(f"placesim analyse: error: {environment_problem(exc)}", file=sys.stderr)
         return 2
+
+
+def lasting(sweep, args: dict) -> int:
+    """Does a push last? The probability per grid point and indicator, the boundary and the
+    verdict (analysis.tipping_probability). Said in one line, not failed, when the sweep
+    cannot answer and years_after= was not asked for."""
+    from analysis.plots import save
+    from analysis.results import ResultsError, analysis_folder, write_csv
+    from analysis.tipping_probability import (INDICATORS, YEARS_AFTER, LastingError, lasting_by_run,
+                                              lasting_figure, lasting_probability, tipping_verdict)
+
+    import pandas as pd
+
+    asked = "years_after" in args or "margin" in args
+    try:
+        years_after = _number(args, "years_after", YEARS_AFTER, int)
+        margin = _number(args, "margin", 0.0) if "margin" in args else 0.0
+        drivers = list(sweep.manifest["parameters"])
+        if sweep.manifest["design"] != "full_factorial" or not 1 <= len(drivers) <= 2:
+            raise LastingError(f"design={sweep.manifest['design']} over {len(drivers)} parameter(s): the chance a "
+                               f"push lasts needs a full_factorial grid of one or two drivers "
+                               f"(e.g. sweep=tipping_team_exit)")
+        indicators = [c for c in INDICATORS if c in sweep.columns("timeseries")]
+        runs = lasting_by_run(sweep, indicators, years_after, margin)
+        probabilities = pd.concat([lasting_probability(runs, drivers, i) for i in indicators], ignore_index=True)
+        verdicts = [tipping_verdict(runs, drivers, i, years_after) for i in indicators]
+    except (LastingError, ResultsError, ValueError) as exc:
+        if asked:
+            return _fail("tipping", exc)
+        print(f"Lasting after support ends: not computed: {exc}")
+        return 0
+    out = analysis_folder(sweep.folder)
+    write_csv(probabilities, out / "lasting_probability.csv", "%.4g")
+    edges = pd.concat([v.boundary.assign(indicator=v.indicator, verdict=v.verdict, p_value=v.p_value,
+                                         driver=drivers[0], along=drivers[1] if len(drivers) == 2 else "")
+                       for v in verdicts], ignore_index=True)
+    write_csv(edges, out / "lasting_boundary.csv", "%.4g")
+    save(lasting_figure(probabilities, verdicts, drivers, years_after), out / "lasting_probability.png")
+    print(f"Does it last? The chance each indicator is above its level before the intervention {years_after} "
+          f"years after support ends ({int(probabilities['n'].min())}+ replicates per point):")
+    for v in verdicts:
+        print(f"  {v.sentence}")
+    return 0
 
 
 def unknown_outcome(name: str) -> str | None:
