@@ -201,11 +201,12 @@ _SERIES = (
     Outcome("families_reached", SERIES, "Families ever supported since the run began", "families",
             definition="running total of families_newly_supported: families with at least one "
                        "episode of support by any service since the run began (a family that "
-                       "moves in counts anew). Compared with seed 003's \"families supported\" "
+                       "moves in counts anew; 0 at month 0). Compared with seed 003's \"families supported\" "
                        "(configs/data/seed003_headline_counts.csv; analysis/headline.py)"),
     Outcome("organisations_ever_engaged", SERIES, "Organisations ever engaged", "organisations",
             definition="organisations other than the core team whose engagement exceeded 0.5 at "
-                       "the end of some month since the run began; compared with seed 003's "
+                       "the end of some month since the run began (0 at month 0, the state before "
+                       "the run); compared with seed 003's "
                        "\"services/organisations engaged in the work\" (analysis/headline.py)"),
     Outcome("organisations_engaged", SERIES, "Organisations with engagement above one half", "organisations",
             definition="organisations other than the core team whose engagement exceeds 0.5 (seed "
