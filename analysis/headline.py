@@ -18,7 +18,7 @@ FAR_OFF = 2.0              # a model median more than twice, or under half, the 
 # Why a count differs from the seed's, by the model outcome it is set beside (docs/ODD.md 7.11).
 WHY = {
     "organisations_ever_engaged": (
-        "the model can engage at most the {n_orgs} organisations it places in {place} (the "
+        "the model can engage at most {n_orgs} organisations it places in {place} (the "
         "preset's schools and at least one service of each kind, configs/place/{place}.yaml), "
         "while the seed counts partners beyond the neighbourhood too (borough services, "
         "funders, national partners: seed 003 L1679-1680)"),
@@ -27,6 +27,25 @@ WHY = {
         "children's centres, schools' partners), the seed only families taking part in "
         "Children's Community projects"),
 }
+
+
+def as_it_happened(names) -> list[str]:
+    """The scenarios whose counts are set beside the seed's in the terminal and the
+    report: the as-it-happened ones (every scenario if none is compared)."""
+    names = list(names)
+    return [n for n in names if n.startswith("as_it_happened")] or names
+
+
+def organisation_count(run_folder) -> int | None:
+    """Organisations other than the core team in a run folder's organisations table
+    (analysis.results.RunFolder), or None where it cannot be read."""
+    from analysis.results import ResultsError
+
+    try:
+        kinds = run_folder.table("organisations", columns=["kind"])["kind"]
+    except (ResultsError, OSError, KeyError):
+        return None
+    return int((kinds != "core_team").sum())
 
 
 def model_counts(timeseries: pd.DataFrame, outcome: str, end_year: float = SEED_PERIOD_END) -> tuple[float, float, float, float]:
@@ -72,7 +91,7 @@ def far_off_sentences(table: pd.DataFrame, place: str, n_orgs: int | None = None
         if 1 / FAR_OFF <= ratio <= FAR_OFF:
             continue
         why = WHY.get(r["model_outcome"], "the model does not define the count as the seed does")
-        why = why.format(n_orgs="its" if n_orgs is None else n_orgs, place=place)
+        why = why.format(n_orgs="the" if n_orgs is None else f"the {n_orgs}", place=place)
         out.append(f"{r['scenario']}: the model's {r['measure'].replace('_', ' ')} "
                    f"({r['model_median']:,.0f}, {r['model_low']:,.0f}-{r['model_high']:,.0f}) is "
                    f"{'far above' if ratio > 1 else 'far below'} seed 003's {r['seed_value']:,} "

@@ -95,17 +95,16 @@ def write_headline_counts(out: Path) -> list[str]:
     """headline_counts.csv: families reached and organisations engaged beside seed 003's
     figures (analysis/headline.py); the terminal's lines for the as-it-happened
     scenarios (every scenario if the compare has none)."""
-    from analysis.headline import headline_lines as count_lines, headline_table
+    from analysis.headline import as_it_happened, headline_lines as count_lines, headline_table, \
+        organisation_count
     from analysis.results import RunFolder, read_compare, write_csv
 
     folder = read_compare(out, with_summary=False)
     place = folder.manifest["place"]
     table = headline_table(place, {n: r["timeseries"] for n, r in folder.results.items()})
     write_csv(table, out / "headline_counts.csv")
-    orgs = RunFolder(out / "baseline", folder.manifest).table("organisations")
-    n_orgs = int((orgs["kind"] != "core_team").sum()) if "kind" in orgs else None
-    shown = [n for n in folder.results if n.startswith("as_it_happened")] or list(folder.results)
-    return count_lines(table[table["scenario"].isin(shown)], place, n_orgs)
+    n_orgs = organisation_count(RunFolder(out / "baseline", folder.manifest))
+    return count_lines(table[table["scenario"].isin(as_it_happened(folder.results))], place, n_orgs)
 
 
 def headline_lines(summary) -> list[str]:
