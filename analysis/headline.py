@@ -21,7 +21,7 @@ WHY = {
         "the model can engage at most {n_orgs} organisations it places in {place} (the "
         "preset's schools and at least one service of each kind, configs/place/{place}.yaml), "
         "while the seed counts partners beyond the neighbourhood too (borough services, "
-        "funders, national partners: seed 003 L1679-1680)"),
+        "funders, national partners: seed 003 L1679-1682)"),
     "families_reached": (
         "the model counts every family supported by any service (health visiting, GPs, "
         "children's centres, schools' partners), the seed only families taking part in "
