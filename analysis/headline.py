@@ -26,6 +26,11 @@ WHY = {
         "the model counts every family supported by any service (health visiting, GPs, "
         "children's centres, schools' partners), the seed only families taking part in "
         "Children's Community projects"),
+    "children_reached": (
+        "the model counts every child living in a family supported by any service, the seed "
+        "children taking part in Children's Community projects and activities (youth "
+        "activities and the community centre among them, L829-834, L436-439), which the "
+        "model does not hold as services"),
 }
 
 

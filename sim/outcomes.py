@@ -203,6 +203,11 @@ _SERIES = (
                        "episode of support by any service since the run began (a family that "
                        "moves in counts anew; 0 at month 0). Compared with seed 003's \"families supported\" "
                        "(configs/data/seed003_headline_counts.csv; analysis/headline.py)"),
+    Outcome("children_reached", SERIES, "Children ever in a supported family since the run began", "children",
+            definition="children who lived in a family supported by any service at the end of some "
+                       "month since the run began (0 at month 0); a child born or arriving counts "
+                       "from then. Compared with seed 003's children \"directly supported\" "
+                       "(analysis/headline.py)"),
     Outcome("organisations_ever_engaged", SERIES, "Organisations ever engaged", "organisations",
             definition="organisations other than the core team whose engagement exceeded 0.5 at "
                        "the end of some month since the run began (0 at month 0, the state before "

@@ -111,13 +111,13 @@ def test_seedcorn_places_change_results(run):
 def test_headline_counts_only_grow(run):
     ts = run()
     for _, one in ts.groupby("seed"):
-        for column in ("families_reached", "organisations_ever_engaged"):
+        for column in ("families_reached", "children_reached", "organisations_ever_engaged"):
             assert (np.diff(one.sort_values("month")[column].to_numpy()) >= 0).all(), column
         one = one.sort_values("month")
         assert one["families_reached"].iloc[0] == 0        # month 0: the state before the run
         after_start = one[one["month"] >= 1]
         assert (after_start["families_reached"] == after_start["families_newly_supported"].cumsum()).all()
-        assert one["organisations_ever_engaged"].iloc[0] == 0
+        assert one["organisations_ever_engaged"].iloc[0] == one["children_reached"].iloc[0] == 0
         assert (after_start["organisations_ever_engaged"] >= after_start["organisations_engaged"]).all()
 
 

@@ -133,6 +133,8 @@ class ReferenceModel(mesa.Model):
         self.data_maturity = float(st.data_maturity[0])
         self.voice = float(st.voice[0])
         self.families_reached = 0            # headline counts (sim/processes/system.py count_reach)
+        self.children_reached = 0
+        self.reached_children: set[int] = set()
         self.ever_engaged: set[int] = set()
         self.strength_history = [float(np.asarray(c)[0]) for c in st.strength_history]
         self.exclusion_rate = self.params.milestones.exclusion_rate * st.exclusion_multiplier
@@ -464,6 +466,8 @@ class ReferenceModel(mesa.Model):
         self.voice = clip(self.voice - sp.voice_decay * self.voice, 0.0, 1.0)
         self.families_reached += self.flows["first_supported"]
         self.ever_engaged |= {o.index for o in _members(self) if o.engagement > 0.5}
+        self.reached_children |= {c.unique_id for c in _children(self) if c.family.supported_now}
+        self.children_reached = len(self.reached_children)   # a child object is one child
 
 
 def relationship_capital(model: ReferenceModel, members) -> float:
@@ -569,6 +573,10 @@ def families_newly_supported(model):
 
 def families_reached(model):
     return model.families_reached
+
+
+def children_reached(model):
+    return model.children_reached
 
 
 def organisations_ever_engaged(model):
@@ -703,6 +711,7 @@ REPORTERS = {
     "tie_density": tie_density, "mean_tie_strength": mean_tie_strength,
     "families_newly_supported": families_newly_supported, "organisations_engaged": organisations_engaged,
     "families_reached": families_reached, "organisations_ever_engaged": organisations_ever_engaged,
+    "children_reached": children_reached,
     "seedcorn_spent": seedcorn_spent, "children_voice": children_voice,
     "champions_share": champions_share, "partner_engagement": partner_engagement,
     **SYSTEM_INDICATORS, "stage": stage,

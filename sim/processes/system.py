@@ -41,8 +41,16 @@ def step(state: State, params: ModelParams) -> None:
 
 def count_reach(state: State) -> None:
     """The headline counts, in place: families supported for the first time this month
-    (services.step) join those ever reached; organisations (not the neutral core team)
-    engaged above one half now join those ever engaged."""
+    (services.step) join those ever reached; children living in a family supported now,
+    for the first time (a slot's new child, born or arrived, starts unreached), join the
+    children ever reached; organisations (not the neutral core team) engaged above one
+    half now join those ever engaged."""
     state.families_reached += state.flows.first_supported
+    ch = state.children
+    if len(state.new_children):
+        state.child_reached[state.new_children] = False
+    now = ch.alive & np.take_along_axis(state.family_supported_now, ch.fam, axis=1)
+    state.children_reached += (now & ~state.child_reached).sum(axis=1)
+    state.child_reached |= now
     og = state.orgs
     state.orgs_ever_engaged |= (og.engagement > 0.5) & og.active & ~og.neutral[None, :]
