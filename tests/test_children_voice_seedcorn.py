@@ -70,6 +70,31 @@ def test_children_share_above_zero_builds_childrens_voice_and_changes_results(ru
     assert on.groupby("seed")["relationships"].last().le(off.groupby("seed")["relationships"].last()).all()
 
 
+@pytest.fixture(scope="module")
+def trust_after(small_run):
+    """Families' mean trust over the second year, per seed, with a given ladder and
+    model.system.children_hours_to_residents."""
+    import dataclasses
+
+    def go(spill: float, **voice) -> pd.Series:
+        params = dataclasses.replace(small_run.model, system=dataclasses.replace(
+            small_run.model.system, children_hours_to_residents=spill))
+        ts = simulate(small_run.place, params, small_run.england, SEEDS, 24,
+                      interventions=lambda: [LocalVoice(name="voice", rung="co_create", hours=120.0, **voice)]).timeseries
+        return ts[ts["month"] > 12].groupby("seed")["mean_trust"].mean()
+
+    return go
+
+
+def test_whether_childrens_voice_pays_depends_on_its_parameters(trust_after):
+    # children's hours cost residents' voice in full and reshape nothing: trust falls
+    off = trust_after(0.0, children_share=0.0)
+    assert (trust_after(0.0, children_share=0.5, children_fit=0.0) < off).all()
+    # they cost residents' voice nothing and make services fit children: trust rises
+    off = trust_after(1.0, children_share=0.0)
+    assert (trust_after(1.0, children_share=0.5, children_fit=0.2) > off).all()
+
+
 def test_childrens_voice_raises_the_quality_of_the_services_children_use(small_run):
     model = model_after(small_run, 6, voice={"children_share": 0.5, "children_fit": 0.2})
     st = model.state

@@ -19,7 +19,7 @@ def random_state(seed: int, R: int = 6):
     params = ModelParams(system=dataclasses.replace(
         System(), data_baseline=rng.uniform(0.0, 0.3), data_gain=rng.uniform(0.01, 0.5),
         data_decay=rng.uniform(0.0, 0.1), voice_gain=rng.uniform(0.01, 0.5),
-        voice_decay=rng.uniform(0.0, 0.1)))
+        voice_decay=rng.uniform(0.0, 0.1), children_hours_to_residents=rng.uniform(0.0, 1.0)))
     state = SimpleNamespace(
         data_maturity=rng.random(R), voice=rng.random(R), children_voice=rng.random(R),
         data_work=np.where(rng.random(R) < 0.7, rng.uniform(0.0, 400.0, R), 0.0),
@@ -42,7 +42,8 @@ def odd_7_11(state, p: System, r: int) -> tuple[float, float, float]:
     dm = dm + min(p.data_gain * state.data_work[r] / 100 * (0.5 + 0.5 * v), 1) * max(state.data_ceiling[r] - dm, 0)
     dm = dm - p.data_decay * (dm - p.data_baseline)
     h_children = state.community_hours[r] * state.children_share_now[r]
-    v = v + min(p.voice_gain * (state.community_hours[r] - h_children) / 100, 1) * max(state.voice_ceiling[r] - v, 0)
+    h_residents = state.community_hours[r] - h_children * (1 - p.children_hours_to_residents)
+    v = v + min(p.voice_gain * h_residents / 100, 1) * max(state.voice_ceiling[r] - v, 0)
     v = v - p.voice_decay * v
     cv = cv + min(p.voice_gain * h_children / 100, 1) * max(state.voice_ceiling[r] - cv, 0)
     cv = cv - p.voice_decay * cv

@@ -10,7 +10,8 @@ and lowers the threshold for adopting community norms.
 Children's own voice (seed 002 L33: engagement sessions that capture children's view of
 their community let it "shape local services that best support children"): the ladder
 spends `children_share` of all community-engagement hours with children. Those hours
-build children's voice rather than residents' (system.step), and children's voice makes
+build children's voice, and only partly residents' (`model.system.children_hours_to_residents`,
+system.step), and children's voice makes
 the services children use fit them better: `children_fit` SD of quality per unit of
 children's voice on children's centres, youth services and community groups. With
 `children_share` 0 nothing changes; with `children_fit` 0 children's hours only cost

@@ -31,7 +31,8 @@ def step(state: State, params: ModelParams) -> None:
     dm -= sp.data_decay * (dm - sp.data_baseline)
     np.minimum(np.maximum(dm, 0.0, out=dm), 1.0, out=dm)      # np.clip, without its wrapper
     children_hours = state.community_hours * state.children_share_now
-    for v, hours in ((state.voice, state.community_hours - children_hours),
+    residents_hours = state.community_hours - children_hours * (1.0 - sp.children_hours_to_residents)
+    for v, hours in ((state.voice, residents_hours),
                      (state.children_voice, children_hours)):
         v += np.minimum(sp.voice_gain * hours / 100.0, 1.0) * np.maximum(state.voice_ceiling - v, 0.0)
         v -= sp.voice_decay * v
