@@ -104,6 +104,11 @@ def far_off_sentences(table: pd.DataFrame, place: str, n_orgs: int | None = None
     return out
 
 
+def period_text(year: float) -> str:
+    """'to the end of 2019' for the model month 2020.0; 'to 2018.5' for a run that stops mid-year."""
+    return f"to the end of {round(year) - 1}" if abs(year - round(year)) < 1e-6 else f"to {year:.1f}"
+
+
 def headline_lines(table: pd.DataFrame, place: str, n_orgs: int | None = None) -> list[str]:
     """The terminal's lines: each counted figure, the model's beside the seed's."""
     counted = table[table["model_median"].notna()]
@@ -113,7 +118,7 @@ def headline_lines(table: pd.DataFrame, place: str, n_orgs: int | None = None) -
     for _, r in counted.iterrows():
         where = "this place" if r["seed_place"] == place else "three places together"
         seed_text = f"{r['seed_qualifier'] + ' ' if r['seed_qualifier'] else ''}{r['seed_value']:,}"
-        lines.append(f"  {r['scenario']}: {r['measure'].replace('_', ' ')} by {r['model_by_year']:.0f}: "
+        lines.append(f"  {r['scenario']}: {r['measure'].replace('_', ' ')} {period_text(r['model_by_year'])}: "
                      f"model {r['model_median']:,.0f} ({r['model_low']:,.0f}-{r['model_high']:,.0f}); "
                      f"seed {seed_text} ({where}, {r['seed_line']})")
     return lines + ["  " + s for s in far_off_sentences(table, place, n_orgs)]
