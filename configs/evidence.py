@@ -30,6 +30,15 @@ def table2() -> pd.DataFrame:
     return pd.read_csv(DATA / "seed004_table2_attainment.csv")
 
 
+@lru_cache(maxsize=None)
+def seed003_counts() -> pd.DataFrame:
+    """Seed 003's headline counts (families reached, organisations engaged, ...), per
+    place ("network": the three places together), each with its seed line; model_outcome
+    names the timeseries column it is set beside (empty: the model does not count it)."""
+    df = pd.read_csv(DATA / "seed003_headline_counts.csv", dtype={"qualifier": str, "model_outcome": str})
+    return df.fillna({"qualifier": "", "model_outcome": ""})
+
+
 MILESTONE_OF_STAGE = {"foundation_stage": "eyfs_gld", "key_stage_2": "ks2", "key_stage_4": "ks4"}
 
 

@@ -91,6 +91,22 @@ def write_interaction(out: Path) -> "object":
     return table
 
 
+def write_headline_counts(out: Path) -> list[str]:
+    """headline_counts.csv: families reached and organisations engaged beside seed 003's
+    figures (analysis/headline.py); the terminal's lines for the as-it-happened
+    scenarios (every scenario if the compare has none)."""
+    from analysis.headline import as_it_happened, headline_lines as count_lines, headline_table, \
+        organisation_count
+    from analysis.results import RunFolder, read_compare, write_csv
+
+    folder = read_compare(out, with_summary=False)
+    place = folder.manifest["place"]
+    table = headline_table(place, {n: r["timeseries"] for n, r in folder.results.items()})
+    write_csv(table, out / "headline_counts.csv")
+    n_orgs = organisation_count(RunFolder(out / "baseline", folder.manifest))
+    return count_lines(table[table["scenario"].isin(as_it_happened(folder.results))], place, n_orgs)
+
+
 def headline_lines(summary) -> list[str]:
     """The terminal's headline: each education milestone's additional children with their
     90% interval, rounded to what the interval supports; where the interval includes zero,
@@ -134,7 +150,8 @@ def task(cfg) -> None:
     summary = write_summary(out)
     from analysis.interaction import headline_lines as interaction_lines
 
-    for line in headline_lines(summary) + interaction_lines(write_interaction(out)):
+    for line in (headline_lines(summary) + interaction_lines(write_interaction(out))
+                 + write_headline_counts(out)):
         print(line)
     if manifest["failed"]:
         print(f"Failed scenarios (see manifest.json): {', '.join(manifest['failed'])}")

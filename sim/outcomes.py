@@ -198,6 +198,21 @@ _SERIES = (
                        "families reached (seed 003's headline numbers). Month 1 also counts those "
                        "already in support at the start",
             flow=True),
+    Outcome("families_reached", SERIES, "Families ever supported since the run began", "families",
+            definition="running total of families_newly_supported: families with at least one "
+                       "episode of support by any service since the run began (a family that "
+                       "moves in counts anew; 0 at month 0). Compared with seed 003's \"families supported\" "
+                       "(configs/data/seed003_headline_counts.csv; analysis/headline.py)"),
+    Outcome("children_reached", SERIES, "Children ever in a supported family since the run began", "children",
+            definition="children who lived in a family supported by any service at the end of some "
+                       "month since the run began (0 at month 0); a child born or arriving counts "
+                       "from then. Compared with seed 003's children \"directly supported\" "
+                       "(analysis/headline.py)"),
+    Outcome("organisations_ever_engaged", SERIES, "Organisations ever engaged", "organisations",
+            definition="organisations other than the core team whose engagement exceeded 0.5 at "
+                       "the end of some month since the run began (0 at month 0, the state before "
+                       "the run); compared with seed 003's "
+                       "\"services/organisations engaged in the work\" (analysis/headline.py)"),
     Outcome("organisations_engaged", SERIES, "Organisations with engagement above one half", "organisations",
             definition="organisations other than the core team whose engagement exceeds 0.5 (seed "
                        "003's \"engaged in the work\")"),
@@ -206,6 +221,14 @@ _SERIES = (
                        "`share_fundraising` x `funds_per_hour` of the core-team intervention); 0 "
                        "without a core team. A count of leverage, not a cost",
             flow=True),
+    Outcome("seedcorn_spent", SERIES, "Seedcorn funds spent this month", "GBP",
+            definition="the share `seedcorn_spend_share` of the core team's seedcorn pot spent "
+                       "this month, on pilot support hours and places in community groups",
+            flow=True),
+    Outcome("children_voice", SERIES, "Children's own voice", "0-1 scale",
+            definition="children's share of decision power, built by the share `children_share` "
+                       "of community-engagement hours a participation ladder spends with "
+                       "children (seed 002 L33); 0 without one"),
     Outcome("champions_share", SERIES, "Organisations with a champion", "fraction of organisations",
             definition="member organisations with a champion"),
     Outcome("partner_engagement", SERIES, "Partner engagement", "0-1 scale",

@@ -226,6 +226,7 @@ class System:
     voice_gain: float = nonneg(0.04, "voice per 100 hours", 0.01, 0.1, "seed 003 L1846 ('resource intensive')", "monthly move toward the ceiling per 100 community-engagement hours")
     voice_decay: float = prob(0.02, 0.0, 0.05, A, "monthly drift back toward no voice", unit="per month")
     voice_norm_lowering: float = nonneg(0.1, "fraction of ties per unit of voice", 0.0, 0.3, "seed 003 exploration area 1", "how far voice lowers the threshold for adopting community norms")
+    children_hours_to_residents: float = prob(0.5, 0.0, 1.0, "assumption; seed 002 L33 (children's engagement 'allows families and the wider community to shape local services')", "share of the hours spent with children that also builds residents' voice (0: they cost residents' voice in full; 1: they cost nothing)", unit="fraction of hours")
 
 
 @dataclass

@@ -236,6 +236,32 @@ def leveraged(model):
     return model.state.flows.leveraged
 
 
+def seedcorn_spent(model):
+    return model.state.flows.seedcorn_spent
+
+
+def families_reached(model):
+    """Families ever supported since the run began: the running total of
+    families_newly_supported (seed 003's "families supported"), never falling."""
+    return model.state.families_reached.copy()
+
+
+def children_reached(model):
+    """Children who have lived in a family supported by any service since the run began
+    (seed 003's "children and young people directly supported"), never falling."""
+    return model.state.children_reached.copy()
+
+
+def organisations_ever_engaged(model):
+    """Organisations (not the core team) engaged above one half at some month so far
+    (seed 003's "services/organisations engaged in the work"), never falling."""
+    return model.state.orgs_ever_engaged.sum(axis=1)
+
+
+def children_voice(model):
+    return model.state.children_voice.copy()
+
+
 def mean_tie_strength(model):
     return _org_indicators(model)[:, KI.I_MEAN_STRENGTH]
 
@@ -320,7 +346,8 @@ REPORTERS = {fn.__name__: fn for fn in (
     workless_share, mean_stress, mean_debt, mean_home_learning, mean_trust, norm_adoption,
     families_supported, reach_neediest, service_saturation, intake, capacity_used,
     children_in_need, exclusions, admissions, tie_density, mean_tie_strength, ties_formed,
-    ties_lost, families_newly_supported, organisations_engaged, leveraged, champions_share, partner_engagement, *SYSTEM_INDICATORS.values(), stage,
+    ties_lost, families_newly_supported, families_reached, children_reached, organisations_engaged,
+    organisations_ever_engaged, leveraged, seedcorn_spent, children_voice, champions_share, partner_engagement, *SYSTEM_INDICATORS.values(), stage,
 )}
 
 # The reporter behind each of `stage`'s inputs (the collector reuses a value collected

@@ -146,6 +146,7 @@ class Flows:
     admissions: np.ndarray
     milestone_counts: np.ndarray  # (R, M, G, 2): reached, assessed
     leveraged: np.ndarray       # GBP raised this month (seedcorn)
+    seedcorn_spent: np.ndarray  # GBP of the seedcorn pot spent this month (pilots, capacity)
     first_supported: np.ndarray  # families supported this month for the first time
     champions_lost: np.ndarray
     ties_formed: np.ndarray
@@ -162,7 +163,7 @@ class Flows:
                    intake=np.zeros((R, K), dtype=np.int64), intake_by_referral=np.zeros((R, K)),
                    exclusions=count(), admissions=count(),
                    milestone_counts=np.zeros((R, len(MILESTONES), len(GROUPS), 2), dtype=np.int64),
-                   leveraged=np.zeros(R), first_supported=count(), champions_lost=count(),
+                   leveraged=np.zeros(R), seedcorn_spent=np.zeros(R), first_supported=count(), champions_lost=count(),
                    ties_formed=count(), ties_lost=count())
 
 
@@ -220,7 +221,8 @@ class State:
     committed: np.ndarray        # (R, F) bool: families holding the norm whatever their ties (set by interventions this month)
     saturation: np.ndarray       # (R,) share of families with children supported by good services
     data_maturity: np.ndarray    # (R,) 0 dashboards .. 1 shared intelligence
-    voice: np.ndarray            # (R,) residents' and children's share of decision power
+    voice: np.ndarray            # (R,) residents' share of decision power
+    children_voice: np.ndarray   # (R,) children's own share of decision power (seed 002)
     progress: np.ndarray         # (R,) visible progress signal communicated to partners
     joint_extra: np.ndarray      # (R, O, O) joint work added by interventions this month
     cluster_work: np.ndarray     # (O, O) standing joint work of a schools partnership
@@ -229,10 +231,18 @@ class State:
     # Hours and ceilings interventions set this month (reset monthly), read by system.step.
     data_work: np.ndarray        # (R,) data-work hours
     community_hours: np.ndarray  # (R,) community-engagement hours
+    children_share_now: np.ndarray  # (R,) share of them spent with children (LocalVoice.children_share)
     pilot_support_hours: np.ndarray  # (R,) core-team hours for pilots
     data_ceiling: np.ndarray     # (R,) highest data maturity reachable now
     voice_ceiling: np.ndarray    # (R,) highest voice reachable now
     strength: np.ndarray         # (R, O, O) tie strength, refreshed by refresh_strength()
+    # Stocks that last the run: the seedcorn pot not yet spent, and the headline counts a
+    # funder reads (families ever reached; organisations ever engaged), kept by system.step.
+    seedcorn_pot: np.ndarray     # (R,) GBP raised and not yet spent
+    families_reached: np.ndarray  # (R,) int64: families ever supported since the run began
+    orgs_ever_engaged: np.ndarray  # (R, O) bool: engagement above one half at some month-end
+    child_reached: np.ndarray    # (R, C) bool: the slot's present child has lived in a supported family
+    children_reached: np.ndarray  # (R,) int64: children ever in a supported family since the run began
     # What services found this month (services.step), read by later processes and reporters.
     kind_capacity: np.ndarray    # (R, K) capacity per service kind
     family_contact: np.ndarray   # (R, F) value of current service contacts, 0 if none
@@ -271,6 +281,7 @@ class State:
         self.committed[:] = False
         self.data_work[:] = 0.0
         self.community_hours[:] = 0.0
+        self.children_share_now[:] = 0.0
         self.pilot_support_hours[:] = 0.0
         self.data_ceiling[:] = params.system.data_ceiling
         self.voice_ceiling[:] = params.system.voice_ceiling

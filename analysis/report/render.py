@@ -19,7 +19,8 @@ from analysis.report.figures import difference_figure, headline_figure, mileston
     system_figure
 from analysis.report.formatting import label, place_title
 from analysis.report.inputs import CompareInputs, ReportError, SweepInputs, read_inputs, sweep_config
-from analysis.report.tables import assumptions_section, cost_effectiveness_table, system_table
+from analysis.report.tables import assumptions_section, cost_effectiveness_table, headline_counts_section, \
+    system_table
 from analysis.report.text import baseline_sentence, compare_question, interaction_sentences, place_sentences, \
     scenario_headline, sweep_question
 
@@ -76,6 +77,7 @@ def compare_content(inputs: CompareInputs) -> dict:
         "figures": {f["id"]: f for f in figures},
         "ce_table": cost_effectiveness_table(ctx),
         "system_tables": [{"label": label(n), "html": system_table(ctx, n)} for n in ctx.others],
+        "headline_counts": headline_counts_section(ctx.place, inputs),
         "assumptions": assumptions_section(inputs.configs, inputs.sensitivity),
         "replicates": ctx.replicates,
         "few_replicates": few,

@@ -243,3 +243,31 @@ def assumptions_section(configs: dict[str, dict], sensitivity: pd.DataFrame | No
             "moving_guesses": moving[moving["kind"] == "guess"]["parameter"].tolist(), "n_moving": len(moving)}
 
 
+
+
+def headline_counts_section(place: str, inputs) -> dict:
+    """Families reached and organisations engaged beside seed 003's figures (the
+    as-it-happened scenarios of a CompareInputs, or every scenario if none), with the
+    sentences saying where the model is far off and why (analysis/headline.py); empty
+    html for a compare folder without the counts (written before they existed)."""
+    from analysis.headline import as_it_happened, far_off_sentences, headline_table, organisation_count
+    from analysis.results import RunFolder
+
+    results = inputs.results
+    table = headline_table(place, {n: results[n]["timeseries"] for n in as_it_happened(results)})
+    counted = table[table["model_median"].notna()]
+    if counted.empty:
+        return {"html": "", "sentences": []}
+    shown = pd.DataFrame({
+        "Scenario": [label(n) for n in counted["scenario"]],
+        "Count": counted["measure"].str.replace("_", " "),
+        "Model (median)": counted["model_median"].map(lambda v: f"{v:,.0f}"),
+        "Model 5th-95th percentile": [f"{lo:,.0f}-{hi:,.0f}" for lo, hi in zip(counted["model_low"], counted["model_high"])],
+        "Seed 003": [f"{q + ' ' if q else ''}{v:,}" for q, v in zip(counted["seed_qualifier"], counted["seed_value"])],
+        "For": counted["seed_place"].map(lambda p: "three places together" if p == "network" else p),
+        "Seed line": counted["seed_line"],
+        "Seed definition": counted["seed_definition"],
+    })
+    html = styled(shown, "headline-counts", "Headline counts by the start of 2020, beside seed 003's figures")
+    n_orgs = organisation_count(RunFolder(inputs.folder / "baseline", inputs.manifest))
+    return {"html": html, "sentences": far_off_sentences(table, place, n_orgs)}

@@ -132,6 +132,10 @@ class ReferenceModel(mesa.Model):
         self.saturation = float(st.saturation[0])
         self.data_maturity = float(st.data_maturity[0])
         self.voice = float(st.voice[0])
+        self.families_reached = 0            # headline counts (sim/processes/system.py count_reach)
+        self.children_reached = 0
+        self.reached_children: set[int] = set()
+        self.ever_engaged: set[int] = set()
         self.strength_history = [float(np.asarray(c)[0]) for c in st.strength_history]
         self.exclusion_rate = self.params.milestones.exclusion_rate * st.exclusion_multiplier
         age, weight, threshold = milestone_spec(self.params)
@@ -460,6 +464,10 @@ class ReferenceModel(mesa.Model):
         sp = self.params.system
         self.data_maturity = clip(self.data_maturity - sp.data_decay * (self.data_maturity - sp.data_baseline), 0.0, 1.0)
         self.voice = clip(self.voice - sp.voice_decay * self.voice, 0.0, 1.0)
+        self.families_reached += self.flows["first_supported"]
+        self.ever_engaged |= {o.index for o in _members(self) if o.engagement > 0.5}
+        self.reached_children |= {c.unique_id for c in _children(self) if c.family.supported_now}
+        self.children_reached = len(self.reached_children)   # a child object is one child
 
 
 def relationship_capital(model: ReferenceModel, members) -> float:
@@ -551,8 +559,28 @@ def leveraged(model):
     return 0.0          # seedcorn funds: no interventions here
 
 
+def seedcorn_spent(model):
+    return 0.0          # no interventions here
+
+
+def children_voice(model):
+    return 0.0          # built only by a participation ladder's hours: none here
+
+
 def families_newly_supported(model):
     return model.flows["first_supported"]
+
+
+def families_reached(model):
+    return model.families_reached
+
+
+def children_reached(model):
+    return model.children_reached
+
+
+def organisations_ever_engaged(model):
+    return len(model.ever_engaged)
 
 
 def organisations_engaged(model):
@@ -682,6 +710,9 @@ REPORTERS = {
     "intake": intake, "capacity_used": capacity_used, "children_in_need": children_in_need,
     "tie_density": tie_density, "mean_tie_strength": mean_tie_strength,
     "families_newly_supported": families_newly_supported, "organisations_engaged": organisations_engaged,
+    "families_reached": families_reached, "organisations_ever_engaged": organisations_ever_engaged,
+    "children_reached": children_reached,
+    "seedcorn_spent": seedcorn_spent, "children_voice": children_voice,
     "champions_share": champions_share, "partner_engagement": partner_engagement,
     **SYSTEM_INDICATORS, "stage": stage,
 }

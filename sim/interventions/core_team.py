@@ -11,7 +11,12 @@ A "two- or three-person team" (seed 003 L1562) whose roles arrive at different d
 - data work: raises data maturity (needs residents' and professionals' input);
 - community engagement: raises residents' and children's voice;
 - pilot support: lets pilots reach their capacity;
-- fundraising: a seedcorn pot (counted as leveraged funds);
+- fundraising: a seedcorn pot (counted as leveraged funds), spent a share a month
+  (`seedcorn_spend_share`: the lag) on pilot support (hours bought at
+  `seedcorn_pilot_hours_per_kgbp`, read by the pilots like the team's own) and on
+  places in community groups (`seedcorn_places_per_kgbp`), as seed 003's seedcorn funds
+  launched Ready for School, Playbox and the Oral Health Initiative (L822-827, L865-869,
+  L981-985) and resident micro-grants (L871-873); a conversion of 0 buys nothing;
 - direct delivery: family-support capacity (as in Pembury, seed 003 L1368-1370).
 
 "Wide" spreads introductions and convening over every organisation; "deep" works with a
@@ -53,6 +58,10 @@ class CoreTeam(Intervention):
     hours_per_progress: float = param(200.0, "hours per unit of visible progress", 100.0, 400.0, A, "team hours of communication that make one unit of progress visible", hard=(1.0, None))
     hours_per_family: float = param(4.0, "hours per family per month", 2.0, 8.0, A, "team hours to support one family directly", hard=(0.5, None))
     funds_per_hour: float = nonneg(60.0, "GBP per hour", 20.0, 150.0, A + "; seed 003 L810 (GBP 8k raised), L822, L865", "seedcorn funds raised per fundraising hour")
+    seedcorn_spend_share: float = prob(0.1, 0.03, 0.3, A + " (a pot is spent over months to a few years: seed 003 L822-827, L865-869 launch pilots after funds are raised)", "share of the seedcorn pot spent each month (1 / the mean lag in months)", unit="per month")
+    seedcorn_pilot_share: float = prob(0.5, 0.0, 1.0, "seed 003 L822-827, L865-869, L981-985 (seedcorn launched pilots); L871-873 (resident micro-grants)", "share of seedcorn spending on pilot support (the rest buys places in community groups)", unit="fraction")
+    seedcorn_pilot_hours_per_kgbp: float = param(30.0, "hours per GBP 1,000", 0.0, 50.0, A + ": sessional staff at about GBP 20-40 an hour", "pilot-support hours one GBP 1,000 of seedcorn buys (0: seedcorn buys no pilot support)", hard=(0.0, 200.0))
+    seedcorn_places_per_kgbp: float = param(3.0, "families at once per GBP 1,000 a month", 0.0, 6.0, A + ": a month of a community group's support for a family costs about GBP 150-500", "places in community groups one GBP 1,000 a month buys (0: seedcorn buys no places)", hard=(0.0, 50.0))
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -73,6 +82,7 @@ class CoreTeam(Intervention):
         kinds = model.state.orgs.kind
         self.core = int(np.flatnonzero(kinds == O.Kind.CORE_TEAM)[0])
         self.delivery = np.flatnonzero(kinds == O.Kind.FAMILY_SUPPORT)
+        self.groups = np.flatnonzero(kinds == O.Kind.COMMUNITY_GROUP)
 
     def present(self, month: int) -> int:
         """Members on post: they arrive one by one, arrival_gap_years apart."""
@@ -143,9 +153,24 @@ class CoreTeam(Intervention):
         st.data_work += hours * self.share_data
         st.community_hours += hours * self.share_community
         st.pilot_support_hours += hours * self.share_pilots
-        st.flows.leveraged += hours * self.share_fundraising * self.funds_per_hour
+        raised = hours * self.share_fundraising * self.funds_per_hour
+        st.flows.leveraged += raised
+        self.spend_seedcorn(st, raised)
 
         # Direct delivery adds family-support capacity.
         if len(self.delivery):
             extra = hours * self.share_delivery / self.hours_per_family / len(self.delivery)
             st.mods.capacity_add[:, self.delivery] += extra[:, None]
+
+    def spend_seedcorn(self, st, raised: np.ndarray) -> None:
+        """This month's raised funds join the pot; a share of the pot is spent, on pilot
+        support hours and on places in community groups, each at its conversion rate."""
+        st.seedcorn_pot += raised
+        spent = st.seedcorn_pot * self.seedcorn_spend_share
+        st.seedcorn_pot -= spent
+        st.flows.seedcorn_spent += spent
+        if self.seedcorn_pilot_hours_per_kgbp > 0:
+            st.pilot_support_hours += spent * self.seedcorn_pilot_share * self.seedcorn_pilot_hours_per_kgbp / 1000.0
+        if self.seedcorn_places_per_kgbp > 0 and len(self.groups):
+            places = spent * (1.0 - self.seedcorn_pilot_share) * self.seedcorn_places_per_kgbp / 1000.0
+            st.mods.capacity_add[:, self.groups] += (places / len(self.groups))[:, None]
