@@ -14,7 +14,7 @@ VERBS = {
     "compare": ("experiments.compare", "run scenarios side by side on the same seeds; summary, costs, plots"),
     "sweep": ("experiments.sweep", "sampled designs (LHS, Sobol, Morris) over registry parameters, resumable"),
     "lottery": ("experiments.lottery", "a virtual Promise Academy lottery: winners against losers, with and without the zone"),
-    "analyse": ("experiments.analyse", "sensitivity and tipping-point analysis of saved sweeps"),
+    "analyse": ("experiments.analyse", "saved results: tipping (default), hysteresis, warning, sensitivity, prim"),
     "report": ("experiments.report", "a funders' report (HTML and PDF) from a compare or sweep folder"),
     "app": ("app.cli", "the strategy-session page: live 'what if' in a browser"),
     "bench": ("benchmarks.bench", "speed and memory benchmarks against a per-agent Mesa reference"),
