@@ -286,7 +286,7 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
         data_work=np.zeros(R), community_hours=np.zeros(R), children_share_now=np.zeros(R),
         pilot_support_hours=np.zeros(R), seedcorn_pot=np.zeros(R),
         families_reached=np.zeros(R, dtype=np.int64), orgs_ever_engaged=np.zeros((R, n_org), dtype=bool),
-        child_reached=np.zeros((R, C), dtype=bool), children_reached=np.zeros(R, dtype=np.int64),
+        children_reached=np.zeros(R, dtype=np.int64),
         data_ceiling=np.zeros(R), voice_ceiling=np.zeros(R), strength=organisations.strength(),
         kind_capacity=np.zeros((R, K)), families_supported=np.zeros(R),
         reach_neediest=np.zeros(R), capacity_used=np.zeros(R), child_summary=np.zeros((R, SUMMARY_COLUMNS)),

@@ -241,7 +241,6 @@ class State:
     seedcorn_pot: np.ndarray     # (R,) GBP raised and not yet spent
     families_reached: np.ndarray  # (R,) int64: families ever supported since the run began
     orgs_ever_engaged: np.ndarray  # (R, O) bool: engagement above one half at some month-end
-    child_reached: np.ndarray    # (R, C) bool: the slot's present child has lived in a supported family
     children_reached: np.ndarray  # (R,) int64: children ever in a supported family since the run began
     # What services found this month (services.step), read by later processes and reporters.
     kind_capacity: np.ndarray    # (R, K) capacity per service kind

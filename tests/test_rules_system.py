@@ -6,6 +6,8 @@ import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
+
+from sim.kernels.development import SUMMARY_COLUMNS
 import pytest
 
 from sim.params import ModelParams, System
@@ -30,9 +32,7 @@ def random_state(seed: int, R: int = 6):
         families_reached=np.zeros(R, dtype=np.int64), orgs_ever_engaged=np.zeros((R, 4), dtype=bool),
         orgs=SimpleNamespace(engagement=rng.random((R, 4)), active=rng.random((R, 4)) < 0.8,
                              neutral=np.array([False, False, False, True])),
-        children=SimpleNamespace(alive=rng.random((R, 5)) < 0.7, fam=rng.integers(0, 3, (R, 5))),
-        family_supported_now=rng.random((R, 3)) < 0.5, new_children=(),
-        child_reached=np.zeros((R, 5), dtype=bool), children_reached=np.zeros(R, dtype=np.int64))
+        child_summary=np.zeros((R, SUMMARY_COLUMNS)), children_reached=np.zeros(R, dtype=np.int64))
     return state, params
 
 

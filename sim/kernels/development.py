@@ -174,10 +174,10 @@ def family_inputs(rules, families, out):
 
 
 # Columns of DevelopmentTallies.summary: sums of scores and counts of children.
-SUMMARY_COLUMNS = 13
+SUMMARY_COLUMNS = 14
 (S_LEARNING, S_HEALTH, S_WELLBEING, S_COUNT, S_U5_LEARNING, S_U5_HEALTH, S_U5_COUNT,
  S_SEVERE_STRESS, S_BARRIER_LEARNING, S_BARRIER_COUNT, S_FREE_LEARNING, S_FREE_COUNT,
- S_BARRIER_UNMANAGED) = range(SUMMARY_COLUMNS)
+ S_BARRIER_UNMANAGED, S_FIRST_SUPPORTED) = range(SUMMARY_COLUMNS)
 SCHOOL_AGES = (60, 192)     # months: children counted in the barrier sums (5 to 15)
 
 
@@ -267,7 +267,8 @@ def development_month(rules, milestones, children, around, draws, tallies):
     (tallies.summary[r], columns S_*: learning, health, wellbeing and count of all
     children; learning, health and count of under-5s; children in families whose stress
     is above `milestones.severe_stress`; learning and count of school-age children with
-    and without a barrier, and of those whose barriers took learning this month), and
+    and without a barrier, and of those whose barriers took learning this month;
+    children supported for the first time since they arrived), and
     count each child's months with a barrier. The statement: development_month_numpy in
     sim/processes/development.py."""
     alive, fresh, fam, school, age = (children.alive, children.fresh, children.fam,
@@ -305,7 +306,7 @@ def development_month(rules, milestones, children, around, draws, tallies):
     excl_rate, excl_slope = milestones.exclusion_rate_now, milestones.exclusion_wellbeing_slope
     adm_rate, adm_slope = milestones.admission_rate, milestones.admission_wellbeing_slope
     for r in range(R):
-        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = s9 = s10 = s11 = s12 = 0.0
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = s9 = s10 = s11 = s12 = s13 = 0.0
         base, ebase = noise_base[r], event_base[r]
         for c in range(C):
             if not alive[r, c]:
@@ -333,6 +334,8 @@ def development_month(rules, milestones, children, around, draws, tallies):
             e2 = persistence * e2 + keep * w + noise_scale * (uniform(base, c * 3 + 2) - 0.5)
             env[r, c, 0], env[r, c, 1], env[r, c, 2] = e0, e1, e2
             if supported:
+                if support_months[r, c] == 0:
+                    s13 += 1.0            # reached for the first time (the headline count)
                 support_months[r, c] += 1
                 for d in range(3):
                     if child_support[r, f, band * 3 + d] > 0.0:
@@ -391,3 +394,4 @@ def development_month(rules, milestones, children, around, draws, tallies):
         summary[r, 10] += s10
         summary[r, 11] += s11
         summary[r, 12] += s12
+        summary[r, 13] += s13

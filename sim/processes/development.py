@@ -265,6 +265,7 @@ def development_month_numpy(rules: KDV.DevelopmentRules, milestones: KDV.Milesto
 
     # Support received: months, and the domains ever supported (bits L, H, W).
     supported = alive & around.family_supported[rows, fam]
+    first_supported = supported & (children.support_months == 0)
     children.support_months[supported] += 1
     for d in (L, H, W):
         children.support_domains[supported & (support[..., d] > 0.0)] |= np.int8(1 << d)
@@ -311,6 +312,7 @@ def development_month_numpy(rules: KDV.DevelopmentRules, milestones: KDV.Milesto
     summary[:, 10] = np.where(without, z[..., L], 0.0).sum(axis=1)
     summary[:, 11] = without.sum(axis=1)
     summary[:, 12] = (with_barrier & (loss > 0.0)).sum(axis=1)
+    summary[:, 13] = first_supported.sum(axis=1)
 
 
 def step(state: State, dev_rules: KDV.DevelopmentRules, milestones: KDV.MilestoneRules,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels.development import S_FIRST_SUPPORTED
 from sim.params import ModelParams
 from sim.state import State
 
@@ -47,11 +48,8 @@ def count_reach(state: State) -> None:
     children ever reached; organisations (not the neutral core team) engaged above one
     half now join those ever engaged."""
     state.families_reached += state.flows.first_supported
-    ch = state.children
-    if len(state.new_children):
-        state.child_reached[state.new_children] = False
-    now = ch.alive & np.take_along_axis(state.family_supported_now, ch.fam, axis=1)
-    state.children_reached += (now & ~state.child_reached).sum(axis=1)
-    state.child_reached |= now
+    # Children supported this month for the first time since they arrived: counted by
+    # development.step (their support_months went from 0 to 1).
+    state.children_reached += state.child_summary[:, S_FIRST_SUPPORTED].astype(np.int64)
     og = state.orgs
     state.orgs_ever_engaged |= (og.engagement > 0.5) & og.active & ~og.neutral[None, :]
