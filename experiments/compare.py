@@ -94,7 +94,7 @@ def write_interaction(out: Path) -> "object":
 def write_headline_counts(out: Path) -> list[str]:
     """headline_counts.csv: families reached and organisations engaged beside seed 003's
     figures (analysis/headline.py); the terminal's lines for the as-it-happened
-    scenarios (every scenario if the compare has none)."""
+    scenarios, or one line pointing to the table if the compare has none."""
     from analysis.headline import as_it_happened, headline_lines as count_lines, headline_table, \
         organisation_count
     from analysis.results import RunFolder, read_compare, write_csv
@@ -103,6 +103,10 @@ def write_headline_counts(out: Path) -> list[str]:
     place = folder.manifest["place"]
     table = headline_table(place, {n: r["timeseries"] for n, r in folder.results.items()})
     write_csv(table, out / "headline_counts.csv")
+    if not any(name.startswith("as_it_happened") for name in folder.results):
+        # Not what the main job is about: one line, the table is in the folder.
+        return [f"Families, children and organisations reached, beside seed 003's figures: headline_counts.csv "
+                f"(compare scenario as_it_happened_{place} to see them here)"]
     n_orgs = organisation_count(RunFolder(out / "baseline", folder.manifest))
     return count_lines(table[table["scenario"].isin(as_it_happened(folder.results))], place, n_orgs)
 
