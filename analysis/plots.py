@@ -6,6 +6,7 @@ units and bands come from the table of outcomes (sim/outcomes.py).
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Sequence
 
 import matplotlib
@@ -87,6 +88,11 @@ def timeseries_panels(ts: pd.DataFrame, columns: Sequence[str],
             _ribbon(ax, b["yr"], b["median"], b["low"], b["high"], OKABE_ITO[i % 8],
                     LINESTYLES[i % 4], str(name) if name is not None else None)
         ax.set_title(OUTCOMES[col].short_label, fontsize=10)
+        if (ts[col] == 0).all():            # an empty-looking panel says why it is empty
+            why = OUTCOMES[col].when_zero or "nothing in these scenarios moves it"
+            ax.text(0.5, 0.5, "\n".join(textwrap.wrap(f"0 in every run shown: {why}", 34)),
+                    transform=ax.transAxes, ha="center", va="center", fontsize=8.5, color="#444444",
+                    bbox=dict(facecolor="white", edgecolor="none", alpha=0.85))
         ax.set_ylabel(OUTCOMES[col].unit, fontsize=9)
         ax.set_xlabel("year")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))

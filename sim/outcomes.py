@@ -41,6 +41,7 @@ class Outcome:
     age_months: int = 0       # milestones: age at assessment
     score: tuple[float, float, float] = (0.0, 0.0, 0.0)  # milestones: weights of learning, health, wellbeing
     band: Band = REPLICATE_BAND
+    when_zero: str = ""       # why it can be exactly 0 throughout (a panel that shows only 0 says it)
 
     def __post_init__(self):
         if not self.short_label:
@@ -244,7 +245,8 @@ _SERIES = (
             definition="seed 003 area 3: data maturity (0.1 dashboards .. 1 shared intelligence)"),
     Outcome("infrastructure", SYSTEM, "Infrastructure to embed and sustain", "0-1 index",
             definition="seed 003 area 4: mean hardwiring of member organisations",
-            short_label="Infrastructure to embed"),
+            short_label="Infrastructure to embed",
+            when_zero="only a hardwiring intervention builds it (scenario=hardwiring, or as_it_happened_wallsend)"),
     Outcome("capacity", SYSTEM, "Capacity for system-level change", "0-1 index",
             definition="seed 003 area 5: mean over members of engagement x (0.5 + 0.5 if it has a champion)",
             short_label="Capacity for system change"),
