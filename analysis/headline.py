@@ -114,7 +114,7 @@ def headline_lines(table: pd.DataFrame, place: str, n_orgs: int | None = None) -
     counted = table[table["model_median"].notna()]
     if counted.empty:
         return []
-    lines = [f"Headline counts beside seed 003 (model: median, 5th-95th percentile over replicates):"]
+    lines = ["Headline counts beside seed 003 (model: median, 5th-95th percentile over replicates):"]
     for _, r in counted.iterrows():
         where = "this place" if r["seed_place"] == place else "three places together"
         seed_text = f"{r['seed_qualifier'] + ' ' if r['seed_qualifier'] else ''}{r['seed_value']:,}"

@@ -209,9 +209,7 @@ def hysteresis(args: dict) -> int:
 
     from analysis.hysteresis import INDICATORS, HysteresisError, loop_figure, loops, path_summary, paths, ramp_of
     from analysis.plots import save
-    from analysis.results import ResultsError, analysis_folder, folder_kind, read_manifest, read_run, write_csv
-
-    import pandas as pd
+    from analysis.results import ResultsError, folder_kind, read_manifest, read_run
 
     try:
         bins = _number(args, "bins", 8, int)
@@ -244,10 +242,7 @@ def hysteresis(args: dict) -> int:
             raise HysteresisError(errors[0] if errors else f"{folder}: no run to read")
     except (HysteresisError, ResultsError, ValueError) as exc:
         return _fail("hysteresis", exc)
-    table, summary = pd.concat(tables, ignore_index=True), pd.concat(summaries, ignore_index=True)
-    out = analysis_folder(folder)
-    write_csv(table, out / "hysteresis.csv", "%.4g")
-    write_csv(summary, out / "hysteresis_paths.csv", "%.4g")
+    table, summary, out = _write_loops(folder, tables, summaries)
     for scenario, part in table.groupby("scenario", sort=False):
         print(f"Hysteresis ({scenario}): ramp of {part['driver'].iloc[0]} up and down, "
               f"{int(part['replicates'].max())} replicates:")
@@ -259,14 +254,26 @@ def hysteresis(args: dict) -> int:
     return 0
 
 
+def _write_loops(folder, tables: list, summaries: list):
+    """hysteresis.csv (the loops) and hysteresis_paths.csv (the paths up and down) in the
+    folder's analysis/; returns both tables and that folder."""
+    import pandas as pd
+
+    from analysis.results import analysis_folder, write_csv
+
+    table, summary = pd.concat(tables, ignore_index=True), pd.concat(summaries, ignore_index=True)
+    out = analysis_folder(folder)
+    write_csv(table, out / "hysteresis.csv", "%.4g")
+    write_csv(summary, out / "hysteresis_paths.csv", "%.4g")
+    return table, summary, out
+
+
 def _hysteresis_sweep(folder, args: dict, bins: int) -> int:
     """Hysteresis at every point of a sweep of a ramped scenario: the loop's width against
     the swept parameters (e.g. two ramp speeds, to tell lag from hysteresis)."""
     from analysis.hysteresis import INDICATORS, HysteresisError, loops, path_summary, paths, point_config, ramp_of, width_figure
     from analysis.plots import save
-    from analysis.results import ResultsError, analysis_folder, read_sweep, write_csv
-
-    import pandas as pd
+    from analysis.results import ResultsError, read_sweep
 
     try:
         sweep = read_sweep(folder)
@@ -297,10 +304,7 @@ def _hysteresis_sweep(folder, args: dict, bins: int) -> int:
             raise HysteresisError(f"{folder}: no finished point")
     except (HysteresisError, ResultsError, ValueError) as exc:
         return _fail("hysteresis", exc)
-    table, summary = pd.concat(tables, ignore_index=True), pd.concat(summaries, ignore_index=True)
-    out = analysis_folder(folder)
-    write_csv(table, out / "hysteresis.csv", "%.4g")
-    write_csv(summary, out / "hysteresis_paths.csv", "%.4g")
+    table, summary, out = _write_loops(folder, tables, summaries)
     save(width_figure(table, names[0]), out / "hysteresis.png")
     print(f"Hysteresis at {table['point'].nunique()} points of the sweep (ramp of {table['driver'].iloc[0]}):")
     for _, row in table.iterrows():

@@ -120,6 +120,14 @@ for _i, _k in enumerate(SERVICE_KINDS):
     for _ch, _w in _FAM_ROWS.get(_k, {}).items():
         FAMILY_EFFECT[_i, FC[_ch]] = _w
 
+# The barriers to learning each service kind manages while a family is in an episode with
+# it (docs/ODD.md 7.8): health care a chronic condition, family and mental-health
+# support a crisis at home.
+BARRIER_CARE = {
+    "health": (Kind.HEALTH_VISITING, Kind.GP_DENTAL),
+    "crisis": (Kind.FAMILY_SUPPORT, Kind.MENTAL_HEALTH),
+}
+
 # Child inputs while the family is supported, in units of Services.child_effect, by age
 # band (0-4, 5-10, 11-18) and domain (learning, health, wellbeing).
 AGE_BANDS = ((0, 60), (60, 132), (132, 228))

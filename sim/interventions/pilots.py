@@ -19,6 +19,7 @@ import numpy as np
 from sim import orgs as O
 from sim.interventions.base import Intervention, InterventionError
 from sim.interventions.programme import Programme as CaseloadProgramme
+from sim.processes.services import quality_factor
 from sim.registry import nonneg, param, prob
 
 K = O.Kind
@@ -98,7 +99,7 @@ class Pilot(Intervention):
         rows = O.CHILD_EFFECT[O.SERVICE_KINDS.index(self.spec.host)]        # (bands, domains)
         bands = [b for b in range(len(O.AGE_BANDS)) if rows[b].any()] or list(range(len(O.AGE_BANDS)))
         ages = (O.AGE_BANDS[bands[0]][0], O.AGE_BANDS[bands[-1]][1])
-        factor = min(max(1.0 + self.spec.quality, 0.0), 2.0)
+        factor = float(quality_factor(self.spec.quality))
         return ages, child_effect * factor * rows[bands].max(axis=0)
 
     def check_place(self, kinds, place_name: str) -> None:
@@ -114,8 +115,8 @@ class Pilot(Intervention):
         self.caseload = None
         if self.spec.capacity > 0:                 # a data pilot keeps no caseload
             (low, high), effect = self.host_effect(model.params.services.child_effect)
-            manages = {O.Kind.GP_DENTAL: "health", O.Kind.HEALTH_VISITING: "health",
-                       O.Kind.FAMILY_SUPPORT: "crisis", O.Kind.MENTAL_HEALTH: "crisis"}.get(self.spec.host, "none")
+            manages = next((barrier for barrier, kinds in O.BARRIER_CARE.items() if self.spec.host in kinds),
+                           "none")
             self.caseload = PilotCaseload(
                 name=self.name or self.programme, intensity=self.intensity, min_age_months=float(low),
                 max_age_months=float(high), learning=float(effect[0]), health=float(effect[1]),

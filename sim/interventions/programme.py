@@ -32,6 +32,16 @@ MANAGES = ("none", "health", "crisis", "both")
 MAX_PROGRAMMES = 31      # bits of Children.reached_by
 
 
+def first_in_random_order(candidates: np.ndarray, u: np.ndarray, places: np.ndarray) -> np.ndarray:
+    """(R, N) the candidates that get one of each replicate's `places` (R,), taken in the
+    random order `u` (R, N): a lottery for places when more want them than there are."""
+    key = np.where(candidates, u, np.inf)
+    order = np.argsort(key, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(candidates.shape[1])[None, :], axis=1)
+    return candidates & (rank < places[:, None])
+
+
 @dataclass
 class Programme(Intervention):
     """A programme's reach, caseload and effect; its defaults are a generic parenting
@@ -116,18 +126,13 @@ class Programme(Intervention):
     def enrol(self, model, month: int, eligible: np.ndarray) -> None:
         """Find, take on and (where more join than there are places) choose at random."""
         st = model.state
-        R, F = eligible.shape
+        F = eligible.shape[1]
         u = model.streams.uniform(f"intervention.{self.name}.intake", month, (F, 3))
         candidates = eligible & (self.months_left == 0)
         found = candidates & (u[..., 0] < self.outreach)
         joins = found & (u[..., 1] < np.minimum(self.take_up * (0.5 + st.families.trust), 1.0))
         free = np.maximum(self.places(model) - (self.months_left > 0).sum(axis=1), 0)
-        # A random order among those who join; the first `free` of each replicate get in.
-        key = np.where(joins, u[..., 2], np.inf)
-        order = np.argsort(key, axis=1, kind="stable")
-        rank = np.empty_like(order)
-        np.put_along_axis(rank, order, np.arange(F)[None, :], axis=1)
-        taken = joins & (rank < free[:, None])
+        taken = first_in_random_order(joins, u[..., 2], free)
         self.months_left[taken] = int(round(self.episode_months))
 
     def deliver(self, model, serves: np.ndarray) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.interventions.base import Intervention, InterventionError
+from sim.interventions.programme import first_in_random_order
 from sim.outcomes import MILESTONES, OUTCOMES
 from sim.registry import nonneg, param, prob
 
@@ -103,11 +104,7 @@ class PromiseAcademy(Intervention):
         seats = np.full(R, self.seats_per_year / 12.0)
         # Whole seats this month, the fraction carried by chance (expected seats exact).
         seats_now = np.floor(seats + u[:, 0, 1]).astype(np.int64)
-        key = np.where(applying, u[..., 2], np.inf)
-        order = np.argsort(key, axis=1, kind="stable")
-        rank = np.empty_like(order)
-        np.put_along_axis(rank, order, np.arange(C)[None, :], axis=1)
-        offered = applying & (rank < seats_now[:, None])
+        offered = first_in_random_order(applying, u[..., 2], seats_now)
         attended = offered & (u[..., 3] < self.accept)
         self.seat |= attended
         self.cared = np.where(attended, u[..., 1] < self.on_site_care, self.cared)

@@ -85,10 +85,10 @@ def per_child_programmes(state: State) -> dict[str, np.ndarray]:
     return dict(school_add=np.zeros((R, 0)), care=np.zeros((R, 0), dtype=bool))
 
 
-# Service kinds whose episode manages each barrier (docs/ODD.md 7.6): health care a
-# chronic condition, family and mental-health support a crisis.
-HEALTH_CARE_KINDS = np.array([O.SERVICE_KINDS.index(k) for k in (O.Kind.HEALTH_VISITING, O.Kind.GP_DENTAL)])
-CRISIS_SUPPORT_KINDS = np.array([O.SERVICE_KINDS.index(k) for k in (O.Kind.FAMILY_SUPPORT, O.Kind.MENTAL_HEALTH)])
+# Positions (in SERVICE_KINDS) of the service kinds whose episode manages each barrier
+# (sim.orgs.BARRIER_CARE).
+HEALTH_CARE_KINDS = np.array([O.SERVICE_KINDS.index(k) for k in O.BARRIER_CARE["health"]])
+CRISIS_SUPPORT_KINDS = np.array([O.SERVICE_KINDS.index(k) for k in O.BARRIER_CARE["crisis"]])
 
 
 def barrier_care(state: State) -> tuple[np.ndarray, np.ndarray]:

@@ -47,6 +47,12 @@ def service_rules(params: ModelParams) -> KSV.ServiceRules:
     return record(KSV.ServiceRules, sp, params.trust,
                   child_monthly_input=sp.child_effect / (1.0 - persistence ** sp.episode_months))
 
+def quality_factor(quality):
+    """How much a service of this quality (SD relative to England) does, relative to an
+    average one: clip(1 + quality, 0, 2) (docs/ODD.md 7.4; pilots weigh their effect so)."""
+    return np.clip(1.0 + quality, 0.0, 2.0)
+
+
 def kind_tables() -> dict[str, np.ndarray]:
     """sim.orgs's fixed per-kind tables, as KindView's fields (rows in SERVICE_KINDS order)."""
     return dict(need_feature=O.NEED_FEATURE, need_weight=O.NEED_WEIGHT, gate=GATE_POSITION,
@@ -159,7 +165,7 @@ def kind_view_numpy(rules: KSV.ServiceRules, providers: KSV.Providers, mods: KSV
         targeting=targeting + (1.0 - targeting) * 0.5 * maturity,
         outreach=np.broadcast_to(rules.outreach * (1.0 + maturity), (R, K)),
         follow=rules.referral_follow_through * (1.0 + system.data_maturity) + mods.follow_add,
-        quality_factor=np.clip(1.0 + quality, 0.0, 2.0),
+        quality_factor=quality_factor(quality),
         contact_value=np.clip(0.5 + 0.5 * quality + rules.voice_gain * system.voice[:, None], 0.0, 1.0),
         between=between, school_to_kind=school_to_kind, **kind_tables())
 
@@ -328,9 +334,13 @@ def support_numpy(rules: KSV.ServiceRules, view: KSV.KindView, families: KSV.Fam
                           family_contact=np.where(supported_now, value / np.maximum(n_kinds, 1), 0.0),
                           supported_now=supported_now)
     return (support, families.ever_supported | supported_now, saturation,
-            supported_now.sum(axis=1) / max(F, 1),
-            (supported_now & families.neediest).sum(axis=1) / np.maximum(families.neediest.sum(axis=1), 1),
-            first.sum(axis=1))
+            *reach_shares(supported_now, families.neediest), first.sum(axis=1))
+
+
+def reach_shares(supported: np.ndarray, neediest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(R,) shares of families supported now, and of the neediest tenth supported now."""
+    return (supported.sum(axis=1) / max(supported.shape[1], 1),
+            (supported & neediest).sum(axis=1) / np.maximum(neediest.sum(axis=1), 1))
 
 
 def step(state: State, rules: KSV.ServiceRules, streams: Streams, month: int) -> None:
@@ -383,7 +393,4 @@ def merge_programmes(state: State) -> None:
     state.family_contact[only] = 0.0
     state.child_support += state.programme_child_support
     state.family_supported_now |= state.programme_supported
-    supported = state.family_supported_now
-    state.families_supported = supported.sum(axis=1) / max(supported.shape[1], 1)
-    state.reach_neediest = ((supported & fa.neediest).sum(axis=1)
-                            / np.maximum(fa.neediest.sum(axis=1), 1))
+    state.families_supported, state.reach_neediest = reach_shares(state.family_supported_now, fa.neediest)
