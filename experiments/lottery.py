@@ -90,15 +90,28 @@ def analyse(table, out: Path) -> list[str]:
                                    ("interaction", "no barrier", "  for children without one")):
         r = row(quantity, group)
         if r is not None and r["estimate"] == r["estimate"]:
-            lines.append(f"{words}: {r['estimate']:+.2f} SD (90% interval {r['low']:+.2f} to {r['high']:+.2f}, "
-                         f"n={int(r['n'])})")
+            lines.append(f"{words}: {effect_text(r)}")
     interaction = row("interaction", "all")
     if interaction is not None and interaction["estimate"] == interaction["estimate"] and interaction["estimate"] != 0:
         curve = power_curve(abs(float(interaction["estimate"])), 1.0)
         curve.to_csv(out / "lottery_power.csv", index=False)
         plot_lottery(effects, curve, out / "lottery.png")
-        lines.append(could_detect(abs(float(interaction["estimate"])), 1.0))
+        power = could_detect(abs(float(interaction["estimate"])), 1.0)
+        if interaction["low"] <= 0.0 <= interaction["high"]:
+            power += " (for the model's point estimate; its interval above includes zero)"
+        lines.append(power)
     return lines
+
+
+def effect_text(r) -> str:
+    """An estimate with its 90% interval, and in words when it cannot be told from zero or
+    has no interval (a group too small on one side of the lottery)."""
+    n = int(r["n"])
+    if not (r["low"] == r["low"] and r["high"] == r["high"]):
+        return (f"{r['estimate']:+.2f} SD, no interval: too few winners or losers in a group (n={n}); "
+                f"cannot be told from zero")
+    text = f"{r['estimate']:+.2f} SD (90% interval {r['low']:+.2f} to {r['high']:+.2f}, n={n})"
+    return text + ("; cannot be told from zero" if r["low"] <= 0.0 <= r["high"] else "")
 
 
 def task(cfg) -> None:

@@ -101,3 +101,14 @@ def test_the_lottery_recovers_the_school_effect_planted_in_a_virtual_trial():
     tot = effects[(effects["quantity"] == "TOT") & (effects["group"] == "all")].iloc[0]
     assert tot["low"] < planted < tot["high"], (planted, tot.to_dict())
     assert tot["low"] > 0
+
+
+def test_the_lottery_lines_say_when_an_effect_cannot_be_told_from_zero():
+    from experiments.lottery import effect_text
+
+    clear = effect_text({"estimate": 0.3, "low": 0.1, "high": 0.5, "n": 400})
+    unclear = effect_text({"estimate": 0.06, "low": -0.12, "high": 0.25, "n": 400})
+    no_interval = effect_text({"estimate": 0.06, "low": float("nan"), "high": float("nan"), "n": 49})
+    assert "90% interval +0.10 to +0.50" in clear and "cannot be told" not in clear
+    assert unclear.endswith("cannot be told from zero")
+    assert "no interval" in no_interval and "nan" not in no_interval and no_interval.endswith("cannot be told from zero")
