@@ -379,15 +379,20 @@ def plot_lottery(effects: pd.DataFrame, power_curve: pd.DataFrame, path,
         shown = [("ITT", g) for g in ("all", "in zone", "outside zone", "barrier", "no barrier")] + \
                 [("TOT", "all")] + [("interaction", g) for g in ("all", "barrier", "no barrier")]
         table = effects.set_index(["quantity", "group"])
+        labels = [f"{q}: {g}" for q, g in shown]
         for i, key in enumerate(shown):
             if key not in table.index:
                 continue
             r = table.loc[key]
             colour = OKABE_ITO[{"ITT": 0, "TOT": 2, "interaction": 3}[key[0]]]
+            if not np.isfinite([r["low"], r["high"]]).all():     # no interval: an open marker, said
+                effects_ax.plot(r["estimate"], -i, "o", markerfacecolor="none", color=colour)
+                labels[i] += " (no interval: too few)"
+                continue
             effects_ax.errorbar(r["estimate"], -i, xerr=[[r["estimate"] - r["low"]], [r["high"] - r["estimate"]]],
                                 fmt="o", color=colour, capsize=3)
         effects_ax.axvline(0, color="grey", linewidth=0.8)
-        effects_ax.set_yticks([-i for i in range(len(shown))], [f"{q}: {g}" for q, g in shown], fontsize=8)
+        effects_ax.set_yticks([-i for i in range(len(shown))], labels, fontsize=8)
         effects_ax.set_xlabel("effect (outcome units)")
         effects_ax.set_title("School effect and the services' interaction", fontsize=10)
 
