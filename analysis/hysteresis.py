@@ -11,10 +11,17 @@ Positive: the way down stays above the way up (the push is remembered). The inte
 a t-interval over the replicates' widths (each replicate is one independent loop), so a
 loop that closes gives an interval around zero, said as "closes within noise".
 
-Honest limits: a finite ramp leaves a loop even where the system has a single stable
+Honest limits: a smooth ramp leaves a loop even where the system has a single stable
 state, if the indicator lags the driver (a rate effect, not bistability): a loop that
 narrows when the ramp is slowed (a larger `ramp_years`) is lag, one that stays is
-hysteresis. Compare two speeds before calling it hysteresis.
+hysteresis. A stepped, quasi-static ramp (`ramp_steps`) removes the lag by design: each
+level is held, and only the settled second half of each hold is read (its mean per
+replicate), so the two paths are compared at rest; level 0 on the way up is the months
+before the ramp. The table says how much the indicator still moved within the settled
+halves and how fast the two paths were still closing on each other while held
+(`closing_per_year`, at the level of the largest gap): levels where the paths still
+closed faster than LAG_RATE of their gap a year are lag; a loop left only at such
+levels is "loop, may be lag" (lengthen the holds).
 """
 from __future__ import annotations
 
@@ -29,6 +36,8 @@ from sim.outcomes import SYSTEM_AREAS
 INDICATORS = (*SYSTEM_AREAS, "norm_adoption")
 CONFIDENCE = 0.95
 BINS = 8
+SETTLED_SHARE = 0.5     # of a held level, the last share read as settled (a stepped ramp)
+LAG_RATE = 0.05         # a loop still closing faster than this share a year while held may be lag
 TOLERANCE = 1e-9        # a width this small is rounding, not a loop
 
 
@@ -44,11 +53,12 @@ class Ramp:
     start_month: int
     ramp_months: float
     peak: float
+    steps: int | None = None
 
     def driver(self, months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(intensity, phase) per month; phase 'up', 'down' or '' outside the ramp."""
         into = np.asarray(months, dtype=float) - self.start_month
-        level = np.array([self.peak * ramp_share(m, self.ramp_months) for m in into])
+        level = np.array([self.peak * ramp_share(m, self.ramp_months, self.steps) for m in into])
         phase = np.where((into > 0) & (into <= self.ramp_months), "up",
                          np.where((into > self.ramp_months) & (into < 2 * self.ramp_months), "down", ""))
         return level, phase
@@ -65,7 +75,9 @@ def ramp_of(config: dict, where: str) -> Ramp:
                               f"({', '.join(n for n, _ in ramped)}); give one driver")
     name, iv = ramped[0]
     start_month = int(round(float(iv.get("start_year") or 0.0) * 12)) + 1
-    return Ramp(name, start_month, 12.0 * float(iv["ramp_years"]), float(iv.get("intensity", 1.0)))
+    steps = iv.get("ramp_steps")
+    return Ramp(name, start_month, 12.0 * float(iv["ramp_years"]), float(iv.get("intensity", 1.0)),
+                None if steps is None else int(steps))
 
 
 def paths(ts: pd.DataFrame, ramp: Ramp, indicators, bins: int = BINS) -> pd.DataFrame:
@@ -73,7 +85,10 @@ def paths(ts: pd.DataFrame, ramp: Ramp, indicators, bins: int = BINS) -> pd.Data
     bin's driver level, by linear interpolation between the months either side (so the
     two paths are compared at the same driver level however the months fall). The
     `bins` levels are spread evenly over the range both paths visit. `ts` has seed,
-    month and the indicator columns."""
+    month and the indicator columns. A stepped ramp is read at its held levels instead
+    (`held_levels`), and `bins` is not used."""
+    if ramp.steps is not None:
+        return held_levels(ts, ramp, indicators)
     level, phase = ramp.driver(ts["month"].to_numpy())
     on = phase != ""
     if not on.any():
@@ -94,6 +109,59 @@ def paths(ts: pd.DataFrame, ramp: Ramp, indicators, bins: int = BINS) -> pd.Data
             rows.append(pd.DataFrame({"seed": seed, "indicator": name, "phase": ph, "bin": np.arange(bins),
                                       "driver": grid, "value": values}))
     return pd.concat(rows, ignore_index=True)
+
+
+def held_levels(ts: pd.DataFrame, ramp: Ramp, indicators) -> pd.DataFrame:
+    """A stepped ramp: one row per (seed, indicator, phase, level) with the mean of the
+    settled part of each hold (its last SETTLED_SHARE) as `value`, and `drift`, that
+    part's second half minus its first half (how far it was still moving, over
+    `drift_months`). Level 0 on the way up is the same share of a hold's length just
+    before the ramp (the settled baseline), when the run has that many months before it;
+    the peak, visited on the way up only, has no partner and is left out."""
+    months = ts["month"].to_numpy()
+    hold = ramp.ramp_months / ramp.steps
+    settled_months = SETTLED_SHARE * hold
+    into = months - ramp.start_month                       # the ramp's first month is 0
+    level, phase = ramp.driver(months)
+    # months into the current hold, counted so that a hold's settled part is its last settled_months
+    to_end = np.where(into <= 0, -into, np.ceil(into / hold) * hold - into)      # months left in the hold
+    before = (into <= 0) & (months.min() <= ramp.start_month - settled_months)
+    phase = np.where(before, "up", phase)
+    settled = (to_end < settled_months) & (phase != "") & (level < ramp.peak - 1e-12)
+    late = to_end < settled_months / 2
+    frame = ts.loc[settled, ["seed", *indicators]].assign(phase=phase[settled], level=np.round(level[settled], 9),
+                                                          late=late[settled])
+    if not {"up", "down"} <= set(frame["phase"]):
+        raise HysteresisError("the results hold only one side of the ramp (run for at least 2 x ramp_years)")
+    shared = sorted(set(frame.loc[frame.phase == "up", "level"]) & set(frame.loc[frame.phase == "down", "level"]))
+    if not shared:
+        raise HysteresisError("the paths up and down share no held level of the driver")
+    frame = frame[frame["level"].isin(shared)]
+    keys = ["seed", "phase", "level"]
+    rows = []
+    for name in indicators:
+        out = pd.DataFrame({"value": frame.groupby(keys)[name].mean(),
+                            "drift": (frame[frame.late].groupby(keys)[name].mean()
+                                      - frame[~frame.late].groupby(keys)[name].mean())}).reset_index()
+        rows.append(out.assign(indicator=name, bin=out["level"].map({lv: k for k, lv in enumerate(shared)}),
+                               drift_months=settled_months / 2).rename(columns={"level": "driver"}))
+    return pd.concat(rows, ignore_index=True)[["seed", "indicator", "phase", "bin", "driver", "value", "drift",
+                                               "drift_months"]]
+
+
+def closing_rates(binned: pd.DataFrame, indicator: str) -> pd.Series:
+    """A stepped ramp: per held level (driver), how fast the two paths were still
+    approaching each other while it was held, as a share of their gap a year. The way
+    up moved by its `drift` and the way down by its own within `drift_months` (means
+    over replicates); (drift up - drift down) x sign(gap) is the part of the gap that
+    closed. Near 0 where both paths had settled (apart: memory; together: no loop);
+    large where the holds were too short for the indicator to settle (lag)."""
+    g = binned[binned["indicator"] == indicator].groupby(["driver", "phase"])[["value", "drift", "drift_months"]].mean()
+    wide = g.unstack("phase")
+    gap = wide[("value", "down")] - wide[("value", "up")]
+    closed = (wide[("drift", "up")] - wide[("drift", "down")]) * np.sign(gap)
+    per_year = closed * 12.0 / wide[[("drift_months", "up"), ("drift_months", "down")]].mean(axis=1)
+    return (per_year / gap.abs().where(gap.abs() > TOLERANCE)).rename("closing_per_year")
 
 
 def _t_interval(x: np.ndarray) -> tuple[float, float, float]:
@@ -120,6 +188,8 @@ def loops(binned: pd.DataFrame, driver_name: str = "the driver") -> pd.DataFrame
         width, low, high = _t_interval(per_seed)
         by_bin = g.groupby("driver")["height"].mean()
         at = float(by_bin.abs().idxmax())
+        rates = closing_rates(binned, indicator) if "drift" in binned else pd.Series(dtype=float)
+        lagging = [float(d) for d, r in rates.items() if r > LAG_RATE]
         if not np.isfinite(low):
             verdict = "too few replicates to tell"
             sentence = f"{indicator}: {len(per_seed)} replicate(s) are too few to put an interval on the loop (need 2)."
@@ -128,13 +198,26 @@ def loops(binned: pd.DataFrame, driver_name: str = "the driver") -> pd.DataFrame
             sentence = (f"{indicator} follows a different path down than up along {driver_name}: the way down is "
                         f"{width:+.3g} on average ({CONFIDENCE:.0%} interval {low:+.3g} to {high:+.3g}), "
                         f"most at {at:.3g}.")
+            if lagging:
+                settled = g[~g["driver"].isin(lagging)].groupby("seed")["height"].mean().to_numpy()
+                s_width, s_low, s_high = _t_interval(settled) if len(settled) else (np.nan, np.nan, np.nan)
+                where = ", ".join(f"{d:.3g}" for d in lagging)
+                if np.isfinite(s_low) and (s_low > 0 or s_high < 0) and max(abs(s_low), abs(s_high)) > TOLERANCE:
+                    sentence = sentence[:-1] + (f"; at {where} the paths were still closing on each other while held "
+                                                f"(lag), at the other levels they had settled apart.")
+                else:
+                    verdict = "loop, may be lag"
+                    sentence = sentence[:-1] + (f"; but at {where} the paths were still closing on each other by more "
+                                                f"than {LAG_RATE:.0%} of the gap a year while held, and without those "
+                                                f"levels no loop is left: it may be lag (lengthen ramp_years).")
         else:
             verdict = "closes within noise"
             sentence = (f"{indicator}: the loop closes within noise along {driver_name} (width {width:+.3g}, "
                         f"{CONFIDENCE:.0%} interval {low:+.3g} to {high:+.3g}).")
+        closing = float(rates.get(at, np.nan)) if len(rates) else np.nan
         rows.append({"indicator": indicator, "width": width, "width_low": low, "width_high": high,
                      "max_height": float(by_bin.loc[at]), "at_driver": at, "bins": int(g["bin"].nunique()),
-                     "replicates": len(per_seed), "verdict": verdict, "sentence": sentence})
+                     "replicates": len(per_seed), "closing_per_year": closing, "verdict": verdict, "sentence": sentence})
     return pd.DataFrame(rows)
 
 

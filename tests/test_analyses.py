@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.hysteresis import Ramp, loops, paths
+from analysis.hysteresis import LAG_RATE, Ramp, loops, paths
 from analysis.results import write_manifest, write_parquet, write_text
 from experiments import analyse
 from sim.interventions import InterventionError, build
@@ -85,6 +85,51 @@ def test_the_loop_false_alarm_rate_is_near_the_level_asked():
         ts = synthetic_ramp(range(100 * k, 100 * k + 4), lambda level, phase: 0.2 + 0.5 * level ** 2)
         alarms += loops(paths(ts, RAMP, ["x"], 10)).iloc[0]["verdict"] == "loop"
     assert alarms <= 6                                # 5% of 40 is 2; 6 would be a 15% rate
+
+
+STEPPED = Ramp("zone", start_month=61, ramp_months=120.0, peak=1.0, steps=4)     # holds of 30 months
+LONG = np.arange(0, 320)
+
+
+def lagging(ramp, seeds, tau, noise=0.01):
+    """An indicator that relaxes toward 0.2 + 0.5 x driver with time constant `tau`
+    months: one stable state, so any loop is lag."""
+    level, _ = ramp.driver(LONG)
+    parts = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        x = np.empty(len(LONG))
+        x[0] = 0.2
+        for t in range(1, len(LONG)):
+            x[t] = x[t - 1] + (0.2 + 0.5 * level[t] - x[t - 1]) / tau
+        parts.append(pd.DataFrame({"seed": seed, "month": LONG, "x": x + rng.normal(0, noise, len(LONG))}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_a_stepped_ramp_tells_lag_from_memory_where_a_smooth_one_cannot():
+    smooth = Ramp("zone", start_month=61, ramp_months=120.0, peak=1.0)
+    assert loops(paths(lagging(smooth, range(6), tau=3.0), smooth, ["x"])).iloc[0]["verdict"] == "loop"
+    settled = loops(paths(lagging(STEPPED, range(6), tau=3.0), STEPPED, ["x"])).iloc[0]
+    assert settled["verdict"] == "closes within noise", settled.to_dict()
+    assert settled["bins"] == 4                     # levels 0 (before the ramp), 1/4, 1/2, 3/4
+
+
+def test_a_stepped_ramp_says_when_its_holds_are_too_short():
+    slow = loops(paths(lagging(STEPPED, range(6), tau=40.0), STEPPED, ["x"])).iloc[0]
+    assert slow["verdict"] == "loop, may be lag" and slow["closing_per_year"] > LAG_RATE, slow.to_dict()
+    assert "lengthen ramp_years" in slow["sentence"]
+
+
+def test_a_stepped_ramp_measures_a_known_loop():
+    level, phase = STEPPED.driver(LONG)
+    phase = np.where(LONG < STEPPED.start_month, "up", phase)
+    parts = [pd.DataFrame({"seed": seed, "month": LONG,
+                           "x": bistable(level, phase) + np.random.default_rng(seed).normal(0, 0.03, len(LONG))})
+             for seed in range(6)]
+    row = loops(paths(pd.concat(parts), STEPPED, ["x"])).iloc[0]
+    # held levels 0, 1/4, 1/2, 3/4: on at 1/2 only on the way down (off above 0.3), so a mean height of 1/4
+    assert row["verdict"] == "loop" and row["width_low"] <= 0.25 <= row["width_high"], row.to_dict()
+    assert row["at_driver"] == 0.5
 
 
 def fake_run(folder, ts, interventions):
