@@ -157,6 +157,8 @@ class PlaceModel(mesa.Model):
             services.step(st, self.rules.services, self.streams, -burn)
         ties.settle(st, self.rules.ties, self.rules.engagement, self.streams)   # the partnership network
         informal.settle(st, p, self.streams, self.rules.demography.monthly_move_chance)  # families, norms
+        for burn in range(SERVICE_BURN_IN + 1, 2 * SERVICE_BURN_IN + 1):   # and again, with the settled
+            services.step(st, self.rules.services, self.streams, -burn)     # network and families
         target = development.inputs(st, p)
         # The development kernel's own integer power, not NumPy's array power, whose last
         # bits depend on the CPU's vector instructions (ODD 10.2).
