@@ -3,7 +3,7 @@
 Which place moves faster (seed 003 L1644-1656: "different contexts enable different
 speeds of progress") is an output: a place with prior partnership starts with ties but
 also with entrenched routines and gatekeeping; one without starts thin but open
-(docs/ODD.md 7.12). For each run (a place and a scenario) and each stage above the
+(docs/ODD.md 7.14). For each run (a place and a scenario) and each stage above the
 first, a replicate's time is the first month its `stage` reporter reaches that stage;
 a replicate that never does within the run is censored (counted as later than the run).
 The median is taken over replicates with censored ones last, and its interval is a

@@ -21,7 +21,7 @@ A "two- or three-person team" (seed 003 L1562) whose roles arrive at different d
 
 "Wide" spreads introductions and convening over every organisation; "deep" works with a
 coalition of the most engaged (seed 003 challenge 4). Breadth has costs and gains
-(seed 003 L1960-1991; docs/ODD.md 7.12): each partner takes meeting and alignment hours
+(seed 003 L1960-1991; docs/ODD.md 7.14; 8.1): each partner takes meeting and alignment hours
 (`member_hours`), a forum larger than `talking_shop_size` stalls unless its partners
 share an approach (`stall_per_member`), and each partner brings reach into its families
 (`member_reach`) and legitimacy for fundraising (`member_funds`). Which strategy wins is
@@ -67,7 +67,7 @@ class CoreTeam(Intervention):
     seedcorn_pilot_share: float = prob(0.5, 0.0, 1.0, "seed 003 L822-827, L865-869, L981-985 (seedcorn launched pilots); L871-873 (resident micro-grants)", "share of seedcorn spending on pilot support (the rest buys places in community groups)", unit="fraction")
     seedcorn_pilot_hours_per_kgbp: float = param(30.0, "hours per GBP 1,000", 0.0, 50.0, A + ": sessional staff at about GBP 20-40 an hour", "pilot-support hours one GBP 1,000 of seedcorn buys (0: seedcorn buys no pilot support)", hard=(0.0, 200.0))
     seedcorn_places_per_kgbp: float = param(3.0, "families at once per GBP 1,000 a month", 0.0, 6.0, A + ": a month of a community group's support for a family costs about GBP 150-500", "places in community groups one GBP 1,000 a month buys (0: seedcorn buys no places)", hard=(0.0, 50.0))
-    # Breadth's costs and gains (seed 003 L1960-1991; docs/ODD.md 7.12).
+    # Breadth's costs and gains (seed 003 L1960-1991; docs/ODD.md 7.14; 8.1).
     member_hours: float = nonneg(4.0, "team hours per partner per month", 0.0, 10.0, A + " (a monthly board or forum meeting, its papers and one-to-one alignment with each member); seed 003 L1966-1969 (challenges 'typically happened in larger forums')", "coordination load: each partner the team works with takes this many of the team's hours a month before any of them are shared out; 0: breadth costs no hours")
     talking_shop_size: float = param(12.0, "organisations", 6.0, 30.0, "seed 003 L1969-1971 (the smaller Smallshaw-Hurst board agreed a strategy), L1983-1991 ('another network or a talking shop'); size an assumption", "partnership size beyond which the forum's decisions stall", hard=(1.0, None))
     stall_per_member: float = nonneg(0.1, "per partner beyond talking_shop_size", 0.0, 0.3, "seed 003 L1966-1969 (stalling where there is 'not a clear shared approach'); size an assumption", "how fast decisions slow past talking_shop_size: the team's introductions, convening and communicated progress are divided by 1 + this x partners beyond it x (1 - the partners' mean alignment); 0: no stall")

@@ -12,7 +12,7 @@ capital times (0.5 + 0.5 x its partners' mean alignment), lets it redirect capac
 follow-through rises by network_response x readiness x the shock's size) and mobilise
 funds (`crisis_funds` x network_response x readiness x size a month, into the seedcorn
 pot the core team spends). A weak network does little; at network_response 0 nothing
-changes (docs/ODD.md 7.13).
+changes (docs/ODD.md 7.14, 8.5).
 """
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ class Shock(Intervention):
         return capital * (0.5 + 0.5 * aligned)
 
     def respond(self, st, m: float) -> np.ndarray:
-        """The network's response to a capacity shock of size m (docs/ODD.md 7.13): the
+        """The network's response to a capacity shock of size m (docs/ODD.md 7.14, 8.5): the
         share of the cut it makes good (R,), after adding follow-through and funds."""
         if self.network_response <= 0:
             return np.zeros(st.n_replicates)
