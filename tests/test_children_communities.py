@@ -160,3 +160,26 @@ def test_no_response_leaves_the_shock_as_it_was(tiny):
         else:
             assert np.all(st.mods.capacity_mult[:, hit] > 1.0 - 0.7)
             assert (st.mods.follow_add > 0).all() and (st.flows.leveraged > 0).all()
+
+
+def test_analyse_stages_sets_places_side_by_side(tmp_path):
+    """`placesim analyse stages` over two run folders: one sentence per run and stage,
+    stages.csv in the first folder's analysis/, and a folder that is not a run is one line."""
+    from conftest import placesim
+
+    folders = []
+    for place in ("pembury", "smallshaw_hurst"):
+        folder = tmp_path / place
+        placesim("run", f"place={place}", "place.population=600", "place.homes=250", "scenario=core_team",
+                 "run.years=1", "run.replicates=2", "run.plots=false", f"hydra.run.dir={folder}",
+                 cwd=tmp_path, check=True)
+        folders.append(str(folder))
+    proc = placesim("analyse", "stages", "path=" + ",".join(folders), cwd=tmp_path, check=True)
+    lines = proc.stdout.strip().splitlines()
+    assert sum(line.startswith("pembury/core_team: stage ") for line in lines) == 3
+    assert sum(line.startswith("smallshaw_hurst/core_team: stage ") for line in lines) == 3
+    table = pd.read_csv(tmp_path / "pembury" / "analysis" / "stages.csv")
+    assert len(table) == 6 and set(table["stage"]) == {2, 3, 4}
+    bad = placesim("analyse", "stages", f"path={tmp_path / 'nowhere'}", cwd=tmp_path)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert len([ln for ln in bad.stderr.splitlines() if ln.strip()]) == 1, bad.stderr
