@@ -23,17 +23,21 @@
   seeds (analysis.sensitivity.paired_by_run); outcome=<name,...> (default
   ks4_gap,relationships_after_exit,extra_per_million);
 - `prim`, a sweep folder: boxes of parameter space where the gains last (analysis.prim);
-  outcome=<indicator>, threshold=<value>.
+  outcome=<indicator>, threshold=<value>;
+- `stages`, run or compare folders (path=<a>,<b>,...; e.g. one run per place): months to
+  each of seed 003's stages per place and scenario, the median over replicates with a
+  bootstrap interval, and which moved first (analysis.stages); writes stages.csv to the
+  first folder's analysis/.
 Each writes CSV and PNG to <folder>/analysis/ and prints its sentences."""
 from __future__ import annotations
 
 import sys
 import warnings
 
-KINDS = ("tipping", "hysteresis", "warning", "sensitivity", "prim")
+KINDS = ("tipping", "hysteresis", "warning", "sensitivity", "prim", "stages")
 KEYS = {"tipping": ("path", "outcome", "years_after", "margin"), "hysteresis": ("path", "outcome", "bins"),
         "warning": ("path", "outcome", "window"), "sensitivity": ("path", "outcome"),
-        "prim": ("path", "outcome", "threshold")}
+        "prim": ("path", "outcome", "threshold"), "stages": ("path",)}
 
 
 def parse(argv: list[str]) -> dict:
@@ -64,7 +68,7 @@ def main(argv: list[str]) -> int:
     args = parse(argv)
     if args["kind"] != "tipping":
         return {"hysteresis": hysteresis, "warning": warning, "sensitivity": sensitivity,
-                "prim": prim}[args["kind"]](args)
+                "prim": prim, "stages": stages}[args["kind"]](args)
     from analysis.results import ResultsError, SkippedFileWarning, read_sweep
     from analysis.sensitivity import AnalysisError, indices, outcome_by_point, outcome_by_run
 
@@ -183,6 +187,33 @@ def report(sweep, name, runs, table, result) -> int:
             print(f"  {row['sentence']}" + (f" [at {at}]" if at else ""))
     out = write_analysis(sweep, name, result, tips, figure, tipping_figure)
     print(f"Written to {out}")
+    return 0
+
+
+def stages(args: dict) -> int:
+    from pathlib import Path
+
+    from analysis.results import ResultsError, analysis_folder, read_manifest, read_run, write_csv
+    from analysis.stages import months_to_stage, sentences, summarise
+
+    times, horizon = {}, {}
+    try:
+        folders = [Path(p) for p in args["path"].split(",") if p]
+        for folder in folders:
+            manifest = read_manifest(folder, ("run", "compare"))
+            runs = ([(manifest.get("scenario", ""), folder)] if manifest["kind"] == "run"
+                    else [(name, folder / name) for name in manifest["done"]])
+            for scenario, run_folder in runs:
+                run = read_run(run_folder)
+                label = f"{run.manifest.get('place', folder.name)}/{scenario}"
+                ts = run.table("timeseries", columns=["seed", "month", "stage"])
+                times[label] = months_to_stage(ts)
+                horizon[label] = int(ts["month"].max())
+        summary = summarise(times, horizon)
+    except (ResultsError, ValueError, KeyError) as exc:
+        return _fail("stages", exc)
+    write_csv(summary, analysis_folder(folders[0]) / "stages.csv", "%.4g")
+    print("\n".join(sentences(summary)))
     return 0
 
 

@@ -191,6 +191,8 @@ class Engagement:
     progress_gain: float = nonneg(1.5, "engagement per unit of visible progress", 0.5, 3.0, "seed 003 key learning 1", "how much visible progress lifts engagement")
     rate: float = prob(0.05, 0.02, 0.15, A, "share of the gap to target engagement closed each month", unit="per month")
     alignment_rate: float = prob(0.05, 0.01, 0.1, "seed 003 L231, L2172-2174", "monthly move of an organisation's agenda alignment toward its partners' (strength-weighted) alignment, times its engagement", unit="per month")
+    openness: float = nonneg(0.5, "fraction per unit of absent prior partnership", 0.0, 1.5, "seed 003 L1648-1650 (in Smallshaw-Hurst 'the absence of previous partnership working ... enabled people to come together in a new way and to engage at face value'); size an assumption", "a fresh start's openness: alignment rises faster by this x (1 - the place's partnership strength); 0: no advantage")
+    gatekeeping: float = prob(0.3, 0.0, 0.8, "seed 003 L1984-1986 ('established leaders and gatekeepers', 'enshrining of current power dynamics'); size an assumption", "share of the core team's introductions that established partners block, per unit of the place's prior partnership strength; 0: none", unit="fraction per unit of partnership")
 
 
 @dataclass
@@ -226,6 +228,7 @@ class System:
     voice_gain: float = nonneg(0.04, "voice per 100 hours", 0.01, 0.1, "seed 003 L1846 ('resource intensive')", "monthly move toward the ceiling per 100 community-engagement hours")
     voice_decay: float = prob(0.02, 0.0, 0.05, A, "monthly drift back toward no voice", unit="per month")
     voice_norm_lowering: float = nonneg(0.1, "fraction of ties per unit of voice", 0.0, 0.3, "seed 003 exploration area 1", "how far voice lowers the threshold for adopting community norms")
+    voice_openness: float = nonneg(0.5, "fraction per unit of absent prior partnership", 0.0, 1.5, "seed 003 L1648-1650 (engaging 'at face value' where no partnership came before); size an assumption", "more weight on new voices in a fresh start: residents' and children's voice gain per hour rises by this x (1 - the place's partnership strength); 0: no advantage")
     children_hours_to_residents: float = prob(0.5, 0.0, 1.0, "assumption; seed 002 L33 (children's engagement 'allows families and the wider community to shape local services')", "share of the hours spent with children that also builds residents' voice (0: they cost residents' voice in full; 1: they cost nothing)", unit="fraction of hours")
 
 

@@ -235,11 +235,12 @@ def test_deep_coalition_moves_faster_at_first_and_wide_equals_deep_with_everyone
 
 def test_data_maturity_reaches_the_neediest_and_not_without_data_gains():
     data = {"data": {"kind": "data_sharing", "monthly_cost": 2000}}
-    team = run([], "core_team", years=6)
+    seeds = list(range(100, 112))       # the gain in reach is under a percentage point: 12 seeds
+    team = run([], "core_team", years=6, seeds=seeds)
     rc = compose_run_config(SMALL + ["scenario=core_team"])
     spec = rc.config.scenario
     spec.interventions.update({k: dict(v) for k, v in data.items()})
-    shared = simulate(rc.place, rc.model, rc.england, SEEDS, 72,
+    shared = simulate(rc.place, rc.model, rc.england, seeds, 72,
                       interventions=lambda: build_interventions(spec), network_every=0)
     assert beyond_noise(at(shared, "evidence_data") - at(team, "evidence_data"))
     assert beyond_noise(at(shared, "reach_neediest", last=36) - at(team, "reach_neediest", last=36))

@@ -22,7 +22,8 @@ def random_month(seed: int, R: int = 3, n: int = 9, density: float = 0.5):
     rules = EngagementRules(base=rng.uniform(0.0, 0.4), need_motivation=rng.uniform(0.0, 0.3),
                             network_value=rng.uniform(0.1, 1.0), progress_gain=rng.uniform(0.5, 3.0),
                             rate=rng.uniform(0.02, 0.15), alignment_rate=rng.uniform(0.1, 0.5),
-                            entrenchment=rng.uniform(0.1, 0.8), culture_lift=rng.uniform(0.0, 0.4))
+                            entrenchment=rng.uniform(0.1, 0.8), culture_lift=rng.uniform(0.0, 0.4),
+                            openness_lift=rng.uniform(0.0, 1.0))
     orgs = EngagementOrgs(active=active, neutral=np.arange(n) == 0,
                           hardwired=np.where(rng.random((R, n)) < 0.4, rng.random((R, n)), 0.0),
                           legacy_total=rng.uniform(0.0, 3.0, (R, n)), engagement=rng.random((R, n)),

@@ -21,7 +21,8 @@ def random_state(seed: int, R: int = 6):
     params = ModelParams(system=dataclasses.replace(
         System(), data_baseline=rng.uniform(0.0, 0.3), data_gain=rng.uniform(0.01, 0.5),
         data_decay=rng.uniform(0.0, 0.1), voice_gain=rng.uniform(0.01, 0.5),
-        voice_decay=rng.uniform(0.0, 0.1), children_hours_to_residents=rng.uniform(0.0, 1.0)))
+        voice_decay=rng.uniform(0.0, 0.1), children_hours_to_residents=rng.uniform(0.0, 1.0),
+        voice_openness=rng.uniform(0.0, 1.5)))
     state = SimpleNamespace(
         data_maturity=rng.random(R), voice=rng.random(R), children_voice=rng.random(R),
         data_work=np.where(rng.random(R) < 0.7, rng.uniform(0.0, 400.0, R), 0.0),
@@ -32,7 +33,8 @@ def random_state(seed: int, R: int = 6):
         families_reached=np.zeros(R, dtype=np.int64), orgs_ever_engaged=np.zeros((R, 4), dtype=bool),
         orgs=SimpleNamespace(engagement=rng.random((R, 4)), active=rng.random((R, 4)) < 0.8,
                              neutral=np.array([False, False, False, True])),
-        child_summary=np.zeros((R, SUMMARY_COLUMNS)), children_reached=np.zeros(R, dtype=np.int64))
+        child_summary=np.zeros((R, SUMMARY_COLUMNS)), children_reached=np.zeros(R, dtype=np.int64),
+        place=SimpleNamespace(partnership=rng.uniform(0.0, 0.8)))
     return state, params
 
 
@@ -41,11 +43,12 @@ def odd_7_11(state, p: System, r: int) -> tuple[float, float, float]:
     dm, v, cv = state.data_maturity[r], state.voice[r], state.children_voice[r]
     dm = dm + min(p.data_gain * state.data_work[r] / 100 * (0.5 + 0.5 * v), 1) * max(state.data_ceiling[r] - dm, 0)
     dm = dm - p.data_decay * (dm - p.data_baseline)
+    gain = p.voice_gain * (1 + p.voice_openness * (1 - state.place.partnership))
     h_children = state.community_hours[r] * state.children_share_now[r]
     h_residents = state.community_hours[r] - h_children * (1 - p.children_hours_to_residents)
-    v = v + min(p.voice_gain * h_residents / 100, 1) * max(state.voice_ceiling[r] - v, 0)
+    v = v + min(gain * h_residents / 100, 1) * max(state.voice_ceiling[r] - v, 0)
     v = v - p.voice_decay * v
-    cv = cv + min(p.voice_gain * h_children / 100, 1) * max(state.voice_ceiling[r] - cv, 0)
+    cv = cv + min(gain * h_children / 100, 1) * max(state.voice_ceiling[r] - cv, 0)
     cv = cv - p.voice_decay * cv
     return min(max(dm, 0.0), 1.0), min(max(v, 0.0), 1.0), min(max(cv, 0.0), 1.0)
 

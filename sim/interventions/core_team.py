@@ -20,7 +20,12 @@ A "two- or three-person team" (seed 003 L1562) whose roles arrive at different d
 - direct delivery: family-support capacity (as in Pembury, seed 003 L1368-1370).
 
 "Wide" spreads introductions and convening over every organisation; "deep" works with a
-coalition of the most engaged (seed 003 challenge 4). The team's own organisation is
+coalition of the most engaged (seed 003 challenge 4). Breadth has costs and gains
+(seed 003 L1960-1991; docs/ODD.md 7.14; 8.1): each partner takes meeting and alignment hours
+(`member_hours`), a forum larger than `talking_shop_size` stalls unless its partners
+share an approach (`stall_per_member`), and each partner brings reach into its families
+(`member_reach`) and legitimacy for fundraising (`member_funds`). Which strategy wins is
+an output of these. The team's own organisation is
 active while the team is present; when it leaves, its ties go with it.
 """
 from __future__ import annotations
@@ -62,6 +67,12 @@ class CoreTeam(Intervention):
     seedcorn_pilot_share: float = prob(0.5, 0.0, 1.0, "seed 003 L822-827, L865-869, L981-985 (seedcorn launched pilots); L871-873 (resident micro-grants)", "share of seedcorn spending on pilot support (the rest buys places in community groups)", unit="fraction")
     seedcorn_pilot_hours_per_kgbp: float = param(30.0, "hours per GBP 1,000", 0.0, 50.0, A + ": sessional staff at about GBP 20-40 an hour", "pilot-support hours one GBP 1,000 of seedcorn buys (0: seedcorn buys no pilot support)", hard=(0.0, 200.0))
     seedcorn_places_per_kgbp: float = param(3.0, "families at once per GBP 1,000 a month", 0.0, 6.0, A + ": a month of a community group's support for a family costs about GBP 150-500", "places in community groups one GBP 1,000 a month buys (0: seedcorn buys no places)", hard=(0.0, 50.0))
+    # Breadth's costs and gains (seed 003 L1960-1991; docs/ODD.md 7.14; 8.1).
+    member_hours: float = nonneg(4.0, "team hours per partner per month", 0.0, 10.0, A + " (a monthly board or forum meeting, its papers and one-to-one alignment with each member); seed 003 L1966-1969 (challenges 'typically happened in larger forums')", "coordination load: each partner the team works with takes this many of the team's hours a month before any of them are shared out; 0: breadth costs no hours")
+    talking_shop_size: float = param(12.0, "organisations", 6.0, 30.0, "seed 003 L1969-1971 (the smaller Smallshaw-Hurst board agreed a strategy), L1983-1991 ('another network or a talking shop'); size an assumption", "partnership size beyond which the forum's decisions stall", hard=(1.0, None))
+    stall_per_member: float = nonneg(0.1, "per partner beyond talking_shop_size", 0.0, 0.3, "seed 003 L1966-1969 (stalling where there is 'not a clear shared approach'); size an assumption", "how fast decisions slow past talking_shop_size: the team's introductions, convening and communicated progress are divided by 1 + this x partners beyond it x (1 - the partners' mean alignment); 0: no stall")
+    member_reach: float = prob(0.03, 0.0, 0.1, "seed 003 L1962-1963 ('strong representation from each formal sector relevant to a child's life'); size an assumption", "access: targeting added to each partner service the team works with (the partnership's reach into its members' families); 0: no reach", unit="targeting (0-1 scale) per partner service")
+    member_funds: float = nonneg(0.02, "fraction per partner", 0.0, 0.05, "seed 003 L1984-1986 ('the presence of established leaders and gatekeepers'); size an assumption", "legitimacy: seedcorn raised per fundraising hour rises by this fraction for each partner the team works with; 0: no gain")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -83,6 +94,7 @@ class CoreTeam(Intervention):
         self.core = int(np.flatnonzero(kinds == O.Kind.CORE_TEAM)[0])
         self.delivery = np.flatnonzero(kinds == O.Kind.FAMILY_SUPPORT)
         self.groups = np.flatnonzero(kinds == O.Kind.COMMUNITY_GROUP)
+        self.services = np.isin(kinds, O.SERVICE_KINDS)
 
     def present(self, month: int) -> int:
         """Members on post: they arrive one by one, arrival_gap_years apart."""
@@ -125,10 +137,21 @@ class CoreTeam(Intervention):
         np.put_along_axis(chosen, top, True, axis=1)
         return chosen & members
 
+    def breadth(self, model, focus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(R,) partners the team works with and the forum's decision speed (1 up to
+        talking_shop_size partners; past it 1 / (1 + stall_per_member x excess x (1 - the
+        partners' mean alignment)): a large forum without a shared approach stalls)."""
+        n = focus.sum(axis=1).astype(float)
+        shared = (model.state.orgs.alignment * focus).sum(axis=1) / np.maximum(n, 1.0)
+        excess = np.maximum(n - self.talking_shop_size, 0.0)
+        return n, 1.0 / (1.0 + self.stall_per_member * excess * (1.0 - shared))
+
     def apply(self, model, month: int) -> None:
         st = model.state
-        hours = self.hours(month, model)                      # (R,)
         focus = self.focus(model)
+        members, speed = self.breadth(model, focus)
+        # Coordination load: each partner takes its meeting and alignment hours first.
+        hours = np.maximum(self.hours(month, model) - self.member_hours * members, 0.0)   # (R,)
         with_team = focus.copy()
         with_team[:, self.core] = True
         pairs = with_team[:, :, None] & with_team[:, None, :]
@@ -139,23 +162,30 @@ class CoreTeam(Intervention):
         # Introductions: a meeting chance spread over untied pairs the team works with.
         untied = pairs & ~tied
         n_untied = np.maximum(untied.sum(axis=(1, 2)) / 2, 1)
-        intros = hours * self.share_introductions / self.hours_per_introduction
+        # Gatekeeping: established partners block a share where prior partnership was strong.
+        gate = 1.0 - model.params.engagement.gatekeeping * model.state.place.partnership
+        intros = hours * self.share_introductions / self.hours_per_introduction * speed * gate
         st.introductions += untied * (intros / n_untied)[:, None, None]
 
         # Convening: joint work shared over the tied pairs (thin when wide, deep when deep).
         tied_pairs = pairs & tied
         n_tied = np.maximum(tied_pairs.sum(axis=(1, 2)) / 2, 1)
-        units = hours * self.share_convening / self.hours_per_joint_work
+        units = hours * self.share_convening / self.hours_per_joint_work * speed
         st.joint_extra += tied_pairs * np.minimum(units / n_tied, 1.0)[:, None, None]
 
-        # Communicating progress, data work, community engagement, pilot support.
-        st.progress += hours * self.share_communicating / self.hours_per_progress
+        # Communicating progress (decisions made visible), data work, community
+        # engagement, pilot support.
+        st.progress += hours * self.share_communicating / self.hours_per_progress * speed
         st.data_work += hours * self.share_data
         st.community_hours += hours * self.share_community
         st.pilot_support_hours += hours * self.share_pilots
-        raised = hours * self.share_fundraising * self.funds_per_hour
+        raised = hours * self.share_fundraising * self.funds_per_hour * (1.0 + self.member_funds * members)
         st.flows.leveraged += raised
         self.spend_seedcorn(st, raised)
+
+        # Access: the partnership reaches into its partner services' families.
+        if self.member_reach > 0:
+            st.mods.targeting_add += self.member_reach * (focus & self.services[None, :])
 
         # Direct delivery adds family-support capacity.
         if len(self.delivery):

@@ -3,6 +3,16 @@ pandemic-like closure of services, a key person leaving, the host organisation's
 upheaval, and recurring policy churn that reallocates service funding (seed 004
 L908-910: past initiatives "disappeared when government priorities and funding shifted").
 Each acts through capacity, turnover, champions and ties, or the core team's hours.
+
+A network's response (seed 003 L352-357: in COVID-19 the teams "co-created hubs for
+support and information and mobilised funding" and were "one of the first ports of
+call"): in a funding cut or a closure, the partnership's readiness, its relationship
+capital times (0.5 + 0.5 x its partners' mean alignment), lets it redirect capacity
+(the cut shrinks by `network_response` x readiness), keep families in support (referral
+follow-through rises by network_response x readiness x the shock's size) and mobilise
+funds (`crisis_funds` x network_response x readiness x size a month, into the seedcorn
+pot the core team spends). A weak network does little; at network_response 0 nothing
+changes (docs/ODD.md 7.14, 8.5).
 """
 from __future__ import annotations
 
@@ -21,6 +31,8 @@ KINDS = ("funding_cut", "turnover_surge", "closure", "key_person", "host_upheava
 class Shock(Intervention):
     shock: str = "funding_cut"  # one of KINDS
     magnitude: float = prob(0.3, 0.1, 0.9, "scenario choice", "size: share of capacity cut or closed, extra turnover (x 1 + 2 m), share of core-team hours lost", unit="fraction")
+    network_response: float = prob(0.5, 0.0, 1.0, "seed 003 L352-357 (COVID-19: the teams co-created hubs, mobilised funding, were 'one of the first ports of call'); size an assumption", "share of a funding cut or closure a fully ready network makes good by redirecting capacity, and the referral follow-through it adds per unit of the shock's size; 0: no response", unit="fraction per unit of readiness")
+    crisis_funds: float = nonneg(10000.0, "GBP per month per unit of readiness x size", 0.0, 30000.0, "seed 003 L355 ('mobilised funding'); size an assumption (a few emergency grants a month)", "funds a fully ready network mobilises a month in a shock of size 1, times network_response (they join the seedcorn pot)")
     churn_period_years: float = nonneg(3.0, "years", 1.0, 6.0, "seed 004 L908-910", "how often policy churn reallocates funding")
 
     def __post_init__(self) -> None:
@@ -48,13 +60,37 @@ class Shock(Intervention):
             og.champion[rows, central] = False
             st.refresh_strength()
 
+    def readiness(self, st) -> np.ndarray:
+        """(R,) how ready the partnership is to respond: relationship capital (the active
+        organisations' mean of min(1, tie strength summed / 3)) times (0.5 + 0.5 x the
+        mean alignment of the active partners other than the core team)."""
+        og = st.orgs
+        active = og.active
+        capital = ((np.minimum(st.strength.sum(axis=2) / 3.0, 1.0) * active).sum(axis=1)
+                   / np.maximum(active.sum(axis=1), 1))
+        partners = active & ~og.neutral[None, :]
+        aligned = (og.alignment * partners).sum(axis=1) / np.maximum(partners.sum(axis=1), 1)
+        return capital * (0.5 + 0.5 * aligned)
+
+    def respond(self, st, m: float) -> np.ndarray:
+        """The network's response to a capacity shock of size m (docs/ODD.md 7.14, 8.5): the
+        share of the cut it makes good (R,), after adding follow-through and funds."""
+        if self.network_response <= 0:
+            return np.zeros(st.n_replicates)
+        made_good = self.network_response * self.readiness(st)
+        st.mods.follow_add += made_good * m
+        funds = self.crisis_funds * made_good * m
+        st.flows.leveraged += funds
+        st.seedcorn_pot += funds
+        return made_good
+
     def apply(self, model, month: int) -> None:
         st = model.state
         m = self.magnitude * self.intensity
-        if self.shock == "funding_cut":
-            st.mods.capacity_mult *= np.where(self.services, 1.0 - m, 1.0)[None, :]
-        elif self.shock == "closure":
-            st.mods.capacity_mult *= np.where(self.services | self.schools, 1.0 - m, 1.0)[None, :]
+        if self.shock in ("funding_cut", "closure"):
+            hit = self.services if self.shock == "funding_cut" else self.services | self.schools
+            cut = m * (1.0 - self.respond(st, m))
+            st.mods.capacity_mult *= np.where(hit[None, :], 1.0 - cut[:, None], 1.0)
         elif self.shock == "turnover_surge":
             st.mods.turnover_mult *= 1.0 + 2.0 * m
         elif self.shock == "host_upheaval":

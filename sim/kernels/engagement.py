@@ -15,7 +15,8 @@ from sim.kernels.linalg import matvec, row_sum
 
 class EngagementRules(NamedTuple):
     """params.engagement by the registry's names, params.ties.entrenchment, and the
-    place's lasting lift from its history of partnership working."""
+    place's lasting lift from its history of partnership working, and the openness of a
+    place without one (a fresh start)."""
 
     base: float
     need_motivation: float
@@ -25,6 +26,7 @@ class EngagementRules(NamedTuple):
     alignment_rate: float
     entrenchment: float
     culture_lift: float        # culture x the place's partnership strength
+    openness_lift: float       # openness x (1 - the place's partnership strength)
 
 
 class EngagementOrgs(NamedTuple):
@@ -92,7 +94,8 @@ def engagement_month(rules, orgs, inputs, strength, total):
             influence = pulled[r, o] / max(t, 1e-9)
             legacy = orgs.legacy_total[r, o] / max(t, 1e-9)
             resistance = 1.0 - rules.entrenchment * min(max(legacy, 0.0), 1.0)
-            rise = rules.alignment_rate * e * max(influence - a, 0.0) * resistance
+            rise = (rules.alignment_rate * (1.0 + rules.openness_lift) * e
+                    * max(influence - a, 0.0) * resistance)
             erode = 0.1 * rules.alignment_rate * (1.0 - orgs.hardwired[r, o]) * a
             a = min(max(a + rise - erode, 0.0), 1.0)
             if orgs.neutral[o]:

@@ -6,7 +6,8 @@ year); without progress it falls back: early momentum is not self-sustaining (se
 key learning 1). Alignment (the share of an organisation's agenda that carries the
 children's priorities, seed 003 L231, L2172-2174) spreads from aligned partners along
 ties, more slowly through ties that pre-date the run (entrenched routines, seed 003
-L2354-2355), and erodes unless hardwired.
+L2354-2355), faster in a place without prior partnership working (a fresh start: people
+"engage at face value", seed 003 L1648-1650), and erodes unless hardwired.
 
 The rules are stated in `tie_capital_numpy` and `engagement_month_numpy` (plain NumPy,
 the registry's names); `step` runs the same rules compiled (sim.kernels.engagement);
@@ -29,9 +30,11 @@ MOMENTUM_WINDOW = 12  # months over which network growth counts as visible progr
 
 def engagement_rules(params: ModelParams, partnership: float) -> EngagementRules:
     """params.engagement (and ties.entrenchment) as the kernel takes them, with the
-    lasting lift of a place whose starting partnership strength is `partnership`."""
+    lasting lift of a place whose starting partnership strength is `partnership`, and the
+    openness of its fresh start, openness x (1 - partnership) (seed 003 L1648-1650)."""
     ep = params.engagement
-    return record(EngagementRules, ep, params.ties, culture_lift=ep.culture * partnership)
+    return record(EngagementRules, ep, params.ties, culture_lift=ep.culture * partnership,
+                  openness_lift=ep.openness * (1.0 - partnership))
 
 
 def tie_capital_numpy(strength: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -60,7 +63,9 @@ def engagement_month_numpy(rules: EngagementRules, orgs: EngagementOrgs, inputs:
     influence = linalg.matvec(strength, a) / np.maximum(total, 1e-9)
     legacy = orgs.legacy_total / np.maximum(total, 1e-9)
     resistance = 1.0 - rules.entrenchment * np.clip(legacy, 0.0, 1.0)
-    rise = rules.alignment_rate * engagement * np.maximum(influence - a, 0.0) * resistance
+    # A fresh start (openness_lift): a place without prior partnership aligns faster.
+    rise = (rules.alignment_rate * (1.0 + rules.openness_lift) * engagement
+            * np.maximum(influence - a, 0.0) * resistance)
     erode = 0.1 * rules.alignment_rate * (1.0 - orgs.hardwired) * a
     alignment = np.clip(a + rise - erode, 0.0, 1.0)
 

@@ -5,7 +5,9 @@ core team, partners and data inputs; community-engagement hours, of which the sh
 participation ladder spends with children, `children_share_now`, builds children's
 voice instead of residents': seed 002's engagement sessions with children), and drifts
 back without them: data maturity needs residents' input too (seed 003 L2123-2125), so voice
-multiplies its gain. Ceilings are raised by data-sharing agreements and by the
+multiplies its gain; voice gains faster in a place without prior partnership working
+(`voice_openness`: new voices carry more weight in a fresh start, seed 003 L1648-1650).
+Ceilings are raised by data-sharing agreements and by the
 participation ladder (sim/interventions). The rules are stated here, in `step` (plain
 NumPy on (R,) arrays: no kernel); tests/test_rules_system.py checks them against the
 equations of docs/ODD.md, "System: data maturity and voice".
@@ -31,11 +33,13 @@ def step(state: State, params: ModelParams) -> None:
     dm += np.minimum(gain, 1.0) * np.maximum(state.data_ceiling - dm, 0.0)
     dm -= sp.data_decay * (dm - sp.data_baseline)
     np.minimum(np.maximum(dm, 0.0, out=dm), 1.0, out=dm)      # np.clip, without its wrapper
+    # A fresh start gives new voices more weight (seed 003 L1648-1650).
+    voice_gain = sp.voice_gain * (1.0 + sp.voice_openness * (1.0 - state.place.partnership))
     children_hours = state.community_hours * state.children_share_now
     residents_hours = state.community_hours - children_hours * (1.0 - sp.children_hours_to_residents)
     for v, hours in ((state.voice, residents_hours),
                      (state.children_voice, children_hours)):
-        v += np.minimum(sp.voice_gain * hours / 100.0, 1.0) * np.maximum(state.voice_ceiling - v, 0.0)
+        v += np.minimum(voice_gain * hours / 100.0, 1.0) * np.maximum(state.voice_ceiling - v, 0.0)
         v -= sp.voice_decay * v
         np.minimum(np.maximum(v, 0.0, out=v), 1.0, out=v)
     count_reach(state)
