@@ -92,6 +92,15 @@ def cost_per_child_range(row: Any) -> str:
     return f"{money(low, 2)} to {money(high, 2)}"
 
 
+def not_distinguishable_text(replicates: Any, needed: Any) -> str:
+    """"not distinguishable from no change with 10 replicates; about 90 replicates would
+    be needed to tell an effect this size from no change" (the second part only where
+    the median is not zero: analysis.compare.certainty)."""
+    more = (f"; about {number(significant(float(needed), 2), 0)} replicates would be needed to tell an effect "
+            f"this size from no change" if finite(needed) else "")
+    return f"not distinguishable from no change with {int(replicates)} replicates{more}"
+
+
 def cost_or_uncertainty_text(row: Any) -> str:
     """The headline's last cell, by the honest-headline rule: where the additional
     children's 90% interval lies above zero, the cost per additional child over that
@@ -104,9 +113,18 @@ def cost_or_uncertainty_text(row: Any) -> str:
         return cost_per_child_range(row) if finite(cost) and cost > 0 else "at no cost"
     if finite(hi) and hi < 0:
         return "fewer children than without it"
-    needed = row.get("replicates_needed", float("nan"))
-    more = f"; about {int(needed):,} would tell" if finite(needed) else ""
-    return f"not distinguishable from no change with {int(n)} replicates{more}"
+    return not_distinguishable_text(n, row.get("replicates_needed", float("nan")))
+
+
+def difference_text(row: Any) -> str:
+    """The honest-headline rule for a difference that is not a count of children (a
+    system area's last year): higher, lower, or not distinguishable from no change."""
+    lo, hi = row["diff_low"], row["diff_high"]
+    if finite(lo) and lo > 0:
+        return "higher than without it"
+    if finite(hi) and hi < 0:
+        return "lower than without it"
+    return not_distinguishable_text(row["replicates"], row.get("replicates_needed", float("nan")))
 
 
 # -- names as words --------------------------------------------------------------------------------
