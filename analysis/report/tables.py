@@ -13,7 +13,7 @@ from analysis.report.data import Context, calendar_span, median_interval, moving
 from analysis.report.formatting import (cost_or_uncertainty_text, extra_text,
                                         interval_text, label, money, number, years_text)
 from analysis.summarise import quantiles
-from sim.outcomes import MILESTONES, OUTCOMES, SYSTEM_AREAS
+from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES, SYSTEM_AREAS
 
 
 def styled(df: pd.DataFrame, uid: str, caption: str, classes: pd.DataFrame | None = None,
@@ -101,7 +101,7 @@ def cost_effectiveness_table(ctx: Context) -> str:
     s = ctx.inputs.summary
     rows = []
     for name in ctx.others:
-        for m in MILESTONES:
+        for m in EDUCATION_MILESTONES:
             r = s[(s["scenario"] == name) & (s["outcome"] == m) & (s["group"] == "all")]
             if r.empty:
                 continue

@@ -9,7 +9,7 @@ from analysis.report.figures import marker_name, style
 from analysis.report.formatting import (cost_or_uncertainty_text, finite, interval_text, label,
                                         list_words, lower_first, money, number, outcome_title, rounded, significant,
                                         years_text)
-from sim.outcomes import MILESTONES, OUTCOMES
+from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES
 
 
 def compare_question(ctx: Context) -> tuple[str, str]:
@@ -133,7 +133,7 @@ def scenario_headline(ctx: Context, name: str) -> dict:
     rows = []
     exit_year = ctx.exit_years.get(name)
     after_first = year_of_month(ctx.start_year, sup.last_month(ctx.months) + 1)
-    for m in MILESTONES:
+    for m in EDUCATION_MILESTONES:
         r = s[s["outcome"] == m]
         if r.empty:
             continue
