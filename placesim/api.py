@@ -161,6 +161,9 @@ class CompareResults:
 
         s = self.summary
         s = s[(s["group"] == "all") & s["outcome"].isin(EDUCATION_MILESTONES) & (s["scenario"] != "baseline")]
+        order = {m: i for i, m in enumerate(EDUCATION_MILESTONES)}
+        s = s.sort_values("outcome", key=lambda c: c.map(order), kind="stable")
+        s = s.sort_values("scenario", key=lambda c: c.map({n: i for i, n in enumerate(self.scenarios)}), kind="stable")
         return s[["scenario", "outcome", "label", "extra_children", "extra_low", "extra_high", "replicates",
                   "distinguishable", "replicates_needed", "cost_per_extra_child_low", "cost_per_extra_child_high",
                   "total_cost", "headline"]].reset_index(drop=True)
