@@ -34,7 +34,7 @@ def _ribbon(ax, x, med, lo, hi, colour, style, label):
 
 def _milestone_axes(ax, milestone: str) -> None:
     """Title (wrapped, never cut), 0-100% scale, whole years and grid of one milestone panel."""
-    ax.set_title(textwrap.fill(OUTCOMES[milestone].short_label, 40), fontsize=10)
+    ax.set_title(textwrap.fill(OUTCOMES[milestone].short_label, 34), fontsize=10)
     ax.set_ylabel("% of children assessed")
     ax.set_xlabel("year")
     ax.set_ylim(0, 100)
@@ -201,7 +201,7 @@ def difference_over_time(diffs: pd.DataFrame, title: str = "") -> plt.Figure:
             _ribbon(ax, yr, 100 * gg.median().to_numpy(), 100 * gg.quantile(PAIRED_INTERVAL.low).to_numpy(),
                     100 * gg.quantile(PAIRED_INTERVAL.high).to_numpy(), OKABE_ITO[i % 8], LINESTYLES[i % 4], scenario)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_title(OUTCOMES[milestone].short_label, fontsize=10)
+        ax.set_title(textwrap.fill(OUTCOMES[milestone].short_label, 34), fontsize=10)
         ax.set_ylabel("difference to baseline (percentage points)", fontsize=8)
         ax.set_xlabel("year")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -228,7 +228,7 @@ def cost_effect(summary: pd.DataFrame, title: str = "") -> plt.Figure:
                         fmt=["o", "s", "^", "D", "v", "P", "X"][i % 7], color=OKABE_ITO[i % 8],
                         capsize=4, markersize=7, label=scenario)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_title(OUTCOMES[milestone].short_label, fontsize=10)
+        ax.set_title(textwrap.fill(OUTCOMES[milestone].short_label, 34), fontsize=10)
         ax.set_xlabel("total cost over the run (GBP thousand)")
         ax.set_ylabel("additional children reaching it\n(median, 90% interval)", fontsize=9)
         ax.grid(alpha=0.3)
