@@ -76,8 +76,11 @@ def test_the_same_sentence_in_the_terminal_summary_csv_and_the_report():
     from analysis.report.formatting import cost_or_uncertainty_text
     from experiments.compare import headline_lines
 
-    summary = summarise(_paired({"noisy": NOISY, "clear": CLEAR}))
-    verdicts = _verdicts(headline_lines(summary))
+    summary = summarise(_paired({"noisy": [v + 0.3 for v in NOISY], "clear": CLEAR}))
+    lines = headline_lines(summary)
+    verdicts = _verdicts(lines)
+    counts = [ln for ln in lines if ln.endswith(" children")]
+    assert len(counts) == 8 and not any(re.search(r"\d\.\d", ln) for ln in counts)     # whole children
     rows = summary[summary["group"] == "all"].set_index(["scenario", "outcome"])
     for key, verdict in verdicts.items():
         assert verdict == rows.loc[key, "headline"] == cost_or_uncertainty_text(rows.loc[key])

@@ -2,8 +2,8 @@
 
 Numbers are rounded to what their uncertainty supports (`rounded`): to the decimal place
 of the leading digit of the 90% interval's half-width (so "+2 (0 to +5)", not
-"+1.73 (-0.21 to +4.82)"); costs to three significant figures and costs per additional
-child to two.
+"+1.73 (-0.21 to +4.82)"), children in whole children; costs to three significant figures
+and costs per additional child to two.
 """
 from __future__ import annotations
 
@@ -61,8 +61,9 @@ def interval_text(median: float, low: float, high: float, **kw: Any) -> str:
 
 
 def extra_text(row: Any) -> str:
-    """Additional children reaching a milestone: median (90% interval), at most one decimal."""
-    return interval_text(row["extra_children"], row["extra_low"], row["extra_high"], most=1)
+    """Additional children reaching a milestone: median (90% interval), in whole children
+    (a tenth of a child is no meaningful figure, however narrow the interval)."""
+    return interval_text(row["extra_children"], row["extra_low"], row["extra_high"], most=0)
 
 
 def significant(value: float, sig: int) -> float:

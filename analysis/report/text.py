@@ -138,12 +138,12 @@ def scenario_headline(ctx: Context, name: str) -> dict:
         if r.empty:
             continue
         r = r.iloc[0]
-        med, lo, hi = rounded(r["extra_children"], r["extra_low"], r["extra_high"], most=1)
+        med, lo, hi = rounded(r["extra_children"], r["extra_low"], r["extra_high"], most=0)
         row = {"milestone": OUTCOMES[m].short_label, "extra": med, "interval": f"{lo} to {hi}",
                "cost_per_child": cost_or_uncertainty_text(r), "after": None}
         if exit_year is not None:
             vals = extra_children_between(ctx.results, name, after_first, ctx.last_year, m)
-            row["after"] = interval_text(*median_interval(vals), most=1)
+            row["after"] = interval_text(*median_interval(vals), most=0)
         rows.append(row)
     total = float(s["total_cost"].iloc[0]) if len(s) else float("nan")
     left = None
@@ -251,12 +251,12 @@ def brief_sentences(ctx: Context) -> list[str]:
         unclear = [(m, r) for m, r in rows if m not in told]
         parts = []
         for m, r in up:
-            med, lo, hi = rounded(r["extra_children"], r["extra_low"], r["extra_high"], most=1)
+            med, lo, hi = rounded(r["extra_children"], r["extra_low"], r["extra_high"], most=0)
             cost = cost_or_uncertainty_text(r)
             parts.append(f"{med} children ({lo} to {hi}) reach {lower_first(OUTCOMES[m].short_label)}"
                          + (f", at {cost} per additional child" if cost.startswith("£") else ""))
         for m, r in down:
-            med, lo, hi = rounded(r["extra_children"], r["extra_low"], r["extra_high"], most=1)
+            med, lo, hi = rounded(r["extra_children"], r["extra_low"], r["extra_high"], most=0)
             parts.append(f"fewer children reach {lower_first(OUTCOMES[m].short_label)} ({med}, {lo} to {hi})")
         if unclear:
             n = int(min(r["replicates"] for _, r in unclear))
