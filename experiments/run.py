@@ -72,8 +72,9 @@ def summary_lines(result) -> list[str]:
     from sim.outcomes import REPLICATE_BAND
 
     table = milestone_table(result.milestones)
+    n = int(table["replicates"].max()) if len(table) else 0
     lines = [f"Share of children reaching each milestone over the run: median ({REPLICATE_BAND.wording}, "
-             f"{int(table['replicates'].max()) if len(table) else 0} replicates):"]
+             f"{n} replicate{'' if n == 1 else 's'}):"]
     for name in EDUCATION_MILESTONES:
         title = OUTCOMES[name].short_label
         row = table[(table["milestone"] == name) & (table["group"] == "all")]
@@ -84,7 +85,8 @@ def summary_lines(result) -> list[str]:
         mid, low, high = rounded(r["median"], r["low"], r["high"], signed=False, scale=100, most=1)
         text = f"  {title:<45} {mid}% ({low} to {high}%)"
         if not need.empty and need.iloc[0]["replicates"] > 0:
-            text += f"   in need: {100 * need.iloc[0]['median']:.1f}%"
+            n_mid = rounded(*need.iloc[0][["median", "low", "high"]], signed=False, scale=100, most=1)[0]
+            text += f"   in need: {n_mid}%"
         lines.append(text)
     return lines
 
