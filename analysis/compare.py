@@ -4,7 +4,8 @@ differences to baseline, costs, cost per additional child. Reads only saved resu
 Every scenario ran on the same seeds with common random numbers, so differences are
 taken seed by seed (paired) before they are summarised: a difference's interval is
 sim/outcomes.py PAIRED_INTERVAL (the 5th-95th percentile of the paired differences),
-a level's band REPLICATE_BAND (the 10th-90th percentile of replicates).
+a level's band REPLICATE_BAND (the 5th-95th percentile of replicates: one
+definition, labelled "90% interval" in every output).
 """
 from __future__ import annotations
 

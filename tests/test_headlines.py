@@ -66,7 +66,20 @@ def test_a_compare_with_no_effect_says_so_and_gives_no_cost_per_child():
     verdicts = _verdicts(headline_lines(summary))
     assert set(verdicts) == {(s, m) for s in ("zero", "noisy") for m in EDUCATION_MILESTONES}
     assert all("£" not in v and "per additional child" not in v for v in verdicts.values())
-    assert verdicts[("zero", "ks4")] == "not distinguishable from no change with 10 replicates"
+    assert verdicts[("zero", "ks4")] == ("not distinguishable from no change with 10 replicates; "
+                                         "the median effect is less than one child")
+
+
+def test_an_effect_under_one_child_gets_no_replicates_figure():
+    """A median that rounds to no child with a wide interval ("0 (-16 to +3)") is not
+    given the millions of replicates that would tell it: that figure is no guide."""
+    from analysis.compare import summarise
+
+    tiny = [-16.0, -9.0, -4.0, -1.0, 0.0, 0.4, 1.0, 2.0, 2.5, 3.0]     # median +0.2
+    row = summarise(_paired({"tiny": tiny})).set_index(["scenario", "outcome", "group"]).loc[("tiny", "ks4", "all")]
+    assert row["replicates_needed"] > 10_000                             # what the old sentence printed
+    assert row["headline"] == ("not distinguishable from no change with 10 replicates; "
+                               "the median effect is less than one child")
 
 
 def test_the_same_sentence_in_the_terminal_summary_csv_and_the_report():

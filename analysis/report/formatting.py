@@ -93,6 +93,9 @@ def cost_per_child_range(row: Any) -> str:
     return f"{money(low, 2)} to {money(high, 2)}"
 
 
+LESS_THAN_ONE_CHILD = 0.5     # a median effect that rounds to no child
+
+
 def not_distinguishable_text(replicates: Any, needed: Any) -> str:
     """"not distinguishable from no change with 10 replicates; about 90 replicates would
     be needed to tell an effect this size from no change" (the second part only where
@@ -114,6 +117,11 @@ def cost_or_uncertainty_text(row: Any) -> str:
         return cost_per_child_range(row) if finite(cost) and cost > 0 else "at no cost"
     if finite(hi) and hi < 0:
         return "fewer children than without it"
+    median = row.get("extra_children", float("nan"))       # rows that do not carry it skip this rule
+    if finite(median) and abs(float(median)) < LESS_THAN_ONE_CHILD:
+        # "0 (-16 to +3)": how many replicates would tell an effect that rounds to no child
+        # at all is no useful figure (it runs to millions).
+        return not_distinguishable_text(n, float("nan")) + "; the median effect is less than one child"
     return not_distinguishable_text(n, row.get("replicates_needed", float("nan")))
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from analysis.report.data import (Context, calendar_span, extra_children_between, median_interval,
                                   system_periods, year_of_month)
 from analysis.report.figures import marker_name, style
-from analysis.report.formatting import (cost_or_uncertainty_text, finite, interval_text, label,
+from analysis.report.formatting import (LESS_THAN_ONE_CHILD, cost_or_uncertainty_text, finite, interval_text, label,
                                         list_words, lower_first, money, number, outcome_title, rounded, significant,
                                         years_text)
 from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES
@@ -260,7 +260,8 @@ def brief_sentences(ctx: Context) -> list[str]:
             parts.append(f"fewer children reach {lower_first(OUTCOMES[m].short_label)} ({med}, {lo} to {hi})")
         if unclear:
             n = int(min(r["replicates"] for _, r in unclear))
-            needed = sorted(float(r["replicates_needed"]) for _, r in unclear if finite(r.get("replicates_needed")))
+            needed = sorted(float(r["replicates_needed"]) for _, r in unclear if finite(r.get("replicates_needed"))
+                            and abs(float(r["extra_children"])) >= LESS_THAN_ONE_CHILD)
             what = "every milestone" if len(unclear) == len(rows) else list_words(
                 [lower_first(OUTCOMES[m].short_label) for m, _ in unclear]).replace(" or ", " and ")
             sentence = f"the effect on {what} is not distinguishable from no change with {n} replicates"
