@@ -186,7 +186,8 @@ class CompareResults:
         from analysis.plots import cost_effect, difference_over_time, scenario_milestones
 
         if kind == "milestones":
-            return scenario_milestones(self._results(), title=f"{self.place}: children reaching each milestone by scenario")
+            return scenario_milestones(self._results(),
+                                       title=f"{self.place}: children reaching each milestone by scenario")
         if kind == "difference":
             return difference_over_time(yearly_milestone_differences(self._results()),
                                         title=f"{self.place}: difference to baseline on the same seeds")
@@ -208,7 +209,8 @@ def compare(place: str | None = None, scenarios: Iterable[str] | None = None, ye
 
     names = list(scenarios) if scenarios is not None else None
     if isinstance(scenarios, str):
-        raise ConfigError(f"scenarios={scenarios!r}: expected a list of scenario names, e.g. ['baseline', '{scenarios}']")
+        raise ConfigError(f"scenarios={scenarios!r}: expected a list of scenario names, "
+                          f"e.g. ['baseline', '{scenarios}']")
     given = _overrides({"place": place, "scenarios": names, "run.years": years,
                         "run.replicates": replicates, "seed": seed}, overrides)
     resolved = _resolve(given, folder)

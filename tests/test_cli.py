@@ -204,7 +204,8 @@ def test_analyse_prim_without_its_extra_says_what_to_install_before_reading_anyt
     from experiments import analyse
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ema_workbench" else real(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "ema_workbench" else real(name, *a))
     monkeypatch.setattr("analysis.results.read_sweep", lambda *a: pytest.fail("read before refusing"))
     assert analyse.main(["prim", f"path={tmp_path / 'nowhere'}"]) == 2
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]

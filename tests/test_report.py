@@ -255,8 +255,9 @@ def test_page_one_answers_in_brief(compare_dir):
     for sentence in brief:
         assert ("not distinguishable from no change with 4 replicates" in sentence
                 or "per additional child" in sentence or "fewer children" in sentence), sentence
-    page1 = normalise(subprocess.run(["pdftotext", "-enc", "UTF-8", "-f", "1", "-l", "1", str(compare_dir / "report.pdf"),
-                                      "-"], capture_output=True, text=True, timeout=60).stdout)
+    page1 = normalise(subprocess.run(["pdftotext", "-enc", "UTF-8", "-f", "1", "-l", "1",
+                                      str(compare_dir / "report.pdf"), "-"],
+                                     capture_output=True, text=True, timeout=60).stdout)
     assert "In brief" in page1
     for sentence in brief:
         assert normalise(sentence) in page1, sentence

@@ -173,7 +173,8 @@ def milestones_figure(ctx: Context) -> tuple[str, str]:
     _bottom_legend(fig, handles, labels, ctx.exit_years, f"scenario: median; shaded: {REPLICATE_BAND.wording}")
     fig.suptitle(f"Share of children reaching each milestone by year, {ctx.place_name}", fontsize=9)
     fig.tight_layout(rect=(0, 0.12, 1, 1))
-    text = (f"Line charts with shaded bands ({REPLICATE_BAND.wording}): the percentage of children assessed who reach each "
+    text = (f"Line charts with shaded bands ({REPLICATE_BAND.wording}): the percentage of children assessed "
+            "who reach each "
             f"milestone, year by year over {ctx.period}, one line per scenario. In the final year (median): "
             + "; ".join(last) + ".")
     return figure_uri(fig), text
@@ -213,7 +214,8 @@ def difference_figure(ctx: Context) -> tuple[str, str]:
                    f"scenario minus baseline, same seeds: median; shaded: {PAIRED_INTERVAL.wording}")
     fig.suptitle(f"Difference to the baseline in the share reaching each milestone, {ctx.place_name}", fontsize=9)
     fig.tight_layout(rect=(0, 0.12, 1, 1))
-    text = (f"Line charts with shaded bands ({PAIRED_INTERVAL.wording}): the paired difference to the baseline, in percentage points, "
+    text = (f"Line charts with shaded bands ({PAIRED_INTERVAL.wording}): the paired difference to the baseline, "
+            "in percentage points, "
             f"of the share of children reaching each milestone, year by year over {ctx.period}; a dotted "
             "vertical line marks where a scenario's support ends. Median good level of development at 5: "
             + "; ".join(notes) + ".")
@@ -248,7 +250,8 @@ def system_figure(ctx: Context) -> tuple[str, str]:
     _bottom_legend(fig, handles, labels, ctx.exit_years, f"scenario: median; shaded: {REPLICATE_BAND.wording}")
     fig.suptitle(f"The system: seed 003's six areas by year, {ctx.place_name}", fontsize=9)
     fig.tight_layout(rect=(0, 0.1, 1, 1))
-    text = (f"Line charts with shaded bands ({REPLICATE_BAND.wording}): seed 003's six system areas (each a 0-1 index) by year "
+    text = (f"Line charts with shaded bands ({REPLICATE_BAND.wording}): seed 003's six system areas "
+            "(each a 0-1 index) by year "
             f"over {ctx.period}, one line per scenario. Final year medians: " + "; ".join(finals) + ".")
     return figure_uri(fig), text
 
