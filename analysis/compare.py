@@ -4,7 +4,8 @@ differences to baseline, costs, cost per additional child. Reads only saved resu
 Every scenario ran on the same seeds with common random numbers, so differences are
 taken seed by seed (paired) before they are summarised: a difference's interval is
 sim/outcomes.py PAIRED_INTERVAL (the 5th-95th percentile of the paired differences),
-a level's band REPLICATE_BAND (the 10th-90th percentile of replicates).
+a level's band REPLICATE_BAND (the 5th-95th percentile of replicates: one
+definition, labelled "90% interval" in every output).
 """
 from __future__ import annotations
 
@@ -88,7 +89,6 @@ def summarise(results: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
                 unit=OUTCOMES[milestone].unit, **_spread("", share, REPLICATE_BAND),
                 **_spread("diff_", diff, PAIRED_INTERVAL), extra_children=extra_med, extra_low=extra_low,
                 extra_high=extra_high, total_cost=cost_med,
-                cost_per_extra_child=cost_med / extra_med if extra_med > 0 and cost_med > 0 else np.nan,
                 cost_per_extra_child_low=per_child_low, cost_per_extra_child_high=per_child_high,
                 replicates=len(g), **certainty(extra_med, extra_low, extra_high, len(g))))
         end = end_values(ts)
@@ -100,10 +100,22 @@ def summarise(results: dict[str, dict[str, pd.DataFrame]]) -> pd.DataFrame:
                 scenario=name, outcome=col, label=OUTCOMES[col].label + " (last year of the run)", group="all",
                 unit=OUTCOMES[col].unit, **_spread("", v, REPLICATE_BAND), **_spread("diff_", d, PAIRED_INTERVAL),
                 extra_children=np.nan, extra_low=np.nan, extra_high=np.nan,
-                total_cost=float(quantiles(cost.to_numpy(), 0.5)), cost_per_extra_child=np.nan,
+                total_cost=float(quantiles(cost.to_numpy(), 0.5)),
                 cost_per_extra_child_low=np.nan, cost_per_extra_child_high=np.nan,
                 replicates=len(paired), **certainty(*_median_band(d, PAIRED_INTERVAL), len(paired))))
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["headline"] = [headline_text(r) for _, r in out.iterrows()]
+    return out
+
+
+def headline_text(row) -> str:
+    """summary.csv's `headline`: the honest-headline sentence of one row, worded as the
+    terminal, the report and the page word it (analysis.report.formatting)."""
+    from analysis.report.formatting import cost_or_uncertainty_text, difference_text
+
+    if row["scenario"] == "baseline":
+        return "the comparison"
+    return cost_or_uncertainty_text(row) if np.isfinite(row["extra_children"]) else difference_text(row)
 
 
 def yearly_milestone_differences(results: dict[str, dict[str, pd.DataFrame]], group: str = "all") -> pd.DataFrame:

@@ -222,14 +222,18 @@ def loops(binned: pd.DataFrame, driver_name: str = "the driver") -> pd.DataFrame
 
 
 def path_summary(binned: pd.DataFrame) -> pd.DataFrame:
-    """The paths across replicates: mean and 10th-90th percentile per indicator, phase, driver."""
+    """The paths across replicates: mean and 90% interval (REPLICATE_BAND, as every output)
+    per indicator, phase, driver."""
+    from sim.outcomes import REPLICATE_BAND
+
     g = binned.groupby(["indicator", "phase", "driver"])["value"]
-    return pd.DataFrame({"mean": g.mean(), "low": g.quantile(0.1), "high": g.quantile(0.9),
+    return pd.DataFrame({"mean": g.mean(), "low": g.quantile(REPLICATE_BAND.low),
+                         "high": g.quantile(REPLICATE_BAND.high),
                          "replicates": g.size()}).reset_index()
 
 
 def loop_figure(summary: pd.DataFrame, table: pd.DataFrame, driver_name: str):
-    """One panel per indicator: the path up and the path down (mean, 10th-90th percentile)."""
+    """One panel per indicator: the path up and the path down (mean, 90% interval)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -255,7 +259,8 @@ def loop_figure(summary: pd.DataFrame, table: pd.DataFrame, driver_name: str):
     for ax in axes.ravel()[len(names):]:
         ax.set_visible(False)
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle("Hysteresis: the path down against the path up (mean, 10th-90th percentile of replicates)")
+    fig.suptitle("Hysteresis: the path down against the path up "
+                 "(mean, 90% interval: 5th-95th percentile of replicates)")
     fig.tight_layout()
     return fig
 

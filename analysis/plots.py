@@ -19,10 +19,10 @@ import pandas as pd  # noqa: E402
 
 from analysis.style import LINESTYLES, OKABE_ITO, ring_layout  # noqa: E402
 from analysis.summarise import band  # noqa: E402
-from sim.outcomes import (EDUCATION_MILESTONES, GROUP_LABELS, GROUPS, MILESTONES, OUTCOMES,  # noqa: E402
+from sim.outcomes import (EDUCATION_MILESTONES, GROUP_LABELS, GROUPS, OUTCOMES,  # noqa: E402
                           PAIRED_INTERVAL, REPLICATE_BAND)
 
-# "median, 10th-90th percentile of replicates": the band every figure draws.
+# "median, 90% interval: 5th-95th percentile of replicates": the band every figure draws.
 MEDIAN_AND_BAND = f"median, {REPLICATE_BAND.wording}"
 MEDIAN_AND_INTERVAL = f"median, {PAIRED_INTERVAL.wording}"
 
@@ -33,8 +33,8 @@ def _ribbon(ax, x, med, lo, hi, colour, style, label):
 
 
 def _milestone_axes(ax, milestone: str) -> None:
-    """Title, 0-100% scale, whole years and grid of one milestone panel."""
-    ax.set_title(OUTCOMES[milestone].short_label, fontsize=10)
+    """Title (wrapped, never cut), 0-100% scale, whole years and grid of one milestone panel."""
+    ax.set_title(textwrap.fill(OUTCOMES[milestone].short_label, 34), fontsize=10)
     ax.set_ylabel("% of children assessed")
     ax.set_xlabel("year")
     ax.set_ylim(0, 100)
@@ -44,10 +44,10 @@ def _milestone_axes(ax, milestone: str) -> None:
 
 def milestones_over_time(milestones: pd.DataFrame, reference: dict[str, float] | None = None,
                          title: str = "") -> plt.Figure:
-    """Share of children reaching each milestone per year: median and band, all children
-    and children in families in need."""
-    names = [m for m in MILESTONES if m in set(milestones["milestone"])]
-    cols = 3
+    """Share of children reaching each headline milestone per year: median and band, all
+    children and children in families in need."""
+    names = [m for m in EDUCATION_MILESTONES if m in set(milestones["milestone"])]
+    cols = 2
     rows = math.ceil(len(names) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
     for ax, name in zip(axes.flat, names):
@@ -66,9 +66,10 @@ def milestones_over_time(milestones: pd.DataFrame, reference: dict[str, float] |
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower right", fontsize=9, frameon=False)
+    fig.legend(handles, labels, loc="lower center", ncol=max(len(labels), 1), fontsize=9, frameon=False,
+               title=f"line: median; shaded: {REPLICATE_BAND.wording}")
     fig.suptitle(title or f"Milestones by year ({MEDIAN_AND_BAND})")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return fig
 
 
@@ -82,7 +83,10 @@ def timeseries_panels(ts: pd.DataFrame, columns: Sequence[str],
     groups = [(None, ts)] if scenario_col is None else list(ts.groupby(scenario_col, sort=False))
     for ax, col in zip(axes.flat, columns):
         for i, (name, g) in enumerate(groups):
-            yearly = g.assign(yr=np.floor(g["year"]).astype(int))
+            # Month m (1..12 of a year) is the calendar year it ends in; month 0 is the
+            # state before the run, so a run from 2016 of 20 years shows 2016-2035.
+            g = g[g["month"] >= 1]
+            yearly = g.assign(yr=np.floor(g["year"] - 1 / 24).astype(int))
             yearly = yearly.groupby(["seed", "yr"], observed=True)[col].mean().reset_index()
             b = band(yearly, ["yr"], col)
             _ribbon(ax, b["yr"], b["median"], b["low"], b["high"], OKABE_ITO[i % 8],
@@ -131,8 +135,8 @@ def network_picture(network: pd.DataFrame, organisations: pd.DataFrame, seed: in
             ax.scatter(pos[idx, 0], pos[idx, 1], s=40 + 25 * degree[idx], color=palette[kind],
                        marker=marker, edgecolor="black", linewidth=0.5, zorder=2,
                        label=orgs.loc[idx[0], "label"] if len(idx) else kind)
-        year = start_year + month / 12
-        ax.set_title(f"{year:.0f} (month {month}): {len(edges)} ties, "
+        when = f"start of {start_year}" if month == 0 else f"end of {start_year + (month - 1) // 12}"
+        ax.set_title(f"{when}: {len(edges)} ties, "
                      f"mean strength {edges['strength'].mean() if len(edges) else 0:.2f}", fontsize=10)
         ax.set_aspect("equal")
         ax.axis("off")
@@ -155,20 +159,21 @@ def save(fig: plt.Figure, path) -> None:
         plt.close(fig)
 
 
-def _finish_grid(fig: plt.Figure, axes, title: str) -> plt.Figure:
-    """The 2 x 3 milestone grid: the spare sixth panel holds the scenario legend."""
-    axes.flat[-1].axis("off")
+def _finish_grid(fig: plt.Figure, axes, title: str, band_words: str) -> plt.Figure:
+    """The 2 x 2 grid of headline milestones, with the scenario legend below it saying
+    what the line and the shaded band are."""
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    axes.flat[-1].legend(handles, labels, loc="center", fontsize=10, frameon=False, title="scenario")
+    fig.legend(handles, labels, loc="lower center", ncol=max(len(labels), 1), fontsize=9, frameon=False,
+               title=f"scenario (line: median; shaded: {band_words})")
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return fig
 
 
 def scenario_milestones(results: dict, group: str = "all", title: str = "") -> plt.Figure:
     """Share reaching each milestone by year, one line (median) and band per scenario."""
-    names = MILESTONES
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7), squeeze=False)
+    names = EDUCATION_MILESTONES
+    fig, axes = plt.subplots(2, 2, figsize=(10, 8), squeeze=False)
     for ax, milestone in zip(axes.flat, names):
         for i, (scenario, res) in enumerate(results.items()):
             m = res["milestones"]
@@ -177,14 +182,14 @@ def scenario_milestones(results: dict, group: str = "all", title: str = "") -> p
             _ribbon(ax, b["year"], 100 * b["median"], 100 * b["low"], 100 * b["high"],
                     OKABE_ITO[i % 8], LINESTYLES[i % 4], scenario)
         _milestone_axes(ax, milestone)
-    return _finish_grid(fig, axes, title or f"Children reaching each milestone ({MEDIAN_AND_BAND})")
+    return _finish_grid(fig, axes, title or "Children reaching each milestone", REPLICATE_BAND.wording)
 
 
 def difference_over_time(diffs: pd.DataFrame, title: str = "") -> plt.Figure:
     """Paired difference to baseline by year (percentage points): median and interval."""
-    names = MILESTONES
+    names = EDUCATION_MILESTONES
     scenarios = [s for s in dict.fromkeys(diffs["scenario"]) if s != "baseline"]
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7), squeeze=False)
+    fig, axes = plt.subplots(2, 2, figsize=(10, 8), squeeze=False)
     for ax, milestone in zip(axes.flat, names):
         d = diffs[(diffs["milestone"] == milestone) & diffs["diff"].notna()]
         for i, scenario in enumerate(scenarios, start=1):
@@ -196,12 +201,12 @@ def difference_over_time(diffs: pd.DataFrame, title: str = "") -> plt.Figure:
             _ribbon(ax, yr, 100 * gg.median().to_numpy(), 100 * gg.quantile(PAIRED_INTERVAL.low).to_numpy(),
                     100 * gg.quantile(PAIRED_INTERVAL.high).to_numpy(), OKABE_ITO[i % 8], LINESTYLES[i % 4], scenario)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_title(OUTCOMES[milestone].short_label, fontsize=10)
+        ax.set_title(textwrap.fill(OUTCOMES[milestone].short_label, 34), fontsize=10)
         ax.set_ylabel("difference to baseline (percentage points)", fontsize=8)
         ax.set_xlabel("year")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-    return _finish_grid(fig, axes, title or f"Difference to baseline, same seeds ({MEDIAN_AND_INTERVAL})")
+    return _finish_grid(fig, axes, title or "Difference to baseline, same seeds", PAIRED_INTERVAL.wording)
 
 
 def cost_effect(summary: pd.DataFrame, title: str = "") -> plt.Figure:
@@ -223,7 +228,7 @@ def cost_effect(summary: pd.DataFrame, title: str = "") -> plt.Figure:
                         fmt=["o", "s", "^", "D", "v", "P", "X"][i % 7], color=OKABE_ITO[i % 8],
                         capsize=4, markersize=7, label=scenario)
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_title(OUTCOMES[milestone].short_label, fontsize=10)
+        ax.set_title(textwrap.fill(OUTCOMES[milestone].short_label, 34), fontsize=10)
         ax.set_xlabel("total cost over the run (GBP thousand)")
         ax.set_ylabel("additional children reaching it\n(median, 90% interval)", fontsize=9)
         ax.grid(alpha=0.3)

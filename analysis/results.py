@@ -38,7 +38,7 @@ RUN_TABLES = ("timeseries", "milestones", "network", "organisations")
 TABLES = ("timeseries", "milestones")          # the tables `load` reads (a sweep keeps only these)
 SUMMARY_COLUMNS = ("scenario", "outcome", "label", "group", "unit", "median", "low", "high",
                    "diff_median", "diff_low", "diff_high", "extra_children", "extra_low", "extra_high",
-                   "total_cost", "cost_per_extra_child", "replicates")
+                   "total_cost", "cost_per_extra_child_low", "cost_per_extra_child_high", "replicates")
 INDEX_COLUMNS = ("ST", "S1", "mu_star", "spearman")   # the indices an analysis table may hold
 
 

@@ -51,7 +51,8 @@ def run_compare(resolved, out: Path) -> dict:
     return manifest
 
 
-def write_summary(out: Path) -> "object":
+def write_summary(out: Path, plots: bool = True) -> "object":
+    """summary.csv and summary.parquet, and (with `plots`) the compare's figures."""
     from analysis.compare import summarise, yearly_milestone_differences
     from analysis.plots import (cost_effect, difference_over_time, save, scenario_milestones,
                                 timeseries_panels)
@@ -64,6 +65,8 @@ def write_summary(out: Path) -> "object":
     results = folder.results
     summary = summarise(results)
     write_compare_summary(out, summary)
+    if not plots:
+        return summary
     place = folder.manifest["place"]
     save(scenario_milestones(results, title=f"{place}: children reaching each milestone by scenario"),
          out / "plots" / "milestones_by_scenario.png")
@@ -113,11 +116,13 @@ def write_headline_counts(out: Path) -> list[str]:
 
 def headline_lines(summary) -> list[str]:
     """The terminal's headline: each education milestone's additional children with their
-    90% interval, rounded to what the interval supports; where the interval includes zero,
-    that it cannot be told from no change and about how many replicates would tell it;
-    a cost per additional child only where the interval lies above zero, as a range."""
-    from analysis.report.formatting import extra_text, money
-    from sim.outcomes import EDUCATION_MILESTONES, PAIRED_INTERVAL
+    90% interval, rounded to what the interval supports, then the honest-headline
+    sentence the report and the page print (analysis.report.formatting): where the
+    interval includes zero, that it cannot be told from no change and about how many
+    replicates would tell it; a cost per additional child only where the interval lies
+    above zero, as a range."""
+    from analysis.report.formatting import cost_or_uncertainty_text, extra_text, money
+    from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES, PAIRED_INTERVAL
 
     s = summary[(summary["group"] == "all") & summary["outcome"].isin(EDUCATION_MILESTONES)]
     n = int(s["replicates"].min()) if len(s) else 0
@@ -126,21 +131,13 @@ def headline_lines(summary) -> list[str]:
     for scenario in dict.fromkeys(s["scenario"]):
         if scenario == "baseline":
             continue
-        rows = s[s["scenario"] == scenario]
+        rows = s[s["scenario"] == scenario].set_index("outcome")
         lines.append(f"  {scenario} (costs {money(rows['total_cost'].iloc[0])} over the run):")
-        for _, r in rows.iterrows():
-            text = f"    {r['outcome']:<9} {extra_text(r)} children"
-            if r["distinguishable"] and r["extra_low"] > 0:
-                text += (f"; {money(r['cost_per_extra_child_low'], 2)} to "
-                         f"{money(r['cost_per_extra_child_high'], 2)} per additional child")
-            elif r["distinguishable"]:
-                text += "; fewer children than without it"
-            else:
-                needed = r["replicates_needed"]
-                more = (f" (about {int(needed):,} would be needed for an effect this size)"
-                        if needed == needed else "")
-                text += f": not distinguishable from no change with {int(r['replicates'])} replicates{more}"
-            lines.append(text)
+        for m in EDUCATION_MILESTONES:
+            if m in rows.index:
+                r = rows.loc[m]
+                lines.append(f"    {OUTCOMES[m].short_label}: {extra_text(r)} children")
+                lines.append(f"      {cost_or_uncertainty_text(r)}")
     return lines
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from experiments.hydra_entry import launch, start_task
 from experiments.memory import release_freed_memory
-from sim.outcomes import KEY_SERIES, MILESTONES, OUTCOMES, SYSTEM_AREAS
+from sim.outcomes import EDUCATION_MILESTONES, KEY_SERIES, OUTCOMES, SYSTEM_AREAS
 
 log = logging.getLogger("placesim")
 
@@ -67,21 +67,26 @@ def plot_run(out: Path, result, cfg) -> None:
 
 
 def summary_lines(result) -> list[str]:
+    from analysis.report.formatting import rounded
     from analysis.summarise import milestone_table
     from sim.outcomes import REPLICATE_BAND
 
     table = milestone_table(result.milestones)
-    lines = [f"Share of children reaching each milestone over the run (median [{REPLICATE_BAND.wording}]):"]
-    for name in MILESTONES:
+    n = int(table["replicates"].max()) if len(table) else 0
+    lines = [f"Share of children reaching each milestone over the run: median ({REPLICATE_BAND.wording}, "
+             f"{n} replicate{'' if n == 1 else 's'}):"]
+    for name in EDUCATION_MILESTONES:
         title = OUTCOMES[name].short_label
         row = table[(table["milestone"] == name) & (table["group"] == "all")]
         need = table[(table["milestone"] == name) & (table["group"] == "in_need")]
         if row.empty:
             continue
         r = row.iloc[0]
-        text = f"  {title:<45} {100 * r['median']:5.1f}% [{100 * r['low']:.1f}-{100 * r['high']:.1f}]"
+        mid, low, high = rounded(r["median"], r["low"], r["high"], signed=False, scale=100, most=1)
+        text = f"  {title:<45} {mid}% ({low} to {high}%)"
         if not need.empty and need.iloc[0]["replicates"] > 0:
-            text += f"   in need: {100 * need.iloc[0]['median']:.1f}%"
+            n_mid = rounded(*need.iloc[0][["median", "low", "high"]], signed=False, scale=100, most=1)[0]
+            text += f"   in need: {n_mid}%"
         lines.append(text)
     return lines
 

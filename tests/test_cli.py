@@ -194,3 +194,19 @@ def test_a_verb_without_its_extra_says_what_to_install_before_any_work(monkeypat
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert len(err) == 1 and package in err[0] and f'.[{extra}]' in err[0]
     assert not started                                  # refused before any work
+
+
+def test_analyse_prim_without_its_extra_says_what_to_install_before_reading_anything(monkeypatch, capsys, tmp_path):
+    """`placesim analyse prim` needs the 'analysis' extra (ema_workbench): one line naming
+    it and the install command, before the sweep folder is even looked at."""
+    import importlib.util
+
+    from experiments import analyse
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "ema_workbench" else real(name, *a))
+    monkeypatch.setattr("analysis.results.read_sweep", lambda *a: pytest.fail("read before refusing"))
+    assert analyse.main(["prim", f"path={tmp_path / 'nowhere'}"]) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(err) == 1 and "ema_workbench" in err[0] and '.[analysis]' in err[0]

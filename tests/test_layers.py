@@ -1,5 +1,5 @@
 """Layers point only down (docs/ARCHITECTURE.md): sim < configs < analysis < the entry
-points (experiments, app, benchmarks). Every import in every module is checked,
+points (experiments, app, benchmarks) < the Python API (placesim). Every import in every module is checked,
 including imports inside functions."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = ("sim", "configs", "analysis", "experiments", "app", "benchmarks")
+PROJECT = ("sim", "configs", "analysis", "experiments", "app", "benchmarks", "placesim")
 # What each layer may import from the project (besides itself).
 ALLOWED = {
     "sim": set(),
@@ -18,6 +18,7 @@ ALLOWED = {
     "benchmarks": {"sim", "configs", "analysis"},
     "app": {"sim", "configs", "analysis"},
     "experiments": {"sim", "configs", "analysis", "benchmarks", "app"},
+    "placesim": {"sim", "configs", "analysis", "experiments"},
 }
 # Third-party packages a layer must not use: the model never touches Hydra or plots.
 FORBIDDEN_THIRD_PARTY = {"sim": {"hydra", "omegaconf", "matplotlib", "panel", "bokeh"}}

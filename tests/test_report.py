@@ -105,9 +105,9 @@ def headline_strings(summary: pd.DataFrame) -> list[str]:
     the words that say it cannot be told from no change, per scenario and milestone (all
     children)."""
     from analysis.report.formatting import cost_or_uncertainty_text, extra_text, money
-    from sim.outcomes import MILESTONES
+    from sim.outcomes import EDUCATION_MILESTONES
 
-    rows = summary[(summary["group"] == "all") & summary["outcome"].isin(MILESTONES)
+    rows = summary[(summary["group"] == "all") & summary["outcome"].isin(EDUCATION_MILESTONES)
                    & (summary["scenario"] != "baseline")]
     assert len(rows) >= 8
     out = []
@@ -176,9 +176,12 @@ def test_html_is_one_self_contained_file(compare_dir):
 
 def test_html_reads_like_a_brief(compare_dir, summary):
     text = normalise(" ".join(parse((compare_dir / "report.html").read_text()).text))
-    for heading in ("The question", "What each scenario buys", "Cost-effectiveness",
-                    "The system before, during and after support", "Assumptions", "How to read this report"):
+    headings = ("The question", "In brief", "The place", "What each scenario buys", "Cost-effectiveness",
+                "The system before, during and after support", "How to read this report",
+                "Appendix: the assumptions, grouped")
+    for heading in headings:
         assert heading in text
+    assert [text.index(h) for h in headings] == sorted(text.index(h) for h in headings)   # the appendix last
     assert "What is left: 1 year after the support ends" in text          # core_team_exit leaves after 3 of 4 years
     assert "Shared purpose" in text and "Coordination" in text             # seed 003's six areas
     assert "guess" in text and "evidence" in text
@@ -237,6 +240,54 @@ def test_pdf_pages_render_and_carry_the_headline(compare_dir, summary, tmp_path)
     assert "What each scenario buys" in text
     for s in headline_strings(summary):
         assert s in text, f"headline number {s!r} from the summary is not in report.pdf"
+
+
+@needs_poppler
+def test_page_one_answers_in_brief(compare_dir):
+    """A funder reads the answer on page 1: one sentence per scenario, by the
+    honest-headline rule (the same sentences the report's text builder makes)."""
+    from analysis.report.data import context_of
+    from analysis.report.inputs import read_inputs
+    from analysis.report.text import brief_sentences
+
+    brief = brief_sentences(context_of(read_inputs(compare_dir)))
+    assert len(brief) == 2 and brief[0].startswith("Core team (£")
+    for sentence in brief:
+        assert ("not distinguishable from no change with 4 replicates" in sentence
+                or "per additional child" in sentence or "fewer children" in sentence), sentence
+    page1 = normalise(subprocess.run(["pdftotext", "-enc", "UTF-8", "-f", "1", "-l", "1",
+                                      str(compare_dir / "report.pdf"), "-"],
+                                     capture_output=True, text=True, timeout=60).stdout)
+    assert "In brief" in page1
+    for sentence in brief:
+        assert normalise(sentence) in page1, sentence
+
+
+def test_milestone_chart_titles_are_whole(compare_dir, monkeypatch):
+    """Every panel title of the report's milestone charts lies inside the figure and
+    clear of its neighbour's (they were cut off in the HTML and the PDF)."""
+    from analysis.report import figures
+    from analysis.report.data import context_of
+    from analysis.report.inputs import read_inputs
+
+    drawn = []
+    monkeypatch.setattr(figures, "figure_uri", lambda fig: drawn.append(fig) or "data:")
+    ctx = context_of(read_inputs(compare_dir))
+    figures.milestones_figure(ctx)
+    figures.difference_figure(ctx)
+    assert len(drawn) == 2
+    for fig in drawn:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        width = fig.bbox.width
+        titles = [ax.title.get_window_extent(renderer) for ax in fig.axes if ax.get_title()]
+        assert len(titles) == 4
+        for box in titles:
+            assert box.x0 >= 0 and box.x1 <= width, (box, width)
+        for a in titles:
+            for b in titles:
+                if a is not b and abs(a.y0 - b.y0) < 1:              # the same row
+                    assert a.x1 <= b.x0 or b.x1 <= a.x0, "two titles overlap"
 
 
 # -- sensitivity, another output folder, and a sweep -----------------------------------------------

@@ -4,7 +4,7 @@
 the run's calendar years, the headline rows of the compare's summary); the rest are paired
 computations over replicates (per seed, scenario minus baseline on the same seed).
 A parameter "moves the headline" (`moving_guesses`) if, for a milestone outcome
-(eyfs_gld, ks2, ks4, eet18, decay_free5; any outcome if none is a milestone), its total
+(eyfs_gld, ks2, ks4, eet18: the headline milestones of every output; any outcome if none is a milestone), its total
 Sobol index ST (or S1) is at least 0.05, its Morris mu* at least a tenth of the largest,
 or its rank correlation at least 0.3 in size.
 """
@@ -20,7 +20,7 @@ import pandas as pd
 from analysis.report.formatting import number, place_title
 from analysis.report.inputs import CompareInputs
 from analysis.summarise import quantiles
-from sim.outcomes import MILESTONES, PAIRED_INTERVAL, SYSTEM_AREAS
+from sim.outcomes import EDUCATION_MILESTONES, PAIRED_INTERVAL, SYSTEM_AREAS
 
 def moving_guesses(sensitivity: pd.DataFrame | None) -> dict[str, str]:
     """{parameter: "ST 0.31 for ks4"} for the parameters that move the headline (the
@@ -28,7 +28,7 @@ def moving_guesses(sensitivity: pd.DataFrame | None) -> dict[str, str]:
     if sensitivity is None or sensitivity.empty:
         return {}
     s = sensitivity
-    headline = s[s["outcome"].isin(MILESTONES)]
+    headline = s[s["outcome"].isin(EDUCATION_MILESTONES)]
     s = (headline if not headline.empty else s).copy()
     s["size"] = s["value"].abs()
     out: dict[str, str] = {}
@@ -163,7 +163,7 @@ def context_of(inputs: CompareInputs) -> Context:
     exits = {n: (index[n], start + s.end - 0.5) for n, s in supports.items()
              if s.any and s.end is not None and s.end < years}
     s = inputs.summary
-    summary_all = s[(s["group"] == "all") & s["outcome"].isin(MILESTONES)]
+    summary_all = s[(s["group"] == "all") & s["outcome"].isin(EDUCATION_MILESTONES)]
     return Context(inputs, names, [n for n in names if n != "baseline"], index, start, years, m["place"],
                    place_title(m["place"]), supports, exits, summary_all)
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis.report.data import Context
 from analysis.report.formatting import extra_text, label, number, outcome_title
-from sim.outcomes import MILESTONES, OUTCOMES, PAIRED_INTERVAL, SYSTEM_AREAS
+from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES, PAIRED_INTERVAL, REPLICATE_BAND, SYSTEM_AREAS
 
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 INDEX_WORDS = {"ST": "total-order Sobol index", "S1": "first-order Sobol index",
@@ -91,11 +91,6 @@ def _with_exits(handles, labels, exits: dict) -> tuple[list, list]:
     return handles, labels
 
 
-def _legend_panel(ax, handles, labels, exits: dict, title: str) -> None:
-    ax.axis("off")
-    ax.legend(*_with_exits(handles, labels, exits), loc="center", frameon=False, title=title, title_fontsize=7.5)
-
-
 def _bottom_legend(fig, handles, labels, exits: dict, title: str) -> None:
     handles, labels = _with_exits(handles, labels, exits)
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), frameon=False, title=title,
@@ -107,7 +102,7 @@ def headline_figure(ctx: Context) -> tuple[str, str]:
     plt = _mpl()
     s = ctx.summary_all
     names = ctx.others
-    ms = [m for m in MILESTONES if m in set(s["outcome"])]
+    ms = [m for m in EDUCATION_MILESTONES if m in set(s["outcome"])]
     fig, ax = plt.subplots(figsize=(7.2, 0.3 * len(ms) * max(len(names), 1) + 1.6))
     step = 0.8 / max(len(names), 1)
     alt = []
@@ -153,9 +148,9 @@ def milestones_figure(ctx: Context) -> tuple[str, str]:
     from analysis.summarise import band
 
     plt = _mpl()
-    fig, axes = plt.subplots(2, 3, figsize=(7.2, 5.0), squeeze=False)
+    fig, axes = plt.subplots(2, 2, figsize=(7.2, 5.8), squeeze=False)
     last = []
-    for ax, m in zip(axes.flat, MILESTONES):
+    for ax, m in zip(axes.flat, EDUCATION_MILESTONES):
         finals = []
         for name in ctx.names:
             ms = ctx.results[name]["milestones"]
@@ -167,7 +162,7 @@ def milestones_figure(ctx: Context) -> tuple[str, str]:
                     label(name))
             finals.append(f"{label(name)} {number(100 * b['median'].iloc[-1], 0)}%")
         _exit_lines(ax, ctx.exit_years)
-        ax.set_title(OUTCOMES[m].short_label)
+        ax.set_title(textwrap.fill(OUTCOMES[m].short_label, 34))
         ax.set_ylabel("% of children assessed")
         ax.set_xlabel("calendar year")
         ax.set_ylim(0, 100)
@@ -175,10 +170,11 @@ def milestones_figure(ctx: Context) -> tuple[str, str]:
         ax.xaxis.set_major_locator(_int_locator())
         last.append(f"{OUTCOMES[m].short_label}: " + ", ".join(finals))
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    _legend_panel(axes.flat[-1], handles, labels, ctx.exit_years, "scenario: median,\n10-90% band across replicates")
+    _bottom_legend(fig, handles, labels, ctx.exit_years, f"scenario: median; shaded: {REPLICATE_BAND.wording}")
     fig.suptitle(f"Share of children reaching each milestone by year, {ctx.place_name}", fontsize=9)
-    fig.tight_layout()
-    text = ("Line charts with shaded 10-90% bands: the percentage of children assessed who reach each "
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    text = (f"Line charts with shaded bands ({REPLICATE_BAND.wording}): the percentage of children assessed "
+            "who reach each "
             f"milestone, year by year over {ctx.period}, one line per scenario. In the final year (median): "
             + "; ".join(last) + ".")
     return figure_uri(fig), text
@@ -190,9 +186,9 @@ def difference_figure(ctx: Context) -> tuple[str, str]:
 
     plt = _mpl()
     diffs = yearly_milestone_differences(ctx.results)
-    fig, axes = plt.subplots(2, 3, figsize=(7.2, 5.0), squeeze=False)
+    fig, axes = plt.subplots(2, 2, figsize=(7.2, 5.8), squeeze=False)
     notes = []
-    for ax, m in zip(axes.flat, MILESTONES):
+    for ax, m in zip(axes.flat, EDUCATION_MILESTONES):
         d = diffs[(diffs["milestone"] == m) & diffs["diff"].notna()]
         for name in ctx.others:
             g = d[d["scenario"] == name].groupby("year")["diff"]
@@ -203,7 +199,7 @@ def difference_figure(ctx: Context) -> tuple[str, str]:
                     style(ctx.index[name]), label(name))
         ax.axhline(0, color="black", linewidth=0.8)
         _exit_lines(ax, ctx.exit_years)
-        ax.set_title(OUTCOMES[m].short_label)
+        ax.set_title(textwrap.fill(OUTCOMES[m].short_label, 34))
         ax.set_ylabel("difference to baseline\n(percentage points)")
         ax.set_xlabel("calendar year")
         ax.grid(alpha=0.3)
@@ -214,11 +210,12 @@ def difference_figure(ctx: Context) -> tuple[str, str]:
             notes.append(f"{label(name)}: {number(100 * g.iloc[-1], 1, signed=True)} percentage points "
                          "at 5 in the final year")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    _legend_panel(axes.flat[-1], handles, labels, ctx.exit_years,
-                  "scenario minus baseline, same seeds:\nmedian, 90% band")
+    _bottom_legend(fig, handles, labels, ctx.exit_years,
+                   f"scenario minus baseline, same seeds: median; shaded: {PAIRED_INTERVAL.wording}")
     fig.suptitle(f"Difference to the baseline in the share reaching each milestone, {ctx.place_name}", fontsize=9)
-    fig.tight_layout()
-    text = ("Line charts with shaded 90% bands: the paired difference to the baseline, in percentage points, "
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    text = (f"Line charts with shaded bands ({PAIRED_INTERVAL.wording}): the paired difference to the baseline, "
+            "in percentage points, "
             f"of the share of children reaching each milestone, year by year over {ctx.period}; a dotted "
             "vertical line marks where a scenario's support ends. Median good level of development at 5: "
             + "; ".join(notes) + ".")
@@ -250,10 +247,11 @@ def system_figure(ctx: Context) -> tuple[str, str]:
         ax.xaxis.set_major_locator(_int_locator())
         finals.append(f"{title}: " + ", ".join(ends))
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    _bottom_legend(fig, handles, labels, ctx.exit_years, "scenario: median, 10-90% band across replicates")
+    _bottom_legend(fig, handles, labels, ctx.exit_years, f"scenario: median; shaded: {REPLICATE_BAND.wording}")
     fig.suptitle(f"The system: seed 003's six areas by year, {ctx.place_name}", fontsize=9)
     fig.tight_layout(rect=(0, 0.1, 1, 1))
-    text = ("Line charts with shaded 10-90% bands: seed 003's six system areas (each a 0-1 index) by year "
+    text = (f"Line charts with shaded bands ({REPLICATE_BAND.wording}): seed 003's six system areas "
+            "(each a 0-1 index) by year "
             f"over {ctx.period}, one line per scenario. Final year medians: " + "; ".join(finals) + ".")
     return figure_uri(fig), text
 

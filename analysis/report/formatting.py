@@ -2,8 +2,8 @@
 
 Numbers are rounded to what their uncertainty supports (`rounded`): to the decimal place
 of the leading digit of the 90% interval's half-width (so "+2 (0 to +5)", not
-"+1.73 (-0.21 to +4.82)"); costs to three significant figures and costs per additional
-child to two.
+"+1.73 (-0.21 to +4.82)"), children in whole children; costs to three significant figures
+and costs per additional child to two.
 """
 from __future__ import annotations
 
@@ -61,8 +61,9 @@ def interval_text(median: float, low: float, high: float, **kw: Any) -> str:
 
 
 def extra_text(row: Any) -> str:
-    """Additional children reaching a milestone: median (90% interval), at most one decimal."""
-    return interval_text(row["extra_children"], row["extra_low"], row["extra_high"], most=1)
+    """Additional children reaching a milestone: median (90% interval), in whole children
+    (a tenth of a child is no meaningful figure, however narrow the interval)."""
+    return interval_text(row["extra_children"], row["extra_low"], row["extra_high"], most=0)
 
 
 def significant(value: float, sig: int) -> float:
@@ -92,6 +93,18 @@ def cost_per_child_range(row: Any) -> str:
     return f"{money(low, 2)} to {money(high, 2)}"
 
 
+LESS_THAN_ONE_CHILD = 0.5     # a median effect that rounds to no child
+
+
+def not_distinguishable_text(replicates: Any, needed: Any) -> str:
+    """"not distinguishable from no change with 10 replicates; about 90 replicates would
+    be needed to tell an effect this size from no change" (the second part only where
+    the median is not zero: analysis.compare.certainty)."""
+    more = (f"; about {number(significant(float(needed), 2), 0)} replicates would be needed to tell an effect "
+            f"this size from no change" if finite(needed) else "")
+    return f"not distinguishable from no change with {int(replicates)} replicates{more}"
+
+
 def cost_or_uncertainty_text(row: Any) -> str:
     """The headline's last cell, by the honest-headline rule: where the additional
     children's 90% interval lies above zero, the cost per additional child over that
@@ -104,9 +117,23 @@ def cost_or_uncertainty_text(row: Any) -> str:
         return cost_per_child_range(row) if finite(cost) and cost > 0 else "at no cost"
     if finite(hi) and hi < 0:
         return "fewer children than without it"
-    needed = row.get("replicates_needed", float("nan"))
-    more = f"; about {int(needed):,} would tell" if finite(needed) else ""
-    return f"not distinguishable from no change with {int(n)} replicates{more}"
+    median = row.get("extra_children", float("nan"))       # rows that do not carry it skip this rule
+    if finite(median) and abs(float(median)) < LESS_THAN_ONE_CHILD:
+        # "0 (-16 to +3)": how many replicates would tell an effect that rounds to no child
+        # at all is no useful figure (it runs to millions).
+        return not_distinguishable_text(n, float("nan")) + "; the median effect is less than one child"
+    return not_distinguishable_text(n, row.get("replicates_needed", float("nan")))
+
+
+def difference_text(row: Any) -> str:
+    """The honest-headline rule for a difference that is not a count of children (a
+    system area's last year): higher, lower, or not distinguishable from no change."""
+    lo, hi = row["diff_low"], row["diff_high"]
+    if finite(lo) and lo > 0:
+        return "higher than without it"
+    if finite(hi) and hi < 0:
+        return "lower than without it"
+    return not_distinguishable_text(row["replicates"], row.get("replicates_needed", float("nan")))
 
 
 # -- names as words --------------------------------------------------------------------------------

@@ -21,8 +21,9 @@ from analysis.report.formatting import label, place_title
 from analysis.report.inputs import CompareInputs, ReportError, SweepInputs, read_inputs, sweep_config
 from analysis.report.tables import assumptions_section, cost_effectiveness_table, headline_counts_section, \
     system_table
-from analysis.report.text import baseline_sentence, compare_question, interaction_sentences, place_sentences, \
-    scenario_headline, sweep_question
+from analysis.report.text import baseline_sentence, brief_sentences, compare_question, interaction_sentences, \
+    place_sentences, scenario_headline, sweep_question
+from sim.outcomes import PAIRED_INTERVAL, REPLICATE_BAND
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -55,11 +56,11 @@ def compare_content(inputs: CompareInputs) -> dict:
             ("headline", headline_figure, "Additional children reaching each milestone over the run, compared with "
              "the baseline on the same simulated children: dot = median, bar = 90% interval across replicates."),
             ("milestones", milestones_figure, "The share of children reaching each milestone, year by year. "
-             "Lines are medians, shaded bands the 10\u201390% range across replicates."),
+             f"Lines are medians, shaded bands the {REPLICATE_BAND.wording}."),
             ("difference", difference_figure, "The same, as the difference to the baseline in percentage points "
-             "(paired by seed; bands are 90% intervals)."),
-            ("system", system_figure, "Seed 003's six system areas by year (0\u20131 indices; bands 10\u201390% "
-             "across replicates); dotted vertical lines mark where support ends.")):
+             f"(paired by seed; shaded bands: {PAIRED_INTERVAL.wording})."),
+            ("system", system_figure, "Seed 003's six system areas by year (0\u20131 indices; shaded bands: "
+             f"{REPLICATE_BAND.wording}); dotted vertical lines mark where support ends.")):
         src, alt = fn(ctx)
         figures.append({"id": fid, "src": src, "alt": alt, "caption": caption})
     few = ctx.replicates < 20
@@ -71,6 +72,7 @@ def compare_content(inputs: CompareInputs) -> dict:
                  f"{len(ctx.names)} scenarios"],
         "question": question,
         "place_sentences": place_sentences(ctx),
+        "brief": brief_sentences(ctx),
         "baseline_sentence": baseline_sentence(ctx),
         "headlines": [scenario_headline(ctx, n) for n in ctx.others],
         "interaction_sentences": interaction_sentences(ctx),

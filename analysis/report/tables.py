@@ -13,7 +13,7 @@ from analysis.report.data import Context, calendar_span, median_interval, moving
 from analysis.report.formatting import (cost_or_uncertainty_text, extra_text,
                                         interval_text, label, money, number, years_text)
 from analysis.summarise import quantiles
-from sim.outcomes import MILESTONES, OUTCOMES, SYSTEM_AREAS
+from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES, SYSTEM_AREAS
 
 
 def styled(df: pd.DataFrame, uid: str, caption: str, classes: pd.DataFrame | None = None,
@@ -101,7 +101,7 @@ def cost_effectiveness_table(ctx: Context) -> str:
     s = ctx.inputs.summary
     rows = []
     for name in ctx.others:
-        for m in MILESTONES:
+        for m in EDUCATION_MILESTONES:
             r = s[(s["scenario"] == name) & (s["outcome"] == m) & (s["group"] == "all")]
             if r.empty:
                 continue
@@ -193,6 +193,22 @@ def assumption_rows(configs: dict[str, dict], sensitivity: pd.DataFrame | None =
     return pd.DataFrame(rows)
 
 
+def assumption_groups(rows: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+    """The appendix's groups, (title, key prefix, rows): the scenarios' own settings, the
+    place, then the model by area (model.ties, model.families, ...), in registry order."""
+    out = []
+    for group, title, prefix in (("scenario", "The scenarios' own settings", "scenario.interventions."),
+                                 ("place", "The place", "place.")):
+        g = rows[rows["group"] == group]
+        if len(g):
+            out.append((title, prefix, g))
+    model = rows[rows["group"] == "model"]
+    areas = model["parameter"].str.split(".").str[1]
+    for area in dict.fromkeys(areas):
+        out.append((f"How the model works: {area}", f"model.{area}.", model[areas == area]))
+    return out
+
+
 def assumptions_section(configs: dict[str, dict], sensitivity: pd.DataFrame | None,
                  swept: dict[str, list] | None = None) -> dict:
     rows = assumption_rows(configs, sensitivity, swept)
@@ -206,17 +222,13 @@ def assumptions_section(configs: dict[str, dict], sensitivity: pd.DataFrame | No
                f"{int(counts.get('guess', 0))} are modelling guesses, {int(counts.get('choice', 0))} are choices of "
                f"the scenario or the design, and {int(counts.get('other', 0))} give another source.")
     tables = []
-    titles = {"scenario": ("The scenarios' own settings", "scenario.interventions."),
-              "place": ("The place", "place."), "model": ("How the model works", "model.")}
     show = ["parameter", "meaning", "value used", "plausible range", "kind", "source"]
     if swept:
         show.append("swept over")
     if sensitivity is not None:
         show.append("moves the headline")
-    for group, (title, prefix) in titles.items():
-        g = rows[rows["group"] == group].copy()
-        if g.empty:
-            continue
+    for title, prefix, g in assumption_groups(rows):
+        g = g.copy()
         g["parameter"] = g["parameter"].str.slice(len(prefix))
         g["value used"] = [f"{v} ({u})" if u else str(v) for v, u in zip(g["value"], g["unit"])]
         df = g[show].reset_index(drop=True)
@@ -225,8 +237,9 @@ def assumptions_section(configs: dict[str, dict], sensitivity: pd.DataFrame | No
         classes["parameter"] = "key"
         if "moves the headline" in df:
             classes["moves the headline"] = np.where(df["moves the headline"] != "", "moves", "")
-        caption = f"{title}: {len(df)} numbers (keys under {prefix}, as on the command line)."
-        tables.append({"title": title, "html": styled(df, f"a_{group}", caption, classes, "assumptions")})
+        caption = f"{len(df)} numbers, keys under {prefix} as on the command line."
+        uid = "a_" + prefix.strip(".").replace(".", "_")
+        tables.append({"title": title, "html": styled(df, uid, caption, classes, "assumptions")})
     guesses = rows[rows["kind"] == "guess"]
     moving = rows[rows["moves the headline"] != ""].copy()
     moving_html = ""

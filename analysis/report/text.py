@@ -6,10 +6,10 @@ from typing import Any
 from analysis.report.data import (Context, calendar_span, extra_children_between, median_interval,
                                   system_periods, year_of_month)
 from analysis.report.figures import marker_name, style
-from analysis.report.formatting import (cost_or_uncertainty_text, finite, interval_text, label,
+from analysis.report.formatting import (LESS_THAN_ONE_CHILD, cost_or_uncertainty_text, finite, interval_text, label,
                                         list_words, lower_first, money, number, outcome_title, rounded, significant,
                                         years_text)
-from sim.outcomes import MILESTONES, OUTCOMES
+from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES
 
 
 def compare_question(ctx: Context) -> tuple[str, str]:
@@ -133,17 +133,17 @@ def scenario_headline(ctx: Context, name: str) -> dict:
     rows = []
     exit_year = ctx.exit_years.get(name)
     after_first = year_of_month(ctx.start_year, sup.last_month(ctx.months) + 1)
-    for m in MILESTONES:
+    for m in EDUCATION_MILESTONES:
         r = s[s["outcome"] == m]
         if r.empty:
             continue
         r = r.iloc[0]
-        med, lo, hi = rounded(r["extra_children"], r["extra_low"], r["extra_high"], most=1)
+        med, lo, hi = rounded(r["extra_children"], r["extra_low"], r["extra_high"], most=0)
         row = {"milestone": OUTCOMES[m].short_label, "extra": med, "interval": f"{lo} to {hi}",
                "cost_per_child": cost_or_uncertainty_text(r), "after": None}
         if exit_year is not None:
             vals = extra_children_between(ctx.results, name, after_first, ctx.last_year, m)
-            row["after"] = interval_text(*median_interval(vals), most=1)
+            row["after"] = interval_text(*median_interval(vals), most=0)
         rows.append(row)
     total = float(s["total_cost"].iloc[0]) if len(s) else float("nan")
     left = None
@@ -233,3 +233,44 @@ def interaction_sentence(rows) -> str:
 
 def _and_words(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def brief_sentences(ctx: Context) -> list[str]:
+    """Page 1's answer in brief, one sentence per scenario, by the honest-headline rule:
+    the milestones whose 90% interval lies above (or below) zero, with the additional
+    children and the cost per additional child as a range; the rest named together as not
+    distinguishable from no change with these replicates, and about how many would tell."""
+    out = []
+    for name in ctx.others:
+        s = ctx.summary_all[ctx.summary_all["scenario"] == name].set_index("outcome")
+        rows = [(m, s.loc[m]) for m in EDUCATION_MILESTONES if m in s.index]
+        total = float(rows[0][1]["total_cost"]) if rows else float("nan")
+        up = [(m, r) for m, r in rows if finite(r["extra_low"]) and r["extra_low"] > 0]
+        down = [(m, r) for m, r in rows if finite(r["extra_high"]) and r["extra_high"] < 0]
+        told = {m for m, _ in up + down}
+        unclear = [(m, r) for m, r in rows if m not in told]
+        parts = []
+        for m, r in up:
+            med, lo, hi = rounded(r["extra_children"], r["extra_low"], r["extra_high"], most=0)
+            cost = cost_or_uncertainty_text(r)
+            parts.append(f"{med} children ({lo} to {hi}) reach {lower_first(OUTCOMES[m].short_label)}"
+                         + (f", at {cost} per additional child" if cost.startswith("£") else ""))
+        for m, r in down:
+            med, lo, hi = rounded(r["extra_children"], r["extra_low"], r["extra_high"], most=0)
+            parts.append(f"fewer children reach {lower_first(OUTCOMES[m].short_label)} ({med}, {lo} to {hi})")
+        if unclear:
+            n = int(min(r["replicates"] for _, r in unclear))
+            needed = sorted(float(r["replicates_needed"]) for _, r in unclear if finite(r.get("replicates_needed"))
+                            and abs(float(r["extra_children"])) >= LESS_THAN_ONE_CHILD)
+            what = "every milestone" if len(unclear) == len(rows) else list_words(
+                [lower_first(OUTCOMES[m].short_label) for m, _ in unclear]).replace(" or ", " and ")
+            sentence = f"the effect on {what} is not distinguishable from no change with {n} replicates"
+            if needed:
+                lo, hi = (number(significant(v, 2), 0) for v in (needed[0], needed[-1]))
+                sentence += (f" (about {lo} replicates would be needed to tell effects of these sizes"
+                             if lo == hi else f" (about {lo} to {hi} replicates would be needed to tell effects of "
+                             "these sizes") + " from no change)"
+            parts.append(sentence)
+        cost = f" ({money(total)} in all)" if finite(total) and total > 0 else ""
+        out.append(f"{label(name)}{cost}: " + "; ".join(parts) + ".")
+    return out
