@@ -38,6 +38,7 @@ from sim.synthetic import IndicatorTable
 
 
 SERVICE_BURN_IN = 24  # months of service intake run before month 0 (negative months)
+SERVICE_RESETTLE = 12  # and again after the network and families have settled (ODD 5.7 item 5b)
 
 
 class Process(NamedTuple):
@@ -157,8 +158,8 @@ class PlaceModel(mesa.Model):
             services.step(st, self.rules.services, self.streams, -burn)
         ties.settle(st, self.rules.ties, self.rules.engagement, self.streams)   # the partnership network
         informal.settle(st, p, self.streams, self.rules.demography.monthly_move_chance)  # families, norms
-        for burn in range(SERVICE_BURN_IN + 1, 2 * SERVICE_BURN_IN + 1):   # and again, with the settled
-            services.step(st, self.rules.services, self.streams, -burn)     # network and families
+        for burn in range(SERVICE_BURN_IN + 1, SERVICE_BURN_IN + SERVICE_RESETTLE + 1):   # and again, with
+            services.step(st, self.rules.services, self.streams, -burn)     # the settled network and families
         target = development.inputs(st, p)
         # The development kernel's own integer power, not NumPy's array power, whose last
         # bits depend on the CPU's vector instructions (ODD 10.2).
