@@ -94,6 +94,19 @@ def write_interaction(out: Path) -> "object":
     return table
 
 
+def write_shock_response(out: Path) -> list[str]:
+    """shock_response.csv: what the network was worth in each funding cut or closure
+    (analysis/shock_response.py); the terminal's lines, none when no scenario has one."""
+    from analysis.results import read_compare, write_csv
+    from analysis.shock_response import headline_lines, worth_table
+
+    folder = read_compare(out, with_summary=False)
+    table = worth_table(folder.results, {n: folder.config(n) for n in folder.results})
+    if not table.empty:
+        write_csv(table, out / "shock_response.csv")
+    return headline_lines(table)
+
+
 def write_headline_counts(out: Path) -> list[str]:
     """headline_counts.csv: families reached and organisations engaged beside seed 003's
     figures (analysis/headline.py); the terminal's lines for the as-it-happened
@@ -152,7 +165,7 @@ def task(cfg) -> None:
     from analysis.interaction import headline_lines as interaction_lines
 
     for line in (headline_lines(summary) + interaction_lines(write_interaction(out))
-                 + write_headline_counts(out)):
+                 + write_shock_response(out) + write_headline_counts(out)):
         print(line)
     if manifest["failed"]:
         print(f"Failed scenarios (see manifest.json): {', '.join(manifest['failed'])}")

@@ -227,6 +227,15 @@ _SERIES = (
             definition="the share `seedcorn_spend_share` of the core team's seedcorn pot spent "
                        "this month, on pilot support hours and places in community groups",
             flow=True),
+    Outcome("made_good", SERIES, "Share of a shock's capacity cut the network made good", "fraction",
+            definition="in a funding cut or closure, the share of the capacity the shock would cut that "
+                       "the partnership's response restores this month: `network_response` x its "
+                       "readiness (relationship capital x (0.5 + 0.5 x partners' alignment)); 0 "
+                       "outside shocks (docs/ODD.md 8.5)"),
+    Outcome("crisis_funds", SERIES, "Funds the network mobilised in a shock this month", "GBP",
+            definition="`crisis_funds` x `network_response` x readiness x the shock's size, in a "
+                       "funding cut or closure; counted in `leveraged` too (seed 003 L355)",
+            flow=True),
     Outcome("children_voice", SERIES, "Children's own voice", "0-1 scale",
             definition="children's share of decision power, built by the share `children_share` "
                        "of community-engagement hours a participation ladder spends with "

@@ -240,6 +240,14 @@ def seedcorn_spent(model):
     return model.state.flows.seedcorn_spent
 
 
+def made_good(model):
+    return model.state.flows.made_good
+
+
+def crisis_funds(model):
+    return model.state.flows.crisis_funds
+
+
 def families_reached(model):
     """Families ever supported since the run began: the running total of
     families_newly_supported (seed 003's "families supported"), never falling."""
@@ -347,7 +355,7 @@ REPORTERS = {fn.__name__: fn for fn in (
     families_supported, reach_neediest, service_saturation, intake, capacity_used,
     children_in_need, exclusions, admissions, tie_density, mean_tie_strength, ties_formed,
     ties_lost, families_newly_supported, families_reached, children_reached, organisations_engaged,
-    organisations_ever_engaged, leveraged, seedcorn_spent, children_voice, champions_share, partner_engagement, *SYSTEM_INDICATORS.values(), stage,
+    organisations_ever_engaged, leveraged, seedcorn_spent, made_good, crisis_funds, children_voice, champions_share, partner_engagement, *SYSTEM_INDICATORS.values(), stage,
 )}
 
 # The reporter behind each of `stage`'s inputs (the collector reuses a value collected

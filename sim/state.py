@@ -147,6 +147,8 @@ class Flows:
     milestone_counts: np.ndarray  # (R, M, G, 2): reached, assessed
     leveraged: np.ndarray       # GBP raised this month (seedcorn)
     seedcorn_spent: np.ndarray  # GBP of the seedcorn pot spent this month (pilots, capacity)
+    made_good: np.ndarray       # share of a shock's capacity cut the network's response made good this month
+    crisis_funds: np.ndarray    # GBP the network mobilised in a shock this month (part of `leveraged`)
     first_supported: np.ndarray  # families supported this month for the first time
     champions_lost: np.ndarray
     ties_formed: np.ndarray
@@ -163,7 +165,8 @@ class Flows:
                    intake=np.zeros((R, K), dtype=np.int64), intake_by_referral=np.zeros((R, K)),
                    exclusions=count(), admissions=count(),
                    milestone_counts=np.zeros((R, len(MILESTONES), len(GROUPS), 2), dtype=np.int64),
-                   leveraged=np.zeros(R), seedcorn_spent=np.zeros(R), first_supported=count(), champions_lost=count(),
+                   leveraged=np.zeros(R), seedcorn_spent=np.zeros(R),
+                   made_good=np.zeros(R), crisis_funds=np.zeros(R), first_supported=count(), champions_lost=count(),
                    ties_formed=count(), ties_lost=count())
 
 

@@ -22,7 +22,7 @@ from analysis.report.inputs import CompareInputs, ReportError, SweepInputs, read
 from analysis.report.tables import assumptions_section, cost_effectiveness_table, headline_counts_section, \
     system_table
 from analysis.report.text import baseline_sentence, brief_sentences, compare_question, interaction_sentences, \
-    place_sentences, scenario_headline, sweep_question
+    place_sentences, scenario_headline, shock_sentences, sweep_question
 from sim.outcomes import PAIRED_INTERVAL, REPLICATE_BAND
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -76,6 +76,7 @@ def compare_content(inputs: CompareInputs) -> dict:
         "baseline_sentence": baseline_sentence(ctx),
         "headlines": [scenario_headline(ctx, n) for n in ctx.others],
         "interaction_sentences": interaction_sentences(ctx),
+        "shock_sentences": shock_sentences(ctx),
         "figures": {f["id"]: f for f in figures},
         "ce_table": cost_effectiveness_table(ctx),
         "system_tables": [{"label": label(n), "html": system_table(ctx, n)} for n in ctx.others],

@@ -186,6 +186,15 @@ def does_it_tip(ctx: Context, name: str) -> dict | None:
     return {"sentence": answer.sentence(ctx.start_year), "table": table}
 
 
+def shock_sentences(ctx: Context) -> list[str]:
+    """For each funding cut or closure in the comparison, what the network was worth in
+    it (analysis/shock_response.py)."""
+    from analysis.shock_response import sentence, worth_table
+
+    table = worth_table(ctx.results, ctx.inputs.configs)
+    return [sentence(r) for _, r in table.iterrows()]
+
+
 def interaction_sentences(ctx: Context) -> list[str]:
     """For each whole in the comparison (analysis/interaction.py), one sentence (below)."""
     from analysis.interaction import headline_rows, interaction_table

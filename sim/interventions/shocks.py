@@ -80,6 +80,8 @@ class Shock(Intervention):
         made_good = self.network_response * self.readiness(st)
         st.mods.follow_add += made_good * m
         funds = self.crisis_funds * made_good * m
+        st.flows.made_good = np.maximum(st.flows.made_good, made_good)
+        st.flows.crisis_funds += funds
         st.flows.leveraged += funds
         st.seedcorn_pot += funds
         return made_good
