@@ -229,7 +229,7 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
     ability = params.development.ability_sd * streams.normal("place.children.ability", 0, (C, 3))
     children = Children(
         alive=alive, age=age.astype(np.int32), fam=fam, school=np.full((R, C), -1, dtype=np.int32),
-        ability=ability, env=np.zeros((R, C, 3)),
+        ability=ability, env=np.zeros((R, C, 3)), support_boost=np.zeros((R, C, 3)),
         support_months=np.zeros((R, C), dtype=np.int32),
         support_domains=np.zeros((R, C), dtype=np.int8),
         barrier_months=np.zeros((R, C), dtype=np.int32),
