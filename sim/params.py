@@ -62,7 +62,7 @@ class PlaceParams:
 class Development:
     """Child development: three interacting domains on an England-standardised scale."""
 
-    persistence: float = param(0.985, "per month", 0.96, 0.995, "assumption; fade-out of early gains (Bailey et al. 2017, J Res Educ Eff)", "share of last month's environmental score kept; 1 - persistence is how fast scores move toward their current inputs", hard=(0.0, 0.9999))
+    persistence: float = param(0.985, "per month", 0.96, 0.995, "assumption (how long what family, school and neighbourhood built lasts once they change; the faster fade-out of gains from support is support_fadeout and support_persistent_share)", "share of last month's environmental score kept; 1 - persistence is how fast scores move toward their current inputs", hard=(0.0, 0.9999))
     ability_sd: float = nonneg(0.75, "SD", 0.5, 0.9, A, "spread of the fixed individual component of each domain")
     noise_sd: float = nonneg(0.02, "SD per month", 0.0, 0.05, A, "month-to-month idiosyncratic change")
     deprivation_effect: float = nonneg(0.45, "SD per SD of family deprivation", 0.2, 0.7, "seed 004 L658-665 (deprivation the strongest predictor)", "how much family deprivation lowers the environmental learning input")

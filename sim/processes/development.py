@@ -3,8 +3,9 @@
 Each domain score is a fixed individual component plus an environmental component
 that moves, month by month, toward the current inputs of family, school, services and
 neighbourhood: env <- p * env + (1 - p) * input + noise. The environmental part is
-therefore a weighted sum of everything that happened, month after month, and gains
-fade when support stops (Bailey et al. 2017). Domains interact (seed 004: "a problem in
+therefore a weighted sum of everything that happened, month after month. Gains from
+support fade faster once it stops: a share of them (support_boost) fades at
+support_fadeout toward the persistent rest (Li et al. 2020; Bailey et al. 2017). Domains interact (seed 004: "a problem in
 health can compound a problem in education"): a health or wellbeing deficit lowers the
 learning input *and* damps what learning support achieves, so support in several
 domains at once is super-additive; `Development.cross_domain = 0` switches this off.
