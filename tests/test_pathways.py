@@ -17,7 +17,7 @@ import pytest
 from configs.compose import compose_run_config
 from sim.model import PlaceModel
 from sim.processes import development
-from sim.params import Development
+from sim.params import Development, Families, Indicators
 from sim.registry import entries
 
 SEEDS = [100, 101, 102]
@@ -130,3 +130,27 @@ def test_family_stress_and_housing_act_on_child_health(settled, field, name, by)
     assert (on < 0).all()
     off, (as_is, raised) = family_trial(settled, field, by, **{name: 0.0})
     assert np.array_equal(as_is, raised)
+
+
+def test_only_the_housing_half_of_the_barriers_score_presses_on_families():
+    """The IMD's barriers domain is half housing (overcrowding, homelessness,
+    affordability) and half distance to services (Noble et al. 2008): at the index's
+    weight 0.5 a place's high score presses on its families half as much as when the
+    whole score is read as housing (share 1, the rule before), and its families are
+    less stressed; in a place at the England mean the share changes nothing."""
+    entry = next(e.spec for e in entries(Families()) if e.name == "housing_indicator_share")
+    assert entry.low <= 0.5 and entry.high == 1.0
+
+    def place(share, housing):
+        rc = compose_run_config(SMALL + [f"model.families.housing_indicator_share={share}",
+                                         f"place.indicators.housing={housing}"])
+        model = PlaceModel(rc.place, rc.model, rc.england, SEEDS)
+        return model.state
+
+    half, whole = place(0.5, 60.0), place(1.0, 60.0)
+    assert (whole.place.housing_mean > 0).all()
+    np.testing.assert_allclose(half.place.housing_mean, 0.5 * whole.place.housing_mean, rtol=1e-12)
+    assert half.families.housing.mean() < whole.families.housing.mean()
+    assert half.families.stress.mean() < whole.families.stress.mean()
+    mean = Indicators().housing
+    assert np.array_equal(place(0.5, mean).families.housing, place(1.0, mean).families.housing)
