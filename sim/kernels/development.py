@@ -267,11 +267,11 @@ def child_inputs(rules, children, around, out):
             _, loss = barrier_loss(rules, ability[r, c, 1], zw, around.stress[r, f],
                                    around.health_care[r, f], around.crisis_support[r, f], cared, s)
             l, h, w, _, _, _, _ = child_input(r, f, s, children.age[r, c], ability[r, c, 1] + env[r, c, 1],
-                                     zw, env[r, c, 0], q_add, loss,
-                                     rules.school_effect, rules.cross_domain, rules.complementarity,
-                                     rules.school_day_value, around.band_edges,
-                                     around.quality, around.child_support, around.family_part,
-                                     around.family_supported[r, f])
+                                              zw, env[r, c, 0], q_add, loss,
+                                              rules.school_effect, rules.cross_domain, rules.complementarity,
+                                              rules.school_day_value, around.band_edges,
+                                              around.quality, around.child_support, around.family_part,
+                                              around.family_supported[r, f])
             out[r, c, 0], out[r, c, 1], out[r, c, 2] = l, h, w
 
 
@@ -286,8 +286,8 @@ def development_month(rules, milestones, children, around, draws, tallies):
     and without a barrier, and of those whose barriers took learning this month;
     children supported for the first time since they arrived), and
     count each child's months with a barrier. The part of env that support built and
-    that fades once it stops is children.support_boost, moved here too. The statement: development_month_numpy in
-    sim/processes/development.py."""
+    that fades once it stops is children.support_boost, moved here too. The statement:
+    development_month_numpy in sim/processes/development.py."""
     alive, fresh, fam, school, age = (children.alive, children.fresh, children.fam,
                                       children.school, children.age)
     ability, env, boost = children.ability, children.env, children.support_boost
@@ -341,8 +341,8 @@ def development_month(rules, milestones, children, around, draws, tallies):
             carried, loss = barrier_loss(rules, a1, a2 + e2, stress[r, f], health_care[r, f],
                                          crisis_support[r, f], cared, s)
             l, h, w, band, sl, sh, sw = child_input(r, f, s, a, a1 + e1, a2 + e2, e0, q_add, loss,
-                                        school_effect, cross, comp, day_value, band_edges,
-                                        quality, child_support, fam_in, supported)
+                                                    school_effect, cross, comp, day_value, band_edges,
+                                                    quality, child_support, fam_in, supported)
             months = barrier_months[r, c]
             b0, b1, b2 = boost[r, c, 0], boost[r, c, 1], boost[r, c, 2]
             if fresh[r, c]:
