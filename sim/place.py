@@ -190,7 +190,7 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
         workless_cut=probit_cut(workless_rate),
         no_qualifications_cut=probit_cut(no_qualifications_rate),
         poor_health_cut=probit_cut(poor_health_rate),
-        housing_mean=fp.area_weight * (ind[:, 4] - mean[4]) / sd[4],
+        housing_mean=fp.area_weight * fp.housing_indicator_share * (ind[:, 4] - mean[4]) / sd[4],
         family_ties=ties, degree=np.asarray(ties.sum(axis=1)).reshape(R, F),
         starting_trust=np.full(R, place.starting_trust),
         births_per_month=params.demography.birth_balance * n_children / params.demography.leave_age_months,
@@ -229,7 +229,7 @@ def build_state(place: PlaceParams, params: ModelParams, england: IndicatorTable
     ability = params.development.ability_sd * streams.normal("place.children.ability", 0, (C, 3))
     children = Children(
         alive=alive, age=age.astype(np.int32), fam=fam, school=np.full((R, C), -1, dtype=np.int32),
-        ability=ability, env=np.zeros((R, C, 3)),
+        ability=ability, env=np.zeros((R, C, 3)), support_boost=np.zeros((R, C, 3)),
         support_months=np.zeros((R, C), dtype=np.int32),
         support_domains=np.zeros((R, C), dtype=np.int8),
         barrier_months=np.zeros((R, C), dtype=np.int32),

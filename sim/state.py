@@ -33,6 +33,7 @@ class Children:
     school: np.ndarray         # organisation index of the school attended, -1 if none
     ability: np.ndarray        # (R, C, 3) fixed individual component per domain, SD
     env: np.ndarray            # (R, C, 3) accumulated environmental component, SD
+    support_boost: np.ndarray  # (R, C, 3) the part of env from support that fades once support stops (ODD 7.8), SD
     support_months: np.ndarray  # months of any support received so far, int32
     support_domains: np.ndarray  # bit mask of domains ever supported (1 learning, 2 health, 4 wellbeing)
     barrier_months: np.ndarray  # months lived with a barrier to learning (chronic illness, crisis), int32

@@ -42,6 +42,7 @@ class Child(mesa.Agent):
         self.age = int(age)
         self.ability = [float(a) for a in ability]
         self.env = [float(e) for e in env]
+        self.boost = [0.0, 0.0, 0.0]    # the part of env from support that fades once it stops
         self.school = int(school)
         self.support_months = int(support_months)
         self.support_domains = int(support_domains)   # bit d set: domain d ever supported
@@ -81,8 +82,9 @@ class Child(mesa.Agent):
         self.school = pick if attends else -1
 
     # -- development --------------------------------------------------------------
-    def inputs(self) -> tuple[float, float, float]:
-        """This month's environmental input to learning, health and wellbeing."""
+    def inputs(self) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+        """This month's environmental input to learning, health and wellbeing, and the
+        part of each that is support."""
         m, fam = self.model, self.family
         dv = m.params.development
         deficit = 0.5 * (max(-self.score(HEALTH), 0.0) + max(-self.score(WELLBEING), 0.0))
@@ -100,22 +102,25 @@ class Child(mesa.Agent):
         school = ((1.0 - loss) * dv.school_effect * ret * q - loss * dv.school_day_value
                   if self.school >= 0 else 0.0)
         band = 0 if self.age < 60 else 1 if self.age < 132 else 2
-        sup = fam.child_support[band]
+        sup = fam.child_support[band] if fam.supported_now else [0.0, 0.0, 0.0]
+        from_support = (sup[LEARNING] * damp * ret, sup[HEALTH], sup[WELLBEING])
         norm = fam.local_norm
         learn = (-dv.deprivation_effect * fam.deprivation - dv.qualification_effect * fam.no_qualifications
                  - dv.workless_effect * fam.workless + dv.home_learning_effect * fam.home_learning
                  + school + dv.neighbourhood_effect * norm
-                 - dv.cross_domain * deficit + sup[LEARNING] * damp * ret)
-        health = -dv.health_deprivation_effect * fam.deprivation - dv.health_poor_effect * fam.poor_health + sup[HEALTH]
+                 - dv.cross_domain * deficit + from_support[LEARNING])
+        health = (-dv.health_deprivation_effect * fam.deprivation - dv.health_poor_effect * fam.poor_health
+                  - dv.health_stress_effect * fam.stress - dv.health_housing_effect * fam.housing
+                  + from_support[HEALTH])
         wellbeing = (-dv.stress_effect * fam.stress - dv.housing_effect * fam.housing
                      + dv.informal_support_effect * fam.informal_support
-                     + dv.neighbourhood_effect * norm + sup[WELLBEING])
-        return learn, health, wellbeing
+                     + dv.neighbourhood_effect * norm + from_support[WELLBEING])
+        return (learn, health, wellbeing), from_support
 
     def step_develop(self) -> None:
         m, fam = self.model, self.family
         dv, mp = m.params.development, m.params.milestones
-        x = self.inputs()
+        x, from_support = self.inputs()
         p = dv.persistence
         if self.fresh:
             self.barrier_months = 0
@@ -124,9 +129,16 @@ class Child(mesa.Agent):
         if self.fresh:
             share = 1.0 - p ** self.age
             self.env = [share * v for v in x]
+            self.boost = [0.0, 0.0, 0.0]
         noise = dv.noise_sd * math.sqrt(12.0)
+        fading = (1.0 - dv.support_persistent_share, 1.0 - dv.support_persistent_share_other,
+                  1.0 - dv.support_persistent_share_other)
         for d in range(3):
-            self.env[d] = p * self.env[d] + (1.0 - p) * x[d] + noise * (m.rng.random() - 0.5)
+            # the fading part keeps pace with env while support lasts, then fades
+            k = p if from_support[d] != 0.0 else 1.0 - dv.support_fadeout
+            self.env[d] = (p * self.env[d] + (1.0 - p) * x[d] + noise * (m.rng.random() - 0.5)
+                           - (p - k) * self.boost[d])
+            self.boost[d] = k * self.boost[d] + (1.0 - p) * fading[d] * from_support[d]
         self.fresh = False
         if fam.supported_now:
             self.support_months += 1

@@ -25,10 +25,15 @@ class DevelopmentRules(NamedTuple):
     cross_domain: float
     health_deprivation_effect: float
     health_poor_effect: float
+    health_stress_effect: float
+    health_housing_effect: float
     stress_effect: float
     housing_effect: float
     informal_support_effect: float
     persistence: float
+    support_persistent_share: float        # learning
+    support_persistent_share_other: float  # health and wellbeing
+    support_fadeout: float
     barrier_strength: float
     crisis_stress: float
     crisis_wellbeing: float
@@ -76,6 +81,7 @@ class ChildArrays(NamedTuple):
     age: np.ndarray
     ability: np.ndarray         # (R, C, 3)
     env: np.ndarray             # (R, C, 3), moved in place
+    support_boost: np.ndarray   # (R, C, 3): the fading part of env from support (docs/ODD.md 7.8), moved in place
     support_months: np.ndarray
     support_domains: np.ndarray
     school_add: np.ndarray      # (R, C) value added on top of the child's school's (a Promise Academy seat);
@@ -165,10 +171,14 @@ def family_inputs(rules, families, out):
                             - rules.workless_effect * families.workless[r, f]
                             + rules.home_learning_effect * families.home_learning[r, f]
                             + rules.neighbourhood_effect * norm)
+            stress = families.stress[r, f]
+            housing = families.housing[r, f]
             out[r, f, 1] = (-rules.health_deprivation_effect * dep
-                            - rules.health_poor_effect * families.poor_health[r, f])
-            out[r, f, 2] = (-rules.stress_effect * families.stress[r, f]
-                            - rules.housing_effect * families.housing[r, f]
+                            - rules.health_poor_effect * families.poor_health[r, f]
+                            - rules.health_stress_effect * stress
+                            - rules.health_housing_effect * housing)
+            out[r, f, 2] = (-rules.stress_effect * stress
+                            - rules.housing_effect * housing
                             + rules.informal_support_effect * families.informal_support[r, f]
                             + rules.neighbourhood_effect * norm)
 
@@ -212,7 +222,9 @@ def child_input(r, f, s, a, zh, zw, el, q_add, loss, school_effect, cross, comp,
     The child's replicate r, family f, school s, age a and scores zh, zw, el come as
     values (the caller has them). Also returns the child's age band (sim.orgs.AGE_BANDS).
     The arrays come one by one, not as the Surroundings record: handed a record, this
-    inlined function made development_month about a third slower."""
+    inlined function made development_month about a third slower. Also returns the
+    support part of each input (sl, sh, sw: zero when the family is not supported), of
+    which a share fades once support stops (development_month)."""
     deficit = 0.5 * (max(-zh, 0.0) + max(-zw, 0.0))
     damp = min(max(1.0 - cross * deficit, 0.0), 1.0)
     ret = max(1.0 + comp * el, 0.0)
@@ -225,12 +237,16 @@ def child_input(r, f, s, a, zh, zw, el, q_add, loss, school_effect, cross, comp,
         learn += (1.0 - loss) * school_effect * ret * (quality[r, s] + q_add) - loss * day_value
     health = fam_in[r, f, 1]
     wellbeing = fam_in[r, f, 2]
+    sl = sh = sw = 0.0
     if supported:               # support is zero otherwise: skip the scattered reads
         b3 = band * 3
-        learn += child_support[r, f, b3] * damp * ret
-        health += child_support[r, f, b3 + 1]
-        wellbeing += child_support[r, f, b3 + 2]
-    return learn, health, wellbeing, band
+        sl = child_support[r, f, b3] * damp * ret
+        sh = child_support[r, f, b3 + 1]
+        sw = child_support[r, f, b3 + 2]
+        learn += sl
+        health += sh
+        wellbeing += sw
+    return learn, health, wellbeing, band, sl, sh, sw
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -250,12 +266,12 @@ def child_inputs(rules, children, around, out):
             q_add, cared = (children.school_add[r, c], children.care[r, c]) if per_child else (0.0, False)
             _, loss = barrier_loss(rules, ability[r, c, 1], zw, around.stress[r, f],
                                    around.health_care[r, f], around.crisis_support[r, f], cared, s)
-            l, h, w, _ = child_input(r, f, s, children.age[r, c], ability[r, c, 1] + env[r, c, 1],
-                                     zw, env[r, c, 0], q_add, loss,
-                                     rules.school_effect, rules.cross_domain, rules.complementarity,
-                                     rules.school_day_value, around.band_edges,
-                                     around.quality, around.child_support, around.family_part,
-                                     around.family_supported[r, f])
+            l, h, w, _, _, _, _ = child_input(r, f, s, children.age[r, c], ability[r, c, 1] + env[r, c, 1],
+                                              zw, env[r, c, 0], q_add, loss,
+                                              rules.school_effect, rules.cross_domain, rules.complementarity,
+                                              rules.school_day_value, around.band_edges,
+                                              around.quality, around.child_support, around.family_part,
+                                              around.family_supported[r, f])
             out[r, c, 0], out[r, c, 1], out[r, c, 2] = l, h, w
 
 
@@ -269,11 +285,12 @@ def development_month(rules, milestones, children, around, draws, tallies):
     is above `milestones.severe_stress`; learning and count of school-age children with
     and without a barrier, and of those whose barriers took learning this month;
     children supported for the first time since they arrived), and
-    count each child's months with a barrier. The statement: development_month_numpy in
-    sim/processes/development.py."""
+    count each child's months with a barrier. The part of env that support built and
+    that fades once it stops is children.support_boost, moved here too. The statement:
+    development_month_numpy in sim/processes/development.py."""
     alive, fresh, fam, school, age = (children.alive, children.fresh, children.fam,
                                       children.school, children.age)
-    ability, env = children.ability, children.env
+    ability, env, boost = children.ability, children.env, children.support_boost
     support_months, support_domains = children.support_months, children.support_domains
     school_add, care, barrier_months = children.school_add, children.care, children.barrier_months
     per_child = school_add.shape[1] > 0          # programmes give per-child value added or care
@@ -302,6 +319,9 @@ def development_month(rules, milestones, children, around, draws, tallies):
     school_from, school_to = SCHOOL_AGES
     persistence, noise_scale = rules.persistence, rules.noise_scale
     keep = 1.0 - persistence
+    fade_keep = 1.0 - rules.support_fadeout
+    fading_learning = 1.0 - rules.support_persistent_share
+    fading_other = 1.0 - rules.support_persistent_share_other
     severe_stress = milestones.severe_stress
     excl_rate, excl_slope = milestones.exclusion_rate_now, milestones.exclusion_wellbeing_slope
     adm_rate, adm_slope = milestones.admission_rate, milestones.admission_wellbeing_slope
@@ -320,19 +340,32 @@ def development_month(rules, milestones, children, around, draws, tallies):
             q_add, cared = (school_add[r, c], care[r, c]) if per_child else (0.0, False)
             carried, loss = barrier_loss(rules, a1, a2 + e2, stress[r, f], health_care[r, f],
                                          crisis_support[r, f], cared, s)
-            l, h, w, band = child_input(r, f, s, a, a1 + e1, a2 + e2, e0, q_add, loss,
-                                        school_effect, cross, comp, day_value, band_edges,
-                                        quality, child_support, fam_in, supported)
+            l, h, w, band, sl, sh, sw = child_input(r, f, s, a, a1 + e1, a2 + e2, e0, q_add, loss,
+                                                    school_effect, cross, comp, day_value, band_edges,
+                                                    quality, child_support, fam_in, supported)
             months = barrier_months[r, c]
+            b0, b1, b2 = boost[r, c, 0], boost[r, c, 1], boost[r, c, 2]
             if fresh[r, c]:
                 share = settled_share(persistence, a)
                 e0, e1, e2 = share * l, share * h, share * w
                 months = 0
+                b0 = b1 = b2 = 0.0
             barrier_months[r, c] = months + (1 if carried > 0 else 0)
-            e0 = persistence * e0 + keep * l + noise_scale * (uniform(base, c * 3) - 0.5)
-            e1 = persistence * e1 + keep * h + noise_scale * (uniform(base, c * 3 + 1) - 0.5)
-            e2 = persistence * e2 + keep * w + noise_scale * (uniform(base, c * 3 + 2) - 0.5)
+            # The fading part of a support gain keeps pace with env while that support
+            # lasts (k = persistence) and fades at support_fadeout once it stops.
+            k0 = persistence if sl != 0.0 else fade_keep
+            k1 = persistence if sh != 0.0 else fade_keep
+            k2 = persistence if sw != 0.0 else fade_keep
+            e0 = (persistence * e0 + keep * l + noise_scale * (uniform(base, c * 3) - 0.5)
+                  - (persistence - k0) * b0)
+            e1 = (persistence * e1 + keep * h + noise_scale * (uniform(base, c * 3 + 1) - 0.5)
+                  - (persistence - k1) * b1)
+            e2 = (persistence * e2 + keep * w + noise_scale * (uniform(base, c * 3 + 2) - 0.5)
+                  - (persistence - k2) * b2)
             env[r, c, 0], env[r, c, 1], env[r, c, 2] = e0, e1, e2
+            boost[r, c, 0] = k0 * b0 + keep * fading_learning * sl
+            boost[r, c, 1] = k1 * b1 + keep * fading_other * sh
+            boost[r, c, 2] = k2 * b2 + keep * fading_other * sw
             if supported:
                 if support_months[r, c] == 0:
                     s13 += 1.0            # reached for the first time (the headline count)

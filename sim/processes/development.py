@@ -3,8 +3,9 @@
 Each domain score is a fixed individual component plus an environmental component
 that moves, month by month, toward the current inputs of family, school, services and
 neighbourhood: env <- p * env + (1 - p) * input + noise. The environmental part is
-therefore a weighted sum of everything that happened, month after month, and gains
-fade when support stops (Bailey et al. 2017). Domains interact (seed 004: "a problem in
+therefore a weighted sum of everything that happened, month after month. Gains from
+support fade faster once it stops: a share of them (support_boost) fades at
+support_fadeout toward the persistent rest (Li et al. 2020; Bailey et al. 2017). Domains interact (seed 004: "a problem in
 health can compound a problem in education"): a health or wellbeing deficit lowers the
 learning input *and* damps what learning support achieves, so support in several
 domains at once is super-additive; `Development.cross_domain = 0` switches this off.
@@ -71,7 +72,8 @@ def child_arrays(state: State, fresh: np.ndarray) -> KDV.ChildArrays:
     ch = state.children
     return KDV.ChildArrays(
         alive=ch.alive, fresh=fresh, fam=ch.fam, school=ch.school, age=ch.age,
-        ability=ch.ability, env=ch.env, support_months=ch.support_months,
+        ability=ch.ability, env=ch.env, support_boost=ch.support_boost,
+        support_months=ch.support_months,
         support_domains=ch.support_domains, barrier_months=ch.barrier_months,
         **per_child_programmes(state))
 
@@ -176,7 +178,8 @@ def family_part_numpy(rules: KDV.DevelopmentRules, families: KDV.FamilyCondition
                 - rules.workless_effect * f.workless
                 + rules.home_learning_effect * f.home_learning
                 + rules.neighbourhood_effect * f.local_norm)
-    health = -rules.health_deprivation_effect * f.deprivation - rules.health_poor_effect * f.poor_health
+    health = (-rules.health_deprivation_effect * f.deprivation - rules.health_poor_effect * f.poor_health
+              - rules.health_stress_effect * f.stress - rules.health_housing_effect * f.housing)
     wellbeing = (-rules.stress_effect * f.stress - rules.housing_effect * f.housing
                  + rules.informal_support_effect * f.informal_support
                  + rules.neighbourhood_effect * f.local_norm)
@@ -206,9 +209,10 @@ def barriers_numpy(rules: KDV.DevelopmentRules, children: KDV.ChildArrays,
 
 
 def child_inputs_numpy(rules: KDV.DevelopmentRules, children: KDV.ChildArrays,
-                       around: KDV.Surroundings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each child's input (R, C, 3; zero for empty slots), its age band (R, C) and the
-    support its family receives for that band (R, C, 3): the family part, plus the
+                       around: KDV.Surroundings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each child's input (R, C, 3; zero for empty slots), its age band (R, C), the
+    support its family receives for that band (R, C, 3) and the part of the input that
+    is support (R, C, 3; zero where the family is not supported): the family part, plus the
     school's value added (its own and the child's school_add) and a month at school
     (school_day_value), both less the share barriers take, plus support (where the
     family is supported) damped by the child's health and wellbeing deficits, minus the
@@ -234,11 +238,14 @@ def child_inputs_numpy(rules: KDV.DevelopmentRules, children: KDV.ChildArrays,
     supported = around.family_supported[rows, fam]
     learning = family[..., L] - rules.cross_domain * deficit
     learning = np.where(school >= 0, learning + school_part, learning)
-    learning = np.where(supported, learning + support[..., L] * damp * ret, learning)
-    health = np.where(supported, family[..., H] + support[..., H], family[..., H])
-    wellbeing = np.where(supported, family[..., W] + support[..., W], family[..., W])
+    from_support = np.where(supported[..., None],
+                            np.stack([support[..., L] * damp * ret, support[..., H], support[..., W]], -1),
+                            0.0)
+    learning = np.where(supported, learning + from_support[..., L], learning)
+    health = np.where(supported, family[..., H] + from_support[..., H], family[..., H])
+    wellbeing = np.where(supported, family[..., W] + from_support[..., W], family[..., W])
     inputs = np.where(children.alive[..., None], np.stack([learning, health, wellbeing], -1), 0.0)
-    return inputs, band, support
+    return inputs, band, support, from_support
 
 
 def development_month_numpy(rules: KDV.DevelopmentRules, milestones: KDV.MilestoneRules,
@@ -250,18 +257,28 @@ def development_month_numpy(rules: KDV.DevelopmentRules, milestones: KDV.Milesto
     R, C = alive.shape
     rows = np.arange(R)[:, None]
     children.barrier_months[alive & children.fresh] = 0
-    inputs, band, support = child_inputs_numpy(rules, children, around)
+    inputs, band, support, from_support = child_inputs_numpy(rules, children, around)
     carried, loss = barriers_numpy(rules, children, around)
     children.barrier_months[alive & (carried > 0)] += 1
 
     # Scores move toward the inputs: env <- p env + (1 - p) input + noise. A child new this
-    # month starts where its inputs would have brought it by its age.
+    # month starts where its inputs would have brought it by its age, with no fading part.
+    # The fading part of the support gain (boost, inside env) keeps pace with env while
+    # support in its domain lasts (k = p) and fades at support_fadeout once it stops:
+    # env loses (p - k) boost on top.
     p = rules.persistence
     start = np.where(children.fresh[..., None],
                      (1.0 - integer_power(p, age))[..., None] * inputs, children.env)
+    boost = np.where(children.fresh[..., None], 0.0, children.support_boost)
+    k = np.where(from_support != 0.0, p, 1.0 - rules.support_fadeout)
+    fading = np.array([1.0 - rules.support_persistent_share,
+                       1.0 - rules.support_persistent_share_other,
+                       1.0 - rules.support_persistent_share_other])
     noise = uniform_from_base(draws.noise, (C, 3)) - 0.5
-    moved = p * start + (1.0 - p) * inputs + rules.noise_scale * noise
+    moved = p * start + (1.0 - p) * inputs + rules.noise_scale * noise - (p - k) * boost
     children.env[:] = np.where(alive[..., None], moved, children.env)
+    children.support_boost[:] = np.where(alive[..., None], k * boost + (1.0 - p) * fading * from_support,
+                                         children.support_boost)
 
     # Support received: months, and the domains ever supported (bits L, H, W).
     supported = alive & around.family_supported[rows, fam]
