@@ -221,7 +221,8 @@ def test_development_noise_in_the_kernel_is_the_streams_draw(tiny):
                              "home_learning_effect", "school_effect", "neighbourhood_effect",
                              "stress_effect", "cross_domain", "health_poor_effect",
                              "health_deprivation_effect", "housing_effect",
-                             "informal_support_effect")}
+                             "informal_support_effect",
+                             "health_stress_effect", "health_housing_effect")}
     p = 0.9
     params = ModelParams(development=Development(persistence=p, noise_sd=0.01, **zero))
     state, params, streams = tiny(replicates=2, params=params)

@@ -609,7 +609,7 @@ NO_INPUTS = {f: 0.0 for f in ("deprivation_effect", "qualification_effect", "wor
                               "stress_effect", "cross_domain", "health_poor_effect",
                               "health_deprivation_effect", "housing_effect",
                               "informal_support_effect", "barrier_strength", "school_day_value",
-                              "complementarity")}
+                              "complementarity", "health_stress_effect", "health_housing_effect")}
 
 
 def test_env_moves_to_p_env_plus_one_minus_p_input_without_noise(tiny):

@@ -563,6 +563,14 @@ def seedcorn_spent(model):
     return 0.0          # no interventions here
 
 
+def made_good(model):
+    return 0.0          # no shocks here
+
+
+def crisis_funds(model):
+    return 0.0          # no shocks here
+
+
 def children_voice(model):
     return 0.0          # built only by a participation ladder's hours: none here
 
@@ -712,7 +720,8 @@ REPORTERS = {
     "families_newly_supported": families_newly_supported, "organisations_engaged": organisations_engaged,
     "families_reached": families_reached, "organisations_ever_engaged": organisations_ever_engaged,
     "children_reached": children_reached,
-    "seedcorn_spent": seedcorn_spent, "children_voice": children_voice,
+    "seedcorn_spent": seedcorn_spent, "made_good": made_good, "crisis_funds": crisis_funds,
+    "children_voice": children_voice,
     "champions_share": champions_share, "partner_engagement": partner_engagement,
     **SYSTEM_INDICATORS, "stage": stage,
 }
