@@ -29,6 +29,11 @@ from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES, PAIRED_INTERVAL, REPLIC
 
 TIE_STATUS = ("new", "stronger", "steady", "weaker", "lost")
 TIE_COLOURS = {"new": "#009E73", "stronger": "#0072B2", "steady": "#999999", "weaker": "#E69F00", "lost": "#D55E00"}
+SCHOOLS = ("early_years", "primary", "secondary", "post16")
+# The network's circles by what the organisation is, in words (its colour and legend entry).
+# Colours apart from the ties' (TIE_COLOURS).
+NODE_GROUPS = {"school or early years": OKABE_ITO[4], "service": OKABE_ITO[5],
+               "community group": OKABE_ITO[6], "core team": OKABE_ITO[7]}
 CHANGE = 0.02          # a tie is "stronger"/"weaker" when its strength moved more than this in a year
 
 
@@ -207,9 +212,28 @@ def network_edges(changes: pd.DataFrame, organisations: pd.DataFrame) -> dict:
     }
 
 
+def settled(before: dict, after: dict, share: float) -> bool:
+    """Whether no range {name: (low, high)} moved either end by more than `share` of its
+    width (at least one child) between two pictures of the same scenario."""
+    for name, (lo, hi) in after.items():
+        if name not in before:
+            return False
+        lo0, hi0 = before[name]
+        width = max(hi - lo, 1.0)
+        if not (abs(lo - lo0) <= share * width and abs(hi - hi0) <= share * width):
+            return False
+    return True
+
+
 def network_counts(changes: pd.DataFrame) -> dict[str, int]:
     counts = changes["status"].value_counts()
     return {k: int(counts.get(k, 0)) for k in TIE_STATUS}
+
+
+def node_group(kind: str) -> str:
+    if kind in SCHOOLS:
+        return "school or early years"
+    return {"community_group": "community group", "core_team": "core team"}.get(kind, "service")
 
 
 def node_columns(organisations: pd.DataFrame, changes: pd.DataFrame) -> dict:
@@ -218,9 +242,7 @@ def node_columns(organisations: pd.DataFrame, changes: pd.DataFrame) -> dict:
     live = changes[changes["status"] != "lost"]
     strength = np.bincount(np.r_[live["source"], live["target"]].astype(int),
                            weights=np.r_[live["strength"], live["strength"]], minlength=len(orgs))
-    kinds = list(dict.fromkeys(orgs["kind"]))
-    palette = {k: OKABE_ITO[i % len(OKABE_ITO)] for i, k in enumerate(kinds)}
-    palette["core_team"] = "#000000"
+    groups = [node_group(k) for k in orgs["kind"]]
     return {"x": x, "y": y, "size": 10 + 6 * np.sqrt(strength), "kind": orgs["kind"].tolist(),
-            "label": orgs["label"].tolist(), "colour": [palette[k] for k in orgs["kind"]],
+            "kind_label": groups, "label": orgs["label"].tolist(), "colour": [NODE_GROUPS[g] for g in groups],
             "ties": np.round(strength, 2)}

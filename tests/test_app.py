@@ -73,17 +73,20 @@ def test_clamp_mends_a_whole_set_of_choices():
     assert C.clamp(c, 20) == c                                  # clamping is idempotent
 
 
-def test_tooltips_give_unit_range_and_source():
+def test_tooltips_give_unit_and_range_in_plain_words_and_the_source_as_details():
     for key, knob in C.KNOBS.items():
-        tip = knob.tooltip(20)
+        tip, source = knob.tooltip(20), knob.source(20)
         lo, hi = knob.bounds(20)
-        assert f"Unit: {knob.spec.unit}" in tip and f"Source: {knob.spec.source}" in tip, key
-        assert f"Range: {lo:g} to {hi:g}" in tip, key
+        assert f"Unit: {knob.spec.unit}" in tip and f"Range: {lo:g} to {hi:g}" in tip, key
+        assert "Source" not in tip and "seed 00" not in tip and knob.cls.__name__ not in tip, key
+        assert source.startswith(f"Source: {knob.spec.source}") and f"{knob.cls.__name__}.{knob.field}" in source
         assert knob.spec.unit in knob.label_with_unit()
-    assert set(C.CHOICE_TEXT) >= {"place", "team", "strategy", "leaves", "pilots", "data_sharing", "voice", "zone",
-                                  "shock"}
+    keys = {"place", "team", "strategy", "leaves", "pilots", "data_sharing", "voice", "zone", "shock"}
+    assert set(C.CHOICE_TEXT) == set(C.CHOICE_SOURCE) >= keys
     for key, text in C.CHOICE_TEXT.items():
-        assert "Unit:" in text and ("seed 00" in text or "configs/" in text), key
+        assert "Unit:" in text and "seed 00" not in text and "Registry" not in text and ".yaml" not in text, key
+        source = C.CHOICE_SOURCE[key]
+        assert source.startswith("Source: ") and ("seed 00" in source or "configs/" in source), key
 
 
 # -- saving a scenario ------------------------------------------------------------------------
@@ -283,7 +286,7 @@ def test_a_failed_run_puts_the_last_good_picture_back_and_says_so_in_one_line():
     bad.partial = _result(bad, [0, 1], complete=False)          # a first wave arrives...
     ctl.poll(drawn.append)
     assert drawn[-1] is bad.partial and ctl.running
-    assert "refining" in ctl.status().what
+    assert "2 of 4 runs; more coming in" in ctl.status().what
     bad.done, bad.error = True, "the run failed: a worker process stopped unexpectedly"
     ctl.poll(drawn.append)                                      # ... then the run fails
     assert drawn[-1] is good.result and ctl.drawn is good.result
