@@ -175,7 +175,7 @@ CHOICE_SOURCE = {
              "Costs: assumptions, configs/scenario/local_voice.yaml.",
     "zone": "Source: seed 004. Costs: assumptions, configs/scenario/hcz_saturation.yaml and english_zone.yaml. "
             "In the model: HCZSaturation.variant.",
-    "shock": "Source: seeds 003 and 004. In the model: Shock.shock.",
+    "shock": "Source: seed 003 and seed 004. In the model: Shock.shock.",
 }
 
 

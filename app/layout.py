@@ -417,7 +417,8 @@ class StrategyPage:
         note.visible = flat
         if flat:
             why = OUTCOMES[col].when_zero or "nothing in this scenario moves it"
-            note.object = (f"<div style='font-size:11px;color:#555;white-space:normal'>Zero in every run, "
+            note.object = (f"<div class='ps-empty-why ps-empty-{col}' style='font-size:11px;color:#555;"
+                           f"white-space:normal'>Zero in every run, "
                            f"with and without the scenario: {html.escape(why)}.</div>")
 
     def _certainty_html(self, res, cost: R.CostView) -> str:
