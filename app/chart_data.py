@@ -8,7 +8,7 @@ before it is summarised, as `analysis.compare` does for saved comparisons:
 - difference to baseline: additional children reaching each milestone, cumulative
   since the start, (share - baseline share) x children assessed, paired, median and
   PAIRED_INTERVAL (5-95%: the 90% interval of `placesim compare`);
-- system indicators: seed 003's six areas, median and REPLICATE_BAND, every 3 months;
+- system indicators: seed 003's six areas, median and REPLICATE_BAND, every 6 months;
 - the organisation network of the first replicate, a snapshot a year, each tie marked
   as new, strengthening, steady, weakening or lost since the year before;
 - cost: cumulative spend and cost per additional child;
@@ -118,7 +118,7 @@ def series_bands(base_ts: pd.DataFrame, scen_ts: pd.DataFrame, column: str, ever
 
 def system_bands(base_ts: pd.DataFrame, scen_ts: pd.DataFrame) -> dict[str, dict]:
     base_ts, scen_ts = _sorted(base_ts, ["seed", "month"]), _sorted(scen_ts, ["seed", "month"])
-    return {c: series_bands(base_ts, scen_ts, c, presorted=True) for c in SYSTEM_AREAS}
+    return {c: series_bands(base_ts, scen_ts, c, every=6, presorted=True) for c in SYSTEM_AREAS}
 
 
 @dataclass

@@ -35,6 +35,14 @@ def _whole(x: float) -> str:
     return f"{int(round(x)):+d}" if x == x else "n/a"
 
 
+def _same_columns(old: dict, new: dict) -> bool:
+    """Whether a chart's columns would not change (then they are not sent again)."""
+    import numpy as np
+
+    return old.keys() == new.keys() and all(
+        len(old[k]) == len(new[k]) and np.array_equal(np.asarray(old[k]), np.asarray(new[k])) for k in new)
+
+
 class StrategyPage:
     """The page of one browser tab."""
 
@@ -195,9 +203,12 @@ class StrategyPage:
     def _show_state(self) -> None:
         """The progress bar, the status line and the failure, as the controller has them."""
         ctl = self.ctl
-        self.progress.visible = ctl.running
+        if self.progress.visible != ctl.running:
+            self.progress.visible = ctl.running
         if ctl.running:
-            self.progress.value = int(100 * ctl.progress)
+            # In steps of a tenth: each change is a message the browser restyles the page
+            # for, and at every 50 ms poll they cost Chromium more than the charts did.
+            self.progress.value = 10 * int(10 * ctl.progress)
         self.status.object = self._status_html(ctl.status())
         if ctl.error != self._shown_error:
             self._shown_error = ctl.error
@@ -384,8 +395,15 @@ class StrategyPage:
         extra = R.extra_children(base.milestones, scen.milestones)
         system = R.system_bands(base.timeseries, scen.timeseries)
         cost = R.cost_view(scen.timeseries, extra, len(res.seeds))
-        self._orgs = scen.organisations
-        self._history = R.NetworkHistory(scen.network, res.seeds[0], len(scen.organisations))
+        # The network is the first run's, which every later wave of the same update
+        # shares: it is redrawn only for a new update (the network is the costliest
+        # chart for the browser to draw).
+        network_key = (fingerprint(res.place, res.interventions), res.seeds[0])
+        new_network = network_key != getattr(self, "_network_key", None)
+        if new_network:
+            self._network_key = network_key
+            self._orgs = scen.organisations
+            self._history = R.NetworkHistory(scen.network, res.seeds[0], len(scen.organisations))
         t.append(time.perf_counter())
         for m in EDUCATION_MILESTONES:
             self.src[f"ms-{m}"].data = bands[m]
@@ -393,7 +411,8 @@ class StrategyPage:
         for col in SYSTEM_AREAS:
             self.src[f"sys-{col}"].data = system[col]
             self._empty_note(col, system[col])
-        self.src["cost"].data = cost.curve
+        if not _same_columns(self.src["cost"].data, cost.curve):      # the same in every run of an update
+            self.src["cost"].data = cost.curve
         t.append(time.perf_counter())
         self.cost_table.object = self._cost_html(cost, res)
         self.certainty.object = self._certainty_html(res, cost)
@@ -402,7 +421,8 @@ class StrategyPage:
         self.tip.visible = tip is not None
         self.tip.object = self._tip_html(tip) if tip is not None else ""
         t.append(time.perf_counter())
-        self._draw_network()
+        if new_network:
+            self._draw_network()
         t.append(time.perf_counter())
         if DEBUG:
             print("[app] draw: summaries %.3f s, sources %.3f s, table %.3f s, network %.3f s"
