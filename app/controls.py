@@ -106,7 +106,9 @@ class Knob:
         return int(round(v)) if self.integer else round(v, 6)
 
     def label_with_unit(self) -> str:
-        return f"{self.label} ({self.spec.unit})"
+        """The slider's label: short enough for the sidebar (a time is "year of the run";
+        the tooltip gives the registry's unit in full)."""
+        return f"{self.label} ({'year of the run' if self.in_run else self.spec.unit})"
 
     def tooltip(self, years: int) -> str:
         """What the control means, its unit and its range, in plain words."""
@@ -125,12 +127,12 @@ class Knob:
 
 KNOBS: dict[str, Knob] = {
     "staff": Knob(CoreTeam, "staff", "Core-team members", 1, integer=True),
-    "hours": Knob(CoreTeam, "hours_per_person", "Hours per member", 5),
-    "arrival": Knob(CoreTeam, "start_year", "Team arrives in year", 0.5, in_run="start"),
-    "exit": Knob(CoreTeam, "end_year", "Team leaves in year", 0.5, in_run="end"),
+    "hours": Knob(CoreTeam, "hours_per_person", "Hours each", 5),
+    "arrival": Knob(CoreTeam, "start_year", "Team arrives", 0.5, in_run="start"),
+    "exit": Knob(CoreTeam, "end_year", "Team leaves", 0.5, in_run="end"),
     "data": Knob(DataSharing, "ceiling", "Data maturity reachable", 0.05),
     "teeth": Knob(HCZSaturation, "teeth", "Governance teeth", 0.05),
-    "shock_year": Knob(Shock, "start_year", "Shock starts in year", 0.5, in_run="start"),
+    "shock_year": Knob(Shock, "start_year", "Shock starts", 0.5, in_run="start"),
     "shock_size": Knob(Shock, "magnitude", "Shock size", 0.05),
 }
 

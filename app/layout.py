@@ -503,11 +503,11 @@ class StrategyPage:
         try:
             path = self.ctl.save(self.save_name.value, self.save_desc.value)
         except SaveError as exc:
-            self.save_msg.object = f"<div class='ps-save-msg' style='color:#D55E00'>{html.escape(str(exc))}</div>"
+            self.save_msg.object = f"<div class='ps-save-msg' style='color:#D55E00;overflow-wrap:anywhere'>{html.escape(str(exc))}</div>"
             return
         name = path.stem
         self.save_msg.object = (
-            f"<div class='ps-save-msg' style='font-size:12px'>Saved <code>{html.escape(str(path))}</code>. "
+            f"<div class='ps-save-msg' style='font-size:12px;overflow-wrap:anywhere'>Saved <code>{html.escape(str(path))}</code>. "
             f"Run it: <code>placesim run place={c.place} scenario={name}</code>; compare: "
             f"<code>placesim compare place={c.place} 'scenarios=[baseline,{name}]'</code></div>")
 

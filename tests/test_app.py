@@ -80,7 +80,8 @@ def test_tooltips_give_unit_and_range_in_plain_words_and_the_source_as_details()
         assert f"Unit: {knob.spec.unit}" in tip and f"Range: {lo:g} to {hi:g}" in tip, key
         assert "Source" not in tip and "seed 00" not in tip and knob.cls.__name__ not in tip, key
         assert source.startswith(f"Source: {knob.spec.source}") and f"{knob.cls.__name__}.{knob.field}" in source
-        assert knob.spec.unit in knob.label_with_unit()
+        assert (knob.in_run and "(year of the run)" in knob.label_with_unit()) or \
+            knob.spec.unit in knob.label_with_unit()
     keys = {"place", "team", "strategy", "leaves", "pilots", "data_sharing", "voice", "zone", "shock"}
     assert set(C.CHOICE_TEXT) == set(C.CHOICE_SOURCE) >= keys
     for key, text in C.CHOICE_TEXT.items():
@@ -471,6 +472,10 @@ def stop_process_group(proc: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     proc.wait(timeout=10)
+    # SIGKILL is delivered asynchronously: a busy worker may take a moment to be gone.
+    deadline = time.monotonic() + 10
+    while _group_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 SIGNATURE = """() => {
@@ -699,13 +704,14 @@ BEYOND_RIGHT_EDGE = """() => {
   return out;
 }"""
 
-# Chart titles whose text does not fit their box (cut or hidden) or that reach past the right edge.
+# Chart titles and slider labels whose text does not fit their box (cut or hidden) or that
+# reach past the right edge.
 CUT_TITLES = """() => {
   const out = [];
   function walk(root) {
     for (const el of root.querySelectorAll('*')) {
       if (el.shadowRoot) walk(el.shadowRoot);
-      if (el.classList && el.classList.contains('ps-chart-title')) {
+      if (el.classList && (el.classList.contains('ps-chart-title') || el.classList.contains('bk-slider-title'))) {
         const r = el.getBoundingClientRect();
         if (el.scrollWidth > el.clientWidth + 1 || r.right > window.innerWidth + 1 || r.width === 0)
           out.push(el.textContent);
