@@ -8,7 +8,7 @@ before it is summarised, as `analysis.compare` does for saved comparisons:
 - difference to baseline: additional children reaching each milestone, cumulative
   since the start, (share - baseline share) x children assessed, paired, median and
   PAIRED_INTERVAL (5-95%: the 90% interval of `placesim compare`);
-- system indicators: seed 003's six areas, median and REPLICATE_BAND, every 3 months;
+- system indicators: seed 003's six areas, median and REPLICATE_BAND, every 6 months;
 - the organisation network of the first replicate, a snapshot a year, each tie marked
   as new, strengthening, steady, weakening or lost since the year before;
 - cost: cumulative spend and cost per additional child;
@@ -29,6 +29,11 @@ from sim.outcomes import EDUCATION_MILESTONES, OUTCOMES, PAIRED_INTERVAL, REPLIC
 
 TIE_STATUS = ("new", "stronger", "steady", "weaker", "lost")
 TIE_COLOURS = {"new": "#009E73", "stronger": "#0072B2", "steady": "#999999", "weaker": "#E69F00", "lost": "#D55E00"}
+SCHOOLS = ("early_years", "primary", "secondary", "post16")
+# The network's circles by what the organisation is, in words (its colour and legend entry).
+# Colours apart from the ties' (TIE_COLOURS).
+NODE_GROUPS = {"school or early years": OKABE_ITO[4], "service": OKABE_ITO[5],
+               "community group": OKABE_ITO[6], "core team": OKABE_ITO[7]}
 CHANGE = 0.02          # a tie is "stronger"/"weaker" when its strength moved more than this in a year
 
 
@@ -113,7 +118,7 @@ def series_bands(base_ts: pd.DataFrame, scen_ts: pd.DataFrame, column: str, ever
 
 def system_bands(base_ts: pd.DataFrame, scen_ts: pd.DataFrame) -> dict[str, dict]:
     base_ts, scen_ts = _sorted(base_ts, ["seed", "month"]), _sorted(scen_ts, ["seed", "month"])
-    return {c: series_bands(base_ts, scen_ts, c, presorted=True) for c in SYSTEM_AREAS}
+    return {c: series_bands(base_ts, scen_ts, c, every=6, presorted=True) for c in SYSTEM_AREAS}
 
 
 @dataclass
@@ -207,9 +212,28 @@ def network_edges(changes: pd.DataFrame, organisations: pd.DataFrame) -> dict:
     }
 
 
+def settled(before: dict, after: dict, share: float) -> bool:
+    """Whether no range {name: (low, high)} moved either end by more than `share` of its
+    width (at least one child) between two pictures of the same scenario."""
+    for name, (lo, hi) in after.items():
+        if name not in before:
+            return False
+        lo0, hi0 = before[name]
+        width = max(hi - lo, 1.0)
+        if not (abs(lo - lo0) <= share * width and abs(hi - hi0) <= share * width):
+            return False
+    return True
+
+
 def network_counts(changes: pd.DataFrame) -> dict[str, int]:
     counts = changes["status"].value_counts()
     return {k: int(counts.get(k, 0)) for k in TIE_STATUS}
+
+
+def node_group(kind: str) -> str:
+    if kind in SCHOOLS:
+        return "school or early years"
+    return {"community_group": "community group", "core_team": "core team"}.get(kind, "service")
 
 
 def node_columns(organisations: pd.DataFrame, changes: pd.DataFrame) -> dict:
@@ -218,9 +242,7 @@ def node_columns(organisations: pd.DataFrame, changes: pd.DataFrame) -> dict:
     live = changes[changes["status"] != "lost"]
     strength = np.bincount(np.r_[live["source"], live["target"]].astype(int),
                            weights=np.r_[live["strength"], live["strength"]], minlength=len(orgs))
-    kinds = list(dict.fromkeys(orgs["kind"]))
-    palette = {k: OKABE_ITO[i % len(OKABE_ITO)] for i, k in enumerate(kinds)}
-    palette["core_team"] = "#000000"
+    groups = [node_group(k) for k in orgs["kind"]]
     return {"x": x, "y": y, "size": 10 + 6 * np.sqrt(strength), "kind": orgs["kind"].tolist(),
-            "label": orgs["label"].tolist(), "colour": [palette[k] for k in orgs["kind"]],
+            "kind_label": groups, "label": orgs["label"].tolist(), "colour": [NODE_GROUPS[g] for g in groups],
             "ties": np.round(strength, 2)}

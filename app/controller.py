@@ -156,17 +156,17 @@ class PageController:
         reps = len(r.seeds) if r else 0
         total = self.engine.replicates
         if self.running and r is not None and not r.complete and not self.first_latency_pending:
-            what = f"drawn in {self.last_latency:.2f} s with {reps} of {total} replicates, refining..."
+            what = f"First picture in {self.last_latency:.1f} s from {reps} of {total} runs; more coming in"
         elif self.running:
-            what = "running..."
+            what = "Working out your change..."
         elif r is not None and r.cached:
-            what = "drawn from the cache"
+            what = "Shown at once: worked out earlier"
         elif math.isfinite(self.last_latency):
-            what = (f"first picture in {self.last_latency:.2f} s, all {reps} replicates in "
-                    f"{self.last_complete:.2f} s") if math.isfinite(self.last_complete) and reps == total else (
-                    f"drawn in {self.last_latency:.2f} s")
+            what = (f"First picture in {self.last_latency:.1f} s, all {reps} runs in {self.last_complete:.1f} s"
+                    if math.isfinite(self.last_complete) and reps == total else
+                    f"Drawn in {self.last_latency:.1f} s")
         else:
-            what = "ready"
+            what = "Ready"
         wanted = self.choices
         return Status(place=r.place if r else "", replicates=reps, what=what,
                       drawn=fingerprint(r.place, r.interventions) if r else "",

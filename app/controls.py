@@ -106,56 +106,78 @@ class Knob:
         return int(round(v)) if self.integer else round(v, 6)
 
     def label_with_unit(self) -> str:
-        return f"{self.label} ({self.spec.unit})"
+        """The slider's label: short enough for the sidebar (a time is "year of the run";
+        the tooltip gives the registry's unit in full)."""
+        return f"{self.label} ({'year of the run' if self.in_run else self.spec.unit})"
 
     def tooltip(self, years: int) -> str:
+        """What the control means, its unit and its range, in plain words."""
         s = self.spec
         lo, hi = self.bounds(years)
-        narrowed = "" if (lo, hi) == (s.low, s.high) else f" (registry {_num(s.low)} to {_num(s.high)}, within a {years}-year run)"
-        return (f"{s.doc[0].upper() + s.doc[1:]}. Unit: {s.unit}. Range: {_num(lo)} to {_num(hi)}{narrowed}. "
-                f"Source: {s.source}. Registry: {self.cls.__name__}.{self.field}.")
+        return f"{s.doc[0].upper() + s.doc[1:]}. Unit: {s.unit}. Range: {_num(lo)} to {_num(hi)}."
+
+    def source(self, years: int) -> str:
+        """Where the number comes from (shown behind the page's "details" toggle)."""
+        s = self.spec
+        lo, hi = self.bounds(years)
+        narrowed = "" if (lo, hi) == (s.low, s.high) else \
+            f" The plausible range is {_num(s.low)} to {_num(s.high)}, narrowed to a {years}-year run."
+        return f"Source: {s.source}. In the model: {self.cls.__name__}.{self.field}.{narrowed}"
 
 
 KNOBS: dict[str, Knob] = {
     "staff": Knob(CoreTeam, "staff", "Core-team members", 1, integer=True),
-    "hours": Knob(CoreTeam, "hours_per_person", "Hours per member", 5),
-    "arrival": Knob(CoreTeam, "start_year", "Team arrives in year", 0.5, in_run="start"),
-    "exit": Knob(CoreTeam, "end_year", "Team leaves in year", 0.5, in_run="end"),
+    "hours": Knob(CoreTeam, "hours_per_person", "Hours each", 5),
+    "arrival": Knob(CoreTeam, "start_year", "Team arrives", 0.5, in_run="start"),
+    "exit": Knob(CoreTeam, "end_year", "Team leaves", 0.5, in_run="end"),
     "data": Knob(DataSharing, "ceiling", "Data maturity reachable", 0.05),
     "teeth": Knob(HCZSaturation, "teeth", "Governance teeth", 0.05),
-    "shock_year": Knob(Shock, "start_year", "Shock starts in year", 0.5, in_run="start"),
+    "shock_year": Knob(Shock, "start_year", "Shock starts", 0.5, in_run="start"),
     "shock_size": Knob(Shock, "magnitude", "Shock size", 0.05),
 }
 
-# Tooltips of the controls that are choices, not numbers (what they mean, and the source).
+# Tooltips of the controls that are choices, not numbers: what they mean in plain words,
+# then where it comes from (shown behind the page's "details" toggle).
 CHOICE_TEXT = {
-    "place": "Which neighbourhood: a place preset (configs/place/*.yaml), each number cited there. "
-             "Unit: a place preset. Changing place computes its baseline once, then it is cached.",
-    "team": "A Children's Community core team: the added capacity of a 'two- or three-person team' "
-            "(seed 003 L1562; seed 001). Cost: GBP 12,800 a month for three members at 140 hours "
-            "(assumption, configs/scenario/core_team.yaml), scaled by members and hours. Unit: on or off.",
-    "strategy": "Going deep (a coalition of the most engaged partners) or wide (every organisation): "
-                "seed 003 challenge 4. Unit: deep or wide. Registry: CoreTeam.strategy.",
-    "leaves": "Whether the team leaves: funders committed 'up to five years' against a ten-year vision "
-              "(seed 003 L1667-1668, L747). Unit: on or off; off, the team stays to the end of the run.",
-    "pilots": "Pilots from seed 003's catalogue (sim/interventions/pilots.py), run while the core team is "
-              "there (the whole run without a team). None chosen = pilots off. Costs per month: "
-              + ", ".join(f"{k} GBP {v:,}" for k, v in PILOT_COSTS.items())
-              + f", others GBP {PILOT_COST_DEFAULT:,} (assumptions, scenario presets). Unit: programmes.",
-    "data_sharing": "Data-sharing agreements that raise the data maturity a core team's data work can reach, "
-                    "from dashboards to shared intelligence (seed 003 key learning 5). GBP 2,000 a month "
-                    "(assumption, configs/scenario/data_sharing.yaml). Unit: on or off; the slider below sets "
-                    "the maturity reachable.",
-    "voice": "Local people as partners: the participation ladder inform, consult, co-design, co-create "
-             "(seed 003 L2257; seed 002's Children's Places Programme). Unit: a rung. Registry: "
-             "LocalVoice.rung. Cost GBP 500 to 1,500 a month by rung (assumption, local_voice.yaml).",
-    "zone": "A children's-zone pipeline (seed 004): 'hcz' runs its own schools and services (GBP 150,000 a "
-            "month); 'english_zone' can only connect partners, who may walk away unless governance has "
-            "teeth (GBP 40,000 a month). Assumptions: hcz_saturation.yaml, english_zone.yaml. Unit: a variant; "
-            "Registry: HCZSaturation.variant.",
-    "shock": "A shock from the run's shock year on (seed 003, 004): funding cut, turnover surge, closure of "
-             "services, a key person leaving, the host's upheaval, or recurring policy churn. Registry: "
-             "Shock.shock. Unit: a kind of shock.",
+    "place": "Which neighbourhood the model runs. A new place computes its baseline once; after that it "
+             "is remembered. Unit: a place.",
+    "team": "A small core team that links local services and people: two or three staff. It costs about "
+            "£12,800 a month for three people at 140 hours each, more or less with people and hours. "
+            "Unit: on or off.",
+    "strategy": "Deep: work closely with the few most engaged partners. Wide: work with every organisation. "
+                "Unit: deep or wide.",
+    "leaves": "Whether the team leaves during the run: funders often commit up to five years to a "
+              "ten-year vision. Off: the team stays to the end. Unit: on or off.",
+    "pilots": "Small programmes tried while the core team is there (the whole run if there is no team). "
+              "None chosen: no pilots. Monthly costs: "
+              + ", ".join(f"{k.replace('_', ' ')} £{v:,}" for k, v in PILOT_COSTS.items())
+              + f", others £{PILOT_COST_DEFAULT:,}. Unit: programmes.",
+    "data_sharing": "Agreements to share data between services, so that the team's data work can go from "
+                    "dashboards to shared intelligence. About £2,000 a month; the slider below sets how far "
+                    "it can go. Unit: on or off.",
+    "voice": "How much local people shape the work: inform, consult, co-design or co-create. £500 to "
+             "£1,500 a month by step. Unit: a step of the ladder.",
+    "zone": "A children's zone: 'hcz' runs its own schools and services (about £150,000 a month); "
+            "'english_zone' can only connect partners, who may walk away unless governance has teeth "
+            "(about £40,000 a month). Unit: a kind of zone.",
+    "shock": "Something that goes wrong from the shock year on: a funding cut, staff turnover, services "
+             "closing, a key person leaving, upheaval at the host organisation, or policy that keeps "
+             "changing. Unit: a kind of shock.",
+}
+CHOICE_SOURCE = {
+    "place": "Source: the place presets, configs/place/*.yaml, each number cited there.",
+    "team": "Source: seed 003 L1562 ('a two- or three-person team'); seed 001. Cost: assumption, "
+            "configs/scenario/core_team.yaml.",
+    "strategy": "Source: seed 003 challenge 4. In the model: CoreTeam.strategy.",
+    "leaves": "Source: seed 003 L1667-1668 ('up to five years'), L747.",
+    "pilots": "Source: seed 003's catalogue of pilots (sim/interventions/pilots.py). Costs: assumptions, "
+              "the scenario presets.",
+    "data_sharing": "Source: seed 003 key learning 5. Cost: assumption, configs/scenario/data_sharing.yaml.",
+    "voice": "Source: seed 003 L2257; seed 002's Children's Places Programme. In the model: LocalVoice.rung. "
+             "Costs: assumptions, configs/scenario/local_voice.yaml.",
+    "zone": "Source: seed 004. Costs: assumptions, configs/scenario/hcz_saturation.yaml and english_zone.yaml. "
+            "In the model: HCZSaturation.variant.",
+    "shock": "Source: seed 003 and seed 004. In the model: Shock.shock.",
 }
 
 

@@ -13,7 +13,8 @@ How the page answers within seconds (docs/app.md has the measurements):
   batch through `sim.run.simulate` (so any speed-up of the model carries over);
 - an update comes in waves: the first wave's size is chosen at startup from the measured
   speed so that it fits the time budget (`--first auto`, the default), so a faster model
-  puts more replicates into the first picture; the rest refine the bands;
+  puts more replicates into the first picture; each later wave doubles the replicates
+  drawn, and the bands narrow on the page as they come in;
 - every run carries a generation number; a newer change bumps it and the stale run stops
   at its next simulated month (checked in `on_month`) instead of queueing;
 - progress is counted in replicate-months in shared memory and read by the page.
@@ -246,13 +247,19 @@ class LiveEngine:
 
     def waves_for(self, place: str) -> list[list[int]]:
         """The replicate seeds in waves: the first wave `first` per worker (fewer for a
-        bigger place), then the rest in one wave."""
+        bigger place), then waves that double the replicates drawn, so that the page
+        shows the ranges narrowing (and says "still uncertain" until they settle)."""
         seeds = [self.seed + i for i in range(self.replicates)]
         per = self.first or 1
         ratio = self.population(DEFAULT_PLACE) / max(self.population(place), 1)
         per = max(1, int(per * min(1.0, ratio)))
-        first = seeds[:per * self.workers]
-        return [first, seeds[len(first):]] if len(first) < len(seeds) else [first]
+        waves, done = [], 0
+        size = per * self.workers
+        while done < len(seeds):
+            waves.append(seeds[done:done + size])
+            done += size
+            size = done                       # the next wave doubles what is drawn
+        return waves
 
     # sessions ------------------------------------------------------------------------
     def acquire_slot(self) -> int:

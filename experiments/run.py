@@ -50,20 +50,45 @@ def plot_run(out: Path, result, cfg) -> None:
     from configs.evidence import england_milestone_reference
 
     place = cfg.place.name
-    save(milestones_over_time(result.milestones, england_milestone_reference(),
-                              title=f"{place}: children reaching each milestone ({MEDIAN_AND_BAND})"),
-         out / "plots" / "milestones.png")
-    save(timeseries_panels(result.timeseries, KEY_SERIES, title=f"{place}: outcomes over time"),
-         out / "plots" / "outcomes.png")
-    save(timeseries_panels(result.timeseries, SYSTEM_AREAS,
-                           title=f"{place}: system outcomes (seed 003's six areas)"),
-         out / "plots" / "system.png")
     net = result.network
     first = int(result.timeseries["seed"].iloc[0])
     months = [int(net["month"].min()), int(result.timeseries["month"].max())]
-    save(network_picture(net, result.organisations, first, months, cfg.run.start_year,
-                         title=f"{place}: organisation network, replicate seed {first}"),
-         out / "plots" / "network.png")
+    figures = [
+        (lambda: milestones_over_time(result.milestones, england_milestone_reference(),
+                                      title=f"{place}: children reaching each milestone ({MEDIAN_AND_BAND})"),
+         "milestones.png"),
+        (lambda: network_picture(net, result.organisations, first, months, cfg.run.start_year,
+                                 title=f"{place}: organisation network, replicate seed {first}"),
+         "network.png"),
+        (lambda: timeseries_panels(result.timeseries, KEY_SERIES, title=f"{place}: outcomes over time"),
+         "outcomes.png"),
+        (lambda: timeseries_panels(result.timeseries, SYSTEM_AREAS,
+                                   title=f"{place}: system outcomes (seed 003's six areas)"),
+         "system.png"),
+    ]
+    draw_in_two_processes([(lambda draw=draw, name=name: save(draw(), out / "plots" / name))
+                           for draw, name in figures])
+
+
+def draw_in_two_processes(jobs: list) -> None:
+    """Run the figure-drawing jobs, half of them in a forked child: matplotlib is about
+    half of a short run's time, and a run's plotting is otherwise single-threaded. Where
+    fork is missing or the child fails, the parent draws everything left."""
+    half = len(jobs) // 2
+    child = os.fork() if hasattr(os, "fork") and half else -1
+    if child == 0:                           # the child: the first half, then leave at once
+        code = 1
+        try:
+            for job in jobs[:half]:
+                job()
+            code = 0
+        finally:
+            os._exit(code)
+    for job in jobs[half:]:
+        job()
+    if child < 0 or os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) != 0:
+        for job in jobs[:half]:
+            job()
 
 
 def summary_lines(result) -> list[str]:

@@ -14,7 +14,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 INDICATORS = ("health", "unemployment", "adult_education", "deprivation", "housing")
 # +1 where a higher value means more disadvantage (seed 004 Table 1, column higher_is).
@@ -70,6 +69,8 @@ def cholesky(a: np.ndarray) -> np.ndarray:
 
 def draw_indicators(table: IndicatorTable, rho: float, z: np.ndarray) -> np.ndarray:
     """Map standard normals z (R, 5) to indicator values (R, 5) in Table 1 units."""
+    from scipy import stats          # here, not at the top: only synthetic places need it (0.4 s to import)
+
     chol = cholesky(correlation_matrix(rho))
     # (z @ chol.T) as products and short sums: no BLAS, whose last bits depend on the CPU.
     u = stats.norm.cdf((z[:, None, :] * chol[None, :, :]).sum(axis=2))

@@ -73,17 +73,21 @@ def test_clamp_mends_a_whole_set_of_choices():
     assert C.clamp(c, 20) == c                                  # clamping is idempotent
 
 
-def test_tooltips_give_unit_range_and_source():
+def test_tooltips_give_unit_and_range_in_plain_words_and_the_source_as_details():
     for key, knob in C.KNOBS.items():
-        tip = knob.tooltip(20)
+        tip, source = knob.tooltip(20), knob.source(20)
         lo, hi = knob.bounds(20)
-        assert f"Unit: {knob.spec.unit}" in tip and f"Source: {knob.spec.source}" in tip, key
-        assert f"Range: {lo:g} to {hi:g}" in tip, key
-        assert knob.spec.unit in knob.label_with_unit()
-    assert set(C.CHOICE_TEXT) >= {"place", "team", "strategy", "leaves", "pilots", "data_sharing", "voice", "zone",
-                                  "shock"}
+        assert f"Unit: {knob.spec.unit}" in tip and f"Range: {lo:g} to {hi:g}" in tip, key
+        assert "Source" not in tip and "seed 00" not in tip and knob.cls.__name__ not in tip, key
+        assert source.startswith(f"Source: {knob.spec.source}") and f"{knob.cls.__name__}.{knob.field}" in source
+        assert (knob.in_run and "(year of the run)" in knob.label_with_unit()) or \
+            knob.spec.unit in knob.label_with_unit()
+    keys = {"place", "team", "strategy", "leaves", "pilots", "data_sharing", "voice", "zone", "shock"}
+    assert set(C.CHOICE_TEXT) == set(C.CHOICE_SOURCE) >= keys
     for key, text in C.CHOICE_TEXT.items():
-        assert "Unit:" in text and ("seed 00" in text or "configs/" in text), key
+        assert "Unit:" in text and "seed 00" not in text and "Registry" not in text and ".yaml" not in text, key
+        source = C.CHOICE_SOURCE[key]
+        assert source.startswith("Source: ") and ("seed 00" in source or "configs/" in source), key
 
 
 # -- saving a scenario ------------------------------------------------------------------------
@@ -283,7 +287,7 @@ def test_a_failed_run_puts_the_last_good_picture_back_and_says_so_in_one_line():
     bad.partial = _result(bad, [0, 1], complete=False)          # a first wave arrives...
     ctl.poll(drawn.append)
     assert drawn[-1] is bad.partial and ctl.running
-    assert "refining" in ctl.status().what
+    assert "2 of 4 runs; more coming in" in ctl.status().what
     bad.done, bad.error = True, "the run failed: a worker process stopped unexpectedly"
     ctl.poll(drawn.append)                                      # ... then the run fails
     assert drawn[-1] is good.result and ctl.drawn is good.result
@@ -468,6 +472,10 @@ def stop_process_group(proc: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     proc.wait(timeout=10)
+    # SIGKILL is delivered asynchronously: a busy worker may take a moment to be gone.
+    deadline = time.monotonic() + 10
+    while _group_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 SIGNATURE = """() => {
@@ -480,6 +488,19 @@ SIGNATURE = """() => {
     for (const k of ['mid', 'scen_mid']) if (k in s.data) parts.push(Array.from(s.data[k]).map(v => v.toFixed(6)).join(','));
   }
   return parts.join('|');
+}"""
+
+
+# What the page says about how settled its ranges are (inside Panel's shadow roots).
+CERTAINTY = """() => {
+  function find(root) {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.classList && el.classList.contains('ps-certainty-text')) return el.textContent;
+      if (el.shadowRoot) { const t = find(el.shadowRoot); if (t) return t; }
+    }
+    return '';
+  }
+  return find(document);
 }"""
 
 
@@ -539,11 +560,18 @@ def test_the_page_in_a_real_browser(app_server, tmp_path):
         assert base_mid >= app_server["years"] - 1
         assert "pembury" in page.locator(".ps-status").first.inner_text()
 
-        # 2. Hovering (?) shows the unit, the registry's range and its source.
+        # 2. Hovering (?) shows the unit and range in plain words; its source only with "details".
         page.locator(".ps-tip-staff").first.hover()
         tip = page.get_by_text("Range: 1 to 5").first
         tip.wait_for(timeout=10_000)
-        assert "Unit: people" in tip.inner_text() and "Source: seed 003" in tip.inner_text()
+        assert "Unit: people" in tip.inner_text() and "Source" not in tip.inner_text()
+        page.mouse.move(700, 5)
+        page.locator(".ps-details input").first.check()
+        page.wait_for_timeout(300)
+        page.locator(".ps-tip-staff").first.hover()
+        page.get_by_text("Source: seed 003").first.wait_for(timeout=10_000)
+        assert "CoreTeam.staff" in page.get_by_text("Source: seed 003").first.inner_text()
+        assert page.get_by_text("Range: 1 to 5").first.is_visible()       # the plain words stay
         page.mouse.move(700, 5)
 
         # 3. Move a slider; the chart data in the browser changes.
@@ -553,8 +581,12 @@ def test_the_page_in_a_real_browser(app_server, tmp_path):
         handle.focus()
         t0 = time.perf_counter()
         page.keyboard.press("ArrowLeft")                           # 3 -> 2 people
-        wait_changed(before)
+        # The first picture comes from the first wave of runs, and says so.
+        said = page.wait_for_function(
+            f"() => {{ const s = ({SIGNATURE})(); return s !== '' && s !== {json.dumps(before)} && ({CERTAINTY})(); }}",
+            timeout=60_000, polling=10).json_value()
         browser_latency = time.perf_counter() - t0
+        assert said.startswith("Still uncertain: drawn from 2 of 4 runs"), said
         assert handle.get_attribute("aria-valuenow") == "2.0"
         wait_idle()
         assert int(status()["run"]) == runs + 1
@@ -655,6 +687,93 @@ def test_the_page_in_a_real_browser(app_server, tmp_path):
     assert bad_responses == [], f"the server failed to serve: {bad_responses}"
     log = app_server["log"].read_text()
     assert "Traceback" not in log, log
+
+
+# Everything drawn on the page (shadow roots included) that reaches past the window's right edge.
+BEYOND_RIGHT_EDGE = """() => {
+  const W = window.innerWidth, out = [];
+  function walk(root) {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) walk(el.shadowRoot);
+      const r = el.getBoundingClientRect(), st = getComputedStyle(el);
+      if (r.width > 0 && r.height > 0 && st.visibility !== 'hidden' && st.display !== 'none' && r.right > W + 1)
+        out.push(`${el.tagName}.${String(el.className).slice(0, 40)} ${Math.round(r.left)}-${Math.round(r.right)}`);
+    }
+  }
+  walk(document);
+  return out;
+}"""
+
+# Chart titles and slider labels whose text does not fit their box (cut or hidden) or that
+# reach past the right edge.
+CUT_TITLES = """() => {
+  const out = [];
+  function walk(root) {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) walk(el.shadowRoot);
+      if (el.classList && (el.classList.contains('ps-chart-title') || el.classList.contains('bk-slider-title'))) {
+        const r = el.getBoundingClientRect();
+        if (el.scrollWidth > el.clientWidth + 1 || r.right > window.innerWidth + 1 || r.width === 0)
+          out.push(el.textContent);
+      }
+    }
+  }
+  walk(document);
+  return out;
+}"""
+
+# Every chart (a Bokeh plot named chart-X) and whether its legend (legend-X) has entries.
+LEGENDS = """() => {
+  const d = Bokeh.documents[0], out = {};
+  for (const m of d.all_models) {
+    if (m.name && m.name.startsWith('chart-')) {
+      const legend = d.get_model_by_name('legend-' + m.name.slice(6));
+      out[m.name] = legend ? legend.items.length : 0;
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.slow
+def test_the_page_fits_a_room_screen(app_server):
+    """At 1280x720 and 1920x1080 nothing reaches past the right edge, no chart title is cut,
+    every chart (the network too) has a legend, and the panel whose outcome is zero in
+    every run says why (issue 22)."""
+    missing = _browser_available()
+    if missing:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"the browser test cannot run in CI: {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    from sim.outcomes import EDUCATION_MILESTONES, SYSTEM_AREAS
+
+    charts = {f"chart-{n}" for n in ["diff", "cost", "net", *(f"ms-{m}" for m in EDUCATION_MILESTONES),
+                                      *(f"sys-{c}" for c in SYSTEM_AREAS)]}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for width, height in ((1280, 720), (1920, 1080)):
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(app_server["url"])
+            page.wait_for_function(f"() => ({SIGNATURE})() !== ''", timeout=60_000)
+            page.wait_for_timeout(1000)                          # the layout has settled
+            assert page.evaluate(BEYOND_RIGHT_EDGE) == [], (width, height)
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+            assert page.evaluate(CUT_TITLES) == [], (width, height)
+            legends = page.evaluate(LEGENDS)
+            assert set(legends) == charts and all(n > 0 for n in legends.values()), legends
+            # The network's legend names what its colours mean (the tie kinds drawn, the groups).
+            net = page.evaluate("() => Bokeh.documents[0].get_model_by_name('legend-net').items"
+                                ".map(i => i.label.field)")
+            assert net == ["status", "kind_label"]
+            # "Infrastructure to embed" is zero in every run without hardwiring: its panel says why.
+            note = page.locator(".ps-empty-infrastructure").first
+            assert note.is_visible() and "only a hardwiring intervention builds it" in note.inner_text()
+            status = page.locator(".ps-status").first.inner_text()
+            assert "cancelled" not in status.lower() and "replicate" not in status.lower(), status
+            page.close()
+        browser.close()
 
 
 def test_a_tab_closing_mid_update_is_not_reported_but_other_errors_are(caplog):

@@ -1,0 +1,68 @@
+"""Start-up: a verb imports what it needs and nothing heavier (issue 22: every command paid
+about 15 s before a 1-year run was done). Times are measured by benchmarks/startup.py,
+never asserted here; these tests check which modules a cold interpreter loads."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def loaded_after(code: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running `code`."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+                         capture_output=True, text=True, env=env, cwd=ROOT, check=True).stdout
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def test_the_command_line_and_its_help_load_no_model_and_no_plotting():
+    mods = loaded_after("import experiments.cli, experiments.run")
+    for heavy in ("matplotlib", "numba", "mesa", "scipy", "pandas", "panel", "bokeh", "sim.model"):
+        assert heavy not in mods, heavy
+
+
+def test_the_model_loads_without_plotting_or_scipy_stats():
+    """A run needs the model; scipy.stats (only synthetic places draw from it) and
+    matplotlib (only the figures) are loaded where they are used."""
+    mods = loaded_after("import sim.run, configs.compose")
+    assert "sim.model" in mods
+    for heavy in ("matplotlib", "scipy.stats", "panel", "bokeh", "pyarrow.parquet"):
+        assert heavy not in mods, heavy
+
+
+def test_a_synthetic_place_still_draws_its_indicators():
+    """scipy.stats moved into the function that uses it: the draw still works, in range."""
+    import numpy as np
+
+    from configs.evidence import table1
+    from sim.synthetic import draw_indicators
+
+    table = table1()
+    values = draw_indicators(table, 0.5, np.random.default_rng(0).standard_normal((50, 5)))
+    assert values.shape == (50, 5)
+    assert np.all(values >= np.array(table.min)) and np.all(values <= np.array(table.max))
+
+
+def test_a_runs_figures_are_all_drawn_even_when_the_second_process_fails(tmp_path):
+    """plot_run draws half of the figures in a forked child; if that child fails, the
+    parent draws them itself, so a run folder never lacks a figure."""
+    from experiments.run import draw_in_two_processes
+
+    parent = os.getpid()
+
+    def job(name: str, fails_in_child: bool = False):
+        def draw():
+            if fails_in_child and os.getpid() != parent:
+                raise RuntimeError("a figure failed in the child")
+            (tmp_path / name).write_text(str(os.getpid()))
+        return draw
+
+    draw_in_two_processes([job("a", fails_in_child=True), job("b"), job("c"), job("d")])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "c", "d"]
+    assert (tmp_path / "a").read_text() == str(parent)           # redrawn by the parent
+    assert (tmp_path / "c").read_text() == str(parent)           # the parent's own half
