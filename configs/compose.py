@@ -105,10 +105,46 @@ class CalibratedSets:
     (`set_of_seed`), so bands carry parameter uncertainty as well as chance. `none`: no
     sets, every replicate runs the registry's values (results as before)."""
 
-    name: str = "none"
-    description: str = ""
+    name: str = "none"                                      # configs/calibrated/<name>.yaml
+    description: str = ""                                   # what the sets were fitted to
     parameters: List[str] = field(default_factory=list)   # registry keys, model.* or place.*
     sets: List[List[float]] = field(default_factory=list)  # one value per parameter, per set
+
+
+@dataclass
+class CalibrationTargets:
+    """What a calibration fits (configs/calibration/*.yaml `targets:`)."""
+
+    table1: str = "seed004_table1_indicators.csv"   # configs/data/ or a path: indicator, mean, sd, min, max (checked)
+    table2: str = "seed004_table2_attainment.csv"   # configs/data/ or a path: stage, mean, sd fitted; r2 validates
+    stages: List[str] = field(default_factory=lambda: ["foundation_stage", "key_stage_2", "key_stage_4"])
+    vintage: str = ""                    # the benchmarks' definitions and when they applied
+    discrepancy_mean: float = 1.0        # points allowed for model discrepancy, per stage mean
+    discrepancy_sd: float = 1.0          # points allowed for model discrepancy, per between-area sd
+
+
+@dataclass
+class CalibrationSpec:
+    """`placesim calibrate calibration=<name>` (configs/calibration/*.yaml; docs/calibration.md)."""
+
+    name: str = "none"                   # none: no fit (placesim calibrate re-derives the thresholds)
+    description: str = ""
+    parameters: List[str] = field(default_factory=list)   # registry keys marked uncertain, or [uncertain]
+    targets: CalibrationTargets = field(default_factory=CalibrationTargets)
+    places: int = 128                    # synthetic places (replicates) per evaluation
+    years: int = 7                       # years simulated per evaluation
+    burn_in_years: int = 2               # years before shares are counted
+    waves: int = 3                       # history-matching waves
+    points_per_wave: int = 40            # parameter sets run per wave
+    candidates: int = 20000              # points the emulators screen per wave
+    cutoff: float = 3.0                  # largest implausibility kept
+    sets: int = 20                       # plausible sets written to configs/calibrated/<name>.yaml
+    validation_places: int = 768         # fresh places for the validation
+    bootstrap: int = 400                 # bootstrap resamples of places for the validation intervals
+    seed: int = 20240                    # seed of places, designs and the choice of sets
+    workers: int = 2                     # parallel simulations
+    out: str = ""                        # folder of evaluations and results ("" = outputs/calibrate/<name>)
+    install: bool = False                # also write configs/calibrated/<name>.yaml
 
 
 @dataclass
@@ -123,6 +159,7 @@ class Config:
     compare: CompareSettings = field(default_factory=CompareSettings)
     sweep: SweepSpec = field(default_factory=SweepSpec)
     calibrated: CalibratedSets = field(default_factory=CalibratedSets)
+    calibration: CalibrationSpec = field(default_factory=CalibrationSpec)
     seed: int = param(0, "seed", 0, 2**31 - 1, "user choice", "seed of the first replicate", hard=(0, 2**63 - 1))
 
 

@@ -21,6 +21,13 @@ above it; --areas also compares 96 synthetic places with seed 004's spread and R
 from __future__ import annotations
 
 import argparse
+import copy
+import dataclasses
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -93,15 +100,6 @@ def area_check(replicates: int = 96, years: int = 8) -> None:
 
 # ------------------------------------------------------------------ calibration=<name>
 
-import dataclasses  # noqa: E402
-import hashlib  # noqa: E402
-import json  # noqa: E402
-import sys  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import List  # noqa: E402
-
-CALIBRATION_DIR = Path(__file__).resolve().parents[1] / "configs" / "calibration"
 CALIBRATED_DIR = Path(__file__).resolve().parents[1] / "configs" / "calibrated"
 TABLE2_COLUMNS = ("stage", "mean", "sd", "r2_explained_by_indicators")
 TABLE1_COLUMNS = ("indicator", "mean", "sd", "min", "max")
@@ -111,66 +109,30 @@ class CalibrationError(ValueError):
     """A user mistake in a calibration (one line)."""
 
 
-@dataclass
-class Targets:
-    table1: str = "seed004_table1_indicators.csv"
-    table2: str = "seed004_table2_attainment.csv"
-    stages: List[str] = field(default_factory=lambda: ["foundation_stage", "key_stage_2", "key_stage_4"])
-    vintage: str = ""
-    discrepancy_mean: float = 1.0
-    discrepancy_sd: float = 1.0
-
-
-@dataclass
-class CalibrationSpec:
-    """configs/calibration/<name>.yaml (its comments say what each key means)."""
-
-    name: str = ""
-    description: str = ""
-    parameters: List[str] = field(default_factory=list)
-    targets: Targets = field(default_factory=Targets)
-    places: int = 128
-    years: int = 7
-    burn_in_years: int = 2
-    waves: int = 3
-    points_per_wave: int = 40
-    candidates: int = 20000
-    cutoff: float = 3.0
-    sets: int = 20
-    validation_places: int = 768
-    bootstrap: int = 400
-    seed: int = 20240
-    workers: int = 2
-    out: str = ""            # folder of evaluations and results ("" = outputs/calibrate/<name>)
-    install: bool = False    # also write configs/calibrated/<name>.yaml
-
-
 LEAST = {"places": 8, "years": 2, "waves": 1, "points_per_wave": 4, "candidates": 100, "sets": 1,
          "validation_places": 16, "bootstrap": 10, "workers": 1}
 
 
-def load_spec(name: str, overrides: list[str]) -> CalibrationSpec:
-    """The named calibration with `calibration.key=value` overrides, type-checked."""
-    from omegaconf import OmegaConf
+def resolve_calibration(overrides: list[str]):
+    """(the ResolvedRun over synthetic places, its CalibrationSpec) from the command line's
+    Hydra overrides (calibration=<name>, calibration.key=value, place and model keys)."""
+    from configs.compose import ConfigError, compose_run_config
 
-    from configs.compose import one_line
-
-    path = CALIBRATION_DIR / f"{name}.yaml"
-    if not path.exists():
-        choices = ", ".join(sorted(p.stem for p in CALIBRATION_DIR.glob("*.yaml")))
-        raise CalibrationError(f"calibration={name}: no such calibration; choose from {choices}")
     try:
-        merged = OmegaConf.merge(OmegaConf.structured(CalibrationSpec), OmegaConf.load(path),
-                                 OmegaConf.from_dotlist(overrides))
-        spec = OmegaConf.to_object(merged)
-    except Exception as exc:  # omegaconf raises several types for a bad value
-        raise CalibrationError(f"calibration: {one_line(exc)}") from None
+        rc = compose_run_config(["place=synthetic", *overrides])
+    except ConfigError as exc:
+        raise CalibrationError(str(exc)) from None
+    spec = rc.config.calibration
+    if spec.name == "none":
+        raise CalibrationError("calibration=none: name a calibration, e.g. calibration=seed004 (configs/calibration/)")
     for key, least in LEAST.items():
         if getattr(spec, key) < least:
             raise CalibrationError(f"calibration.{key}={getattr(spec, key)}: at least {least}")
     if spec.burn_in_years >= spec.years:
         raise CalibrationError(f"calibration.burn_in_years={spec.burn_in_years}: must be below calibration.years={spec.years}")
-    return spec
+    if not rc.place.synthetic:
+        raise CalibrationError(f"place={rc.place.name}: a calibration needs synthetic places (place=synthetic)")
+    return rc, spec
 
 
 def read_target_table(key: str, name: str, required: tuple[str, ...]):
@@ -201,7 +163,7 @@ class Fitted:
     integer: bool
 
 
-def fitted_parameters(config, spec: CalibrationSpec) -> list[Fitted]:
+def fitted_parameters(config, spec) -> list[Fitted]:
     """The parameters to fit with their plausible ranges; CalibrationError for a key that
     is not in the registry, not marked uncertain (or calibrated), or has no range."""
     from experiments.sweep import SweepError, registry_spec, uncertain_keys
@@ -256,12 +218,16 @@ def evaluate(job: dict) -> dict:
     return {"wave": job["wave"], "point": job["point"], **job["values"], **target_stats(shares, job["stages"]), **se}
 
 
-def spec_hash(spec: CalibrationSpec, config) -> str:
-    """Hash of what determines the evaluations (not the workers, the folder or install)."""
+def spec_hash(config) -> str:
+    """Hash of what determines the evaluations (not the workers, the folder, install, or
+    what happens after the fit)."""
     from omegaconf import OmegaConf
 
-    s = dataclasses.replace(spec, workers=0, out="", install=False, sets=0, validation_places=0, bootstrap=0)
-    text = OmegaConf.to_yaml(OmegaConf.structured(s)) + OmegaConf.to_yaml(OmegaConf.structured(config))
+    spec = dataclasses.replace(config.calibration, workers=0, out="", install=False, sets=0,
+                               validation_places=0, bootstrap=0)
+    cfg = dataclasses.replace(config, calibration=spec)
+    cfg.run.plots, cfg.run.batch_size = True, 0
+    text = OmegaConf.to_yaml(OmegaConf.structured(cfg))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -285,22 +251,16 @@ def run_evaluations(jobs: list[dict], workers: int, on_done) -> None:
         on_done(row)
 
 
-def fit(spec: CalibrationSpec, overrides: list[str], out: Path, quiet: bool = False) -> dict:
+def fit(rc, out: Path, quiet: bool = False) -> dict:
     """History matching in waves; returns the emulators, the plausible sets and what was printed."""
     import numpy as np
     import pandas as pd
 
     from analysis.calibration import Emulators, implausibility, target_names
-    from configs.compose import ConfigError, compose_run_config
     from experiments.run import progress_bar
 
-    try:
-        rc = compose_run_config(["place=synthetic", *overrides])
-    except ConfigError as exc:
-        raise CalibrationError(str(exc)) from None
-    if not rc.place.synthetic:
-        raise CalibrationError(f"place={rc.place.name}: a calibration needs synthetic places (place=synthetic)")
     config = rc.config
+    spec = config.calibration
     params = fitted_parameters(config, spec)
     t2 = read_target_table("table2", spec.targets.table2, TABLE2_COLUMNS).set_index("stage")
     read_target_table("table1", spec.targets.table1, TABLE1_COLUMNS)
@@ -317,7 +277,7 @@ def fit(spec: CalibrationSpec, overrides: list[str], out: Path, quiet: bool = Fa
     keys = [p.key for p in params]
     columns = ["wave", "point", *keys, *names, *(n + ".se" for n in names)]
 
-    digest = spec_hash(spec, config)
+    digest = spec_hash(config)
     out.mkdir(parents=True, exist_ok=True)
     manifest_path, evals_path = out / "manifest.json", out / "evaluations.csv"
     if manifest_path.exists():
@@ -345,10 +305,27 @@ def fit(spec: CalibrationSpec, overrides: list[str], out: Path, quiet: bool = Fa
         return Emulators.fit(x, frame[names].to_numpy(dtype=float), names, seed=spec.seed)
 
     def plausible_points(em, wave):
-        cand = lhs(spec.candidates, d, spec.seed + 1000 + wave)
+        """Candidates screened by the emulators: a Latin hypercube over the whole space
+        (its kept share is the share of the space not ruled out), then, while few are
+        kept, points scattered around the kept ones (a small region is otherwise found
+        by a handful of points). Returns (candidates, largest implausibility, all, share)."""
+        rng = np.random.default_rng(spec.seed + 2000 + wave)
         sampling = done[[n + ".se" for n in names]].to_numpy(dtype=float).mean(axis=0)
-        imp = implausibility(em, cand, target, np.sqrt(discrepancy ** 2 + sampling ** 2))
-        return cand, imp.max(axis=1), imp
+        scale = np.sqrt(discrepancy ** 2 + sampling ** 2)
+        cand = lhs(spec.candidates, d, spec.seed + 1000 + wave)
+        imp = implausibility(em, cand, target, scale)
+        share = float((imp.max(axis=1) < spec.cutoff).mean())
+        want = max(spec.points_per_wave, 10 * spec.sets)
+        for _ in range(4):
+            ok = imp.max(axis=1) < spec.cutoff
+            if not ok.any() or ok.sum() >= want:
+                break
+            kept = cand[ok]
+            spread = 0.5 * kept.std(axis=0) + 0.02
+            new = np.clip(kept[rng.integers(len(kept), size=spec.candidates)]
+                          + rng.normal(0.0, 1.0, (spec.candidates, d)) * spread, 0.0, 1.0)
+            cand, imp = np.r_[cand, new], np.r_[imp, implausibility(em, new, target, scale)]
+        return cand, imp.max(axis=1), imp, share
 
     total = spec.waves * spec.points_per_wave
     with progress_bar(total, f"calibrate {spec.name}") as bar:
@@ -358,10 +335,10 @@ def fit(spec: CalibrationSpec, overrides: list[str], out: Path, quiet: bool = Fa
                 design = lhs(spec.points_per_wave, d, spec.seed)
             else:
                 em = emulate(done)
-                cand, worst, _ = plausible_points(em, wave)
+                cand, worst, _, share = plausible_points(em, wave)
                 kept = cand[worst < spec.cutoff]
-                say(f"wave {wave}: {len(kept)} of {len(cand)} candidate sets not ruled out "
-                    f"({100 * len(kept) / len(cand):.1f}% of the space)")
+                say(f"wave {wave}: {100 * share:.2f}% of the parameter space not ruled out; "
+                    f"{len(kept)} candidate sets kept to run from")
                 if len(kept) == 0:
                     break
                 pick = np.random.default_rng(spec.seed + wave).permutation(len(kept))[:spec.points_per_wave]
@@ -383,10 +360,10 @@ def fit(spec: CalibrationSpec, overrides: list[str], out: Path, quiet: bool = Fa
             done = done.astype({"wave": int, "point": int})
             bar.total = bar.n + (spec.waves - wave) * spec.points_per_wave
     em = emulate(done)
-    cand, worst, imp = plausible_points(em, spec.waves + 1)
+    cand, worst, imp, share = plausible_points(em, spec.waves + 1)
     keep = worst < spec.cutoff
-    say(f"after {spec.waves} waves ({len(done)} evaluations of {spec.places} places): {keep.sum()} of {len(cand)} "
-        f"candidate sets not ruled out ({100 * keep.mean():.1f}% of the space)")
+    say(f"after {spec.waves} waves ({len(done)} evaluations of {spec.places} places): {100 * share:.2f}% of the "
+        f"parameter space not ruled out; {keep.sum()} plausible sets found to choose from")
     noise, sampling = em.noise_sd(), done[[n + ".se" for n in names]].to_numpy(dtype=float).mean(axis=0)
     say(f"chance in each statistic over {spec.places} places: between design points (the emulators' noise term) "
         + ", ".join(f"{n} {v:.2f}" for n, v in zip(names, noise))
@@ -405,13 +382,12 @@ def fit(spec: CalibrationSpec, overrides: list[str], out: Path, quiet: bool = Fa
               for i, p in enumerate(params)}
     mean, _ = em.predict(chosen)
     return {"resolved": rc, "params": params, "names": names, "target": target, "sets": sets, "ranges": ranges,
-            "evaluations": done, "emulated": mean, "lines": log_lines, "table2": t2}
+            "evaluations": done, "emulated": mean, "lines": log_lines, "table2": t2, "discrepancy": discrepancy}
 
 
-def validate(spec: CalibrationSpec, result: dict, out: Path, quiet: bool = False) -> dict:
+def validate(spec, result: dict, out: Path, quiet: bool = False) -> dict:
     """Fresh places, each drawing a kept set by its seed (as runs with calibrated=<name>
     do): the fitted statistics achieved, Table 1 by the generator, and the validation."""
-    import numpy as np
     import pandas as pd
 
     from analysis.calibration import (STAGE_LABEL, area_shares, misses, table1_check, target_stats, validation,
@@ -425,7 +401,8 @@ def validate(spec: CalibrationSpec, result: dict, out: Path, quiet: bool = False
 
     rc = result["resolved"]
     keys = [p.key for p in result["params"]]
-    config = dataclasses.replace(rc.config, calibrated=dataclasses.replace(
+    config = copy.deepcopy(rc.config)
+    config = dataclasses.replace(config, calibrated=dataclasses.replace(
         rc.config.calibrated, name=spec.name, parameters=keys, sets=[[s[k] for k in keys] for s in result["sets"]]))
     seeds = [spec.seed + 1_000_000 + i for i in range(spec.validation_places)]
     groups = replicate_groups(config, seeds)
@@ -451,7 +428,10 @@ def validate(spec: CalibrationSpec, result: dict, out: Path, quiet: bool = False
                      f"sd {achieved[s + '.sd']:4.1f} ({t2.loc[s, 'sd']:.1f});  not fitted: R^2 {r2.estimate:.2f} "
                      f"[{r2.low:.2f}, {r2.high:.2f}] (seed 004 {seed_r2[s]:.2f})")
         lines.append(f"       correlations, strongest first: {ranked}")
-    miss = misses(valid, seed_r2)
+    miss = [f"{STAGE_LABEL[n.split('.')[0]]} {'mean' if n.endswith('.mean') else 'between-area sd'} "
+            f"{achieved[n]:.1f} against {t:.1f} (a fitted target missed by more than twice the discrepancy allowed)"
+            for n, t, disc in zip(result["names"], result["target"], result["discrepancy"])
+            if abs(achieved[n] - t) > 2 * disc] + misses(valid, seed_r2)
     lines.append("Where the model misses seed 004: " + ("; ".join(miss) if miss else "nowhere these checks can tell"))
     t1 = table1_check(ind.to_numpy(), table1())
     lines.append("Table 1 by the generator (these places; the table's value in brackets):")
@@ -469,7 +449,7 @@ def validate(spec: CalibrationSpec, result: dict, out: Path, quiet: bool = False
     return {"validation": valid, "achieved": achieved, "table1": t1, "lines": lines, "misses": miss}
 
 
-def calibrated_yaml(spec: CalibrationSpec, result: dict) -> str:
+def calibrated_yaml(spec, result: dict) -> str:
     """The config group file configs/calibrated/<name>.yaml."""
     keys = [p.key for p in result["params"]]
     ranges = "\n".join(f"#   {k}: {lo:.4g} to {hi:.4g}" for k, (lo, hi) in result["ranges"].items())
@@ -487,13 +467,10 @@ def calibrated_yaml(spec: CalibrationSpec, result: dict) -> str:
 
 
 def calibrate(argv: list[str]) -> int:
-    name = next(a.split("=", 1)[1] for a in argv if a.startswith("calibration="))
-    cal_overrides = [a.removeprefix("calibration.") for a in argv if a.startswith("calibration.")]
-    others = [a for a in argv if not a.startswith("calibration")]
     try:
-        spec = load_spec(name, cal_overrides)
+        rc, spec = resolve_calibration(argv)
         out = Path(spec.out or f"outputs/calibrate/{spec.name}")
-        result = fit(spec, others, out)
+        result = fit(rc, out)
     except CalibrationError as exc:
         print(f"placesim calibrate: error: {exc}", file=sys.stderr)
         return 2
@@ -514,12 +491,8 @@ def calibrate(argv: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if any(a.startswith("calibration=") for a in argv):
+    if any(not a.startswith("-") for a in argv):      # Hydra overrides: calibration=<name> ...
         return calibrate(argv)
-    bad = next((a for a in argv if a.startswith("calibration.")), None)
-    if bad:
-        print(f"placesim calibrate: error: {bad}: name the calibration first (calibration=seed004)", file=sys.stderr)
-        return 2
     parser = argparse.ArgumentParser(prog="placesim calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=24)
     parser.add_argument("--years", type=int, default=20)

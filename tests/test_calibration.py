@@ -26,7 +26,7 @@ def one_error_line(capsys, argv) -> str:
 
 def test_unknown_calibration_is_one_line_naming_the_choices(capsys):
     err = one_error_line(capsys, ["calibration=nonesuch"])
-    assert "calibration=nonesuch" in err and "seed004" in err
+    assert "calibration=nonesuch" in err and "seed004" in err and "small" in err
 
 
 def test_target_file_with_missing_columns_is_one_line(capsys, tmp_path):
@@ -125,15 +125,17 @@ def test_small_fit_recovers_the_parameters_the_targets_came_from(tmp_path):
     table = tmp_path / "made.csv"
     pd.DataFrame({"stage": ["key_stage_2"], "mean": [made["key_stage_2.mean"]], "sd": [made["key_stage_2.sd"]],
                   "r2_explained_by_indicators": [0.2]}).to_csv(table, index=False)
-    spec = calibrate.load_spec("small", [f"targets.table2={table}", "places=32", "years=4", "points_per_wave=10"])
-    result = calibrate.fit(spec, [], tmp_path / "fit", quiet=True)
+    rc, spec = calibrate.resolve_calibration(["calibration=small", f"calibration.targets.table2={table}",
+                                              "calibration.places=32", "calibration.years=4",
+                                              "calibration.points_per_wave=10"])
+    result = calibrate.fit(rc, tmp_path / "fit", quiet=True)
     for key, value in truth.items():
         lo, hi = result["ranges"][key]
         assert lo <= value <= hi, (key, value, lo, hi)
     lo, hi = result["ranges"]["model.milestones.threshold_ks2"]
     assert hi - lo < 0.5 * 1.5                                   # half the registry range (-1 to 0.5) or less
     # resuming: the same call again runs nothing new and states the same ranges
-    again = calibrate.fit(spec, [], tmp_path / "fit", quiet=True)
+    again = calibrate.fit(rc, tmp_path / "fit", quiet=True)
     assert len(again["evaluations"]) == len(result["evaluations"])
     assert again["ranges"] == result["ranges"]
     # the sets it keeps run in the model as calibrated parameter sets
