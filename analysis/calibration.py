@@ -85,6 +85,15 @@ def table1_check(indicators: np.ndarray, table) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def band_sources(calibrated_name: str, n_sets: int) -> str:
+    """What a run's bands include, for reports: chance alone, or chance and the
+    parameter uncertainty of a calibration's plausible sets (configs/calibrated)."""
+    if calibrated_name == "none" or n_sets == 0:
+        return "chance only (replicates differ by their random draws; parameters at the registry's values)"
+    return (f"chance and parameter uncertainty (each replicate runs one of the {n_sets} plausible parameter "
+            f"sets of calibrated={calibrated_name}, drawn by its seed)")
+
+
 # -- validation: what the fit does not use ------------------------------------------------
 
 def r2_and_correlations(y: np.ndarray, x: np.ndarray) -> tuple[float, np.ndarray]:

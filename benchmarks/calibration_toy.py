@@ -113,7 +113,12 @@ def main(argv: list[str] | None = None) -> dict:
           f"{args.budget} runs per method, {args.repeats} seeds")
     print(f"{'method':<40} {'centre error':>12} {'truth in box':>13} {'box share':>10} {'seconds':>8}")
     out = {}
+    import importlib.util
+
     for name, method in METHODS.items():
+        if method is optuna_replicates and importlib.util.find_spec("optuna") is None:
+            print(f"{name:<40} skipped: optuna is not installed (pip install -e \".[bench]\")")
+            continue
         t0 = time.perf_counter()
         scores = [score(method(args.budget, seed)) for seed in range(args.repeats)]
         secs = (time.perf_counter() - t0) / args.repeats

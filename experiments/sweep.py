@@ -290,6 +290,10 @@ def prepare(resolved, out: Path, before_writing=lambda: None):
     if spec.replicates < 1 or spec.points_per_task < 1:
         raise SweepError("sweep.replicates and sweep.points_per_task must be at least 1")
     params = swept_parameters(resolved.config, spec)
+    both = [p.key for p in params if p.key in resolved.config.calibrated.parameters]
+    if both:
+        raise SweepError(f"sweep.parameters.{both[0]}: also set per replicate by calibrated={resolved.config.calibrated.name}; "
+                         f"sweep it with calibrated=none, or sweep other parameters")
     design = make_design(spec, params)
     digest = config_hash(resolved.config)
     if holds_results(out):

@@ -141,3 +141,12 @@ def test_small_fit_recovers_the_parameters_the_targets_came_from(tmp_path):
     # the sets it keeps run in the model as calibrated parameter sets
     text = calibrate.calibrated_yaml(spec, result)
     assert text.count("\n  - [") == len(result["sets"]) >= 2
+
+
+def test_history_matching_on_the_toy_keeps_the_known_answer():
+    """benchmarks/calibration_toy.py: the method `placesim calibrate` uses keeps the toy's
+    true parameters among its plausible sets and rules out most of the space."""
+    from benchmarks.calibration_toy import history_matching, score
+
+    error, inside, share = score(history_matching(budget=60, seed=3))
+    assert inside and share < 0.25 and error < 0.2
