@@ -491,7 +491,7 @@ def calibrate(argv: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if any(not a.startswith("-") for a in argv):      # Hydra overrides: calibration=<name> ...
+    if any("=" in a and not a.startswith("-") for a in argv):      # Hydra overrides: calibration=<name> ...
         return calibrate(argv)
     parser = argparse.ArgumentParser(prog="placesim calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=24)
@@ -501,9 +501,22 @@ def main(argv: list[str]) -> int:
     scores = collect_scores(args.replicates, args.years)
     goal = targets()
     print("Thresholds for sim/params.py (Milestones), calibrated on place=england_average:")
+    from scipy import stats
+
+    from sim.params import ModelParams
+
+    registered = ModelParams().milestones
     for name, values in scores.items():
-        thr = float(np.quantile(values, 1 - goal[name]))
-        print(f"  {OUTCOMES[name].threshold.removeprefix('model.milestones.'):<22} = {thr:+.3f}   target {100 * goal[name]:.2f}%  "
+        p = 1 - goal[name]
+        thr = float(np.quantile(values, p))
+        key = OUTCOMES[name].threshold.removeprefix("model.milestones.")
+        # the quantile's sampling sd, sqrt(p(1-p)/n) / density (normal fit); children taken as
+        # independent, so a lower bound: children of one replicate share its place
+        se = np.sqrt(p * (1 - p) / len(values)) / stats.norm.pdf(thr, values.mean(), values.std())
+        now = getattr(registered, key)
+        verdict = ("within chance: keep the registered value" if abs(thr - now) <= 2 * se
+                   else "beyond chance: put the new value in sim/params.py (or fit it: calibration=seed004)")
+        print(f"  {key:<22} = {thr:+.3f} (+- {se:.3f})  registered {now:+.3f}, {verdict}; target {100 * goal[name]:.2f}%  "
               f"(n = {len(values)} children; score mean {values.mean():+.3f}, sd {values.std():.3f})")
     if args.areas:
         area_check()
