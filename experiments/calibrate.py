@@ -449,11 +449,17 @@ def validate(spec, result: dict, out: Path, quiet: bool = False) -> dict:
     return {"validation": valid, "achieved": achieved, "table1": t1, "lines": lines, "misses": miss}
 
 
+def yaml_float(v: float) -> str:
+    """A float YAML reads as a float (6 significant digits; `0` would be an int)."""
+    text = f"{v:.6g}"
+    return text if any(c in text for c in ".en") else text + ".0"
+
+
 def calibrated_yaml(spec, result: dict) -> str:
     """The config group file configs/calibrated/<name>.yaml."""
     keys = [p.key for p in result["params"]]
     ranges = "\n".join(f"#   {k}: {lo:.4g} to {hi:.4g}" for k, (lo, hi) in result["ranges"].items())
-    sets = "\n".join("  - [" + ", ".join(f"{s[k]:.6g}" for k in keys) + "]" for s in result["sets"])
+    sets = "\n".join("  - [" + ", ".join(yaml_float(s[k]) for k in keys) + "]" for s in result["sets"])
     return (f"# Plausible parameter sets written by `placesim calibrate calibration={spec.name}`\n"
             f"# ({len(result['evaluations'])} evaluations of {spec.places} synthetic places, {spec.waves} waves of history\n"
             f"# matching; docs/calibration.md). Each replicate uses the set its seed draws\n"
