@@ -150,3 +150,15 @@ def test_history_matching_on_the_toy_keeps_the_known_answer():
 
     error, inside, share = score(history_matching(budget=60, seed=3))
     assert inside and share < 0.25 and error < 0.2
+
+
+def test_a_sweep_may_not_sweep_a_parameter_the_calibrated_sets_set(tmp_path):
+    from experiments.sweep import SweepError, prepare
+
+    rc = compose_run_config(SMALL + ["calibrated=seed004", "sweep=ties_lhs"])
+    sweep = dataclasses.replace(rc.config.sweep, parameters={"model.families.area_weight": {}})
+    rc.config.sweep = sweep
+    with pytest.raises(SweepError, match=r"sweep.parameters.model.families.area_weight: also set per replicate by "
+                                         r"calibrated=seed004"):
+        prepare(rc, tmp_path / "sweep")
+    assert not any((tmp_path / "sweep").glob("*"))
