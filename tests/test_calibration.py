@@ -162,3 +162,11 @@ def test_a_sweep_may_not_sweep_a_parameter_the_calibrated_sets_set(tmp_path):
                                          r"calibrated=seed004"):
         prepare(rc, tmp_path / "sweep")
     assert not any((tmp_path / "sweep").glob("*"))
+
+
+def test_band_sources_says_whether_bands_carry_parameter_uncertainty():
+    from analysis.calibration import band_sources
+
+    assert band_sources("none", 0).startswith("chance only")
+    text = band_sources("seed004", 20)
+    assert "parameter uncertainty" in text and "20 plausible parameter sets of calibrated=seed004" in text
