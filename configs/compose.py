@@ -139,7 +139,7 @@ class CalibrationSpec:
     candidates: int = 20000              # points the emulators screen per wave
     cutoff: float = 3.0                  # largest implausibility kept
     sets: int = 20                       # plausible sets written to configs/calibrated/<name>.yaml
-    validation_places: int = 768         # fresh places for the validation
+    validation_places: int = 1536        # fresh places for the validation
     bootstrap: int = 400                 # bootstrap resamples of places for the validation intervals
     seed: int = 20240                    # seed of places, designs and the choice of sets
     workers: int = 2                     # parallel simulations

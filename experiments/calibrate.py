@@ -26,6 +26,7 @@ import dataclasses
 import hashlib
 import json
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,8 +224,9 @@ def spec_hash(config) -> str:
     what happens after the fit)."""
     from omegaconf import OmegaConf
 
-    spec = dataclasses.replace(config.calibration, workers=0, out="", install=False, sets=0,
-                               validation_places=0, bootstrap=0)
+    spec = dataclasses.replace(config.calibration, workers=0, out="", install=False, sets=0, validation_places=0,
+                               bootstrap=0, description="",
+                               targets=dataclasses.replace(config.calibration.targets, vintage=""))
     cfg = dataclasses.replace(config, calibration=spec)
     cfg.run.plots, cfg.run.batch_size = True, 0
     text = OmegaConf.to_yaml(OmegaConf.structured(cfg))
@@ -304,13 +306,13 @@ def fit(rc, out: Path, quiet: bool = False) -> dict:
                       for i in range(len(frame))])
         return Emulators.fit(x, frame[names].to_numpy(dtype=float), names, seed=spec.seed)
 
-    def plausible_points(em, wave):
+    def plausible_points(em, wave, runs):
         """Candidates screened by the emulators: a Latin hypercube over the whole space
         (its kept share is the share of the space not ruled out), then, while few are
         kept, points scattered around the kept ones (a small region is otherwise found
         by a handful of points). Returns (candidates, largest implausibility, all, share)."""
         rng = np.random.default_rng(spec.seed + 2000 + wave)
-        sampling = done[[n + ".se" for n in names]].to_numpy(dtype=float).mean(axis=0)
+        sampling = runs[[n + ".se" for n in names]].to_numpy(dtype=float).mean(axis=0)
         scale = np.sqrt(discrepancy ** 2 + sampling ** 2)
         cand = lhs(spec.candidates, d, spec.seed + 1000 + wave)
         imp = implausibility(em, cand, target, scale)
@@ -334,8 +336,9 @@ def fit(rc, out: Path, quiet: bool = False) -> dict:
             if wave == 1:
                 design = lhs(spec.points_per_wave, d, spec.seed)
             else:
-                em = emulate(done)
-                cand, worst, _, share = plausible_points(em, wave)
+                earlier = done[done["wave"] < wave]      # as when first run, also on resume
+                em = emulate(earlier)
+                cand, worst, _, share = plausible_points(em, wave, earlier)
                 kept = cand[worst < spec.cutoff]
                 say(f"wave {wave}: {100 * share:.2f}% of the parameter space not ruled out; "
                     f"{len(kept)} candidate sets kept to run from")
@@ -360,7 +363,7 @@ def fit(rc, out: Path, quiet: bool = False) -> dict:
             done = done.astype({"wave": int, "point": int})
             bar.total = bar.n + (spec.waves - wave) * spec.points_per_wave
     em = emulate(done)
-    cand, worst, imp, share = plausible_points(em, spec.waves + 1)
+    cand, worst, imp, share = plausible_points(em, spec.waves + 1, done)
     keep = worst < spec.cutoff
     say(f"after {spec.waves} waves ({len(done)} evaluations of {spec.places} places): {100 * share:.2f}% of the "
         f"parameter space not ruled out; {keep.sum()} plausible sets found to choose from")
@@ -464,7 +467,8 @@ def calibrated_yaml(spec, result: dict) -> str:
             f"# ({len(result['evaluations'])} evaluations of {spec.places} synthetic places, {spec.waves} waves of history\n"
             f"# matching; docs/calibration.md). Each replicate uses the set its seed draws\n"
             f"# (configs.compose.set_of_seed), so bands include parameter uncertainty as well as chance.\n"
-            f"# Targets: {spec.targets.table2} (per stage mean and between-area sd); {spec.targets.vintage}\n"
+            + textwrap.fill(f"Targets: {spec.targets.table2} (per stage mean and between-area sd); "
+                            f"{spec.targets.vintage}", 92, initial_indent="# ", subsequent_indent="# ") + "\n"
             f"# Ranges not ruled out:\n{ranges}\n"
             f"name: {spec.name}\n"
             f"description: \"{len(result['sets'])} plausible sets fitted to {spec.description}\"\n"

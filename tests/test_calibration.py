@@ -138,6 +138,16 @@ def test_small_fit_recovers_the_parameters_the_targets_came_from(tmp_path):
     again = calibrate.fit(rc, tmp_path / "fit", quiet=True)
     assert len(again["evaluations"]) == len(result["evaluations"])
     assert again["ranges"] == result["ranges"]
+    # interrupted in the second wave: the rerun runs the same points as the first run did
+    part = tmp_path / "part"
+    part.mkdir()
+    rows = (tmp_path / "fit" / "evaluations.csv").read_text().splitlines()
+    (part / "evaluations.csv").write_text("\n".join(rows[:15]) + "\n")        # header, wave 1, 4 of wave 2
+    resumed = calibrate.fit(rc, part, quiet=True)
+    key = ["wave", "point", *truth]
+    pd.testing.assert_frame_equal(resumed["evaluations"][key].sort_values(["wave", "point"]).reset_index(drop=True),
+                                  result["evaluations"][key].sort_values(["wave", "point"]).reset_index(drop=True),
+                                  check_dtype=False)
     # the sets it keeps run in the model as calibrated parameter sets
     text = calibrate.calibrated_yaml(spec, result)
     assert text.count("\n  - [") == len(result["sets"]) >= 2
