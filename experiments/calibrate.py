@@ -46,7 +46,10 @@ def targets() -> dict[str, float]:
     return out
 
 
-def collect_scores(replicates: int, years: int, burn_in_years: int = 5) -> dict[str, np.ndarray]:
+def collect_scores(replicates: int, years: int, burn_in_years: int = 5) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per milestone, the latent scores of every child passing its age after the burn-in,
+    pooled over replicates and months, with each child's replicate index (for a bootstrap
+    over replicates: children of one replicate share its place)."""
     from configs.compose import compose_run_config
     from sim.model import PlaceModel
 
@@ -61,8 +64,18 @@ def collect_scores(replicates: int, years: int, burn_in_years: int = 5) -> dict[
         z = ch.score()
         for name in MILESTONES:
             at = ch.alive & (ch.age == OUTCOMES[name].age_months)
-            pooled[name].append((z[at] @ np.array(OUTCOMES[name].score, dtype=float)))
-    return {k: np.concatenate(v) for k, v in pooled.items()}
+            pooled[name].append((z[at] @ np.array(OUTCOMES[name].score, dtype=float), np.nonzero(at)[0]))
+    return {k: (np.concatenate([a for a, _ in v]), np.concatenate([r for _, r in v])) for k, v in pooled.items()}
+
+
+def threshold_sd(values: np.ndarray, reps: np.ndarray, p: float, n_boot: int = 200, seed: int = 0) -> float:
+    """Bootstrap sd over replicates of the p-quantile of the pooled scores."""
+    rng = np.random.default_rng(seed)
+    ids = np.unique(reps)
+    rows = [values[reps == r] for r in ids]
+    draws = [np.quantile(np.concatenate([rows[i] for i in rng.integers(len(ids), size=len(ids))]), p)
+             for _ in range(n_boot)]
+    return float(np.std(draws))
 
 
 def area_check(replicates: int = 96, years: int = 8) -> None:
@@ -511,23 +524,20 @@ def main(argv: list[str]) -> int:
     scores = collect_scores(args.replicates, args.years)
     goal = targets()
     print("Thresholds for sim/params.py (Milestones), calibrated on place=england_average:")
-    from scipy import stats
-
     from sim.params import ModelParams
 
     registered = ModelParams().milestones
-    for name, values in scores.items():
+    for name, (values, reps) in scores.items():
         p = 1 - goal[name]
         thr = float(np.quantile(values, p))
         key = OUTCOMES[name].threshold.removeprefix("model.milestones.")
-        # the quantile's sampling sd, sqrt(p(1-p)/n) / density (normal fit); children taken as
-        # independent, so a lower bound: children of one replicate share its place
-        se = np.sqrt(p * (1 - p) / len(values)) / stats.norm.pdf(thr, values.mean(), values.std())
+        se = threshold_sd(values, reps, p)
         now = getattr(registered, key)
         verdict = ("within chance: keep the registered value" if abs(thr - now) <= 2 * se
                    else "beyond chance: put the new value in sim/params.py (or fit it: calibration=seed004)")
         print(f"  {key:<22} = {thr:+.3f} (+- {se:.3f})  registered {now:+.3f}, {verdict}; target {100 * goal[name]:.2f}%  "
-              f"(n = {len(values)} children; score mean {values.mean():+.3f}, sd {values.std():.3f})")
+              f"(n = {len(values)} children in {len(np.unique(reps))} replicates; score mean {values.mean():+.3f}, "
+              f"sd {values.std():.3f})")
     if args.areas:
         area_check()
     return 0
