@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -180,3 +181,13 @@ def test_band_sources_says_whether_bands_carry_parameter_uncertainty():
     assert band_sources("none", 0).startswith("chance only")
     text = band_sources("seed004", 20)
     assert "parameter uncertainty" in text and "20 plausible parameter sets of calibrated=seed004" in text
+
+
+def test_threshold_sd_counts_replicates_not_children():
+    """Children of one replicate share its place: when replicates differ, the threshold's
+    sd is that of the replicates, far above what as many independent children give."""
+    rng = np.random.default_rng(1)
+    reps = np.repeat(np.arange(10), 500)
+    shared = rng.normal(0, 1, 10)[reps] + rng.normal(0, 0.1, reps.size)
+    alone = rng.normal(0, 1, reps.size)
+    assert calibrate.threshold_sd(shared, reps, 0.5) > 4 * calibrate.threshold_sd(alone, reps, 0.5)
