@@ -83,6 +83,7 @@ def area_check(replicates: int = 96, years: int = 8) -> None:
     indicators for the yearly share reaching each benchmark (outputs, not inputs)."""
     import pandas as pd
 
+    from analysis.calibration import area_shares, r2_and_correlations
     from configs.compose import compose_run_config
     from configs.evidence import MILESTONE_OF_STAGE, table2
     from sim.model import PlaceModel
@@ -95,18 +96,13 @@ def area_check(replicates: int = 96, years: int = 8) -> None:
     ind = pd.DataFrame(PlaceModel(rc.place, rc.model, rc.england, seeds).state.place.indicators,
                        columns=list(INDICATORS), index=seeds)
     target = table2().set_index("stage")
-    ms = res.milestones[(res.milestones["group"] == "all") & (res.milestones["year"] >= rc.config.run.start_year + 2)]
+    shares = area_shares(res.milestones, MILESTONE_OF_STAGE, rc.config.run.start_year + 2)
     print(f"Synthetic places ({replicates} draws, years 3-{years}) against seed 004 Table 2 (LSOA-years):")
     for stage, mil in MILESTONE_OF_STAGE.items():
-        a = ms[ms["milestone"] == mil].groupby(["seed", "year"])[["reached", "assessed"]].sum()
-        a = a[a["assessed"] > 0]
-        y = 100 * (a["reached"] / a["assessed"]).to_numpy()
-        x = ind.loc[a.index.get_level_values("seed")].to_numpy()
-        X = np.c_[np.ones(len(y)), x]
-        beta, *_ = np.linalg.lstsq(X, y, rcond=None)
-        r2 = 1 - ((y - X @ beta) ** 2).sum() / ((y - y.mean()) ** 2).sum()
-        corr = {c: np.corrcoef(x[:, i], y)[0, 1] for i, c in enumerate(INDICATORS)}
-        ranked = ", ".join(f"{c} {v:+.2f}" for c, v in sorted(corr.items(), key=lambda kv: -abs(kv[1])))
+        d = shares[shares["stage"] == stage]
+        y = d["share"].to_numpy()
+        r2, corr = r2_and_correlations(y, ind.loc[d["seed"]].to_numpy())
+        ranked = ", ".join(f"{INDICATORS[i]} {corr[i]:+.2f}" for i in np.argsort(-np.abs(corr)))
         t = target.loc[stage]
         print(f"  {mil:<8} mean {y.mean():5.1f} (seed 004 {t['mean']:.1f})  sd {y.std():4.1f} ({t['sd']:.1f})  "
               f"R^2 {r2:.2f} ({t['r2_explained_by_indicators']:.2f})  correlations: {ranked}")
