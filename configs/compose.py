@@ -6,6 +6,7 @@ registration in Hydra's ConfigStore, and turning a composed config into plain
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from dataclasses import dataclass, field
@@ -98,6 +99,55 @@ class CompareSettings:
 
 
 @dataclass
+class CalibratedSets:
+    """Plausible parameter sets from a calibration (configs/calibrated/*.yaml, written by
+    `placesim calibrate calibration=<name>`): each replicate uses the set its seed draws
+    (`set_of_seed`), so bands carry parameter uncertainty as well as chance. `none`: no
+    sets, every replicate runs the registry's values (results as before)."""
+
+    name: str = "none"                                      # configs/calibrated/<name>.yaml
+    description: str = ""                                   # what the sets were fitted to
+    parameters: List[str] = field(default_factory=list)   # registry keys, model.* or place.*
+    sets: List[List[float]] = field(default_factory=list)  # one value per parameter, per set
+
+
+@dataclass
+class CalibrationTargets:
+    """What a calibration fits (configs/calibration/*.yaml `targets:`)."""
+
+    table1: str = "seed004_table1_indicators.csv"   # configs/data/ or a path: indicator, mean, sd, min, max (checked)
+    table2: str = "seed004_table2_attainment.csv"   # configs/data/ or a path: stage, mean, sd fitted; r2 validates
+    stages: List[str] = field(default_factory=lambda: ["foundation_stage", "key_stage_2", "key_stage_4"])
+    vintage: str = ""                    # the benchmarks' definitions and when they applied
+    discrepancy_mean: float = 1.0        # points allowed for model discrepancy, per stage mean
+    discrepancy_sd: float = 1.0          # points allowed for model discrepancy, per between-area sd
+
+
+@dataclass
+class CalibrationSpec:
+    """`placesim calibrate calibration=<name>` (configs/calibration/*.yaml; docs/calibration.md)."""
+
+    name: str = "none"                   # none: no fit (placesim calibrate re-derives the thresholds)
+    description: str = ""
+    parameters: List[str] = field(default_factory=list)   # registry keys marked uncertain, or [uncertain]
+    targets: CalibrationTargets = field(default_factory=CalibrationTargets)
+    places: int = 128                    # synthetic places (replicates) per evaluation
+    years: int = 7                       # years simulated per evaluation
+    burn_in_years: int = 2               # years before shares are counted
+    waves: int = 3                       # history-matching waves
+    points_per_wave: int = 40            # parameter sets run per wave
+    candidates: int = 20000              # points the emulators screen per wave
+    cutoff: float = 3.0                  # largest implausibility kept
+    sets: int = 20                       # plausible sets written to configs/calibrated/<name>.yaml
+    validation_places: int = 1536        # fresh places for the validation
+    bootstrap: int = 400                 # bootstrap resamples of places for the validation intervals
+    seed: int = 20240                    # seed of places, designs and the choice of sets
+    workers: int = 2                     # parallel simulations
+    out: str = ""                        # folder of evaluations and results ("" = outputs/calibrate/<name>)
+    install: bool = False                # also write configs/calibrated/<name>.yaml
+
+
+@dataclass
 class Config:
     """Everything a run needs. YAML in configs/ fills it; Hydra type-checks it."""
 
@@ -108,6 +158,8 @@ class Config:
     scenarios: List[str] = field(default_factory=lambda: ["baseline", "core_team", "core_team_exit"])
     compare: CompareSettings = field(default_factory=CompareSettings)
     sweep: SweepSpec = field(default_factory=SweepSpec)
+    calibrated: CalibratedSets = field(default_factory=CalibratedSets)
+    calibration: CalibrationSpec = field(default_factory=CalibrationSpec)
     seed: int = param(0, "seed", 0, 2**31 - 1, "user choice", "seed of the first replicate", hard=(0, 2**63 - 1))
 
 
@@ -137,12 +189,81 @@ def to_params(cfg: Any) -> Config:
     problems += interaction_problems(obj.compare.interaction, obj.scenarios)
     problems += [f"sweep.{key}={getattr(obj.sweep, key)}: at least {least} ({what})"
                  for key, (least, what) in SWEEP_LEAST.items() if getattr(obj.sweep, key) < least]
+    problems += calibrated_problems(obj)
     if problems:
         raise ConfigError(problems[0])
     check_hosting(obj.place, build_interventions(obj.scenario), obj.model)   # refuse before anything runs
     for name in obj.scenarios:
         check_hosting(obj.place, build_interventions(load_scenario(name)), obj.model)
     return obj
+
+
+def calibrated_problems(obj: Config) -> list[str]:
+    """One line per calibrated set that names an unknown key, has the wrong length or a
+    value outside its key's hard limits."""
+    from sim.registry import allowed_range
+
+    cal, problems = obj.calibrated, []
+    if cal.name != "none" and not cal.sets:
+        return [f"calibrated={cal.name}: holds no parameter sets; rerun placesim calibrate calibration={cal.name}"]
+    for key in cal.parameters:
+        if registered_field(obj, key) is None:
+            problems.append(f"calibrated.parameters: {key} is not a model.* or place.* parameter in the registry")
+    for i, values in enumerate(cal.sets):
+        if len(values) != len(cal.parameters):
+            problems.append(f"calibrated.sets[{i}]: {len(values)} values for {len(cal.parameters)} parameters")
+            continue
+        for key, v in zip(cal.parameters, values):
+            f = registered_field(obj, key)
+            spec = f.metadata["spec"] if f is not None else None
+            if spec and ((spec.hard_low is not None and v < spec.hard_low) or (spec.hard_high is not None and v > spec.hard_high)):
+                problems.append(f"calibrated.sets[{i}]: {key}={v} outside {allowed_range(spec)}")
+    return problems
+
+
+def registered_field(obj: Config, key: str):
+    """The dataclass field of a registry key `model.*` / `place.*` (None if there is none)."""
+    parts = key.split(".")
+    if parts[0] not in ("model", "place") or len(parts) < 2:
+        return None
+    holder = getattr(obj, parts[0])
+    for name in parts[1:-1]:
+        holder = getattr(holder, name, None)
+        if not dataclasses.is_dataclass(holder):
+            return None
+    f = next((f for f in dataclasses.fields(holder) if f.name == parts[-1]), None)
+    return f if f is not None and "spec" in f.metadata else None
+
+
+def set_of_seed(seed: int, n_sets: int) -> int:
+    """Which plausible set replicate `seed` uses: a draw keyed by the seed alone, so a
+    replicate keeps its set in run, compare and sweep alike (scenarios stay paired)."""
+    import numpy as np
+
+    return int(np.random.default_rng([int(seed), 0xCA1B]).integers(n_sets))
+
+
+def replicate_groups(config: Config, seeds: List[int]) -> list[tuple[PlaceParams, ModelParams, list[int]]]:
+    """(place, model, seeds) per plausible set in use: one group with the config's own
+    parameters when `calibrated=none`."""
+    cal = config.calibrated
+    if not cal.sets:
+        return [(config.place, config.model, list(seeds))]
+    by_set: dict[int, list[int]] = {}
+    for s in seeds:
+        by_set.setdefault(set_of_seed(s, len(cal.sets)), []).append(int(s))
+    groups = []
+    for i, group in sorted(by_set.items()):
+        params = {"place": copy.deepcopy(config.place), "model": copy.deepcopy(config.model)}
+        for key, value in zip(cal.parameters, cal.sets[i]):
+            parts = key.split(".")
+            holder = params[parts[0]]
+            for name in parts[1:-1]:
+                holder = getattr(holder, name)
+            current = getattr(holder, parts[-1])
+            setattr(holder, parts[-1], int(round(value)) if isinstance(current, int) and not isinstance(current, bool) else float(value))
+        groups.append((params["place"], params["model"], group))
+    return groups
 
 
 def interaction_problems(spec: InteractionSpec, scenarios: List[str]) -> list[str]:

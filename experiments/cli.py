@@ -18,7 +18,7 @@ VERBS = {
     "report": ("experiments.report", "a funders' report (HTML and PDF) from a compare or sweep folder"),
     "app": ("app.cli", "the strategy-session page: live 'what if' in a browser"),
     "bench": ("benchmarks.bench", "speed and memory benchmarks against a per-agent Mesa reference"),
-    "calibrate": ("experiments.calibrate", "re-derive the milestone thresholds from seed 004 Table 2"),
+    "calibrate": ("experiments.calibrate", "fit uncertain parameters to seed 004 (calibration=seed004), or re-derive the thresholds"),
     "params": ("experiments.params_doc", "write docs/parameters.md from the parameter registry"),
 }
 

@@ -16,6 +16,7 @@ Columns: docs/results.md, "Lottery".
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from experiments.hydra_entry import launch, start_task
@@ -53,6 +54,10 @@ def run_lottery(resolved):
     if not probe:
         raise SystemExit(f"placesim lottery: scenario {cfg.scenario.name!r} has no promise_academy intervention; "
                          "use scenario=hcz_saturation (the default) or add one (kind: promise_academy)")
+    if cfg.calibrated.sets:
+        print(f"placesim lottery: error: calibrated={cfg.calibrated.name}: the lottery runs one parameter set; "
+              "use calibrated=none", file=sys.stderr)
+        raise SystemExit(2)
     seeds = sorted(set(resolved.seeds))
     months = 12 * cfg.run.years
     with progress_bar(months * len(seeds), f"{cfg.place.name} / lottery") as bar:

@@ -210,9 +210,9 @@ def run_task(job: dict) -> dict:
     import logging as _logging
 
     from analysis.results import require_finite, write_sweep_task
-    from configs.compose import build_interventions
+    from configs.compose import build_interventions, replicate_groups
     from experiments.memory import release_freed_memory
-    from sim.run import simulate
+    from experiments.run import simulate_groups
 
     _logging.getLogger("MESA").setLevel(_logging.WARNING)
     out = Path(job["out"])
@@ -223,7 +223,7 @@ def run_task(job: dict) -> dict:
         try:
             cfg = apply_point(config, values)
             scen = cfg.scenario
-            res = simulate(cfg.place, cfg.model, england, seeds, months,
+            res = simulate_groups(replicate_groups(cfg, seeds), england, months,
                            interventions=lambda s=scen: build_interventions(s),
                            batch_size=len(seeds), start_year=cfg.run.start_year, network_every=0)
             require_finite({"timeseries": res.timeseries, "milestones": res.milestones})
@@ -251,9 +251,10 @@ def _paired_tables(res, cfg, england, seeds, months, extra):
     """A paired point: the baseline (no intervention) on the same seeds beside the
     scenario, rows told apart by `arm`, and `cost_to_date` (the scenario's spending
     summed over every month so far, which the yearly rows would otherwise miss)."""
-    from sim.run import simulate
+    from configs.compose import replicate_groups
+    from experiments.run import simulate_groups
 
-    base = simulate(cfg.place, cfg.model, england, seeds, months, interventions=None,
+    base = simulate_groups(replicate_groups(cfg, seeds), england, months, interventions=None,
                     batch_size=len(seeds), start_year=cfg.run.start_year, network_every=0)
     ts_parts, ms_parts = [], []
     for arm, r in (("scenario", res), ("baseline", base)):
@@ -289,6 +290,10 @@ def prepare(resolved, out: Path, before_writing=lambda: None):
     if spec.replicates < 1 or spec.points_per_task < 1:
         raise SweepError("sweep.replicates and sweep.points_per_task must be at least 1")
     params = swept_parameters(resolved.config, spec)
+    both = [p.key for p in params if p.key in resolved.config.calibrated.parameters]
+    if both:
+        raise SweepError(f"sweep.parameters.{both[0]}: also set per replicate by calibrated={resolved.config.calibrated.name}; "
+                         f"sweep it with calibrated=none, or sweep other parameters")
     design = make_design(spec, params)
     digest = config_hash(resolved.config)
     if holds_results(out):

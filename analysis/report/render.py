@@ -47,6 +47,14 @@ def _common() -> dict:
             "css": (TEMPLATES / "report.css").read_text()}
 
 
+def bands_of(inputs: CompareInputs) -> str:
+    """What the bands include (analysis.calibration.band_sources), from the runs' config."""
+    from analysis.calibration import band_sources
+
+    cal = (next(iter(inputs.configs.values()), None) or {}).get("calibrated") or {}
+    return band_sources(str(cal.get("name", "none")), len(cal.get("sets") or []))
+
+
 def compare_content(inputs: CompareInputs) -> dict:
     """Everything the template shows for a compare folder."""
     ctx = context_of(inputs)
@@ -69,7 +77,7 @@ def compare_content(inputs: CompareInputs) -> dict:
         "kind": "compare",
         "title": title,
         "meta": [ctx.place_name, ctx.period, f"{ctx.replicates} replicates per scenario",
-                 f"{len(ctx.names)} scenarios"],
+                 f"{len(ctx.names)} scenarios", "bands: " + bands_of(inputs)],
         "question": question,
         "place_sentences": place_sentences(ctx),
         "brief": brief_sentences(ctx),
