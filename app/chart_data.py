@@ -4,7 +4,7 @@ Inputs are the tidy tables of `sim.run.RunResult` for the baseline and the scena
 the same seeds (common random numbers), so every difference is paired seed by seed
 before it is summarised, as `analysis.compare` does for saved comparisons:
 - milestone trajectories: share of children assessed who reach each milestone, per
-  year, median and REPLICATE_BAND (10-90%) over replicates, baseline and scenario;
+  year, median and REPLICATE_BAND (the 90% interval: 5th-95th percentile) over replicates, baseline and scenario;
 - difference to baseline: additional children reaching each milestone, cumulative
   since the start, (share - baseline share) x children assessed, paired, median and
   PAIRED_INTERVAL (5-95%: the 90% interval of `placesim compare`);
