@@ -168,7 +168,7 @@ class PageController:
         else:
             what = "Ready"
         wanted = self.choices
-        return Status(place=r.place if r else "", replicates=reps, what=what,
+        return Status(place=r.place if r else self.choices.place, replicates=reps, what=what,
                       drawn=fingerprint(r.place, r.interventions) if r else "",
                       wanted=fingerprint(wanted.place, interventions_for(wanted, self.years)),
                       runs=self.runs, latency=self.last_latency, complete=self.last_complete,

@@ -467,9 +467,14 @@ class StrategyPage:
             f"<tr><td>{r['label']}</td><td style='text-align:right'>{_whole(r['extra'])}</td>"
             f"<td style='text-align:right;color:#666'>{_whole(r['low'])} to {_whole(r['high'])}</td>"
             f"<td style='padding-left:6px'>{html.escape(cost_or_uncertainty_text(r))}</td></tr>" for r in cost.rows)
-        return (f"<div style='font-size:12px;white-space:normal'><b>Total cost {res.start_year}-{end}: "
-                f"{R.gbp(cost.total)}</b>"
-                f"<table style='border-collapse:collapse;margin-top:4px;width:100%'>"
+        # A fixed layout: the sentences in the last column wrap inside the card instead of
+        # widening the table past it (the card's width is fixed; issue 22, a room's screen).
+        return (f"<div style='font-size:12px;white-space:normal;max-width:{CARD['cost'] - 20}px'>"
+                f"<b>Total cost {res.start_year}-{end}: {R.gbp(cost.total)}</b>"
+                f"<table style='border-collapse:collapse;margin-top:4px;width:100%;table-layout:fixed;"
+                f"overflow-wrap:anywhere'>"
+                f"<colgroup><col style='width:26%'><col style='width:13%'><col style='width:17%'>"
+                f"<col style='width:44%'></colgroup>"
                 f"<tr style='color:#444'><th style='text-align:left'>milestone</th><th>extra children</th>"
                 f"<th>range*</th><th style='text-align:left'>cost per extra child</th></tr>{rows}</table>"
                 f"<div style='color:#666'>* {PAIRED_INTERVAL.wording}, over {len(res.seeds)} runs</div></div>")

@@ -153,3 +153,17 @@ def test_time_series_figures_end_in_the_last_calendar_year_of_the_run():
     fig = timeseries_panels(ts, ["relationships"])
     xs = np.concatenate([line.get_xdata() for line in fig.axes[0].get_lines()])
     assert xs.min() == 2016 and xs.max() == 2017
+
+
+def test_rounding_to_significant_figures_works_at_any_magnitude():
+    """The page met a cost of about 1e-300 (an effect of almost nothing): rounding must
+    not raise (decimal.InvalidOperation) however small or large the value."""
+    from analysis.report.formatting import money, significant
+
+    assert significant(1.234e-300, 2) == 1.2e-300
+    assert significant(9.99e40, 2) == 1e41
+    assert significant(-0.000456, 2) == -0.00046
+    assert money(1e-250) == "£0"
+    from analysis.report.formatting import number
+
+    assert number(1.5e40, 0).startswith("15,000,000,000") and number(-2.5, 0) == "−3"

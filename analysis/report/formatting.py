@@ -8,7 +8,7 @@ and costs per additional child to two.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from sim.outcomes import MILESTONE, OUTCOMES
@@ -31,11 +31,21 @@ def decimals_for(low: float, high: float, default: int = 0, most: int = 3) -> in
     return int(min(max(-math.floor(math.log10(half)), 0), most))
 
 
+def _quantize(value: float, places: int) -> Decimal:
+    """`value` rounded half away from zero to `places` decimal places (negative: tens,
+    hundreds...), with enough working precision for any magnitude (Decimal's default 28
+    digits raise InvalidOperation on a very large or very small value)."""
+    exact = Decimal(repr(value))
+    magnitude = exact.adjusted() if exact != 0 else 0
+    context = Context(prec=max(28, abs(magnitude) + abs(places) + 2))
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=context)
+
+
 def number(value: float, decimals: int, signed: bool = False, grouping: bool = True) -> str:
     """A rounded number (half away from zero) with a true minus sign and no "-0"."""
     if not finite(value):
         return "n/a"
-    q = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    q = _quantize(float(value), decimals)
     if q == 0:
         q = abs(q)
     text = f"{abs(q):,.{decimals}f}" if grouping else f"{abs(q):.{decimals}f}"
@@ -70,7 +80,7 @@ def significant(value: float, sig: int) -> float:
     if not finite(value) or value == 0:
         return float(value) if finite(value) else float("nan")
     digits = sig - 1 - math.floor(math.log10(abs(value)))
-    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    return float(_quantize(float(value), digits))
 
 
 def money(value: float, sig: int = 3) -> str:
