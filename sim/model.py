@@ -37,7 +37,7 @@ from sim.state import State
 from sim.synthetic import IndicatorTable
 
 
-SERVICE_BURN_IN = 24  # months of service intake run before month 0 (negative months)
+SERVICE_BURN_IN = 12  # months of service intake run before month 0 (negative months)
 SERVICE_RESETTLE = 12  # and again after the network and families have settled (ODD 5.7 item 5b)
 
 
