@@ -94,10 +94,10 @@ class Development:
 class Milestones:
     """Where a latent score counts as reaching a milestone (calibrated to seed 004 Table 2)."""
 
-    threshold_eyfs: float = param(-0.368, "SD", -1.0, 0.5, "calibrated: England-average place reaches 68.09% (seed 004 Table 2; old benchmark 78+ points, L621-626)", "learning score needed at age 5")
-    threshold_ks2: float = param(-0.343, "SD", -1.0, 0.5, "calibrated: England-average place reaches 65.68% (seed 004 Table 2; level 4 English and maths, L627-629)", "learning score needed at age 11")
+    threshold_eyfs: float = param(-0.396, "SD", -1.0, 0.5, "calibrated: England-average place reaches 68.09% (seed 004 Table 2; old benchmark 78+ points, L621-626)", "learning score needed at age 5")
+    threshold_ks2: float = param(-0.389, "SD", -1.0, 0.5, "calibrated: England-average place reaches 65.68% (seed 004 Table 2; level 4 English and maths, L627-629)", "learning score needed at age 11")
     threshold_ks4: float = param(-0.014, "SD", -1.0, 0.8, "calibrated: England-average place reaches 53.04% (seed 004 Table 2; five A*-C incl. English and maths, L630-632)", "learning score needed at age 16")
-    threshold_eet: float = param(-0.581, "SD", -2.0, 0.0, "calibrated: 85% of 18-year-olds in an England-average place in education, employment or training (assumption, DfE NEET statistics order of magnitude)", "combined learning-wellbeing score needed at 18")
+    threshold_eet: float = param(-0.619, "SD", -2.0, 0.0, "calibrated: 85% of 18-year-olds in an England-average place in education, employment or training (assumption, DfE NEET statistics order of magnitude)", "combined learning-wellbeing score needed at 18")
     threshold_decay_free: float = param(-0.511, "SD", -1.5, 0.0, "calibrated: 77% of 5-year-olds in an England-average place free of visible decay (assumption, PHE oral health survey 2019 order of magnitude)", "health score needed at age 5 to count as decay-free")
     exclusion_rate: float = nonneg(0.0035, "per secondary pupil per month", 0.001, 0.008, A + " (about 4% of secondary pupils excluded for a fixed term each year, DfE)", "baseline fixed-term exclusion hazard")
     exclusion_wellbeing_slope: float = nonneg(0.8, "log-hazard per SD", 0.3, 1.2, A, "how much low wellbeing raises exclusion")
