@@ -586,7 +586,10 @@ def test_the_page_in_a_real_browser(app_server, tmp_path):
             f"() => {{ const s = ({SIGNATURE})(); return s !== '' && s !== {json.dumps(before)} && ({CERTAINTY})(); }}",
             timeout=60_000, polling=10).json_value()
         browser_latency = time.perf_counter() - t0
-        assert said.startswith("Still uncertain: drawn from 2 of 4 runs"), said
+        # On a loaded machine the second wave can land before the browser reads the first
+        # picture; then the page says the ranges may still move (all runs in, not settled).
+        assert (said.startswith("Still uncertain: drawn from 2 of 4 runs")
+                or said.startswith("Still uncertain: all 4 runs are in, but the last ones still moved")), said
         assert handle.get_attribute("aria-valuenow") == "2.0"
         wait_idle()
         assert int(status()["run"]) == runs + 1
