@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from experiments.hydra_entry import launch, start_task
@@ -52,15 +54,67 @@ def execute(resolved, out: Path, interventions=None, label: str = "baseline") ->
 
     cfg = resolved.config
     months = 12 * cfg.run.years
-    with progress_bar(months * len(resolved.seeds), f"{cfg.place.name} / {label}") as bar:
-        result = simulate_groups(replicate_groups(cfg, resolved.seeds), resolved.england, months,
-                          interventions=interventions, batch_size=cfg.run.batch_size,
-                          start_year=cfg.run.start_year, on_month=bar.update)
-    write_run(out, result, OmegaConf.to_yaml(OmegaConf.structured(cfg)), place=cfg.place.name,
-              scenario=label, seeds=resolved.seeds, months=months, start_year=cfg.run.start_year)
-    if cfg.run.plots:
+    plotter = Plotter.start(out, cfg) if cfg.run.plots else None
+    try:
+        with progress_bar(months * len(resolved.seeds), f"{cfg.place.name} / {label}") as bar:
+            result = simulate_groups(replicate_groups(cfg, resolved.seeds), resolved.england, months,
+                              interventions=interventions, batch_size=cfg.run.batch_size,
+                              start_year=cfg.run.start_year, on_month=bar.update)
+        if plotter is not None:
+            plotter.send(result)
+        write_run(out, result, OmegaConf.to_yaml(OmegaConf.structured(cfg)), place=cfg.place.name,
+                  scenario=label, seeds=resolved.seeds, months=months, start_year=cfg.run.start_year)
+    finally:
+        drawn = plotter is not None and plotter.finish()
+    if cfg.run.plots and not drawn:
         plot_run(out, result, cfg)
     return {"result": result}
+
+
+@dataclass
+class Plotter:
+    """A forked process that draws a run's figures: it imports matplotlib (about 0.3 s)
+    while the parent simulates, takes the result through a pipe, and draws while the
+    parent writes the tables. Where fork is missing or the process fails, `finish` says
+    so and the parent draws the figures itself."""
+
+    pid: int
+    pipe: int                        # the write end; closing it without a result ends the child
+
+    @classmethod
+    def start(cls, out: Path, cfg) -> "Plotter | None":
+        if not hasattr(os, "fork"):
+            return None
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:                 # the child: never returns
+            code = 1
+            try:
+                os.close(write)
+                import analysis.plots  # noqa: F401  (while the parent simulates)
+                with os.fdopen(read, "rb") as pipe:
+                    result = pickle.load(pipe)
+                plot_run(out, result, cfg)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(read)
+        return cls(pid, write)
+
+    def send(self, result) -> None:
+        try:
+            with os.fdopen(self.pipe, "wb") as pipe:
+                pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:              # the child has gone (BrokenPipeError): finish() says so
+            pass
+        self.pipe = -1
+
+    def finish(self) -> bool:
+        """Wait for the child; True when it drew every figure."""
+        if self.pipe >= 0:           # no result was sent (the run failed): let the child end
+            os.close(self.pipe)
+            self.pipe = -1
+        return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1]) == 0
 
 
 def plot_run(out: Path, result, cfg) -> None:
