@@ -66,3 +66,16 @@ def test_a_runs_figures_are_all_drawn_even_when_the_second_process_fails(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "c", "d"]
     assert (tmp_path / "a").read_text() == str(parent)           # redrawn by the parent
     assert (tmp_path / "c").read_text() == str(parent)           # the parent's own half
+
+
+def test_the_plotting_process_reports_failure_and_ends_when_no_result_comes(tmp_path):
+    """execute() draws in the parent when the forked plotter says it failed, and a run
+    that fails before its result exists leaves no plotter waiting on the pipe."""
+    from experiments.run import Plotter
+
+    failing = Plotter.start(tmp_path, cfg=None)
+    failing.send("not a run result")                 # plot_run fails on it in the child
+    assert failing.finish() is False
+    assert not (tmp_path / "plots").exists()
+    abandoned = Plotter.start(tmp_path, cfg=None)
+    assert abandoned.finish() is False               # the pipe closes: the child ends at once
