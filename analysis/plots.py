@@ -43,8 +43,8 @@ def _ribbon(ax, x, med, lo, hi, colour, style, label):
     ax.plot(x, med, color=colour, linestyle=style, linewidth=2, label=label)
 
 
-def _fixed_layout(fig: plt.Figure, rows: int, cols: int, *, left: float = 0.8, right: float = 0.2,
-                  top: float = 0.75, bottom: float = 0.55, wspace: float = 0.9, hspace: float = 0.85) -> None:
+def _fixed_layout(fig: plt.Figure, rows: int, cols: int, *, left: float = 0.95, right: float = 0.25,
+                  top: float = 0.75, bottom: float = 0.55, wspace: float = 1.0, hspace: float = 0.85) -> None:
     """Place a grid of panels with margins in inches, room enough for tick labels, axis
     labels, two-line panel titles and the suptitle. Replaces tight_layout, which lays out
     every text once more before the figure is drawn (about a third of a panel figure's time)."""
