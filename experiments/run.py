@@ -19,12 +19,33 @@ from sim.outcomes import EDUCATION_MILESTONES, KEY_SERIES, OUTCOMES, SYSTEM_AREA
 
 log = logging.getLogger("placesim")
 
+@dataclass
+class NoBar:
+    """The progress bar where none is shown (it counts, like tqdm's `n`): a disabled tqdm
+    would still create its multiprocessing lock, which starts multiprocessing's resource
+    tracker (a second Python, about 0.1 s of CPU)."""
+
+    total: int
+    unit: str = "replicate-month"
+    n: int = 0
+
+    def __enter__(self) -> "NoBar":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+
+
 def progress_bar(total: int, desc: str):
-    """tqdm with count, rate and ETA; quiet under CI=true or when not on a terminal."""
+    """tqdm with count, rate and ETA; none under CI=true or when not on a terminal."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes") or not sys.stderr.isatty():
+        return NoBar(total)
     from tqdm import tqdm
 
-    quiet = os.environ.get("CI", "").lower() in ("1", "true", "yes") or not sys.stderr.isatty()
-    return tqdm(total=total, desc=desc, unit="replicate-month", disable=quiet, smoothing=0.1)
+    return tqdm(total=total, desc=desc, unit="replicate-month", smoothing=0.1)
 
 
 def simulate_groups(groups, england, months: int, **kwargs):
