@@ -66,14 +66,17 @@ def simulate_groups(groups, england, months: int, **kwargs):
     return RunResult(joined("timeseries"), joined("milestones"), joined("network"), results[0].organisations)
 
 
-def execute(resolved, out: Path, interventions=None, label: str = "baseline") -> dict:
-    """Run the replicates of a resolved config and write the run folder; returns paths."""
+def execute(resolved, out: Path, interventions=None, label: str = "baseline", config_yaml: str | None = None) -> dict:
+    """Run the replicates of a resolved config and write the run folder; returns paths.
+    `config_yaml` is the resolved config as written to config.yaml, if the caller has it."""
     from omegaconf import OmegaConf
 
     from analysis.results import write_run
     from configs.compose import replicate_groups
 
     cfg = resolved.config
+    if config_yaml is None:
+        config_yaml = OmegaConf.to_yaml(OmegaConf.structured(cfg))
     months = 12 * cfg.run.years
     plotter = Plotter.start(out, cfg) if cfg.run.plots else None
     try:
@@ -83,7 +86,7 @@ def execute(resolved, out: Path, interventions=None, label: str = "baseline") ->
                               start_year=cfg.run.start_year, on_month=bar.update)
         if plotter is not None:
             plotter.send(result)
-        write_run(out, result, OmegaConf.to_yaml(OmegaConf.structured(cfg)), place=cfg.place.name,
+        write_run(out, result, config_yaml, place=cfg.place.name,
                   scenario=label, seeds=resolved.seeds, months=months, start_year=cfg.run.start_year)
     finally:
         drawn = plotter is not None and plotter.finish()
@@ -215,10 +218,12 @@ def task(cfg) -> None:
     from analysis.results import run_is_current
 
     resolved, out = start_task("run", cfg)
-    if run_is_current(out, OmegaConf.to_yaml(OmegaConf.structured(resolved.config))):
+    config_yaml = OmegaConf.to_yaml(OmegaConf.structured(resolved.config))
+    if run_is_current(out, config_yaml):
         print(f"Already done (same config): {out}")
         return
-    done = execute(resolved, out, interventions=resolved.interventions, label=resolved.config.scenario.name)
+    done = execute(resolved, out, interventions=resolved.interventions, label=resolved.config.scenario.name,
+                   config_yaml=config_yaml)
     for line in summary_lines(done["result"]):
         print(line)
     print(f"Results written to {out}")
