@@ -149,15 +149,15 @@ def plot_run(out: Path, result, cfg) -> None:
     net = result.network
     first = int(result.timeseries["seed"].iloc[0])
     months = [int(net["month"].min()), int(result.timeseries["month"].max())]
-    figures = [
-        (lambda: milestones_over_time(result.milestones, england_milestone_reference(),
-                                      title=f"{place}: children reaching each milestone ({MEDIAN_AND_BAND})"),
-         "milestones.png"),
+    figures = [                # in pairs of about equal drawing time (draw_in_two_processes)
+        (lambda: timeseries_panels(result.timeseries, KEY_SERIES, title=f"{place}: outcomes over time"),
+         "outcomes.png"),
         (lambda: network_picture(net, result.organisations, first, months, cfg.run.start_year,
                                  title=f"{place}: organisation network, replicate seed {first}"),
          "network.png"),
-        (lambda: timeseries_panels(result.timeseries, KEY_SERIES, title=f"{place}: outcomes over time"),
-         "outcomes.png"),
+        (lambda: milestones_over_time(result.milestones, england_milestone_reference(),
+                                      title=f"{place}: children reaching each milestone ({MEDIAN_AND_BAND})"),
+         "milestones.png"),
         (lambda: timeseries_panels(result.timeseries, SYSTEM_AREAS,
                                    title=f"{place}: system outcomes (seed 003's six areas)"),
          "system.png"),
@@ -167,9 +167,9 @@ def plot_run(out: Path, result, cfg) -> None:
 
 
 def draw_in_two_processes(jobs: list) -> None:
-    """Run the figure-drawing jobs, half of them in a forked child: matplotlib is about
-    half of a short run's time, and a run's plotting is otherwise single-threaded. Where
-    fork is missing or the child fails, the parent draws everything left."""
+    """Run the figure-drawing jobs, the first half of them in a forked child: drawing is
+    the last part of a short run, and otherwise single-threaded. Where fork is missing or
+    the child fails, the parent draws everything left."""
     half = len(jobs) // 2
     child = os.fork() if hasattr(os, "fork") and half else -1
     if child == 0:                           # the child: the first half, then leave at once
