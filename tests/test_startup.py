@@ -79,3 +79,29 @@ def test_the_plotting_process_reports_failure_and_ends_when_no_result_comes(tmp_
     assert not (tmp_path / "plots").exists()
     abandoned = Plotter.start(tmp_path, cfg=None)
     assert abandoned.finish() is False               # the pipe closes: the child ends at once
+
+
+def test_a_plain_run_composes_its_config_once_and_keeps_hydras_records(tmp_path):
+    """`placesim run` checks the config and runs from one composition (Hydra's own path
+    composed it three times), and still writes the .hydra/ records and run.log."""
+    code = f"""
+import sys
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
+calls = []
+original = ConfigLoaderImpl.load_configuration
+def counted(self, *args, **kwargs):
+    calls.append(1)
+    return original(self, *args, **kwargs)
+ConfigLoaderImpl.load_configuration = counted
+from experiments.cli import main
+status = main(["run", "place=pembury", "run.years=1", "run.replicates=1", "run.plots=false",
+               "hydra.run.dir={tmp_path}"])
+print("compositions", len(calls), "status", status)
+"""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CI="true")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    assert out.stdout.splitlines()[-1] == "compositions 1 status 0"
+    for record in ("config.yaml", "hydra.yaml", "overrides.yaml"):
+        assert (tmp_path / ".hydra" / record).exists(), record
+    assert "hydra.mode=RUN" in (tmp_path / ".hydra" / "hydra.yaml").read_text()
+    assert (tmp_path / "run.log").exists() and (tmp_path / "timeseries.parquet").exists()
