@@ -105,3 +105,21 @@ print("compositions", len(calls), "status", status)
         assert (tmp_path / ".hydra" / record).exists(), record
     assert "hydra.mode=RUN" in (tmp_path / ".hydra" / "hydra.yaml").read_text()
     assert (tmp_path / "run.log").exists() and (tmp_path / "timeseries.parquet").exists()
+
+
+def test_only_the_whole_program_skips_the_collectors_final_passes():
+    """The console script (main() reading sys.argv) stops the garbage collector before
+    exit; a Python caller passing its own arguments keeps it."""
+    code = """
+import gc, io, sys, contextlib
+from experiments.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["run", "--help"])
+    as_caller = gc.isenabled()
+    sys.argv = ["placesim", "run", "--help"]
+    main()
+print(as_caller, gc.isenabled())
+"""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["True", "False"]
