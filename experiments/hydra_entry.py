@@ -237,6 +237,9 @@ def launch(verb: str, argv: list[str], task: Callable, config_name: str = "confi
             print(f"placesim {verb}: error: {problem}", file=sys.stderr)
             return 2
     register()
+    from experiments.cli import resume_collection
+
+    resume_collection()                         # a multirun's parent runs no task itself
     app = hydra.main(config_path=str(CONFIG_DIR), config_name=config_name, version_base="1.3")(guard(verb, task))
     saved = sys.argv
     sys.argv = [f"placesim {verb}", *flags, *overrides, f"hydra.job.name={verb}", *deferred]
@@ -254,7 +257,9 @@ def guard(verb: str, task: Callable) -> Callable:
     memory) ending in one line and exit status 2."""
     def guarded(cfg) -> None:
         from analysis.results import ResultsError
+        from experiments.cli import resume_collection
 
+        resume_collection()                     # paused for start-up by the command line
         try:
             task(cfg)
         except (OSError, ResultsError) as exc:      # the machine said no, or a result is not finite

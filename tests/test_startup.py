@@ -123,3 +123,26 @@ print(as_caller, gc.isenabled())
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
     assert out.stdout.split() == ["True", "False"]
+
+
+def test_the_collector_paused_for_start_up_runs_again_during_the_model_run(tmp_path):
+    """The command line pauses the garbage collector while it imports and composes; the
+    task resumes it, so the model's run and the writing of results are collected as usual."""
+    code = f"""
+import gc, sys
+import experiments.run as run
+during = []
+original = run.execute
+def execute(*args, **kwargs):
+    during.append(gc.isenabled())
+    return original(*args, **kwargs)
+run.execute = execute
+from experiments.cli import main
+sys.argv = ["placesim", "run", "place=pembury", "run.years=1", "run.replicates=1", "run.plots=false",
+            "hydra.run.dir={tmp_path}"]
+status = main()
+print("collector during the run", during, "status", status)
+"""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CI="true")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    assert out.stdout.splitlines()[-1] == "collector during the run [True] status 0"
