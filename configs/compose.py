@@ -457,8 +457,9 @@ def check_booleans(overrides: list[str]) -> None:
                     raise ConfigError(f"{key}={v.strip()}: expected a boolean (true or false)")
 
 
-def compose(overrides: list[str], config_name: str = "config") -> Any:
-    """Compose the Hydra config from Python (tests, benchmarks, the app)."""
+def compose(overrides: list[str], config_name: str = "config", with_hydra: bool = False) -> Any:
+    """Compose the Hydra config from Python (tests, benchmarks, the app); `with_hydra`
+    keeps the `hydra` node, for a command that runs its task from this composition."""
     check_appends([o for o in overrides if not o.lstrip("+~").startswith("hydra")])
     check_booleans([o for o in overrides if not o.lstrip("+~").startswith("hydra")])
     from hydra import compose as hydra_compose
@@ -469,7 +470,7 @@ def compose(overrides: list[str], config_name: str = "config") -> Any:
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR)):
-            return hydra_compose(config_name=config_name, overrides=list(overrides))
+            return hydra_compose(config_name=config_name, overrides=list(overrides), return_hydra_config=with_hydra)
     except Exception as exc:
         raise ConfigError(one_line(exc)) from None
     finally:

@@ -39,15 +39,19 @@ def split(argv: list[str]) -> tuple[list[str], list[str]]:
     return flags, overrides
 
 
-def _expand(overrides: list[str]) -> list[list[str]]:
-    """Override lists to check: sweeps are checked one value at a time."""
+def _parsed(overrides: list[str]) -> list:
+    """Hydra's parse of the overrides (ConfigError with its first line if one is malformed)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    parser = OverridesParser.create()
     try:
-        parsed = parser.parse_overrides(overrides)
+        return OverridesParser.create().parse_overrides(overrides)
     except Exception as exc:
         raise ConfigError(str(exc).splitlines()[0]) from None
+
+
+def _expand(overrides: list[str]) -> list[list[str]]:
+    """Override lists to check: sweeps are checked one value at a time."""
+    parsed = _parsed(overrides)
     base = []
     sweeps = []
     for o in parsed:
@@ -196,7 +200,8 @@ def memory_problem(config) -> str | None:
 
 def launch(verb: str, argv: list[str], task: Callable, config_name: str = "config",
            records_after_checks: bool = False) -> int:
-    """Validate, then run `task(cfg)` as a Hydra application with Hydra's own CLI.
+    """Validate, then run `task(cfg)` as a Hydra application: a plain run from one
+    composition (run_once), anything with Hydra flags (-m, --cfg, ...) by `hydra.main`.
 
     What the machine refuses inside the task (an OSError: read-only folder, full disk)
     ends in one line (environment_problem). With `records_after_checks`, Hydra writes no
@@ -210,6 +215,10 @@ def launch(verb: str, argv: list[str], task: Callable, config_name: str = "confi
             print(f"placesim {verb}: error: {exc}", file=sys.stderr)
             return 2
         return 0
+    deferred = (["hydra.output_subdir=null"] if records_after_checks
+                and not any(o.lstrip("+").startswith("hydra.output_subdir=") for o in overrides) else [])
+    if not flags and not any(o.lstrip("+~").startswith("hydra.mode=") for o in overrides):
+        return run_once(verb, [*overrides, f"hydra.job.name={verb}", *deferred, "hydra.mode=RUN"], task, config_name)
     import hydra
 
     modes = [f for f in flags if f in ("-m", "--multirun", "--cfg", "-c", "--info", "-i", "--shell-completion", "-sc")]
@@ -228,10 +237,29 @@ def launch(verb: str, argv: list[str], task: Callable, config_name: str = "confi
             print(f"placesim {verb}: error: {problem}", file=sys.stderr)
             return 2
     register()
+    from experiments.cli import resume_collection
 
+    resume_collection()                         # a multirun's parent runs no task itself
+    app = hydra.main(config_path=str(CONFIG_DIR), config_name=config_name, version_base="1.3")(guard(verb, task))
+    saved = sys.argv
+    sys.argv = [f"placesim {verb}", *flags, *overrides, f"hydra.job.name={verb}", *deferred]
+    try:
+        app()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    finally:
+        sys.argv = saved
+    return 0
+
+
+def guard(verb: str, task: Callable) -> Callable:
+    """`task` with what the machine refuses (an OSError, a result that is not finite, no
+    memory) ending in one line and exit status 2."""
     def guarded(cfg) -> None:
         from analysis.results import ResultsError
+        from experiments.cli import resume_collection
 
+        resume_collection()                     # paused for start-up by the command line
         try:
             task(cfg)
         except (OSError, ResultsError) as exc:      # the machine said no, or a result is not finite
@@ -245,17 +273,51 @@ def launch(verb: str, argv: list[str], task: Callable, config_name: str = "confi
                   file=sys.stderr)
             raise SystemExit(2) from None
 
-    app = hydra.main(config_path=str(CONFIG_DIR), config_name=config_name, version_base="1.3")(guarded)
-    saved = sys.argv
-    deferred = (["hydra.output_subdir=null"] if records_after_checks
-                and not any(o.lstrip("+").startswith("hydra.output_subdir=") for o in overrides) else [])
-    sys.argv = [f"placesim {verb}", *flags, *overrides, f"hydra.job.name={verb}", *deferred]
+    return guarded
+
+
+def run_once(verb: str, overrides: list[str], task: Callable, config_name: str) -> int:
+    """A single run (no Hydra flags) from one composition: the config is composed with its
+    `hydra` node, checked, and handed to the task the way `hydra.main` would (Hydra's
+    `Hydra.run`: output folder, .hydra/ records, logging), instead of composing it three
+    times (our check, Hydra's run-mode probe, Hydra's run), about 0.1 s each."""
+    from hydra._internal.callbacks import Callbacks
+    from hydra._internal.utils import run_and_report
+    from hydra.core.utils import configure_log, run_job
+    from hydra.types import HydraContext
+    from omegaconf import open_dict, read_write
+
     try:
-        app()
+        sweep = next((o for o in _parsed(overrides) if o.is_sweep_override()), None)
+        if sweep is not None:
+            raise ConfigError(f"{sweep.input_line}: more than one value is a sweep, which needs --multirun (-m); "
+                              f"for a list write {sweep.get_key_element()}=[...], for text quote it")
+        composed = compose(overrides, config_name, with_hydra=True)
+        user = copy.deepcopy(composed)
+        with read_write(user), open_dict(user):
+            del user["hydra"]
+        config = to_params(user)
+        problem = (output_problem(overrides, multirun=False) or memory_problem(config))
+    except ConfigError as exc:
+        problem = str(exc)
+    if problem:
+        print(f"placesim {verb}: error: {problem}", file=sys.stderr)
+        return 2
+    configure_log(composed.hydra.hydra_logging, composed.hydra.verbose)
+    callbacks = Callbacks(composed)
+    callbacks.on_run_start(config=composed, config_name=config_name)
+
+    def run() -> None:
+        # The config loader serves launchers and sweepers only; a single run has neither.
+        ret = run_job(task_function=guard(verb, task), config=composed, job_dir_key="hydra.run.dir",
+                      job_subdir_key=None, hydra_context=HydraContext(config_loader=None, callbacks=callbacks))
+        callbacks.on_run_end(config=composed, config_name=config_name, job_return=ret)
+        _ = ret.return_value                  # raises what the task raised, as Hydra.run does
+
+    try:
+        run_and_report(run)
     except SystemExit as exc:
         return int(exc.code or 0)
-    finally:
-        sys.argv = saved
     return 0
 
 

@@ -66,3 +66,83 @@ def test_a_runs_figures_are_all_drawn_even_when_the_second_process_fails(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "c", "d"]
     assert (tmp_path / "a").read_text() == str(parent)           # redrawn by the parent
     assert (tmp_path / "c").read_text() == str(parent)           # the parent's own half
+
+
+def test_the_plotting_process_reports_failure_and_ends_when_no_result_comes(tmp_path):
+    """execute() draws in the parent when the forked plotter says it failed, and a run
+    that fails before its result exists leaves no plotter waiting on the pipe."""
+    from experiments.run import Plotter
+
+    failing = Plotter.start(tmp_path, cfg=None)
+    failing.send("not a run result")                 # plot_run fails on it in the child
+    assert failing.finish() is False
+    assert not (tmp_path / "plots").exists()
+    abandoned = Plotter.start(tmp_path, cfg=None)
+    assert abandoned.finish() is False               # the pipe closes: the child ends at once
+
+
+def test_a_plain_run_composes_its_config_once_and_keeps_hydras_records(tmp_path):
+    """`placesim run` checks the config and runs from one composition (Hydra's own path
+    composed it three times), and still writes the .hydra/ records and run.log."""
+    code = f"""
+import sys
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
+calls = []
+original = ConfigLoaderImpl.load_configuration
+def counted(self, *args, **kwargs):
+    calls.append(1)
+    return original(self, *args, **kwargs)
+ConfigLoaderImpl.load_configuration = counted
+from experiments.cli import main
+status = main(["run", "place=pembury", "run.years=1", "run.replicates=1", "run.plots=false",
+               "hydra.run.dir={tmp_path}"])
+print("compositions", len(calls), "status", status)
+"""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CI="true")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    assert out.stdout.splitlines()[-1] == "compositions 1 status 0"
+    for record in ("config.yaml", "hydra.yaml", "overrides.yaml"):
+        assert (tmp_path / ".hydra" / record).exists(), record
+    assert "hydra.mode=RUN" in (tmp_path / ".hydra" / "hydra.yaml").read_text()
+    assert (tmp_path / "run.log").exists() and (tmp_path / "timeseries.parquet").exists()
+
+
+def test_only_the_whole_program_skips_the_collectors_final_passes():
+    """The console script (main() reading sys.argv) stops the garbage collector before
+    exit; a Python caller passing its own arguments keeps it."""
+    code = """
+import gc, io, sys, contextlib
+from experiments.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["run", "--help"])
+    as_caller = gc.isenabled()
+    sys.argv = ["placesim", "run", "--help"]
+    main()
+print(as_caller, gc.isenabled())
+"""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["True", "False"]
+
+
+def test_the_collector_paused_for_start_up_runs_again_during_the_model_run(tmp_path):
+    """The command line pauses the garbage collector while it imports and composes; the
+    task resumes it, so the model's run and the writing of results are collected as usual."""
+    code = f"""
+import gc, sys
+import experiments.run as run
+during = []
+original = run.execute
+def execute(*args, **kwargs):
+    during.append(gc.isenabled())
+    return original(*args, **kwargs)
+run.execute = execute
+from experiments.cli import main
+sys.argv = ["placesim", "run", "place=pembury", "run.years=1", "run.replicates=1", "run.plots=false",
+            "hydra.run.dir={tmp_path}"]
+status = main()
+print("collector during the run", during, "status", status)
+"""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CI="true")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    assert out.stdout.splitlines()[-1] == "collector during the run [True] status 0"
