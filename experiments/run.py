@@ -25,30 +25,13 @@ def progress_bar(total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="replicate-month", disable=quiet, smoothing=0.1)
 
 
-def simulate_groups(groups, england, months: int, **kwargs):
-    """sim.run.simulate over (place, model, seeds) groups (configs.compose.replicate_groups:
-    one per calibrated parameter set in use), joined into one result in seed order."""
-    import pandas as pd
-
-    from sim.run import RunResult, simulate
-
-    results = [simulate(place, model, england, seeds, months, **kwargs) for place, model, seeds in groups]
-    if len(results) == 1:
-        return results[0]
-
-    def joined(name):
-        table = pd.concat([getattr(r, name) for r in results], ignore_index=True)
-        return table.sort_values("seed", kind="stable", ignore_index=True)
-
-    return RunResult(joined("timeseries"), joined("milestones"), joined("network"), results[0].organisations)
-
-
 def execute(resolved, out: Path, interventions=None, label: str = "baseline") -> dict:
     """Run the replicates of a resolved config and write the run folder; returns paths."""
     from omegaconf import OmegaConf
 
     from analysis.results import write_run
     from configs.compose import replicate_groups
+    from sim.run import simulate_groups
 
     cfg = resolved.config
     months = 12 * cfg.run.years
