@@ -36,6 +36,10 @@ def parser() -> argparse.ArgumentParser:
                    help="seconds the first wave may take when --first is auto (default 1.5)")
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--seed", type=int, default=0, help="seed of the first replicate (default 0)")
+    p.add_argument("--calibrated", default="none",
+                   help="plausible parameter sets (configs/calibrated/NAME.yaml, from placesim calibrate): "
+                        "each replicate runs the set its seed draws, so the ranges include parameter "
+                        "uncertainty (default none: the registry's values)")
     p.add_argument("--scenario-dir", default=None,
                    help="where 'Save this scenario' writes (default: configs/scenario, so that "
                         "`placesim run scenario=NAME` and `placesim compare` find it by name)")
@@ -62,6 +66,11 @@ def _check(args) -> str | None:
         return f"--workers={args.workers}: allowed [1, 16]"
     if not (0.1 <= args.budget <= 60):
         return f"--budget={args.budget}: allowed [0.1, 60] (seconds)"
+    from configs.compose import CONFIG_DIR
+
+    known = sorted(p.stem for p in (CONFIG_DIR / "calibrated").glob("*.yaml"))
+    if args.calibrated not in known:
+        return f"--calibrated={args.calibrated}: allowed {', '.join(known)} (configs/calibrated)"
     return None
 
 
@@ -86,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
     engine = LiveEngine(years=args.years, replicates=args.replicates,
                         first=None if args.first == "auto" else int(args.first),
-                        seed=args.seed, workers=args.workers, budget=args.budget)
+                        seed=args.seed, workers=args.workers, budget=args.budget, calibrated=args.calibrated)
     try:
         engine.warm_up(say)
         slot = engine.acquire_slot()

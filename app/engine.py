@@ -180,9 +180,10 @@ class LiveEngine:
     """
 
     def __init__(self, years: int = 20, replicates: int = 8, first: int | None = None, seed: int = 0,
-                 workers: int = 2, start_year: int = 2016, budget: float = 1.5):
+                 workers: int = 2, start_year: int = 2016, budget: float = 1.5, calibrated: str = "none"):
         import multiprocessing as mp
 
+        self.calibrated = calibrated        # configs/calibrated/<name>: parameter sets drawn by seed
         self.years, self.months, self.seed = years, 12 * years, seed
         self.workers, self.start_year, self.budget = max(1, workers), start_year, budget
         self.replicates = max(1, replicates)
@@ -233,14 +234,28 @@ class LiveEngine:
 
     # places --------------------------------------------------------------------------
     def resolve(self, place: str):
-        """(PlaceParams, ModelParams, england table) of a place preset, composed once."""
+        """(PlaceParams, ModelParams, england table, config) of a place preset, composed
+        once, with the engine's calibrated parameter sets (`calibrated`)."""
         if place not in self._resolved:
             from configs.compose import compose_run_config
 
             r = compose_run_config([f"place={place}", f"seed={self.seed}", f"run.years={self.years}",
-                                    f"run.start_year={self.start_year}"])
-            self._resolved[place] = (r.place, r.model, r.england)
+                                    f"run.start_year={self.start_year}", f"calibrated={self.calibrated}"])
+            self._resolved[place] = (r.place, r.model, r.england, r.config)
         return self._resolved[place]
+
+    def groups(self, place: str, seeds: list[int]) -> list:
+        """(place, model, seeds) per calibrated parameter set the seeds draw (one group with
+        the registry's values when calibrated=none), as run, compare and sweep group them."""
+        from configs.compose import replicate_groups
+
+        return replicate_groups(self.resolve(place)[3], seeds)
+
+    def bands_include(self, place: str) -> str:
+        """What the page's ranges include: chance, or chance and parameter uncertainty."""
+        from analysis.calibration import band_sources
+
+        return band_sources(self.calibrated, len(self.resolve(place)[3].calibrated.sets))
 
     def population(self, place: str) -> int:
         return int(self.resolve(place)[0].population)
@@ -335,7 +350,7 @@ class LiveEngine:
             job.result = job.partial = dataclasses.replace(hit, seconds=0.0, cached=True)
             job.waves_done = len(waves)
             return job
-        p, m, e = self.resolve(place)
+        e = self.resolve(place)[2]
         pool = self.pool
         with self._lock:
             self._inflight = {k: f for k, f in self._inflight.items() if not f.done()}
@@ -344,7 +359,8 @@ class LiveEngine:
             wanted = [s for s in wave if (place, self.months, s) not in self._baseline]
             missing = [s for s in wanted if (place, self.months, s) not in self._inflight]
             for chunk in self._chunks(missing):
-                fut = pool.submit(worker_run, NEVER, 0, slot, p, m, e, {}, chunk, self.months, self.start_year)
+                fut = pool.submit(worker_run, NEVER, 0, slot, self.groups(place, chunk), e, {}, self.months,
+                                  self.start_year)
                 fut.add_done_callback(lambda f, pl=place, mo=self.months: self._baseline_done(pl, mo, f))
                 for s in chunk:
                     self._inflight[(place, self.months, s)] = fut
@@ -353,8 +369,8 @@ class LiveEngine:
             job.baseline_parts[w] = list(futs.values())
             if interventions:
                 for chunk in self._chunks(wave):
-                    job.parts[w].append(pool.submit(worker_run, slot, gen, slot, p, m, e, interventions, chunk,
-                                                    self.months, self.start_year))
+                    job.parts[w].append(pool.submit(worker_run, slot, gen, slot, self.groups(place, chunk), e,
+                                                    interventions, self.months, self.start_year))
                     job.total += len(chunk) * self.months
         return job
 
@@ -379,7 +395,7 @@ class LiveEngine:
         from app.controls import everything_on
 
         t0 = time.perf_counter()
-        p, m, e = self.resolve(DEFAULT_PLACE)
+        p, m, e, _ = self.resolve(DEFAULT_PLACE)
         self._warm = (p, m, e, everything_on(self.years))
         futs = [self.pool.submit(worker_pid) for _ in range(self.workers)]
         for place in PLACES:                       # composing while the workers start

@@ -459,6 +459,7 @@ class StrategyPage:
             told = sum(bool(r["distinguishable"]) for r in cost.rows)
             text = (f"All {total} runs are in. {told} of {len(cost.rows)} milestones show an effect that can be "
                     f"told apart from no change.")
+        text += f" The ranges include {self.ctl.engine.bands_include(res.place)}."
         return f"<div class='ps-certainty-text' style='font-size:13px'>{text}</div>"
 
     def _cost_html(self, cost: R.CostView, res) -> str:

@@ -54,14 +54,16 @@ def worker_pid() -> tuple[int, str | None]:
     return os.getpid(), _WORKER.get("init_error")
 
 
-def worker_run(slot: int, gen: int, progress_slot: int, place, model, england, interventions: dict,
-                seeds: list[int], months: int, start_year: int) -> dict:
-    """One share of a run: `seeds` of one scenario, as one batch. Returns tidy frames.
+def worker_run(slot: int, gen: int, progress_slot: int, groups: list, england, interventions: dict,
+               months: int, start_year: int) -> dict:
+    """One share of a run: the seeds of `groups` ((place, model, seeds) per calibrated
+    parameter set in use; configs.compose.replicate_groups) of one scenario, each group as
+    one batch. Returns tidy frames.
 
     The run stops (Cancelled) as soon as generation `slot` moves past `gen`; months done
     are added to progress counter `progress_slot`."""
     from configs.compose import ScenarioSpec, build_interventions
-    from sim.run import simulate
+    from sim.run import simulate_groups
 
     generations, progress = _WORKER["gen"], _WORKER["progress"]
     if "init_error" in _WORKER:
@@ -78,9 +80,10 @@ def worker_run(slot: int, gen: int, progress_slot: int, place, model, england, i
             raise Cancelled()
 
     t0 = time.perf_counter()
-    res = simulate(place, model, england, seeds, months,
-                   interventions=lambda: build_interventions(spec), batch_size=max(1, len(seeds)),
-                   start_year=start_year, on_month=on_month, network_every=12)
+    seeds = [s for _, _, group in groups for s in group]
+    res = simulate_groups(groups, england, months, interventions=lambda: build_interventions(spec),
+                          batch_size=max(1, len(seeds)), start_year=start_year, on_month=on_month,
+                          network_every=12)
     return {"timeseries": res.timeseries, "milestones": res.milestones, "network": res.network,
             "organisations": res.organisations, "seconds": time.perf_counter() - t0}
 

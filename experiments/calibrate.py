@@ -407,7 +407,7 @@ def validate(spec, result: dict, out: Path, quiet: bool = False) -> dict:
     from analysis.plots import save
     from configs.compose import replicate_groups
     from configs.evidence import MILESTONE_OF_STAGE, table1
-    from experiments.run import simulate_groups
+    from sim.run import simulate_groups
     from sim.rng import Streams
     from sim.synthetic import INDICATORS, draw_indicators
 

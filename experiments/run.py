@@ -48,24 +48,6 @@ def progress_bar(total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="replicate-month", smoothing=0.1)
 
 
-def simulate_groups(groups, england, months: int, **kwargs):
-    """sim.run.simulate over (place, model, seeds) groups (configs.compose.replicate_groups:
-    one per calibrated parameter set in use), joined into one result in seed order."""
-    import pandas as pd
-
-    from sim.run import RunResult, simulate
-
-    results = [simulate(place, model, england, seeds, months, **kwargs) for place, model, seeds in groups]
-    if len(results) == 1:
-        return results[0]
-
-    def joined(name):
-        table = pd.concat([getattr(r, name) for r in results], ignore_index=True)
-        return table.sort_values("seed", kind="stable", ignore_index=True)
-
-    return RunResult(joined("timeseries"), joined("milestones"), joined("network"), results[0].organisations)
-
-
 def execute(resolved, out: Path, interventions=None, label: str = "baseline", config_yaml: str | None = None) -> dict:
     """Run the replicates of a resolved config and write the run folder; returns paths.
     `config_yaml` is the resolved config as written to config.yaml, if the caller has it."""
@@ -73,6 +55,7 @@ def execute(resolved, out: Path, interventions=None, label: str = "baseline", co
 
     from analysis.results import write_run
     from configs.compose import replicate_groups
+    from sim.run import simulate_groups
 
     cfg = resolved.config
     if config_yaml is None:

@@ -212,7 +212,7 @@ def run_task(job: dict) -> dict:
     from analysis.results import require_finite, write_sweep_task
     from configs.compose import build_interventions, replicate_groups
     from experiments.memory import release_freed_memory
-    from experiments.run import simulate_groups
+    from sim.run import simulate_groups
 
     _logging.getLogger("MESA").setLevel(_logging.WARNING)
     out = Path(job["out"])
@@ -252,7 +252,7 @@ def _paired_tables(res, cfg, england, seeds, months, extra):
     scenario, rows told apart by `arm`, and `cost_to_date` (the scenario's spending
     summed over every month so far, which the yearly rows would otherwise miss)."""
     from configs.compose import replicate_groups
-    from experiments.run import simulate_groups
+    from sim.run import simulate_groups
 
     base = simulate_groups(replicate_groups(cfg, seeds), england, months, interventions=None,
                     batch_size=len(seeds), start_year=cfg.run.start_year, network_every=0)

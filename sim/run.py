@@ -151,3 +151,17 @@ def _milestones(counts: np.ndarray, seeds: list[int], start_year: int) -> pd.Dat
         "assessed": assessed,
         "share": np.where(assessed > 0, reached / np.maximum(assessed, 1), np.nan),
     })
+
+
+def simulate_groups(groups, england, months: int, **kwargs):
+    """sim.run.simulate over (place, model, seeds) groups (configs.compose.replicate_groups:
+    one per calibrated parameter set in use), joined into one result in seed order."""
+    results = [simulate(place, model, england, seeds, months, **kwargs) for place, model, seeds in groups]
+    if len(results) == 1:
+        return results[0]
+
+    def joined(name):
+        table = pd.concat([getattr(r, name) for r in results], ignore_index=True)
+        return table.sort_values("seed", kind="stable", ignore_index=True)
+
+    return RunResult(joined("timeseries"), joined("milestones"), joined("network"), results[0].organisations)

@@ -26,9 +26,11 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from app import controls as C
+from conftest import placesim
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -315,6 +317,40 @@ def _wait(job, timeout=120):
     return job
 
 
+def test_the_page_can_run_calibrated_parameter_sets_as_run_and_compare_do():
+    """`placesim app --calibrated seed004`: each replicate runs the plausible set its seed
+    draws (configs.compose.replicate_groups), so the page's numbers are those of
+    `placesim run calibrated=seed004` on the same seeds, and the page says what its
+    ranges include."""
+    from app.engine import LiveEngine
+    from configs.compose import compose_run_config, replicate_groups
+    from sim.run import simulate_groups
+
+    engine = LiveEngine(years=1, replicates=4, first=4, workers=1, calibrated="seed004")
+    try:
+        engine.warm_up(say=lambda *_: None)
+        slot = engine.acquire_slot()
+        live = engine.run_blocking(slot, "pembury", {})
+        rc = compose_run_config(["place=pembury", "run.years=1", "calibrated=seed004"])
+        groups = replicate_groups(rc.config, live.seeds)
+        assert len(groups) > 1                       # the four seeds draw more than one set
+        direct = simulate_groups(groups, rc.england, 12, network_every=12).timeseries
+        cols = ["seed", "month", "mean_learning", "relationships"]
+        pd.testing.assert_frame_equal(live.baseline.timeseries[cols].reset_index(drop=True),
+                                      direct[cols].reset_index(drop=True), check_dtype=False)
+        assert "parameter uncertainty" in engine.bands_include("pembury")
+        assert "chance only" in LiveEngine(years=1, calibrated="none").bands_include("pembury")
+    finally:
+        engine.shutdown()
+
+
+def test_the_page_refuses_an_unknown_calibration_in_one_line():
+    proc = placesim("app", "--no-show", "--calibrated", "nowhere")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert "--calibrated=nowhere: allowed" in proc.stderr and "seed004" in proc.stderr
+
+
 def test_engine_cancels_a_stale_run_and_reports_a_failed_one_in_one_line():
     from app.engine import LiveEngine
 
@@ -355,7 +391,7 @@ def test_a_worker_whose_model_does_not_start_fails_every_job_in_one_line(monkeyp
     pid, error = workers.worker_pid()
     assert pid == os.getpid() and error and "\n" not in error
     with pytest.raises(workers.RunFailed, match="did not start in a worker"):
-        workers.worker_run(0, 0, 0, None, None, None, {}, [0], 12, 2016)
+        workers.worker_run(0, 0, 0, [(None, None, [0])], None, {}, 12, 2016)
 
 
 # -- a saved comparison -----------------------------------------------------------------------

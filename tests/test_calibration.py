@@ -12,7 +12,7 @@ import pytest
 
 from configs.compose import ConfigError, compose_run_config, replicate_groups, set_of_seed
 from experiments import calibrate
-from experiments.run import simulate_groups
+from sim.run import simulate_groups
 from sim.run import simulate
 
 SMALL = ["place.population=600", "place.homes=250"]
