@@ -68,8 +68,25 @@ def group_cpu(pgid: int) -> float:
     return total
 
 
-def stop(proc: subprocess.Popen) -> None:
-    """Ctrl+C to the server, then SIGKILL to whatever is left of its process group."""
+def group_members(pgid: int) -> list[int]:
+    """Live processes of a process group (Linux /proc)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def stop_process_group(proc: subprocess.Popen) -> None:
+    """Ctrl+C to the server, then SIGKILL to whatever is left of its process group, and
+    wait until it is gone (SIGKILL is delivered asynchronously: a busy worker may take a
+    moment). Shared with the browser tests (tests/test_app.py)."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         try:
@@ -81,6 +98,9 @@ def stop(proc: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while group_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def start_app(args, folder: Path) -> tuple[subprocess.Popen, str, Path]:
@@ -101,7 +121,7 @@ def start_app(args, folder: Path) -> tuple[subprocess.Popen, str, Path]:
         if proc.poll() is not None:
             break
         time.sleep(0.2)
-    stop(proc)
+    stop_process_group(proc)
     sys.exit(f"benchmarks.page_speed: the page did not start:\n{log.read_text()[-2000:]}")
 
 
@@ -158,7 +178,7 @@ def main() -> None:
                       f"best {firsts[0]:.2f} s, worst {firsts[-1]:.2f} s")
                 browser.close()
         finally:
-            stop(proc)
+            stop_process_group(proc)
 
 
 def _settle(page, timeout: float = 120.0) -> None:

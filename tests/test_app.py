@@ -20,7 +20,6 @@ import math
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ import pandas as pd
 import pytest
 
 from app import controls as C
+from benchmarks.page_speed import free_port, group_members, stop_process_group
 from conftest import placesim
 
 CHROMIUM = "/usr/bin/chromium"
@@ -431,12 +431,6 @@ def test_open_a_run_folder_shows_the_comparison(compare_folder, tmp_path):
 
 # -- the page in a real browser ---------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _children(pid: int) -> list[tuple[int, str]]:
     """(pid, command line) of the direct children of `pid` (from /proc)."""
     out = []
@@ -466,7 +460,7 @@ def _browser_available() -> str | None:
 @pytest.fixture()
 def app_server(tmp_path, compare_folder):
     """`placesim app` as a user starts it, on a free port of 127.0.0.1."""
-    port = _free_port()
+    port = free_port()
     years = os.environ.get("PLACESIM_APP_YEARS", "10")
     runs = compare_folder.parent.parent                   # .../outputs
     scenarios = tmp_path / "scenarios"
@@ -493,25 +487,6 @@ def app_server(tmp_path, compare_folder):
         # server and its worker processes (one process group) are stopped.
         stop_process_group(proc)
         log.close()
-
-
-def stop_process_group(proc: subprocess.Popen) -> None:
-    """Ask the server to stop (Ctrl+C), then kill whatever is left of its process group."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)            # workers that outlived the server
-    except ProcessLookupError:
-        pass
-    proc.wait(timeout=10)
-    # SIGKILL is delivered asynchronously: a busy worker may take a moment to be gone.
-    deadline = time.monotonic() + 10
-    while _group_members(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 SIGNATURE = """() => {
@@ -855,26 +830,11 @@ def test_the_cost_table_gives_a_cost_per_child_only_where_the_effect_can_be_told
     assert rows["ks2"].startswith("not distinguishable from no change with 10 replicates; about ")
 
 
-def _group_members(pgid: int) -> list[int]:
-    """Live processes of a process group (Linux /proc)."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            members.append(int(entry.name))
-    return members
-
-
 @pytest.mark.slow
 def test_stopping_the_page_leaves_no_server_or_worker_behind(app_server):
     """Whatever starts `placesim app` stops it and its model workers (issue 20: a passing run of
     the page tests left a server and two workers running, orphaned)."""
     proc = app_server["proc"]
-    assert len(_group_members(proc.pid)) >= 2              # the server and its workers
+    assert len(group_members(proc.pid)) >= 2              # the server and its workers
     stop_process_group(proc)
-    assert _group_members(proc.pid) == []
+    assert group_members(proc.pid) == []
