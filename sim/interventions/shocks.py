@@ -22,6 +22,7 @@ import numpy as np
 
 from sim import orgs as O
 from sim.interventions.base import Intervention, InterventionError
+from sim.processes.engagement import tie_capital_numpy
 from sim.registry import nonneg, prob
 
 KINDS = ("funding_cut", "turnover_surge", "closure", "key_person", "host_upheaval", "policy_churn")
@@ -65,10 +66,8 @@ class Shock(Intervention):
         organisations' mean of min(1, tie strength summed / 3)) times (0.5 + 0.5 x the
         mean alignment of the active partners other than the core team)."""
         og = st.orgs
-        active = og.active
-        capital = ((np.minimum(st.strength.sum(axis=2) / 3.0, 1.0) * active).sum(axis=1)
-                   / np.maximum(active.sum(axis=1), 1))
-        partners = active & ~og.neutral[None, :]
+        _, capital = tie_capital_numpy(st.strength, og.active)      # engagement's own (ODD 7.10)
+        partners = og.active & ~og.neutral[None, :]
         aligned = (og.alignment * partners).sum(axis=1) / np.maximum(partners.sum(axis=1), 1)
         return capital * (0.5 + 0.5 * aligned)
 
