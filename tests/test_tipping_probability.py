@@ -204,3 +204,20 @@ def test_hysteresis_loop_of_the_real_model_off_and_on():
         assert tables["off"].loc[name, "verdict"] == "closes within noise", (name, tables["off"].loc[name].to_dict())
         assert tables["on"].loc[name, "verdict"] == "loop", (name, tables["on"].loc[name].to_dict())
         assert tables["on"].loc[name, "width_low"] > 0.1 and tables["on"].loc[name, "at_driver"] == 0
+
+
+def test_either_return_of_collaboration_alone_leaves_no_settled_memory():
+    """docs/ODD.md 7.9 (which returns make memory): network work without embeddedness, or
+    embeddedness without network work, leaves relationships no loop whose paths settle
+    apart (within noise, or still closing while held: lag), where both together do
+    (test_hysteresis_loop_of_the_real_model_off_and_on). Both settings in range."""
+    from analysis.hysteresis import loops, paths, ramp_of
+    from configs.compose import compose_run_config
+
+    pipeline = dict(compose_run_config(["scenario=hcz_ramp"]).config.scenario.interventions["pipeline"])
+    ramp = ramp_of({"scenario": {"interventions": {"pipeline": pipeline}}}, "hcz_ramp")
+    for alone in (["model.ties.embeddedness=0", "model.engagement.network_value=0"],
+                  ["model.ties.network_work=0", "model.engagement.network_value=0"]):
+        ts = _ts(alone, "hcz_ramp", 46, [11, 12, 13, 14], {})
+        row = loops(paths(ts, ramp, ["relationships"])).iloc[0]
+        assert row["verdict"] in ("closes within noise", "loop, may be lag"), (alone, row.to_dict())
