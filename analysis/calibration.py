@@ -49,6 +49,29 @@ def target_stats(shares: pd.DataFrame, stages: list[str]) -> dict[str, float]:
     return out
 
 
+def target_intervals(shares: pd.DataFrame, stages: list[str], n_boot: int = 400,
+                     seed: int = 0) -> dict[str, tuple[float, float]]:
+    """90% bootstrap interval of each target statistic (target_stats: per stage the mean
+    and sd over place-years), resampling places (a place's years go together), as the
+    validation's R^2 are: how sure the achieved means and spreads are."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for s in stages:
+        d = shares[shares["stage"] == s]
+        y = d["share"].to_numpy()
+        places, row_place = np.unique(d["seed"].to_numpy(), return_inverse=True)
+        rows_of = [np.flatnonzero(row_place == i) for i in range(len(places))]
+        means, sds = [], []
+        for _ in range(n_boot):
+            sample = y[np.concatenate([rows_of[i] for i in rng.integers(len(places), size=len(places))])]
+            means.append(sample.mean())
+            sds.append(sample.std(ddof=1))
+        for name, values in (("mean", means), ("sd", sds)):
+            out[f"{s}.{name}"] = ((float(np.quantile(values, 0.05)), float(np.quantile(values, 0.95)))
+                                  if n_boot else (float("nan"), float("nan")))
+    return out
+
+
 def sampling_sd(shares: pd.DataFrame, stages: list[str], n_boot: int = 60, seed: int = 0) -> dict[str, float]:
     """Bootstrap sd over places of each fitted statistic: how far a statistic of these few
     places may sit from the same statistic over all of England's places. Every design point

@@ -402,8 +402,8 @@ def validate(spec, result: dict, out: Path, quiet: bool = False) -> dict:
     do): the fitted statistics achieved, Table 1 by the generator, and the validation."""
     import pandas as pd
 
-    from analysis.calibration import (STAGE_LABEL, area_shares, misses, table1_check, target_stats, validation,
-                                      validation_figure)
+    from analysis.calibration import (STAGE_LABEL, area_shares, misses, table1_check, target_intervals, target_stats,
+                                      validation, validation_figure)
     from analysis.plots import save
     from configs.compose import replicate_groups
     from configs.evidence import MILESTONE_OF_STAGE, table1
@@ -427,6 +427,7 @@ def validate(spec, result: dict, out: Path, quiet: bool = False) -> dict:
     shares = area_shares(res.milestones, {s: MILESTONE_OF_STAGE[s] for s in stages},
                          config.run.start_year + spec.burn_in_years)
     achieved = target_stats(shares, stages)
+    sure = target_intervals(shares, stages, n_boot=spec.bootstrap, seed=spec.seed)
     valid = validation(shares, ind, stages, n_boot=spec.bootstrap, seed=spec.seed)
     t2 = result["table2"]
     seed_r2 = {s: float(t2.loc[s, "r2_explained_by_indicators"]) for s in stages}
@@ -436,8 +437,10 @@ def validate(spec, result: dict, out: Path, quiet: bool = False) -> dict:
         r2 = valid[(valid["stage"] == s) & (valid["statistic"] == "r2")].iloc[0]
         cors = valid[(valid["stage"] == s) & (valid["statistic"] != "r2")].sort_values("rank")
         ranked = ", ".join(f"{r.statistic} {r.estimate:+.2f} [{r.low:+.2f}, {r.high:+.2f}]" for r in cors.itertuples())
-        lines.append(f"  {STAGE_LABEL[s]:<4} fitted: mean {achieved[s + '.mean']:5.1f} (seed 004 {t2.loc[s, 'mean']:.1f}), "
-                     f"sd {achieved[s + '.sd']:4.1f} ({t2.loc[s, 'sd']:.1f});  not fitted: R^2 {r2.estimate:.2f} "
+        (m_lo, m_hi), (s_lo, s_hi) = sure[s + ".mean"], sure[s + ".sd"]
+        lines.append(f"  {STAGE_LABEL[s]:<4} fitted: mean {achieved[s + '.mean']:5.1f} [{m_lo:.1f}, {m_hi:.1f}] "
+                     f"(seed 004 {t2.loc[s, 'mean']:.1f}), sd {achieved[s + '.sd']:4.1f} [{s_lo:.1f}, {s_hi:.1f}] "
+                     f"({t2.loc[s, 'sd']:.1f});  not fitted: R^2 {r2.estimate:.2f} "
                      f"[{r2.low:.2f}, {r2.high:.2f}] (seed 004 {seed_r2[s]:.2f})")
         lines.append(f"       correlations, strongest first: {ranked}")
     miss = [f"{STAGE_LABEL[n.split('.')[0]]} {'mean' if n.endswith('.mean') else 'between-area sd'} "

@@ -191,3 +191,25 @@ def test_threshold_sd_counts_replicates_not_children():
     shared = rng.normal(0, 1, 10)[reps] + rng.normal(0, 0.1, reps.size)
     alone = rng.normal(0, 1, reps.size)
     assert calibrate.threshold_sd(shared, reps, 0.5) > 4 * calibrate.threshold_sd(alone, reps, 0.5)
+
+
+def test_the_achieved_means_and_spreads_carry_bootstrap_intervals_that_narrow_with_places():
+    """target_intervals: each stage's mean and sd over place-years with a 90% interval
+    from resampling places; it holds the estimate and narrows with four times the places."""
+    from analysis.calibration import target_intervals, target_stats
+
+    def shares(n_places):
+        rng = np.random.default_rng(n_places)
+        level = rng.normal(60, 12, n_places)
+        return pd.DataFrame({"seed": np.repeat(np.arange(n_places), 3), "stage": "key_stage_2",
+                             "share": np.repeat(level, 3) + rng.normal(0, 4, 3 * n_places)})
+
+    widths = {}
+    for n in (50, 200):
+        s = shares(n)
+        point, sure = target_stats(s, ["key_stage_2"]), target_intervals(s, ["key_stage_2"], n_boot=300)
+        for stat in ("key_stage_2.mean", "key_stage_2.sd"):
+            low, high = sure[stat]
+            assert low <= point[stat] <= high
+        widths[n] = sure["key_stage_2.mean"][1] - sure["key_stage_2.mean"][0]
+    assert widths[200] < 0.7 * widths[50]
